@@ -1,0 +1,5 @@
+"""Organ scale: bone remodelling models (Komarova 2003 family)."""
+
+from dormancy.bone import komarova
+
+__all__ = ["komarova"]

@@ -1,0 +1,246 @@
+"""Command line: ``dormancy demo | run | validate | params | cite | scenarios | sbml``.
+
+Uses only the public API of the package. Bad input (a scenario file, a flag, a parameter out of range) prints one
+line per problem to standard error and exits with code 2; nothing is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+import dormancy
+
+app = typer.Typer(
+    name="dormancy",
+    help="Simulate breast-cancer metastatic dormancy in bone, from one cell's switch to virtual trials.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+_out = Console()
+_err = Console(stderr=True)
+EXIT_BAD_INPUT = 2
+
+
+class OutputFormat(str, Enum):
+    """Formats of ``dormancy params``."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _fail(error: dormancy.InputError) -> typer.Exit:
+    for line in error.render().splitlines():
+        _err.print(f"error: {line}", markup=False, highlight=False)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def _load(path: Path) -> dormancy.Scenario:
+    try:
+        return dormancy.load_scenario(path)
+    except dormancy.InputError as error:
+        raise _fail(error) from None
+
+
+def _check_destination(destination: Path, overwrite: bool, field: str) -> None:
+    if destination.exists() and not overwrite:
+        raise _fail(
+            dormancy.InputError(
+                [dormancy.Problem(field, "a path that does not exist yet (or pass --overwrite)", str(destination))]
+            )
+        )
+    if not destination.parent.is_dir():
+        raise _fail(dormancy.InputError([dormancy.Problem(field, "a path in an existing folder", str(destination))]))
+
+
+def _simulate_with_progress(scenario: dormancy.Scenario) -> dormancy.Result:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=_err, transient=True) as bar:
+        task = bar.add_task(f"{scenario.name}", total=scenario.ensemble.replicates)
+        return dormancy.simulate(scenario, progress=lambda done, total: bar.update(task, completed=done))
+
+
+def _print_summary(result: dormancy.Result) -> None:
+    _out.print(result.summary(), markup=False, highlight=False)
+    shown = [c for c in result.table.columns if c != "message"]
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("replicate")
+    for column in shown:
+        table.add_column(column)
+    for entity, row in result.table.head(10).iterrows():
+        table.add_row(str(entity), *(f"{row[c]:.6g}" if isinstance(row[c], float) else str(row[c]) for c in shown))
+    _out.print(table)
+    if len(result.table) > 10:
+        _out.print(f"... {len(result.table) - 10} more replicates in the result folder's table.parquet")
+
+
+@app.command()
+def validate(file: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) -> None:
+    """Check a scenario file and report every problem (exit code 2 when there is any)."""
+    scenario = _load(file)
+    _out.print(
+        f"{file}: valid — scenario {scenario.name!r}, model {scenario.model.kind} "
+        f"({scenario.model.parameter_set}), {scenario.ensemble.replicates} replicate(s), "
+        f"{scenario.save.t_end_days:g} days",
+        markup=False,
+        highlight=False,
+    )
+
+
+@app.command()
+def run(
+    file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    out: Annotated[Path | None, typer.Option(help="Result folder [default: dormancy-results/<name>].")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing result folder.")] = False,
+    plot: Annotated[bool, typer.Option(help="Also write <out>.png.")] = True,
+) -> None:
+    """Run a scenario and save its result folder (atomically) and a figure."""
+    scenario = _load(file)
+    destination = out if out is not None else Path("dormancy-results") / scenario.name
+    if out is None:
+        destination.parent.mkdir(exist_ok=True)
+    _check_destination(destination, overwrite, "--out")
+    result = _simulate_with_progress(scenario)
+    dormancy.save_result(result, destination, overwrite=overwrite)
+    _print_summary(result)
+    _out.print(f"result: {destination}", markup=False, highlight=False)
+    if plot and scenario.model.kind == "komarova":
+        figure_path = destination.with_suffix(".png")
+        dormancy.plotting.save_figure(dormancy.plotting.plot_bone_cells([result]), figure_path)
+        _out.print(f"figure: {figure_path}", markup=False, highlight=False)
+
+
+@app.command()
+def demo(
+    quick: Annotated[bool, typer.Option(help="A short run (a smoke test): 400 days on a 4-day grid.")] = False,
+    out: Annotated[Path, typer.Option(help="Folder for the results and the figure.")] = Path("demo-output"),
+) -> None:
+    """Run the built-in demonstration: Komarova bone remodelling, steady and oscillating, with a figure."""
+    if out.exists() and not out.is_dir():
+        raise _fail(dormancy.InputError([dormancy.Problem("--out", "a folder", f"{out} is a file")]))
+    out.mkdir(parents=True, exist_ok=True)
+    results = []
+    for name in ("komarova_steady", "komarova_oscillating"):
+        scenario = dormancy.builtin_scenario(name)
+        if quick:
+            scenario = scenario.model_copy(update={"save": dormancy.scenario.Save(t_end_days=400.0, dt_days=4.0)})
+        result = _simulate_with_progress(scenario)
+        folder = dormancy.save_result(result, out / scenario.name, overwrite=True)
+        _print_summary(result)
+        _out.print(f"result: {folder}\n", markup=False, highlight=False)
+        results.append(result)
+    figure = dormancy.plotting.plot_bone_cells(results, titles=["steady (komarova2003)", "oscillating (ayati2010)"])
+    figure_path = dormancy.plotting.save_figure(figure, out / "bone_remodelling.png")
+    _out.print(f"figure: {figure_path}", markup=False, highlight=False)
+
+
+@app.command()
+def params(
+    grep: Annotated[str | None, typer.Option(help="Only records whose name, description, note or source match.")] = None,
+    set_name: Annotated[str | None, typer.Option("--set", help="Only this parameter set.")] = None,
+    format: Annotated[OutputFormat, typer.Option(help="Output format.")] = OutputFormat.table,
+) -> None:
+    """List model parameters with value, unit, prior, evidence and source."""
+    registry = dormancy.load_registry()
+    if set_name is not None and set_name not in registry.sets:
+        allowed = ", ".join(registry.sets)
+        raise _fail(dormancy.InputError([dormancy.Problem("--set", f"one of {allowed}", repr(set_name))]))
+    records = [r for r in registry if set_name is None or r.set == set_name]
+    if grep:
+        needle = grep.lower()
+        records = [
+            r for r in records
+            if needle in " ".join((r.name, r.label, r.description, r.note, *r.source)).lower()
+        ]
+    if format is OutputFormat.json:
+        _out.print_json(json.dumps([r.to_dict() for r in records], ensure_ascii=False))
+        return
+    header = ["name", "label", "value", "unit", "prior", "evidence", "source", "description"]
+    rows = [
+        [r.name, r.label, f"{r.value:g}", r.unit, r.prior.describe(), r.evidence, "; ".join(r.source), r.description]
+        for r in records
+    ]
+    if format is OutputFormat.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        return
+    table = Table(*header, show_lines=False, header_style="bold")
+    for row in rows:
+        table.add_row(*row)
+    _out.print(table)
+    _out.print(f"{len(rows)} parameter(s); `dormancy cite KEY` resolves a source.", markup=False)
+
+
+@app.command()
+def cite(keys: Annotated[list[str], typer.Argument(help="Citation keys, e.g. komarova2003 review:61.")]) -> None:
+    """Resolve citation keys in the package bibliography."""
+    bibliography = dormancy.load_bibliography()
+    unknown = [key for key in keys if key not in bibliography]
+    if unknown:
+        raise _fail(
+            dormancy.InputError([dormancy.Problem("KEY", "a key of the package bibliography", k) for k in unknown])
+        )
+    for key in keys:
+        reference = bibliography.resolve(key)
+        link = f" https://doi.org/{reference.doi}" if reference.doi else (f" {reference.url}" if reference.url else "")
+        _out.print(f"[{key}] {reference.short()}{link}", markup=False, highlight=False)
+
+
+@app.command()
+def scenarios(
+    show: Annotated[str | None, typer.Option(help="Print this built-in scenario's YAML.")] = None,
+) -> None:
+    """List the built-in scenarios, or print one to start your own from."""
+    if show is None:
+        for name in dormancy.builtin_scenario_names():
+            _out.print(f"{name}: {dormancy.builtin_scenario(name).description.strip()}", markup=False)
+        return
+    try:
+        _out.print(dormancy.builtin_scenario_text(show), markup=False, highlight=False, end="")
+    except dormancy.InputError as error:
+        raise _fail(error) from None
+
+
+@app.command()
+def sbml(
+    parameter_set: Annotated[str, typer.Argument(help="Parameter set, e.g. komarova2003 or ayati2010.")],
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead of standard output.")] = None,
+) -> None:
+    """Export a model with a parameter set to SBML Level 3 Version 2, with source annotations."""
+    registry = dormancy.load_registry()
+    exporters = {"komarova": dormancy.bone.komarova.to_sbml}
+    if parameter_set not in registry.sets or registry.sets[parameter_set].model not in exporters:
+        allowed = ", ".join(name for name, s in registry.sets.items() if s.model in exporters)
+        raise _fail(dormancy.InputError([dormancy.Problem("PARAMETER_SET", f"one of {allowed}", parameter_set)]))
+    document = exporters[registry.sets[parameter_set].model](registry.sets[parameter_set])
+    if out is None:
+        sys.stdout.write(document)
+        return
+    dormancy.write_text_atomic(out, document)
+    _out.print(f"SBML: {out}", markup=False, highlight=False)
+
+
+@app.callback()
+def _version(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True)] = False,
+) -> None:
+    if version:
+        _out.print(f"dormancy {dormancy.__version__}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+def main() -> None:
+    """Entry point of the ``dormancy`` command."""
+    app()

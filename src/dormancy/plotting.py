@@ -1,0 +1,67 @@
+"""Figures from results, using only the public result API and matplotlib's object interface (no global pyplot state)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from dormancy.atomic import atomic_file
+from dormancy.results import Result
+
+
+def plot_bone_cells(results: Sequence[Result], *, titles: Sequence[str] | None = None) -> Figure:
+    """Plot osteoclasts, osteoblasts and bone mass over time, one column per result, all replicates overlaid.
+
+    Parameters
+    ----------
+    results : sequence of Result
+        Results of a bone-remodelling model with variables ``osteoclasts``, ``osteoblasts`` and ``bone_mass``.
+    titles : sequence of str, optional
+        Column titles; the scenario names by default.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Three rows (osteoclasts on a log axis, since they dip by orders of magnitude between cycles; osteoblasts;
+        bone mass in %) by ``len(results)`` columns.
+    """
+    figure = Figure(figsize=(5.0 * len(results), 8.0), layout="constrained")
+    axes = figure.subplots(3, len(results), squeeze=False, sharex="col")
+    for column, result in enumerate(results):
+        data = result.timeseries
+        days = data["time"].to_numpy()
+        title = titles[column] if titles else str(result.manifest.scenario.get("name", ""))
+        for row, variable in enumerate(("osteoclasts", "osteoblasts", "bone_mass")):
+            axis = axes[row, column]
+            values = data[variable].to_numpy()
+            for replicate in range(values.shape[0]):
+                axis.plot(days, values[replicate], linewidth=1.0, alpha=0.8 if values.shape[0] > 1 else 1.0)
+            unit = data[variable].attrs.get("units", "")
+            axis.set_ylabel(f"{variable.replace('_', ' ')} ({unit})")
+            if variable == "osteoclasts":
+                axis.set_yscale("log")
+            axis.grid(True, alpha=0.3)
+        axes[0, column].set_title(title)
+        axes[-1, column].set_xlabel("time (days)")
+    return figure
+
+
+def save_figure(figure: Figure, path: str | os.PathLike[str], *, dpi: int = 120) -> Path:
+    """Write a figure atomically (temporary file in the same folder, then rename); the format follows the suffix.
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure.
+    path : path-like
+        Destination, e.g. ``bone.png``.
+    dpi : int
+        Resolution for raster formats.
+    """
+    with atomic_file(path) as temporary:
+        FigureCanvasAgg(figure).print_figure(temporary, dpi=dpi, format=Path(path).suffix.lstrip(".") or "png")
+    return Path(path)

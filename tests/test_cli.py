@@ -1,0 +1,120 @@
+"""Command line: exit codes, messages without tracebacks, nothing written for bad input."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from dormancy.cli import app
+from dormancy.results import load_result
+
+runner = CliRunner()
+
+SMALL = """\
+format: dormancy.scenario
+version: 1
+name: small
+seed: 5
+model: {kind: komarova, parameter_set: komarova2003}
+save: {t_end_days: 60, dt_days: 2}
+ensemble: {replicates: 3, sample: [resorption_rate]}
+"""
+
+BROKEN = {
+    "wrong_type": (SMALL.replace("seed: 5", "seed: five"), "seed"),
+    "unknown_key": (SMALL + "extra_thing: 1\n", "extra_thing"),
+    "out_of_range": (SMALL.replace("parameter_set: komarova2003}", "parameter_set: komarova2003, "
+                                   "parameters: {osteoblast_removal: 3}}"), "model.parameters.osteoblast_removal"),
+    "broken_yaml": ("name: [a\nseed: 1\n", "valid YAML"),
+}
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_bad_files_exit_2_with_a_clear_message_and_write_nothing(in_tmp, case, command):
+    text, expected = BROKEN[case]
+    (in_tmp / "bad.yaml").write_text(text)
+    result = runner.invoke(app, [command, "bad.yaml"])
+    assert result.exit_code == 2, result.output
+    assert expected in result.stderr
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("error: bad.yaml: ")
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["bad.yaml"]
+
+
+def test_missing_file_exits_2(in_tmp):
+    result = runner.invoke(app, ["validate", "nowhere.yaml"])
+    assert result.exit_code == 2
+    assert "no such file" in result.stderr
+
+
+def test_validate_good_file(in_tmp):
+    (in_tmp / "good.yaml").write_text(SMALL)
+    result = runner.invoke(app, ["validate", "good.yaml"])
+    assert result.exit_code == 0, result.output
+    assert "valid" in result.stdout
+
+
+def test_run_writes_a_loadable_result_and_refuses_to_overwrite(in_tmp):
+    (in_tmp / "good.yaml").write_text(SMALL)
+    first = runner.invoke(app, ["run", "good.yaml", "--out", "res"])
+    assert first.exit_code == 0, first.output
+    loaded = load_result(in_tmp / "res")
+    assert len(loaded.table) == 3 and set(loaded.table["status"]) == {"ok"}
+    assert loaded.manifest.scenario["name"] == "small"
+    assert (in_tmp / "res.png").stat().st_size > 10_000
+    second = runner.invoke(app, ["run", "good.yaml", "--out", "res"])
+    assert second.exit_code == 2
+    assert "--overwrite" in second.stderr
+    third = runner.invoke(app, ["run", "good.yaml", "--out", "res", "--overwrite", "--no-plot"])
+    assert third.exit_code == 0, third.output
+
+
+def test_params_lists_komarova_with_units_and_sources():
+    result = runner.invoke(app, ["params", "--format", "json", "--grep", "komarova2003"])
+    assert result.exit_code == 0
+    records = json.loads(result.stdout)
+    names = {r["name"] for r in records}
+    assert "komarova2003.osteoclast_removal" in names
+    assert all(r["unit"] and r["source"] for r in records)
+    csv_out = runner.invoke(app, ["params", "--format", "csv", "--set", "ayati2010"]).stdout.splitlines()
+    assert csv_out[0].startswith("name,label,value,unit,prior")
+    assert len(csv_out) == 14
+    table = runner.invoke(app, ["params"])
+    assert table.exit_code == 0 and "osteoclast" in table.stdout
+
+
+def test_params_bad_flag_values_exit_2():
+    assert runner.invoke(app, ["params", "--format", "xml"]).exit_code == 2
+    bad_set = runner.invoke(app, ["params", "--set", "nope"])
+    assert bad_set.exit_code == 2 and "komarova2003" in bad_set.stderr
+
+
+def test_cite_and_scenarios_and_sbml(in_tmp):
+    cited = runner.invoke(app, ["cite", "komarova2003", "review:61"])
+    assert cited.exit_code == 0 and "Komarova" in cited.stdout and "Adam" in cited.stdout
+    assert runner.invoke(app, ["cite", "nobody1999"]).exit_code == 2
+    listed = runner.invoke(app, ["scenarios"])
+    assert "komarova_oscillating" in listed.stdout
+    shown = runner.invoke(app, ["scenarios", "--show", "komarova_steady"])
+    assert "format: dormancy.scenario" in shown.stdout
+    exported = runner.invoke(app, ["sbml", "ayati2010", "--out", "model.xml"])
+    assert exported.exit_code == 0
+    assert "<sbml" in (in_tmp / "model.xml").read_text()
+    assert runner.invoke(app, ["sbml", "nothing"]).exit_code == 2
+
+
+@pytest.mark.slow
+def test_demo_quick_writes_figure_and_results(in_tmp):
+    result = runner.invoke(app, ["demo", "--quick"])
+    assert result.exit_code == 0, result.output
+    assert (in_tmp / "demo-output" / "bone_remodelling.png").is_file()
+    steady = load_result(in_tmp / "demo-output" / "komarova2003-steady")
+    assert steady.timeseries["time"].values[-1] == 400.0
+    assert "komarova" in result.stdout
