@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -32,7 +32,7 @@ _err = Console(stderr=True)
 EXIT_BAD_INPUT = 2
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """Formats of ``dormancy params``."""
 
     table = "table"
@@ -57,11 +57,17 @@ def _check_destination(destination: Path, overwrite: bool, field: str) -> None:
     if destination.exists() and not overwrite:
         raise _fail(
             dormancy.InputError(
-                [dormancy.Problem(field, "a path that does not exist yet (or pass --overwrite)", str(destination))]
+                [
+                    dormancy.Problem(
+                        field, "a path that does not exist yet (or pass --overwrite)", str(destination)
+                    )
+                ]
             )
         )
     if not destination.parent.is_dir():
-        raise _fail(dormancy.InputError([dormancy.Problem(field, "a path in an existing folder", str(destination))]))
+        raise _fail(
+            dormancy.InputError([dormancy.Problem(field, "a path in an existing folder", str(destination))])
+        )
 
 
 def _simulate_with_progress(scenario: dormancy.Scenario) -> dormancy.Result:
@@ -79,7 +85,9 @@ def _print_summary(result: dormancy.Result) -> None:
     for column in shown:
         table.add_column(column)
     for entity, row in result.table.head(10).iterrows():
-        table.add_row(str(entity), *(f"{row[c]:.6g}" if isinstance(row[c], float) else str(row[c]) for c in shown))
+        table.add_row(
+            str(entity), *(f"{row[c]:.6g}" if isinstance(row[c], float) else str(row[c]) for c in shown)
+        )
     _out.print(table)
     if len(result.table) > 10:
         _out.print(f"... {len(result.table) - 10} more replicates in the result folder's table.parquet")
@@ -101,7 +109,9 @@ def validate(file: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) 
 @app.command()
 def run(
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    out: Annotated[Path | None, typer.Option(help="Result folder [default: dormancy-results/<name>].")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Result folder [default: dormancy-results/<name>].")
+    ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing result folder.")] = False,
     plot: Annotated[bool, typer.Option(help="Also write <out>.png.")] = True,
 ) -> None:
@@ -123,7 +133,9 @@ def run(
 
 @app.command()
 def demo(
-    quick: Annotated[bool, typer.Option(help="A short run (a smoke test): 400 days on a 4-day grid.")] = False,
+    quick: Annotated[
+        bool, typer.Option(help="A short run (a smoke test): 400 days on a 4-day grid.")
+    ] = False,
     out: Annotated[Path, typer.Option(help="Folder for the results and the figure.")] = Path("demo-output"),
 ) -> None:
     """Run the built-in demonstration: Komarova bone remodelling, steady and oscillating, with a figure."""
@@ -134,20 +146,26 @@ def demo(
     for name in ("komarova_steady", "komarova_oscillating"):
         scenario = dormancy.builtin_scenario(name)
         if quick:
-            scenario = scenario.model_copy(update={"save": dormancy.scenario.Save(t_end_days=400.0, dt_days=4.0)})
+            scenario = scenario.model_copy(
+                update={"save": dormancy.scenario.Save(t_end_days=400.0, dt_days=4.0)}
+            )
         result = _simulate_with_progress(scenario)
         folder = dormancy.save_result(result, out / scenario.name, overwrite=True)
         _print_summary(result)
         _out.print(f"result: {folder}\n", markup=False, highlight=False)
         results.append(result)
-    figure = dormancy.plotting.plot_bone_cells(results, titles=["steady (komarova2003)", "oscillating (ayati2010)"])
+    figure = dormancy.plotting.plot_bone_cells(
+        results, titles=["steady (komarova2003)", "oscillating (ayati2010)"]
+    )
     figure_path = dormancy.plotting.save_figure(figure, out / "bone_remodelling.png")
     _out.print(f"figure: {figure_path}", markup=False, highlight=False)
 
 
 @app.command()
 def params(
-    grep: Annotated[str | None, typer.Option(help="Only records whose name, description, note or source match.")] = None,
+    grep: Annotated[
+        str | None, typer.Option(help="Only records whose name, description, note or source match.")
+    ] = None,
     set_name: Annotated[str | None, typer.Option("--set", help="Only this parameter set.")] = None,
     format: Annotated[OutputFormat, typer.Option(help="Output format.")] = OutputFormat.table,
 ) -> None:
@@ -160,7 +178,8 @@ def params(
     if grep:
         needle = grep.lower()
         records = [
-            r for r in records
+            r
+            for r in records
             if needle in " ".join((r.name, r.label, r.description, r.note, *r.source)).lower()
         ]
     if format is OutputFormat.json:
@@ -168,7 +187,16 @@ def params(
         return
     header = ["name", "label", "value", "unit", "prior", "evidence", "source", "description"]
     rows = [
-        [r.name, r.label, f"{r.value:g}", r.unit, r.prior.describe(), r.evidence, "; ".join(r.source), r.description]
+        [
+            r.name,
+            r.label,
+            f"{r.value:g}",
+            r.unit,
+            r.prior.describe(),
+            r.evidence,
+            "; ".join(r.source),
+            r.description,
+        ]
         for r in records
     ]
     if format is OutputFormat.csv:
@@ -184,17 +212,25 @@ def params(
 
 
 @app.command()
-def cite(keys: Annotated[list[str], typer.Argument(help="Citation keys, e.g. komarova2003 review:61.")]) -> None:
+def cite(
+    keys: Annotated[list[str], typer.Argument(help="Citation keys, e.g. komarova2003 review:61.")],
+) -> None:
     """Resolve citation keys in the package bibliography."""
     bibliography = dormancy.load_bibliography()
     unknown = [key for key in keys if key not in bibliography]
     if unknown:
         raise _fail(
-            dormancy.InputError([dormancy.Problem("KEY", "a key of the package bibliography", k) for k in unknown])
+            dormancy.InputError(
+                [dormancy.Problem("KEY", "a key of the package bibliography", k) for k in unknown]
+            )
         )
     for key in keys:
         reference = bibliography.resolve(key)
-        link = f" https://doi.org/{reference.doi}" if reference.doi else (f" {reference.url}" if reference.url else "")
+        link = (
+            f" https://doi.org/{reference.doi}"
+            if reference.doi
+            else (f" {reference.url}" if reference.url else "")
+        )
         _out.print(f"[{key}] {reference.short()}{link}", markup=False, highlight=False)
 
 
@@ -223,7 +259,9 @@ def sbml(
     exporters = {"komarova": dormancy.bone.komarova.to_sbml}
     if parameter_set not in registry.sets or registry.sets[parameter_set].model not in exporters:
         allowed = ", ".join(name for name, s in registry.sets.items() if s.model in exporters)
-        raise _fail(dormancy.InputError([dormancy.Problem("PARAMETER_SET", f"one of {allowed}", parameter_set)]))
+        raise _fail(
+            dormancy.InputError([dormancy.Problem("PARAMETER_SET", f"one of {allowed}", parameter_set)])
+        )
     document = exporters[registry.sets[parameter_set].model](registry.sets[parameter_set])
     if out is None:
         sys.stdout.write(document)
@@ -234,7 +272,9 @@ def sbml(
 
 @app.callback()
 def _version(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True)] = False,
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", is_eager=True)
+    ] = False,
 ) -> None:
     if version:
         _out.print(f"dormancy {dormancy.__version__}", markup=False, highlight=False)

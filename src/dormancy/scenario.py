@@ -81,7 +81,9 @@ class Solver(_Frozen):
 
     def settings(self) -> SolverSettings:
         """Return the solver settings used by :func:`dormancy.ode.integrate`."""
-        return SolverSettings(method=self.method, rtol=self.rtol, atol=self.atol, max_step=self.max_step_days or math.inf)
+        return SolverSettings(
+            method=self.method, rtol=self.rtol, atol=self.atol, max_step=self.max_step_days or math.inf
+        )
 
 
 class Save(_Frozen):
@@ -95,8 +97,13 @@ class Save(_Frozen):
         points = self.t_end_days / self.dt_days
         if points > MAX_OUTPUT_POINTS:
             raise InputError(
-                [Problem("dt_days", f"at most {MAX_OUTPUT_POINTS} output points (t_end_days / dt_days)",
-                         f"{points:.0f} points")]
+                [
+                    Problem(
+                        "dt_days",
+                        f"at most {MAX_OUTPUT_POINTS} output points (t_end_days / dt_days)",
+                        f"{points:.0f} points",
+                    )
+                ]
             )
         return self
 
@@ -138,8 +145,14 @@ class Scenario(_Frozen):
         unknown = [symbol for symbol in self.ensemble.sample if symbol not in parameter_set]
         if unknown:
             raise InputError(
-                [Problem(f"ensemble.sample.{symbol}", f"a parameter of set {parameter_set.name!r}", repr(symbol))
-                 for symbol in unknown]
+                [
+                    Problem(
+                        f"ensemble.sample.{symbol}",
+                        f"a parameter of set {parameter_set.name!r}",
+                        repr(symbol),
+                    )
+                    for symbol in unknown
+                ]
             )
         return self
 
@@ -160,14 +173,17 @@ def _problems_from(error: ValidationError) -> list[Problem]:
         cause = (item.get("ctx") or {}).get("error")
         if isinstance(cause, InputError):
             problems.extend(
-                Problem(f"{location}.{p.field}" if location else p.field, p.expected, p.found) for p in cause.problems
+                Problem(f"{location}.{p.field}" if location else p.field, p.expected, p.found)
+                for p in cause.problems
             )
             continue
         kind = item["type"]
         if kind == "missing":
             problems.append(Problem(location, "a value (this field is required)", "nothing"))
         elif kind == "extra_forbidden":
-            problems.append(Problem(location, "no such field (see the scenario documentation)", "an unknown key"))
+            problems.append(
+                Problem(location, "no such field (see the scenario documentation)", "an unknown key")
+            )
         else:
             expected = item["msg"].removeprefix("Input should be ").removeprefix("Value error, ")
             problems.append(Problem(location, expected, _found(item.get("input"))))
@@ -190,7 +206,9 @@ def scenario_from_dict(data: object, *, source: str | None = None) -> Scenario:
         With one problem per bad field.
     """
     if not isinstance(data, dict):
-        raise InputError([Problem("(top level)", "a mapping of scenario fields", type(data).__name__)], source)
+        raise InputError(
+            [Problem("(top level)", "a mapping of scenario fields", type(data).__name__)], source
+        )
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
@@ -253,7 +271,9 @@ def save_scenario(scenario: Scenario, path: str | os.PathLike[str]) -> Path:
 def builtin_scenario_names() -> tuple[str, ...]:
     """Return the names of the scenarios shipped with the package (``dormancy scenarios`` lists them)."""
     folder = resources.files("dormancy.scenarios")
-    return tuple(sorted(entry.name.removesuffix(".yaml") for entry in folder.iterdir() if entry.name.endswith(".yaml")))
+    return tuple(
+        sorted(entry.name.removesuffix(".yaml") for entry in folder.iterdir() if entry.name.endswith(".yaml"))
+    )
 
 
 def builtin_scenario_text(name: str) -> str:

@@ -51,7 +51,9 @@ def _run_komarova(
 ) -> tuple[Trajectory, dict[str, float]]:
     values = komarova.KomarovaParameters.from_set(parameter_set)
     osteoclasts_steady, osteoblasts_steady = komarova.steady_state(values)
-    trajectory = integrate(komarova.make_rhs(values), komarova.initial_state(parameter_set), solver=solver, save=save)
+    trajectory = integrate(
+        komarova.make_rhs(values), komarova.initial_state(parameter_set), solver=solver, save=save
+    )
     starts = komarova.cycle_starts(trajectory.time, trajectory.states[1], osteoblasts_steady)
     period = float(np.mean(np.diff(starts))) if len(starts) >= 2 else float("nan")
     summary = {
@@ -135,14 +137,18 @@ def simulate(scenario: Scenario, *, progress: Progress | None = None) -> Result:
     table = pd.DataFrame(rows, index=pd.Index(entity, name="entity"))
     base = scenario.model.resolve_parameters()
     parameters = [
-        {**record.to_dict(), "sampled_per_replicate": record.symbol in scenario.ensemble.sample} for record in base
+        {**record.to_dict(), "sampled_per_replicate": record.symbol in scenario.ensemble.sample}
+        for record in base
     ]
     manifest = Manifest.create(
         model=engine.name,
         scenario=scenario.to_dict(),
         parameters=parameters,
         seed=scenario.seed,
-        settings={"solver": scenario.solver.model_dump(mode="json"), "save": scenario.save.model_dump(mode="json")},
+        settings={
+            "solver": scenario.solver.model_dump(mode="json"),
+            "save": scenario.save.model_dump(mode="json"),
+        },
     )
     return Result(timeseries=timeseries, table=table, manifest=manifest)
 

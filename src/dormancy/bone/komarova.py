@@ -106,14 +106,16 @@ class KomarovaParameters:
 
     @property
     def gamma(self) -> float:
-        r"""Return :math:`\Gamma = g_{12} g_{21} - (1 - g_{11})(1 - g_{22})`; the steady state exists iff it is non-zero."""
+        r"""Return :math:`\Gamma = g_{12} g_{21} - (1 - g_{11})(1 - g_{22})`; a steady state exists iff it is not 0."""
         return self.g12 * self.g21 - (1.0 - self.g11) * (1.0 - self.g22)
 
 
 def initial_state(parameters: ParameterSet) -> np.ndarray:
     """Return the state at t = 0, ``[osteoclasts, osteoblasts, bone_mass]`` (cell, cell, %), from the set."""
     v = parameters.values()
-    return np.array([v["initial_osteoclasts"], v["initial_osteoblasts"], v["initial_bone_mass"]], dtype=np.float64)
+    return np.array(
+        [v["initial_osteoclasts"], v["initial_osteoblasts"], v["initial_bone_mass"]], dtype=np.float64
+    )
 
 
 def steady_state(p: KomarovaParameters) -> tuple[float, float]:
@@ -137,7 +139,9 @@ def steady_state(p: KomarovaParameters) -> tuple[float, float]:
     """
     gamma = p.gamma
     if gamma == 0.0:
-        raise ValueError("Γ = g12·g21 − (1 − g11)(1 − g22) is zero: the Komarova model has no isolated steady state")
+        raise ValueError(
+            "Γ = g12·g21 − (1 − g11)(1 − g22) is zero: the Komarova model has no isolated steady state"
+        )
     osteoclast_ratio = p.beta1 / p.alpha1
     osteoblast_ratio = p.beta2 / p.alpha2
     osteoclasts = osteoclast_ratio ** ((1.0 - p.g22) / gamma) * osteoblast_ratio ** (p.g21 / gamma)
@@ -235,12 +239,16 @@ def sbml_model(parameters: ParameterSet) -> SbmlOdeModel:
     blast_ratio = "(osteoblast_removal / osteoblast_production)"
     derived = (
         SbmlQuantity(
-            "osteoclasts_steady", "Steady-state osteoclasts x̄1", "cell",
+            "osteoclasts_steady",
+            "Steady-state osteoclasts x̄1",
+            "cell",
             f"{clast_ratio}^((1 - osteoblast_autocrine_exponent) / {gamma})"
             f" * {blast_ratio}^(osteoblast_to_osteoclast_exponent / {gamma})",
         ),
         SbmlQuantity(
-            "osteoblasts_steady", "Steady-state osteoblasts x̄2", "cell",
+            "osteoblasts_steady",
+            "Steady-state osteoblasts x̄2",
+            "cell",
             f"{clast_ratio}^(osteoclast_to_osteoblast_exponent / {gamma})"
             f" * {blast_ratio}^((1 - osteoclast_autocrine_exponent) / {gamma})",
         ),

@@ -42,7 +42,9 @@ class Prior:
 
     def __post_init__(self) -> None:
         if self.distribution not in ("uniform", "loguniform"):
-            raise ValueError(f"prior distribution must be 'uniform' or 'loguniform', not {self.distribution!r}")
+            raise ValueError(
+                f"prior distribution must be 'uniform' or 'loguniform', not {self.distribution!r}"
+            )
         if not (math.isfinite(self.low) and math.isfinite(self.high)) or self.low > self.high:
             raise ValueError(f"prior bounds must be finite with low <= high, got [{self.low}, {self.high}]")
         if self.distribution == "loguniform" and self.low <= 0:
@@ -125,7 +127,11 @@ class Parameter:
             "description": self.description,
             "value": self.value,
             "unit": self.unit,
-            "prior": {"distribution": self.prior.distribution, "low": self.prior.low, "high": self.prior.high},
+            "prior": {
+                "distribution": self.prior.distribution,
+                "low": self.prior.low,
+                "high": self.prior.high,
+            },
             "source": list(self.source),
             "evidence": self.evidence,
             "note": self.note,

@@ -122,7 +122,9 @@ def _parameter_from_mapping(set_name: str, raw: Mapping[str, object]) -> Paramet
     source = raw["source"]
     evidence = str(raw["evidence"])
     if evidence not in EVIDENCE_KINDS:
-        raise ValueError(f"{set_name}.{raw['symbol']}: evidence must be one of {EVIDENCE_KINDS}, not {evidence!r}")
+        raise ValueError(
+            f"{set_name}.{raw['symbol']}: evidence must be one of {EVIDENCE_KINDS}, not {evidence!r}"
+        )
     return Parameter(
         name=f"{set_name}.{raw['symbol']}",
         set=set_name,
@@ -149,7 +151,9 @@ def parameter_set_from_mapping(raw: Mapping[str, object]) -> ParameterSet:
     set_name = str(raw["set"])
     records = tuple(_parameter_from_mapping(set_name, item) for item in raw["parameters"])
     return ParameterSet(
-        name=set_name, model=str(raw["model"]), description=" ".join(str(raw["description"]).split()),
+        name=set_name,
+        model=str(raw["model"]),
+        description=" ".join(str(raw["description"]).split()),
         parameters=records,
     )
 

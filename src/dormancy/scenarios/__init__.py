@@ -1,0 +1,1 @@
+"""Built-in scenario files (``dormancy scenarios`` lists them)."""

@@ -1,0 +1,1 @@
+"""Package data: the parameter sets (sets/*.yaml) and the bibliography."""

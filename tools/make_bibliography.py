@@ -1,0 +1,526 @@
+"""Generate ``src/dormancy/params/data/bibliography.yaml`` from the review's reference list.
+
+The review is Price ML, Zhou J, Le Maitre CL, Quayle LA, Ottewell PD (2026) Mechanisms of breast cancer
+dormancy in bone metastasis. Clin Exp Metastasis 43:31. Its full text (a plain-text/markdown rendering, as
+kept in the project's shared seeds) is read from the path given on the command line; the reference list
+starts at the line ``References``. Entries 1-8 are bullets without numbers (``- Chaffer CL ...``), the rest
+are numbered (``9. Sosa MS ...``). Each becomes a ``review:N`` key; the script fails unless exactly the
+references 1..205 are found, each once, in order.
+
+The non-review sources (the models the package encodes, trials, tools, and the ``assumption`` key) are
+curated by hand in :data:`MANUAL_ENTRIES` below, so that rerunning the script reproduces the whole file. To
+add a source, add it there and rerun::
+
+    python tools/make_bibliography.py /work/shared/seeds/003_049a33233b793b78.txt
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import yaml
+
+REVIEW_SIZE = 205
+"""Number of references in the review's list."""
+
+DEFAULT_OUTPUT = (
+    Path(__file__).resolve().parents[1] / "src" / "dormancy" / "params" / "data" / "bibliography.yaml"
+)
+
+FIELDS = ("authors", "year", "title", "journal", "citation", "doi", "url", "pmid", "note")
+"""Fields every entry carries, in output order (``review_number`` and ``aliases`` follow when present)."""
+
+GREEK = {
+    "alpha": "α",
+    "beta": "β",
+    "gamma": "γ",
+    "delta": "δ",
+    "epsilon": "ε",
+    "kappa": "κ",
+    "lambda": "λ",
+    "mu": "μ",
+    "sigma": "σ",
+    "tau": "τ",
+    "omega": "ω",
+}
+GREEK_LETTERS = "".join(GREEK.values())
+
+# Fixes of text-extraction artefacts in the printed list (not of the authors' own wording).
+ARTEFACT_FIXES: Mapping[int, tuple[str, str]] = {
+    64: ("Carcinomas1", "Carcinomas"),  # footnote marker glued to the last word of the title
+}
+
+# Remarks on entries whose printed text is incomplete or evidently garbled; kept as printed otherwise.
+REVIEW_NOTES: Mapping[int, str] = {
+    15: "Page range printed as 257–512, which is implausible for this article; check before relying on it.",
+    16: "Page range printed as 477–640, which is implausible for this article; check before relying on it.",
+    18: "Author printed as 'Ottewill PD'; the review's author is Ottewell PD.",
+    32: "Second author printed as 'Bex G' (likely Berx G).",
+    43: "Printed without volume or pages; only the DOI is given.",
+    45: "Article number printed as 'eaa4157', a letter short of the Sci Adv form (ea + 2 letters + digits).",
+    64: "The printed title ends in 'Carcinomas1' (a footnote marker); cleaned here.",
+    66: "Second author printed as 'Lleona M' (likely Lleonart ME).",
+    80: "Title printed with the typo 'immunoeediting' (immunoediting); kept as printed.",
+    113: "Journal printed as 'Medicina (Mex)'; volume 61 (2025) fits the MDPI journal Medicina (Kaunas).",
+    114: "Clinical-trial registration (ClinicalTrials.gov NCT01077154), not a journal article.",
+    136: "'PIGF' as printed; the factor is PlGF (placental growth factor).",
+    145: "Author printed as 'Ottewill P'; the review's author is Ottewell PD.",
+    154: "Book chapter, in: Ahmad A (ed); the journal field holds the book's title.",
+    170: "First author printed as 'Touny LHE' (El Touny LH).",
+    174: "A footnote asterisk after the title's last word is removed.",
+    193: "Printed with a volume but no pages; its topic (UK Biobank sequencing data) is far from dormancy.",
+}
+
+# Aliases: other keys under which a review reference is also cited.
+ALIASES: Mapping[int, tuple[str, ...]] = {
+    48: ("dai2024",),
+}
+
+MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
+    "price2026": {
+        "authors": "Price ML, Zhou J, Le Maitre CL, Quayle LA, Ottewell PD",
+        "year": 2026,
+        "title": "Mechanisms of breast cancer dormancy in bone metastasis",
+        "journal": "Clin Exp Metastasis",
+        "citation": "43:31",
+        "url": "https://shura.shu.ac.uk/37519/",
+        "note": "The review whose reference list is keyed review:N here (full text from the SHURA archive).",
+    },
+    "komarova2003": {
+        "authors": "Komarova SV, Smith RJ, Dixon SJ, Sims SM, Wahl LM",
+        "year": 2003,
+        "title": (
+            "Mathematical model predicts a critical role for osteoclast autocrine regulation in the control "
+            "of bone remodeling"
+        ),
+        "journal": "Bone",
+        "citation": "33:206–215",
+        "doi": "10.1016/S8756-3282(03)00157-1",
+        "pmid": "14499354",
+    },
+    "biomodels:BIOMD0000000148": {
+        "authors": "Dharuri H",
+        "year": 2007,
+        "title": "BIOMD0000000148: Komarova2003_BoneRemodeling",
+        "journal": "BioModels Database",
+        "url": "https://www.ebi.ac.uk/biomodels/BIOMD0000000148",
+        "note": (
+            "SBML encoding of Komarova et al. 2003 (komarova2003); the year is that of the encoding. The "
+            "curators' notes say it corrects a typo in the paper's steady-state formula for osteoblasts "
+            "(x2_bar)."
+        ),
+    },
+    "ayati2010": {
+        "authors": "Ayati BP, Edwards CM, Webb GF, Wikswo JP",
+        "year": 2010,
+        "title": (
+            "A mathematical model of bone remodeling dynamics for normal bone cell populations and myeloma "
+            "bone disease"
+        ),
+        "journal": "Biol Direct",
+        "citation": "5:28",
+        "doi": "10.1186/1745-6150-5-28",
+        "pmid": "20406449",
+    },
+    "biomodels:BIOMD0000000402": {
+        "authors": "Chelliah V, Ayati BP",
+        "year": 2011,
+        "title": "BIOMD0000000402: Ayati2010_BoneRemodelingDynamics_WithTumour",
+        "journal": "BioModels Database",
+        "url": "https://www.ebi.ac.uk/biomodels/BIOMD0000000402",
+        "note": (
+            "SBML encoding of Ayati et al. 2010 (ayati2010), zero-dimensional bone model with tumour; the "
+            "year is that of the encoding. Its README says the paper's typos in Eqs 4, 13 and 14 are "
+            "corrected, with the authors' agreement."
+        ),
+    },
+    "biomodels:BIOMD0000000403": {
+        "authors": "Chelliah V, Ayati BP",
+        "year": 2011,
+        "title": "BIOMD0000000403: Ayati2010_BoneRemodelingDynamics_WithTumour+DrugTreatment",
+        "journal": "BioModels Database",
+        "url": "https://www.ebi.ac.uk/biomodels/BIOMD0000000403",
+        "note": (
+            "SBML encoding of Ayati et al. 2010 (ayati2010), zero-dimensional bone model with tumour and "
+            "drug treatment; the year is that of the encoding. Carries the same corrections of Eqs 4, 13 "
+            "and 14 as BIOMD0000000402."
+        ),
+    },
+    "lemaire2004": {
+        "authors": "Lemaire V, Tobin FL, Greller LD, Cho CR, Suva LJ",
+        "year": 2004,
+        "title": "Modeling the interactions between osteoblast and osteoclast activities in bone remodeling",
+        "journal": "J Theor Biol",
+        "citation": "229:293–309",
+        "doi": "10.1016/j.jtbi.2004.03.023",
+    },
+    "pivonka2008": {
+        "authors": "Pivonka P, Zimak J, Smith DW, Gardiner BS, Dunstan CR, Sims NA, Martin TJ, Mundy GR",
+        "year": 2008,
+        "title": "Model structure and control of bone remodeling: a theoretical study",
+        "journal": "Bone",
+        "citation": "43:249–263",
+        "doi": "10.1016/j.bone.2008.03.025",
+    },
+    "wittmann2009": {
+        "authors": "Wittmann DM, Krumsiek J, Saez-Rodriguez J, Lauffenburger DA, Klamt S, Theis FJ",
+        "year": 2009,
+        "title": (
+            "Transforming Boolean models to continuous models: methodology and application to T-cell "
+            "receptor signaling"
+        ),
+        "journal": "BMC Syst Biol",
+        "citation": "3:98",
+        "doi": "10.1186/1752-0509-3-98",
+    },
+    "peterson2010": {
+        "authors": "Peterson MC, Riggs MM",
+        "year": 2010,
+        "title": (
+            "A physiologically based mathematical model of integrated calcium homeostasis and bone remodeling"
+        ),
+        "journal": "Bone",
+        "citation": "46:49–63",
+        "doi": "10.1016/j.bone.2009.08.053",
+    },
+    "salmon2011": {
+        "authors": "Salmon JK, Moraes MA, Dror RO, Shaw DE",
+        "year": 2011,
+        "title": "Parallel random numbers: as easy as 1, 2, 3",
+        "journal": (
+            "Proceedings of SC'11, International Conference for High Performance Computing, Networking, "
+            "Storage and Analysis"
+        ),
+        "doi": "10.1145/2063384.2063405",
+    },
+    "colleoni2016": {
+        "authors": "Colleoni M et al",
+        "year": 2016,
+        "title": (
+            "Annual hazard rates of recurrence for breast cancer during 24 years of follow-up: results from "
+            "the International Breast Cancer Study Group trials I to V"
+        ),
+        "journal": "J Clin Oncol",
+        "citation": "34:927–935",
+        "pmid": "26786933",
+    },
+    "pan2017": {
+        "authors": "Pan H et al (EBCTCG)",
+        "year": 2017,
+        "title": "20-year risks of breast-cancer recurrence after stopping endocrine therapy at 5 years",
+        "journal": "N Engl J Med",
+        "citation": "377:1836–1846",
+        "doi": "10.1056/NEJMoa1701830",
+    },
+    "braun2005": {
+        "authors": "Braun S et al",
+        "year": 2005,
+        "title": "A pooled analysis of bone marrow micrometastasis in breast cancer",
+        "journal": "N Engl J Med",
+        "citation": "353:793–802",
+        "doi": "10.1056/NEJMoa050434",
+    },
+    "assumption": {
+        "authors": "dormancy developers",
+        "year": 2026,
+        "title": "Documented modelling assumption of the dormancy project",
+        "note": (
+            "Each parameter citing this key carries its reasoning in the parameter's note and a prior range."
+        ),
+    },
+}
+"""Sources other than the review's reference list, curated by hand (DOIs only where reliably known)."""
+
+_NUMBERED = re.compile(r"^(\d+)\.\s+(.+)$")
+_BULLET = re.compile(r"^-\s+(.+)$")
+_AUTHORS_YEAR = re.compile(r"^(?P<authors>.+?)\s*\((?P<year>\d{4})\)\s+(?P<rest>.+)$")
+_REGISTRATION = re.compile(
+    r"^(?P<authors>[^.]+)\.\s+(?P<title>.+?)\.?\s*<(?P<url>[^>]+)>\s*\((?P<year>\d{4})\)$"
+)
+_TITLE_JOURNAL = re.compile(r"^(?P<title>.*)\*(?P<journal>[^*]+)\*(?P<citation>[^*]*)$")
+_LINK = re.compile(r"<(https?://[^>]+)>")
+_LATEX = re.compile(r"\$([^$]+)\$")
+
+
+class BibliographyError(ValueError):
+    """The review's reference list is not as expected (missing, duplicated or unparsable entries)."""
+
+
+def reference_lines(text: str) -> list[tuple[int, str]]:
+    """Return the review's references as ``(number, printed text)`` pairs.
+
+    Parameters
+    ----------
+    text : str
+        The review's full text; the list starts after the line ``References`` and ends at the first
+        non-blank line that is neither a bullet nor a numbered entry (or at the end of the text).
+
+    Returns
+    -------
+    list of tuple of (int, str)
+        One pair per reference, numbered as in the review.
+
+    Raises
+    ------
+    BibliographyError
+        When there is no ``References`` line, or the entries found are not exactly 1..``REVIEW_SIZE`` in
+        order (a garbled line inside the list ends it early and so fails this check).
+    """
+    lines = text.splitlines()
+    try:
+        start = next(i for i, line in enumerate(lines) if line.strip() == "References")
+    except StopIteration:
+        raise BibliographyError("no line 'References' in the review text") from None
+    entries: list[tuple[int, str]] = []
+    ended_at = "the end of the text"
+    for line_number, raw in enumerate(lines[start + 1 :], start=start + 2):
+        line = raw.strip()
+        if not line:
+            continue
+        expected = len(entries) + 1
+        if numbered := _NUMBERED.match(line):
+            number = int(numbered.group(1))
+            if number != expected:
+                raise BibliographyError(
+                    f"line {line_number}: reference {number} where {expected} was expected"
+                )
+            entries.append((number, numbered.group(2)))
+        elif bullet := _BULLET.match(line):
+            entries.append((expected, bullet.group(1)))
+        elif entries:
+            ended_at = f"line {line_number} ({line[:60]!r})"
+            break  # the list ends at the first other line (the publisher's note follows it)
+        else:
+            raise BibliographyError(f"line {line_number}: not a reference: {line[:60]!r}")
+    # Numbers are consecutive from 1 by construction, so only the count remains to be checked.
+    if len(entries) != REVIEW_SIZE:
+        raise BibliographyError(
+            f"expected references 1..{REVIEW_SIZE}, found 1..{len(entries)}; the list ended at {ended_at}"
+        )
+    return entries
+
+
+def _latex_to_text(match: re.Match[str]) -> str:
+    body = re.sub(r"\\([A-Za-z]+)", lambda m: GREEK.get(m.group(1), m.group(1)), match.group(1))
+    return re.sub(r"\s+", "", body)
+
+
+def clean(text: str) -> str:
+    r"""Return printed text without markdown emphasis, LaTeX fragments or extraction spacing.
+
+    Parameters
+    ----------
+    text : str
+        A title or other field as printed.
+
+    Returns
+    -------
+    str
+        ``*in vivo*`` becomes ``in vivo``, ``$\alpha v \beta 3$`` becomes ``αvβ3``, stray spaces around
+        Greek letters inside symbols (``TGF β``, ``NF- κ B``, ``β 1``) are removed.
+    """
+    text = _LATEX.sub(_latex_to_text, text)
+    text = text.replace("*", "")
+    text = re.sub(rf"(?<=[A-Z0-9-]) (?=[{GREEK_LETTERS}])", "", text)
+    text = re.sub(rf"(?<=[{GREEK_LETTERS}]) (?=[A-Z0-9])", "", text)
+    return " ".join(text.split())
+
+
+def parse_reference(number: int, printed: str) -> dict[str, object]:
+    """Parse one printed reference of the review into a bibliography entry.
+
+    Parameters
+    ----------
+    number : int
+        The reference's number in the review.
+    printed : str
+        The reference as printed (markdown italics for the journal).
+
+    Returns
+    -------
+    dict
+        The entry's fields (see :data:`FIELDS`) plus ``review_number`` and, where defined, ``aliases``.
+
+    Raises
+    ------
+    BibliographyError
+        When authors, year, title or journal cannot be found.
+    """
+    if number in ARTEFACT_FIXES:
+        old, new = ARTEFACT_FIXES[number]
+        printed = printed.replace(old, new)
+    entry: dict[str, object] = dict.fromkeys(FIELDS)
+    if registration := _REGISTRATION.match(printed):
+        entry.update(
+            authors=registration.group("authors").strip(),
+            year=int(registration.group("year")),
+            title=clean(registration.group("title")),
+            url=registration.group("url"),
+        )
+    else:
+        head = _AUTHORS_YEAR.match(printed)
+        if head is None:
+            raise BibliographyError(f"reference {number}: no 'Authors (year)' at the start: {printed[:60]!r}")
+        body = _TITLE_JOURNAL.match(head.group("rest"))
+        if body is None:
+            raise BibliographyError(f"reference {number}: no italic journal: {printed[:60]!r}")
+        title = body.group("title").strip()
+        title, _, _editors = title.partition(" In: ")  # book chapter: the italic part is the book
+        citation = body.group("citation").strip().lstrip(".,").strip()
+        if link := _LINK.search(citation):
+            url = link.group(1)
+            doi = re.match(r"https?://(?:dx\.)?doi\.org/(.+)$", url)
+            entry["doi" if doi else "url"] = doi.group(1) if doi else url
+            citation = _LINK.sub("", citation).strip()
+        entry.update(
+            authors=re.sub(r"\bet al\.", "et al", head.group("authors").strip()),
+            year=int(head.group("year")),
+            title=clean(title).rstrip(".").strip(),
+            journal=clean(body.group("journal")).rstrip(".").strip(),
+            citation=citation or None,
+        )
+    if not entry["title"] or not entry["authors"]:
+        raise BibliographyError(f"reference {number}: empty authors or title")
+    entry["note"] = REVIEW_NOTES.get(number)
+    entry["review_number"] = number
+    if number in ALIASES:
+        entry["aliases"] = list(ALIASES[number])
+    return entry
+
+
+def build(review_text: str) -> dict[str, dict[str, object]]:
+    """Return every bibliography entry by key: ``review:1`` .. ``review:205``, then the manual entries.
+
+    Parameters
+    ----------
+    review_text : str
+        The review's full text.
+
+    Returns
+    -------
+    dict of str to dict
+        Entries by citation key.
+
+    Raises
+    ------
+    BibliographyError
+        When the reference list is incomplete, or a key or alias is defined twice.
+    """
+    references = {f"review:{n}": parse_reference(n, printed) for n, printed in reference_lines(review_text)}
+    for key, manual in MANUAL_ENTRIES.items():
+        if key in references:
+            raise BibliographyError(f"key {key!r} is defined twice")
+        references[key] = {field: manual.get(field) for field in FIELDS} | {
+            k: v for k, v in manual.items() if k not in FIELDS
+        }
+    aliases = [alias for entry in references.values() for alias in entry.get("aliases") or ()]
+    clashes = sorted({a for a in aliases if aliases.count(a) > 1 or a in references})
+    if clashes:
+        raise BibliographyError(f"aliases clash with keys or with each other: {clashes}")
+    return references
+
+
+def _scalar(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_scalar(item) for item in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a valid double-quoted YAML scalar
+
+
+def render(references: Mapping[str, Mapping[str, object]], source: str) -> str:
+    """Return the YAML text of the bibliography file (every string quoted, UTF-8).
+
+    Parameters
+    ----------
+    references : mapping of str to mapping
+        Entries by key, as returned by :func:`build`.
+    source : str
+        Name of the review text the ``review:N`` entries were read from (recorded in the header).
+
+    Returns
+    -------
+    str
+        The file's content.
+    """
+    out = [
+        "# Bibliography of the dormancy package: citation keys used by parameter records and documentation.",
+        "# GENERATED by tools/make_bibliography.py from the reference list of Price et al. 2026",
+        f"# (review:N keys, read from {source}) plus the hand-curated entries in its MANUAL_ENTRIES.",
+        "# Edit the script and regenerate rather than editing this file by hand.",
+        "format: dormancy.bibliography",
+        "version: 1",
+        "references:",
+    ]
+    for key, entry in references.items():
+        out.append(f"  {_scalar(key)}:")
+        out.extend(f"    {field}: {_scalar(value)}" for field, value in entry.items())
+    return "\n".join(out) + "\n"
+
+
+def check(text: str, expected: Mapping[str, Mapping[str, object]]) -> None:
+    """Check that the rendered YAML loads back to the entries it was made from.
+
+    Parameters
+    ----------
+    text : str
+        The rendered file.
+    expected : mapping of str to mapping
+        The entries that were rendered.
+
+    Raises
+    ------
+    BibliographyError
+        When the YAML does not load back to the same data or an entry lacks authors, year or title.
+    """
+    loaded = yaml.safe_load(text)
+    if loaded.get("format") != "dormancy.bibliography" or loaded["references"] != expected:
+        raise BibliographyError("the rendered YAML does not load back to the same entries")
+    for key, entry in loaded["references"].items():
+        if not (entry["authors"] and entry["title"] and isinstance(entry["year"], int)):
+            raise BibliographyError(f"{key}: authors, title and an integer year are required")
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    """Write the bibliography file from the review text named on the command line.
+
+    Parameters
+    ----------
+    argv : iterable of str, optional
+        Command-line arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status: 0 on success, 1 when the reference list is incomplete or unparsable.
+    """
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "review", type=Path, help="text file of the review (reference list after 'References')"
+    )
+    parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT, help="YAML file to write")
+    args = parser.parse_args(None if argv is None else list(argv))
+    try:
+        references = build(args.review.read_text(encoding="utf-8"))
+        text = render(references, args.review.name)
+        check(text, references)
+    except BibliographyError as error:
+        print(f"make_bibliography: {error}", file=sys.stderr)
+        return 1
+    args.output.write_text(text, encoding="utf-8")
+    review = sum(1 for key in references if key.startswith("review:"))
+    print(f"wrote {args.output}: {review} review references + {len(references) - review} other entries")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
