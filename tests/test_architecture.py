@@ -8,13 +8,22 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "dormancy"
 
 LAYERS = {
-    "_version": 0, "errors": 0, "atomic": 0, "rng": 0, "provenance": 0, "results": 0,
+    "_version": 0,
+    "errors": 0,
+    "atomic": 0,
+    "rng": 0,
+    "provenance": 0,
+    "results": 0,
     "params": 1,
-    "ode": 2, "sbml": 2,
+    "ode": 2,
+    "sbml": 2,
     "bone": 3,
-    "scenario": 4, "scenarios": 4,
+    "scenario": 4,
+    "scenarios": 4,
     "simulate": 5,
-    "__init__": 6, "plotting": 6, "cli": 7,
+    "__init__": 6,
+    "plotting": 6,
+    "cli": 7,
 }
 
 

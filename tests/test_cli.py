@@ -23,8 +23,13 @@ ensemble: {replicates: 3, sample: [resorption_rate]}
 BROKEN = {
     "wrong_type": (SMALL.replace("seed: 5", "seed: five"), "seed"),
     "unknown_key": (SMALL + "extra_thing: 1\n", "extra_thing"),
-    "out_of_range": (SMALL.replace("parameter_set: komarova2003}", "parameter_set: komarova2003, "
-                                   "parameters: {osteoblast_removal: 3}}"), "model.parameters.osteoblast_removal"),
+    "out_of_range": (
+        SMALL.replace(
+            "parameter_set: komarova2003}",
+            "parameter_set: komarova2003, parameters: {osteoblast_removal: 3}}",
+        ),
+        "model.parameters.osteoblast_removal",
+    ),
     "broken_yaml": ("name: [a\nseed: 1\n", "valid YAML"),
 }
 
@@ -86,7 +91,7 @@ def test_params_lists_komarova_with_units_and_sources():
     csv_out = runner.invoke(app, ["params", "--format", "csv", "--set", "ayati2010"]).stdout.splitlines()
     assert csv_out[0].startswith("name,label,value,unit,prior")
     assert len(csv_out) == 14
-    table = runner.invoke(app, ["params"])
+    table = runner.invoke(app, ["params"], env={"COLUMNS": "250"})
     assert table.exit_code == 0 and "osteoclast" in table.stdout
 
 

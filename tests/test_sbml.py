@@ -70,6 +70,8 @@ def test_sbml_carries_sources_for_every_parameter():
             for j in range(parameter.getCVTerm(i).getNumResources())
         ]
         assert len(resources) == len(record.source)
-        assert "https://doi.org/10.1016/S8756-3282(03)00157-1" in resources
+        if "komarova2003" in record.source:
+            assert "https://doi.org/10.1016/S8756-3282(03)00157-1" in resources
+        assert "https://www.ebi.ac.uk/biomodels/BIOMD0000000148" in resources
         assert record.name in parameter.getNotesString()
     assert model.getNumRules() == 3

@@ -28,9 +28,7 @@ import yaml
 REVIEW_SIZE = 205
 """Number of references in the review's list."""
 
-DEFAULT_OUTPUT = (
-    Path(__file__).resolve().parents[1] / "src" / "dormancy" / "params" / "data" / "bibliography.yaml"
-)
+DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "src" / "dormancy" / "params" / "data" / "bibliography.yaml"
 
 FIELDS = ("authors", "year", "title", "journal", "citation", "doi", "url", "pmid", "note")
 """Fields every entry carries, in output order (``review_number`` and ``aliases`` follow when present)."""
@@ -119,8 +117,7 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
         "authors": "Ayati BP, Edwards CM, Webb GF, Wikswo JP",
         "year": 2010,
         "title": (
-            "A mathematical model of bone remodeling dynamics for normal bone cell populations and myeloma "
-            "bone disease"
+            "A mathematical model of bone remodeling dynamics for normal bone cell populations and myeloma bone disease"
         ),
         "journal": "Biol Direct",
         "citation": "5:28",
@@ -171,8 +168,7 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
         "authors": "Wittmann DM, Krumsiek J, Saez-Rodriguez J, Lauffenburger DA, Klamt S, Theis FJ",
         "year": 2009,
         "title": (
-            "Transforming Boolean models to continuous models: methodology and application to T-cell "
-            "receptor signaling"
+            "Transforming Boolean models to continuous models: methodology and application to T-cell receptor signaling"
         ),
         "journal": "BMC Syst Biol",
         "citation": "3:98",
@@ -181,9 +177,7 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
     "peterson2010": {
         "authors": "Peterson MC, Riggs MM",
         "year": 2010,
-        "title": (
-            "A physiologically based mathematical model of integrated calcium homeostasis and bone remodeling"
-        ),
+        "title": ("A physiologically based mathematical model of integrated calcium homeostasis and bone remodeling"),
         "journal": "Bone",
         "citation": "46:49–63",
         "doi": "10.1016/j.bone.2009.08.053",
@@ -229,9 +223,7 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
         "authors": "dormancy developers",
         "year": 2026,
         "title": "Documented modelling assumption of the dormancy project",
-        "note": (
-            "Each parameter citing this key carries its reasoning in the parameter's note and a prior range."
-        ),
+        "note": ("Each parameter citing this key carries its reasoning in the parameter's note and a prior range."),
     },
 }
 """Sources other than the review's reference list, curated by hand (DOIs only where reliably known)."""
@@ -239,9 +231,7 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
 _NUMBERED = re.compile(r"^(\d+)\.\s+(.+)$")
 _BULLET = re.compile(r"^-\s+(.+)$")
 _AUTHORS_YEAR = re.compile(r"^(?P<authors>.+?)\s*\((?P<year>\d{4})\)\s+(?P<rest>.+)$")
-_REGISTRATION = re.compile(
-    r"^(?P<authors>[^.]+)\.\s+(?P<title>.+?)\.?\s*<(?P<url>[^>]+)>\s*\((?P<year>\d{4})\)$"
-)
+_REGISTRATION = re.compile(r"^(?P<authors>[^.]+)\.\s+(?P<title>.+?)\.?\s*<(?P<url>[^>]+)>\s*\((?P<year>\d{4})\)$")
 _TITLE_JOURNAL = re.compile(r"^(?P<title>.*)\*(?P<journal>[^*]+)\*(?P<citation>[^*]*)$")
 _LINK = re.compile(r"<(https?://[^>]+)>")
 _LATEX = re.compile(r"\$([^$]+)\$")
@@ -286,9 +276,7 @@ def reference_lines(text: str) -> list[tuple[int, str]]:
         if numbered := _NUMBERED.match(line):
             number = int(numbered.group(1))
             if number != expected:
-                raise BibliographyError(
-                    f"line {line_number}: reference {number} where {expected} was expected"
-                )
+                raise BibliographyError(f"line {line_number}: reference {number} where {expected} was expected")
             entries.append((number, numbered.group(2)))
         elif bullet := _BULLET.match(line):
             entries.append((expected, bullet.group(1)))
@@ -504,9 +492,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         Exit status: 0 on success, 1 when the reference list is incomplete or unparsable.
     """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "review", type=Path, help="text file of the review (reference list after 'References')"
-    )
+    parser.add_argument("review", type=Path, help="text file of the review (reference list after 'References')")
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT, help="YAML file to write")
     args = parser.parse_args(None if argv is None else list(argv))
     try:

@@ -22,9 +22,7 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
         Final destination; replaced if it exists.
     """
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{path.stem}.", suffix=f"{path.suffix}.tmp", dir=path.parent
-    )
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f"{path.suffix}.tmp", dir=path.parent)
     os.close(handle)
     try:
         yield Path(temporary)

@@ -42,7 +42,7 @@ class OutputFormat(StrEnum):
 
 def _fail(error: dormancy.InputError) -> typer.Exit:
     for line in error.render().splitlines():
-        _err.print(f"error: {line}", markup=False, highlight=False)
+        typer.echo(f"error: {line}", err=True)
     return typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -57,17 +57,11 @@ def _check_destination(destination: Path, overwrite: bool, field: str) -> None:
     if destination.exists() and not overwrite:
         raise _fail(
             dormancy.InputError(
-                [
-                    dormancy.Problem(
-                        field, "a path that does not exist yet (or pass --overwrite)", str(destination)
-                    )
-                ]
+                [dormancy.Problem(field, "a path that does not exist yet (or pass --overwrite)", str(destination))]
             )
         )
     if not destination.parent.is_dir():
-        raise _fail(
-            dormancy.InputError([dormancy.Problem(field, "a path in an existing folder", str(destination))])
-        )
+        raise _fail(dormancy.InputError([dormancy.Problem(field, "a path in an existing folder", str(destination))]))
 
 
 def _simulate_with_progress(scenario: dormancy.Scenario) -> dormancy.Result:
@@ -77,20 +71,19 @@ def _simulate_with_progress(scenario: dormancy.Scenario) -> dormancy.Result:
         return dormancy.simulate(scenario, progress=lambda done, total: bar.update(task, completed=done))
 
 
-def _print_summary(result: dormancy.Result) -> None:
+def _print_summary(result: dormancy.Result, *, shown: int = 6) -> None:
     _out.print(result.summary(), markup=False, highlight=False)
-    shown = [c for c in result.table.columns if c != "message"]
+    rows = result.table.head(shown)
     table = Table(show_header=True, header_style="bold")
     table.add_column("replicate")
-    for column in shown:
-        table.add_column(column)
-    for entity, row in result.table.head(10).iterrows():
-        table.add_row(
-            str(entity), *(f"{row[c]:.6g}" if isinstance(row[c], float) else str(row[c]) for c in shown)
-        )
+    for entity in rows.index:
+        table.add_column(str(entity), justify="right")
+    for column in (c for c in rows.columns if c != "message"):
+        values = rows[column]
+        table.add_row(column, *(f"{v:.6g}" if isinstance(v, float) else str(v) for v in values))
     _out.print(table)
-    if len(result.table) > 10:
-        _out.print(f"... {len(result.table) - 10} more replicates in the result folder's table.parquet")
+    if len(result.table) > shown:
+        _out.print(f"... {len(result.table) - shown} more replicates in the result folder's table.parquet")
 
 
 @app.command()
@@ -109,9 +102,7 @@ def validate(file: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) 
 @app.command()
 def run(
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    out: Annotated[
-        Path | None, typer.Option(help="Result folder [default: dormancy-results/<name>].")
-    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Result folder [default: dormancy-results/<name>].")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing result folder.")] = False,
     plot: Annotated[bool, typer.Option(help="Also write <out>.png.")] = True,
 ) -> None:
@@ -133,9 +124,7 @@ def run(
 
 @app.command()
 def demo(
-    quick: Annotated[
-        bool, typer.Option(help="A short run (a smoke test): 400 days on a 4-day grid.")
-    ] = False,
+    quick: Annotated[bool, typer.Option(help="A short run (a smoke test): 400 days on a 4-day grid.")] = False,
     out: Annotated[Path, typer.Option(help="Folder for the results and the figure.")] = Path("demo-output"),
 ) -> None:
     """Run the built-in demonstration: Komarova bone remodelling, steady and oscillating, with a figure."""
@@ -146,17 +135,13 @@ def demo(
     for name in ("komarova_steady", "komarova_oscillating"):
         scenario = dormancy.builtin_scenario(name)
         if quick:
-            scenario = scenario.model_copy(
-                update={"save": dormancy.scenario.Save(t_end_days=400.0, dt_days=4.0)}
-            )
+            scenario = scenario.model_copy(update={"save": dormancy.scenario.Save(t_end_days=400.0, dt_days=4.0)})
         result = _simulate_with_progress(scenario)
         folder = dormancy.save_result(result, out / scenario.name, overwrite=True)
         _print_summary(result)
         _out.print(f"result: {folder}\n", markup=False, highlight=False)
         results.append(result)
-    figure = dormancy.plotting.plot_bone_cells(
-        results, titles=["steady (komarova2003)", "oscillating (ayati2010)"]
-    )
+    figure = dormancy.plotting.plot_bone_cells(results, titles=["steady (komarova2003)", "oscillating (ayati2010)"])
     figure_path = dormancy.plotting.save_figure(figure, out / "bone_remodelling.png")
     _out.print(f"figure: {figure_path}", markup=False, highlight=False)
 
@@ -178,9 +163,7 @@ def params(
     if grep:
         needle = grep.lower()
         records = [
-            r
-            for r in records
-            if needle in " ".join((r.name, r.label, r.description, r.note, *r.source)).lower()
+            r for r in records if needle in " ".join((r.name, r.label, r.description, r.note, *r.source)).lower()
         ]
     if format is OutputFormat.json:
         _out.print_json(json.dumps([r.to_dict() for r in records], ensure_ascii=False))
@@ -204,11 +187,14 @@ def params(
         writer.writerow(header)
         writer.writerows(rows)
         return
-    table = Table(*header, show_lines=False, header_style="bold")
+    table = Table(show_lines=False, header_style="bold")
+    for column in header[:-1]:  # descriptions are in --format csv/json
+        table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*row)
-    _out.print(table)
-    _out.print(f"{len(rows)} parameter(s); `dormancy cite KEY` resolves a source.", markup=False)
+        table.add_row(*row[:-1])
+    console = _out if _out.is_terminal else Console(width=max(_out.width, 200))  # piped: do not fold at 80
+    console.print(table)
+    console.print(f"{len(rows)} parameter(s); `dormancy cite KEY` resolves a source.", markup=False)
 
 
 @app.command()
@@ -220,17 +206,11 @@ def cite(
     unknown = [key for key in keys if key not in bibliography]
     if unknown:
         raise _fail(
-            dormancy.InputError(
-                [dormancy.Problem("KEY", "a key of the package bibliography", k) for k in unknown]
-            )
+            dormancy.InputError([dormancy.Problem("KEY", "a key of the package bibliography", k) for k in unknown])
         )
     for key in keys:
         reference = bibliography.resolve(key)
-        link = (
-            f" https://doi.org/{reference.doi}"
-            if reference.doi
-            else (f" {reference.url}" if reference.url else "")
-        )
+        link = f" https://doi.org/{reference.doi}" if reference.doi else (f" {reference.url}" if reference.url else "")
         _out.print(f"[{key}] {reference.short()}{link}", markup=False, highlight=False)
 
 
@@ -259,9 +239,7 @@ def sbml(
     exporters = {"komarova": dormancy.bone.komarova.to_sbml}
     if parameter_set not in registry.sets or registry.sets[parameter_set].model not in exporters:
         allowed = ", ".join(name for name, s in registry.sets.items() if s.model in exporters)
-        raise _fail(
-            dormancy.InputError([dormancy.Problem("PARAMETER_SET", f"one of {allowed}", parameter_set)])
-        )
+        raise _fail(dormancy.InputError([dormancy.Problem("PARAMETER_SET", f"one of {allowed}", parameter_set)]))
     document = exporters[registry.sets[parameter_set].model](registry.sets[parameter_set])
     if out is None:
         sys.stdout.write(document)
@@ -272,9 +250,7 @@ def sbml(
 
 @app.callback()
 def _version(
-    version: Annotated[
-        bool, typer.Option("--version", help="Print the version and exit.", is_eager=True)
-    ] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True)] = False,
 ) -> None:
     if version:
         _out.print(f"dormancy {dormancy.__version__}", markup=False, highlight=False)

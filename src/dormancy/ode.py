@@ -137,7 +137,5 @@ def integrate(
         return Trajectory(times, states, Status.SOLVER_FAILED, str(solution.message))
     if not np.all(np.isfinite(states)):
         first_bad = int(np.argmax(~np.all(np.isfinite(states), axis=0)))
-        return Trajectory(
-            times, states, Status.NONFINITE, f"state not finite from t = {times[first_bad]:g} days"
-        )
+        return Trajectory(times, states, Status.NONFINITE, f"state not finite from t = {times[first_bad]:g} days")
     return Trajectory(times, states, Status.OK, str(solution.message))

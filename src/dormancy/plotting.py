@@ -63,7 +63,5 @@ def save_figure(figure: Figure, path: str | os.PathLike[str], *, dpi: int = 120)
         Resolution for raster formats.
     """
     with atomic_file(path) as temporary:
-        FigureCanvasAgg(figure).print_figure(
-            temporary, dpi=dpi, format=Path(path).suffix.lstrip(".") or "png"
-        )
+        FigureCanvasAgg(figure).print_figure(temporary, dpi=dpi, format=Path(path).suffix.lstrip(".") or "png")
     return Path(path)

@@ -110,9 +110,7 @@ def _annotate(element: libsbml.SBase, meta_id: str, keys: tuple[str, ...], text:
     _check(element.setNotes(notes), f"set notes of {meta_id}")
 
 
-def _add_parameter(
-    model: libsbml.Model, identifier: str, value: float | None, constant: bool
-) -> libsbml.Parameter:
+def _add_parameter(model: libsbml.Model, identifier: str, value: float | None, constant: bool) -> libsbml.Parameter:
     parameter = model.createParameter()
     _check(parameter.setId(identifier), f"set id {identifier}")
     _check(parameter.setConstant(constant), f"set constant on {identifier}")
@@ -151,9 +149,7 @@ def write_sbml(spec: SbmlOdeModel) -> str:
     for record in spec.parameters:
         parameter = _add_parameter(model, record.symbol, record.value, constant=True)
         parameter.setName(f"{record.label}: {record.description}")
-        text = (
-            f"{record.name} = {record.value:g} {record.unit}; prior {record.prior.describe()}; {record.note}"
-        )
+        text = f"{record.name} = {record.value:g} {record.unit}; prior {record.prior.describe()}; {record.note}"
         _annotate(parameter, f"meta_{record.symbol}", record.source, text)
     for quantity in (*spec.derived, *spec.states):
         is_state = quantity in spec.states
@@ -165,9 +161,7 @@ def write_sbml(spec: SbmlOdeModel) -> str:
     for state in spec.states:
         rule = model.createRateRule()
         _check(rule.setVariable(state.id), f"rate rule for {state.id}")
-        _check(
-            rule.setMath(_math(spec.rate_rules[state.id], f"d{state.id}/dt")), f"set math of d{state.id}/dt"
-        )
+        _check(rule.setMath(_math(spec.rate_rules[state.id], f"d{state.id}/dt")), f"set math of d{state.id}/dt")
 
     document.checkInternalConsistency()
     errors = [

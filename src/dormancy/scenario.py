@@ -62,13 +62,12 @@ class KomarovaModel(_Frozen):
         registry = load_registry()
         allowed = registry.sets_for(self.kind)
         if self.parameter_set not in allowed:
-            raise InputError(
-                [Problem("parameter_set", f"one of {', '.join(allowed)}", repr(self.parameter_set))]
-            )
+            raise InputError([Problem("parameter_set", f"one of {', '.join(allowed)}", repr(self.parameter_set))])
         return registry.sets[self.parameter_set].with_values(self.parameters, field_prefix="parameters")
 
 
 ModelSpec = Annotated[KomarovaModel, Field(discriminator="kind")]
+MODEL_KINDS: tuple[str, ...] = ("komarova",)
 
 
 class Solver(_Frozen):
@@ -169,21 +168,21 @@ def _found(value: object) -> str:
 def _problems_from(error: ValidationError) -> list[Problem]:
     problems: list[Problem] = []
     for item in error.errors(include_url=False):
-        location = ".".join(str(part) for part in item["loc"])
+        parts = list(item["loc"])
+        if len(parts) > 1 and parts[0] == "model" and parts[1] in MODEL_KINDS:
+            del parts[1]  # the discriminated union's tag: the file has no such level
+        location = ".".join(str(part) for part in parts)
         cause = (item.get("ctx") or {}).get("error")
         if isinstance(cause, InputError):
             problems.extend(
-                Problem(f"{location}.{p.field}" if location else p.field, p.expected, p.found)
-                for p in cause.problems
+                Problem(f"{location}.{p.field}" if location else p.field, p.expected, p.found) for p in cause.problems
             )
             continue
         kind = item["type"]
         if kind == "missing":
             problems.append(Problem(location, "a value (this field is required)", "nothing"))
         elif kind == "extra_forbidden":
-            problems.append(
-                Problem(location, "no such field (see the scenario documentation)", "an unknown key")
-            )
+            problems.append(Problem(location, "no such field (see the scenario documentation)", "an unknown key"))
         else:
             expected = item["msg"].removeprefix("Input should be ").removeprefix("Value error, ")
             problems.append(Problem(location, expected, _found(item.get("input"))))
@@ -206,9 +205,7 @@ def scenario_from_dict(data: object, *, source: str | None = None) -> Scenario:
         With one problem per bad field.
     """
     if not isinstance(data, dict):
-        raise InputError(
-            [Problem("(top level)", "a mapping of scenario fields", type(data).__name__)], source
-        )
+        raise InputError([Problem("(top level)", "a mapping of scenario fields", type(data).__name__)], source)
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
@@ -271,9 +268,7 @@ def save_scenario(scenario: Scenario, path: str | os.PathLike[str]) -> Path:
 def builtin_scenario_names() -> tuple[str, ...]:
     """Return the names of the scenarios shipped with the package (``dormancy scenarios`` lists them)."""
     folder = resources.files("dormancy.scenarios")
-    return tuple(
-        sorted(entry.name.removesuffix(".yaml") for entry in folder.iterdir() if entry.name.endswith(".yaml"))
-    )
+    return tuple(sorted(entry.name.removesuffix(".yaml") for entry in folder.iterdir() if entry.name.endswith(".yaml")))
 
 
 def builtin_scenario_text(name: str) -> str:

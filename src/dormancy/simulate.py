@@ -25,6 +25,10 @@ from dormancy.scenario import Scenario
 
 Progress = Callable[[int, int], None]
 
+#: A remodelling cycle starts when osteoblasts rise through 1 % above their steady state (smaller ripples of a
+#: damped return to rest are not counted as cycles).
+CYCLE_THRESHOLD = 1.01
+
 
 @dataclass(frozen=True)
 class Engine:
@@ -51,16 +55,15 @@ def _run_komarova(
 ) -> tuple[Trajectory, dict[str, float]]:
     values = komarova.KomarovaParameters.from_set(parameter_set)
     osteoclasts_steady, osteoblasts_steady = komarova.steady_state(values)
-    trajectory = integrate(
-        komarova.make_rhs(values), komarova.initial_state(parameter_set), solver=solver, save=save
-    )
-    starts = komarova.cycle_starts(trajectory.time, trajectory.states[1], osteoblasts_steady)
+    trajectory = integrate(komarova.make_rhs(values), komarova.initial_state(parameter_set), solver=solver, save=save)
+    osteoclasts = trajectory.states[0][np.isfinite(trajectory.states[0])]
+    starts = komarova.cycle_starts(trajectory.time, trajectory.states[1], CYCLE_THRESHOLD * osteoblasts_steady)
     period = float(np.mean(np.diff(starts))) if len(starts) >= 2 else float("nan")
     summary = {
         "osteoclasts_steady": osteoclasts_steady,
         "osteoblasts_steady": osteoblasts_steady,
         "final_bone_mass": float(trajectory.states[2, -1]),
-        "min_osteoclasts": float(np.nanmin(trajectory.states[0])),
+        "min_osteoclasts": float(np.min(osteoclasts, initial=np.inf)) if len(osteoclasts) else float("nan"),
         "remodelling_cycles": float(len(starts)),
         "mean_cycle_period_days": period,
     }
@@ -137,8 +140,7 @@ def simulate(scenario: Scenario, *, progress: Progress | None = None) -> Result:
     table = pd.DataFrame(rows, index=pd.Index(entity, name="entity"))
     base = scenario.model.resolve_parameters()
     parameters = [
-        {**record.to_dict(), "sampled_per_replicate": record.symbol in scenario.ensemble.sample}
-        for record in base
+        {**record.to_dict(), "sampled_per_replicate": record.symbol in scenario.ensemble.sample} for record in base
     ]
     manifest = Manifest.create(
         model=engine.name,

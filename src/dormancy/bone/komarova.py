@@ -113,9 +113,7 @@ class KomarovaParameters:
 def initial_state(parameters: ParameterSet) -> np.ndarray:
     """Return the state at t = 0, ``[osteoclasts, osteoblasts, bone_mass]`` (cell, cell, %), from the set."""
     v = parameters.values()
-    return np.array(
-        [v["initial_osteoclasts"], v["initial_osteoblasts"], v["initial_bone_mass"]], dtype=np.float64
-    )
+    return np.array([v["initial_osteoclasts"], v["initial_osteoblasts"], v["initial_bone_mass"]], dtype=np.float64)
 
 
 def steady_state(p: KomarovaParameters) -> tuple[float, float]:
@@ -139,9 +137,7 @@ def steady_state(p: KomarovaParameters) -> tuple[float, float]:
     """
     gamma = p.gamma
     if gamma == 0.0:
-        raise ValueError(
-            "Γ = g12·g21 − (1 − g11)(1 − g22) is zero: the Komarova model has no isolated steady state"
-        )
+        raise ValueError("Γ = g12·g21 − (1 − g11)(1 − g22) is zero: the Komarova model has no isolated steady state")
     osteoclast_ratio = p.beta1 / p.alpha1
     osteoblast_ratio = p.beta2 / p.alpha2
     osteoclasts = osteoclast_ratio ** ((1.0 - p.g22) / gamma) * osteoblast_ratio ** (p.g21 / gamma)
@@ -199,11 +195,13 @@ def make_rhs(p: KomarovaParameters):
     return rhs
 
 
-def cycle_starts(time: np.ndarray, osteoblasts: np.ndarray, osteoblasts_steady: float) -> np.ndarray:
-    """Return the times at which osteoblasts rise through their steady-state level (start of each cycle), days.
+def cycle_starts(time: np.ndarray, osteoblasts: np.ndarray, level: float) -> np.ndarray:
+    """Return the times at which osteoblasts rise through ``level`` (the start of each formation phase), days.
 
     Crossings are located by linear interpolation between output points, so the accuracy is about the output
-    spacing squared times the curvature; use a fine output grid for period estimates.
+    spacing squared times the curvature; use a fine output grid for period estimates. With ``level`` equal to the
+    steady state every oscillation counts, however small; a level a little above it (say 1 %) counts only
+    remodelling cycles that form bone visibly.
 
     Parameters
     ----------
@@ -211,10 +209,10 @@ def cycle_starts(time: np.ndarray, osteoblasts: np.ndarray, osteoblasts_steady: 
         Output times, days.
     osteoblasts : numpy.ndarray
         Osteoblasts on those times, cells.
-    osteoblasts_steady : float
-        Steady-state osteoblasts, cells.
+    level : float
+        Osteoblast level that marks the start of a cycle, cells.
     """
-    offset = osteoblasts - osteoblasts_steady
+    offset = osteoblasts - level
     upward = np.flatnonzero((offset[:-1] < 0.0) & (offset[1:] >= 0.0))
     fraction = -offset[upward] / (offset[upward + 1] - offset[upward])
     return time[upward] + fraction * (time[upward + 1] - time[upward])

@@ -42,9 +42,7 @@ class Prior:
 
     def __post_init__(self) -> None:
         if self.distribution not in ("uniform", "loguniform"):
-            raise ValueError(
-                f"prior distribution must be 'uniform' or 'loguniform', not {self.distribution!r}"
-            )
+            raise ValueError(f"prior distribution must be 'uniform' or 'loguniform', not {self.distribution!r}")
         if not (math.isfinite(self.low) and math.isfinite(self.high)) or self.low > self.high:
             raise ValueError(f"prior bounds must be finite with low <= high, got [{self.low}, {self.high}]")
         if self.distribution == "loguniform" and self.low <= 0:

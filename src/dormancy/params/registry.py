@@ -122,9 +122,7 @@ def _parameter_from_mapping(set_name: str, raw: Mapping[str, object]) -> Paramet
     source = raw["source"]
     evidence = str(raw["evidence"])
     if evidence not in EVIDENCE_KINDS:
-        raise ValueError(
-            f"{set_name}.{raw['symbol']}: evidence must be one of {EVIDENCE_KINDS}, not {evidence!r}"
-        )
+        raise ValueError(f"{set_name}.{raw['symbol']}: evidence must be one of {EVIDENCE_KINDS}, not {evidence!r}")
     return Parameter(
         name=f"{set_name}.{raw['symbol']}",
         set=set_name,

@@ -1,0 +1,297 @@
+"""The result of any simulation, and its folder on disk.
+
+A :class:`Result` holds time series (an :class:`xarray.Dataset` over ``entity`` and ``time``), a table with one
+row per entity (its status, a message and summary measures) and a :class:`~dormancy.provenance.Manifest`.
+:func:`save_result` writes it atomically to a folder::
+
+    <path>/manifest.json     provenance, format name and version (UTF-8 JSON)
+    <path>/timeseries.zarr   the time series (Zarr format 2, consolidated metadata)
+    <path>/table.parquet     the per-entity table (Parquet, written by pyarrow)
+
+and :func:`load_result` reads it back into an equal result.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import xarray as xr
+
+from dormancy.provenance import FORMAT_NAME, FORMAT_VERSION, Manifest, ResultFormatError
+
+__all__ = ["Manifest", "Result", "ResultFormatError", "Status", "load_result", "save_result"]
+
+MANIFEST_FILE = "manifest.json"
+TIMESERIES_STORE = "timeseries.zarr"
+TABLE_FILE = "table.parquet"
+
+
+class Status(enum.StrEnum):
+    """Outcome of one entity (replicate, patient) of a run.
+
+    Failure is data: in a batch a numerical failure is recorded per entity, with its status and a message, not
+    raised, so one diverging replicate never loses the others. Members equal their string values
+    (``Status.OK == "ok"``), which is what the result table stores.
+    """
+
+    OK = "ok"
+    SOLVER_FAILED = "solver_failed"
+    NONFINITE = "nonfinite"
+    OUT_OF_DOMAIN = "out_of_domain"
+
+
+def _check_timeseries(timeseries: xr.Dataset) -> xr.Dataset:
+    """Validate the dataset and return it with string entity ids as fixed-width unicode (``<U``)."""
+    for dim in ("entity", "time"):
+        if dim not in timeseries.dims or dim not in timeseries.coords:
+            raise ValueError(f"Result timeseries needs an {dim!r} dimension and coordinate; found {timeseries.sizes}")
+    if timeseries["time"].dtype.kind not in "iuf":
+        raise ValueError(f"Result time must be numbers of days; found dtype {timeseries['time'].dtype}")
+    unlabelled = [str(name) for name, v in timeseries.data_vars.items() if not {"units", "long_name"} <= set(v.attrs)]
+    if unlabelled:
+        raise ValueError(f"Result timeseries variables need 'units' and 'long_name' attrs; missing on {unlabelled}")
+    entity = timeseries["entity"]
+    if entity.dtype.kind in "OT" and all(isinstance(value, str) for value in entity.values.tolist()):
+        fixed = np.array(entity.values.tolist(), dtype=str)
+        timeseries = timeseries.assign_coords(entity=entity.copy(data=fixed))
+        entity = timeseries["entity"]
+    if entity.dtype.kind not in "iuU":
+        raise ValueError(f"Result entity ids must be integers or strings; found dtype {entity.dtype}")
+    if not timeseries.indexes["entity"].is_unique:
+        raise ValueError("Result entity ids must be unique")
+    return timeseries
+
+
+def _check_table(table: pd.DataFrame, entities: pd.Index) -> pd.DataFrame:
+    """Validate the table against the entity ids and return it with Status members stored as plain strings."""
+    if table.index.name != "entity":
+        raise ValueError(f"Result table index must be named 'entity'; found {table.index.name!r}")
+    if not table.index.equals(entities):
+        raise ValueError(f"Result table index must equal the entity coordinate; found {table.index} vs {entities}")
+    missing = [column for column in ("status", "message") if column not in table.columns]
+    if missing:
+        raise ValueError(f"Result table needs columns 'status' and 'message'; missing {missing}")
+    allowed = {status.value for status in Status}
+    invalid = sorted({repr(value) for value in table["status"] if value not in allowed})
+    if invalid:
+        raise ValueError(f"Result table status must be one of {sorted(allowed)}; found {', '.join(invalid)}")
+    if not all(isinstance(message, str) for message in table["message"]):
+        raise ValueError("Result table message must be a string in every row (empty when there is nothing to say)")
+    if any(type(value) is not str for value in table["status"]):
+        table = table.assign(status=[Status(value).value for value in table["status"]])
+    return table
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """Time series, per-entity table and provenance of one run.
+
+    Validated on construction. String entity ids are stored as fixed-width unicode (``<U``) and ``Status``
+    members in the table as their string values, so a saved and loaded result is identical to the original.
+    Compare results part by part (``Dataset.identical``, ``pandas.testing.assert_frame_equal``, ``==`` on
+    manifests); ``==`` on results is identity.
+
+    Parameters
+    ----------
+    timeseries : xarray.Dataset
+        Dims include ``entity`` (integer or string ids) and ``time`` (numbers of days), both with coordinates;
+        every variable has ``units`` and ``long_name`` attrs.
+    table : pandas.DataFrame
+        One row per entity, index named ``entity`` and equal to the entity coordinate, with columns ``status``
+        (values of :class:`Status`) and ``message`` (str), plus any others.
+    manifest : Manifest
+        Provenance.
+
+    Raises
+    ------
+    ValueError
+        When the parts do not fit together as described.
+    """
+
+    timeseries: xr.Dataset
+    table: pd.DataFrame
+    manifest: Manifest
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.manifest, Manifest):
+            raise ValueError(f"Result manifest must be a Manifest; found {type(self.manifest).__name__}")
+        timeseries = _check_timeseries(self.timeseries)
+        object.__setattr__(self, "timeseries", timeseries)
+        object.__setattr__(self, "table", _check_table(self.table, timeseries.indexes["entity"]))
+
+    @property
+    def entities(self) -> pd.Index:
+        """Entity ids, in table order."""
+        return self.table.index
+
+    @property
+    def status(self) -> pd.Series:
+        """Status value of each entity, indexed by entity."""
+        return self.table["status"]
+
+    @property
+    def ok(self) -> pd.Series:
+        """Boolean mask of the entities whose status is ``ok``, indexed by entity."""
+        return (self.status == Status.OK.value).rename("ok")
+
+    def summary(self) -> str:
+        """Return a few lines for people: model, scenario and seed, entity counts by status, time span."""
+        counts = self.status.value_counts()
+        total, ok = len(self.table), int(self.ok.sum())
+        failed = ", ".join(f"{s.value} {counts[s.value]}" for s in Status if s is not Status.OK and s.value in counts)
+        time = self.timeseries["time"].values
+        span = f"{time.min():g} to {time.max():g} days ({time.size} points)" if time.size else "no time points"
+        scenario = self.manifest.scenario.get("name", "unnamed")
+        return "\n".join(
+            [
+                f"model: {self.manifest.model}",
+                f"scenario: {scenario} (seed {self.manifest.seed})",
+                f"entities: {total} ({ok} ok, {total - ok} failed{': ' + failed if failed else ''})",
+                f"time: {span}",
+            ]
+        )
+
+
+def _fsync(path: str | Path) -> None:
+    """Flush a file or folder to disk (folders cannot be opened for this on Windows, so they are skipped there)."""
+    if os.name == "nt" and os.path.isdir(path):
+        return
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _fsync_tree(root: Path) -> None:
+    """Flush every file, then every folder, under ``root``."""
+    for folder, _, files in os.walk(root, topdown=False):
+        for name in files:
+            _fsync(os.path.join(folder, name))
+        _fsync(folder)
+
+
+def _write(result: Result, folder: Path) -> None:
+    result.timeseries.drop_encoding().to_zarr(folder / TIMESERIES_STORE, mode="w-", zarr_format=2, consolidated=True)
+    pq.write_table(pa.Table.from_pandas(result.table, preserve_index=True), folder / TABLE_FILE)
+    text = json.dumps(result.manifest.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    (folder / MANIFEST_FILE).write_text(text, encoding="utf-8")
+
+
+def save_result(result: Result, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """Write ``result`` to the folder ``path``, atomically.
+
+    Everything is written to a hidden temporary sibling (``.<name>.tmp-<uuid>``), flushed to disk and then
+    renamed to ``path``, so ``path`` is never a half-written folder; on any error the temporary folder is removed
+    and the error re-raised. With ``overwrite``, the old folder is renamed aside, the new one renamed in, and then
+    the old one deleted.
+
+    Parameters
+    ----------
+    result : Result
+        The result.
+    path : path-like
+        The result folder; its parent must exist.
+    overwrite : bool, default False
+        Replace an existing result folder at ``path``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    FileExistsError
+        When ``path`` exists and ``overwrite`` is False, or it exists and is not a result folder (no
+        ``manifest.json``, and not an empty folder), which is never replaced.
+    FileNotFoundError
+        When the parent folder of ``path`` does not exist.
+    """
+    path = Path(path)
+    if os.path.lexists(path):
+        if not overwrite:
+            raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it")
+        if not path.is_dir() or path.is_symlink() or not ((path / MANIFEST_FILE).is_file() or not any(path.iterdir())):
+            raise FileExistsError(f"{path} exists and is not a dormancy result folder; refusing to replace it")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot save a result to {path}: folder {path.parent} does not exist")
+    temporary = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex}"
+    temporary.mkdir()
+    try:
+        _write(result, temporary)
+        _fsync_tree(temporary)
+        if not os.path.lexists(path):
+            os.rename(temporary, path)
+        elif not overwrite:
+            raise FileExistsError(f"{path} appeared while the result was being written; not replacing it")
+        else:
+            aside = path.parent / f".{path.name}.old-{uuid.uuid4().hex}"
+            os.rename(path, aside)
+            try:
+                os.rename(temporary, path)
+            except BaseException:
+                os.rename(aside, path)
+                raise
+            # The new result is in place; a failure to delete the old one must not report the save as failed.
+            shutil.rmtree(aside, ignore_errors=True)
+        _fsync(path.parent)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    return path
+
+
+def load_result(path: str | os.PathLike[str]) -> Result:
+    """Read a result folder written by :func:`save_result`.
+
+    Parameters
+    ----------
+    path : path-like
+        The result folder.
+
+    Returns
+    -------
+    Result
+        With the time series loaded fully into memory (the store is closed) and no storage encoding left.
+
+    Raises
+    ------
+    ResultFormatError
+        When ``path`` is not a folder, lacks one of its files, or its manifest is not of format
+        ``dormancy.result`` version 1 (the error names what was expected and what was found).
+    """
+    path = Path(path)
+    expected = f"a {FORMAT_NAME} version {FORMAT_VERSION} folder"
+    if not path.is_dir():
+        raise ResultFormatError(f"{path}: expected {expected}; found {'a file' if path.exists() else 'nothing'}")
+    for name in (MANIFEST_FILE, TIMESERIES_STORE, TABLE_FILE):
+        if not (path / name).exists():
+            raise ResultFormatError(f"{path}: expected {expected} with {name}; found no {name}")
+    try:
+        data = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ResultFormatError(f"{path / MANIFEST_FILE}: expected UTF-8 JSON; found {error}") from error
+    try:
+        manifest = Manifest.from_dict(data)
+    except ResultFormatError as error:
+        raise ResultFormatError(f"{path / MANIFEST_FILE}: {error}") from error
+    store = xr.open_dataset(
+        path / TIMESERIES_STORE, engine="zarr", chunks=None, consolidated=True, decode_timedelta=False
+    )
+    try:
+        timeseries = store.load()
+    finally:
+        store.close()
+    table = pq.read_table(path / TABLE_FILE).to_pandas()
+    return Result(timeseries=timeseries.drop_encoding(), table=table, manifest=manifest)
