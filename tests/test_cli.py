@@ -107,8 +107,10 @@ def test_cite_and_scenarios_and_sbml(in_tmp):
     assert runner.invoke(app, ["cite", "nobody1999"]).exit_code == 2
     listed = runner.invoke(app, ["scenarios"])
     assert "komarova_oscillating" in listed.stdout
-    shown = runner.invoke(app, ["scenarios", "--show", "komarova_steady"])
+    shown = runner.invoke(app, ["scenarios", "--show", "komarova_ensemble"])
     assert "format: dormancy.scenario" in shown.stdout
+    (in_tmp / "copy.yaml").write_text(shown.stdout)
+    assert runner.invoke(app, ["validate", "copy.yaml"]).exit_code == 0  # printed verbatim, not wrapped
     exported = runner.invoke(app, ["sbml", "ayati2010", "--out", "model.xml"])
     assert exported.exit_code == 0
     assert "<sbml" in (in_tmp / "model.xml").read_text()

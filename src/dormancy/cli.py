@@ -27,8 +27,16 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-_out = Console()
-_err = Console(stderr=True)
+_PIPED_WIDTH = 200  # when output goes to a file or pipe, do not fold tables at 80 columns
+
+
+def _console(*, stderr: bool = False) -> Console:
+    console = Console(stderr=stderr)
+    return console if console.is_terminal else Console(stderr=stderr, width=_PIPED_WIDTH)
+
+
+_out = _console()
+_err = _console(stderr=True)
 EXIT_BAD_INPUT = 2
 
 
@@ -192,9 +200,8 @@ def params(
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*row[:-1])
-    console = _out if _out.is_terminal else Console(width=max(_out.width, 200))  # piped: do not fold at 80
-    console.print(table)
-    console.print(f"{len(rows)} parameter(s); `dormancy cite KEY` resolves a source.", markup=False)
+    _out.print(table)
+    _out.print(f"{len(rows)} parameter(s); `dormancy cite KEY` resolves a source.", markup=False)
 
 
 @app.command()
@@ -224,7 +231,7 @@ def scenarios(
             _out.print(f"{name}: {dormancy.builtin_scenario(name).description.strip()}", markup=False)
         return
     try:
-        _out.print(dormancy.builtin_scenario_text(show), markup=False, highlight=False, end="")
+        sys.stdout.write(dormancy.builtin_scenario_text(show))  # verbatim: rich would wrap long lines
     except dormancy.InputError as error:
         raise _fail(error) from None
 
