@@ -18,6 +18,7 @@ LAYERS = {
     "ode": 2,
     "sbml": 2,
     "bone": 3,
+    "signalling": 3,
     "scenario": 4,
     "scenarios": 4,
     "simulate": 5,

@@ -1,0 +1,1 @@
+"""Package data: the dormancy-switch network table."""
