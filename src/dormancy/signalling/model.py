@@ -1,0 +1,205 @@
+r"""The dormancy switch with a registry parameter set, its steady states and the fate rates it hands upward.
+
+:class:`SwitchModel` joins the network table, its wiring and the kinetics of one parameter set
+(``switch_er_negative`` or ``switch_er_positive``). :func:`fate_rates` turns node activities into the rates the
+tissue and patient scales consume (per day):
+
+.. math::
+
+    r_{prolif} &= r_{max} \, \mathrm{CDK46} \\
+    q_{in} &= q_{in,max} \, \mathrm{P27} \, (1 - \mathrm{CDK46}), \qquad
+    q_{out} = q_{out,max} \, \mathrm{CDK46} \, (1 - \mathrm{P27}) \\
+    d &= d_0 + d_{mTOR} (1 - \mathrm{MTOR}) + d_{aut} (1 - \mathrm{AUT})
+         + d_{energy} \big[(1 - \mathrm{MTOR})(1 - \mathrm{AUT})\big]^2
+
+Dormant cells rely on mTOR signalling and on autophagy for survival [75–79]; either can balance energy, losing
+both is lethal (the rationale for combining everolimus with hydroxychloroquine; the square keeps the energy
+crisis small until both are low). The death rate does not depend on cycling, so halting the cycle (a CDK4/6
+inhibitor) does not by itself kill. Immune evasion is the PD-L1
+activity [83]; the stemness score is NR2F1 activity in a non-cycling cell, :math:`\mathrm{NR2F1}(1 - \mathrm{CDK46})`
+(dormant DTCs acquire stem-like traits via the NR2F1 programme [82, 198]; an assumption of this model).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dormancy.errors import InputError, Problem
+from dormancy.params import ParameterSet
+from dormancy.signalling.network import Network, Wiring, load_network, wire
+from dormancy.signalling.switch import SwitchKinetics, integrate_batch
+
+MODEL_NAME = "switch"
+FATE_SYMBOLS: tuple[str, ...] = (
+    "max_proliferation_rate",
+    "max_quiescence_entry_rate",
+    "max_quiescence_exit_rate",
+    "basal_apoptosis_rate",
+    "mtor_survival_apoptosis_rate",
+    "autophagy_survival_apoptosis_rate",
+    "energy_crisis_apoptosis_rate",
+)
+
+
+@dataclass(frozen=True)
+class SwitchModel:
+    """A network with the kinetics and fate constants of one parameter set.
+
+    Parameters
+    ----------
+    network : Network
+        The node and edge table.
+    wiring : Wiring
+        Its index arrays.
+    kinetics : SwitchKinetics
+        Edge weights, Hill constants, time constants (hours) and basal activities.
+    fate : mapping of str to float
+        Fate-rate constants (per day) by symbol (:data:`FATE_SYMBOLS`).
+    parameter_set : str
+        Name of the registry set the values came from.
+    """
+
+    network: Network
+    wiring: Wiring
+    kinetics: SwitchKinetics
+    fate: Mapping[str, float]
+    parameter_set: str
+
+    @classmethod
+    def from_parameter_set(cls, parameter_set: ParameterSet, network: Network | None = None) -> SwitchModel:
+        """Build the model from a registry set of model ``switch`` (and the package network by default)."""
+        network = load_network() if network is None else network
+        wiring = wire(network)
+        values = parameter_set.values()
+        missing = [f"weight__{name}" for name in wiring.edge_names if f"weight__{name}" not in values]
+        missing += [f"tau__{name}" for name in wiring.internal if f"tau__{name}" not in values]
+        missing += [symbol for symbol in FATE_SYMBOLS if symbol not in values]
+        if missing:
+            raise InputError(
+                [
+                    Problem(f"{parameter_set.name}.{symbol}", "a parameter for every edge and node", "missing")
+                    for symbol in missing
+                ]
+            )
+        kinetics = SwitchKinetics(
+            weights=np.array([values[f"weight__{name}"] for name in wiring.edge_names]),
+            hill_coefficient=values["hill_coefficient"],
+            threshold=values["hill_threshold"],
+            time_constant_hours=np.array([values[f"tau__{name}"] for name in wiring.internal]),
+            basal=np.array([values.get(f"basal__{name}", 0.0) for name in wiring.internal]),
+        )
+        fate = {symbol: values[symbol] for symbol in FATE_SYMBOLS}
+        return cls(network, wiring, kinetics, fate, parameter_set.name)
+
+    def inputs(self, values: Mapping[str, float] | None = None, *, cells: int = 1) -> NDArray[np.float64]:
+        """Return an input array ``(cells, n_inputs)``: the given node values, 0 elsewhere.
+
+        Parameters
+        ----------
+        values : mapping of str to float, optional
+            Input or drug node name to activity in [0, 1].
+        cells : int
+            Number of identical rows.
+
+        Raises
+        ------
+        InputError
+            For an unknown input name or a value outside [0, 1].
+        """
+        values = dict(values or {})
+        problems = [
+            Problem(f"input {name}", f"one of {', '.join(self.wiring.inputs)}", repr(name))
+            for name in values
+            if name not in self.wiring.inputs
+        ]
+        problems += [
+            Problem(f"input {name}", "a value in [0, 1]", repr(value))
+            for name, value in values.items()
+            if not 0.0 <= float(value) <= 1.0
+        ]
+        if problems:
+            raise InputError(problems)
+        row = np.array([float(values.get(name, 0.0)) for name in self.wiring.inputs])
+        return np.tile(row, (cells, 1))
+
+    def index(self, name: str) -> int:
+        """Return the column of internal node ``name`` in state arrays."""
+        return self.wiring.internal.index(name)
+
+
+def steady_states(
+    model: SwitchModel,
+    inputs: NDArray[np.float64],
+    initial_state: NDArray[np.float64] | float = 0.0,
+    *,
+    hours: float = 2000.0,
+    rtol: float = 1e-8,
+    atol: float = 1e-10,
+) -> NDArray[np.float64]:
+    """Relax every cell to the steady state reached from ``initial_state`` under constant inputs.
+
+    With a bistable core the answer depends on the start: relax from a dormant and from a proliferating state to
+    get both branches (see :func:`dormancy.signalling.analysis.hysteresis`).
+
+    Parameters
+    ----------
+    model : SwitchModel
+        The model.
+    inputs : numpy.ndarray
+        ``(cells, n_inputs)``.
+    initial_state : numpy.ndarray or float
+        ``(cells, n_internal)`` or a scalar used for every node.
+    hours : float
+        Relaxation time; long against the slowest time constant.
+    rtol, atol : float
+        Integrator tolerances.
+    """
+    cells = inputs.shape[0]
+    start = np.broadcast_to(np.asarray(initial_state, dtype=np.float64), (cells, len(model.wiring.internal)))
+    trajectory = integrate_batch(
+        model.wiring, model.kinetics, start, inputs, np.array([0.0, hours]), rtol=rtol, atol=atol
+    )
+    return trajectory.states[-1]
+
+
+def fate_rates(model: SwitchModel, states: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
+    """Return the fate outputs of node activities (see the module docstring for the formulas).
+
+    Parameters
+    ----------
+    model : SwitchModel
+        The model (for the fate constants and node positions).
+    states : numpy.ndarray
+        Node activities ``(..., n_internal)``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``proliferation_rate``, ``quiescence_entry_rate``, ``quiescence_exit_rate``, ``apoptosis_rate`` (per day),
+        ``immune_evasion`` and ``stemness`` (scores in [0, 1]), each of shape ``states.shape[:-1]``.
+    """
+    node = {name: states[..., i] for i, name in enumerate(model.wiring.internal)}
+    f = model.fate
+    cycling, p27 = node["CDK46"], node["P27"]
+    no_mtor, no_autophagy = 1.0 - node["MTOR"], 1.0 - node["AUTOPHAGY"]
+    return {
+        "proliferation_rate": f["max_proliferation_rate"] * cycling,
+        "quiescence_entry_rate": f["max_quiescence_entry_rate"] * p27 * (1.0 - cycling),
+        "quiescence_exit_rate": f["max_quiescence_exit_rate"] * cycling * (1.0 - p27),
+        "apoptosis_rate": f["basal_apoptosis_rate"]
+        + f["mtor_survival_apoptosis_rate"] * no_mtor
+        + f["autophagy_survival_apoptosis_rate"] * no_autophagy
+        + f["energy_crisis_apoptosis_rate"] * (no_mtor * no_autophagy) ** 2,
+        "immune_evasion": node["PDL1"],
+        "stemness": node["NR2F1"] * (1.0 - cycling),
+    }
+
+
+def is_dormant(model: SwitchModel, states: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Return whether each cell is dormant: its quiescence entry rate exceeds its exit rate."""
+    rates = fate_rates(model, states)
+    return rates["quiescence_entry_rate"] > rates["quiescence_exit_rate"]
