@@ -36,8 +36,10 @@ WEIGHTS = {
     "P53_inhibits_CDK46": (0.3, "a lumped brake standing for p53-dependent quiescence genes [61]"),
     "DEC2_inhibits_CDK46": (0.3, "a lumped brake standing for DEC2-dependent quiescence genes [61]"),
     "MSK1_inhibits_CDK46": (0.3, "MSK1 acts through luminal differentiation genes, a weak brake [63]"),
-    "LIFR_STAT3_activates_NR2F1": (0.3, "LIFR maintains the dormancy programme, not alone sufficient [87]"),
-    "LIFR_STAT3_activates_P27": (0.3, "LIFR maintains the dormancy programme, not alone sufficient [87]"),
+    "LIFR_STAT3_activates_NR2F1": (0.2, "LIFR maintains the dormancy programme, not alone sufficient [87]"),
+    "LIFR_STAT3_activates_P27": (0.2, "LIFR maintains the dormancy programme, not alone sufficient [87]"),
+    "P38_inhibits_ERK": (0.95, "the p38/ERK antagonism is near-complete at full activity [164-166]"),
+    "ERK_inhibits_P38": (0.95, "the p38/ERK antagonism is near-complete at full activity [164-166]"),
     "HIF1A_activates_NR2F1": (0.6, "hypoxia-induced quiescence is weaker in ER-/TNBC cells [66-69]"),
     "ESTROGEN_activates_CDK46": (0.05, "ER-negative cells barely respond to oestrogen"),
     "MTOR_activates_CDK46": (0.5, "mTOR supports growth, not alone sufficient for cycling"),
@@ -51,6 +53,21 @@ ER_POSITIVE_CHANGES = {
     "weight__HIF1A_activates_NR2F1": (0.95, "ER+ cells enter hypoxia-induced quiescence more readily [66-69]"),
     "weight__ESTROGEN_activates_CDK46": (0.6, "oestrogen/ER signalling drives cyclin D1-CDK4/6 in ER+ cells [70, 73]"),
     "max_proliferation_rate": (0.35, "ER+ cells proliferate more slowly than TNBC cells [31]"),
+}
+#: Edges with their own Hill coefficient (records ``hill__<edge>``), with the reason (assumptions).
+EDGE_HILL = {
+    "P38_inhibits_ERK": (
+        4.0,
+        2.0,
+        6.0,
+        "a steep, cooperative double-negative feedback gives the switch memory [164-166]",
+    ),
+    "ERK_inhibits_P38": (
+        4.0,
+        2.0,
+        6.0,
+        "a steep, cooperative double-negative feedback gives the switch memory [164-166]",
+    ),
 }
 HILL = [
     ("hill_coefficient", "n", "Hill coefficient (steepness) of every edge", 3.0, 1.5, 6.0, "dimensionless"),
@@ -72,10 +89,11 @@ FATE = [
         "max_quiescence_entry_rate",
         "q_in",
         "Rate of entering G0 at full p27 and no CDK4/6",
-        1.0,
-        0.1,
-        5.0,
-        "G0 entry takes hours to a day once p27 is high and CDK4/6 off [62, 66]",
+        0.5,
+        0.05,
+        2.0,
+        "G0 entry takes about a day once p27 is high and CDK4/6 off [62, 66]; equal to the exit rate by default, so "
+        "a cell is dormant when p27 outweighs CDK4/6",
         ("review:62", "assumption"),
     ),
     (
@@ -217,6 +235,23 @@ def build(network, er_positive):
                 note,
             )
         )
+    for edge in network["edges"]:
+        edge_name = f"{edge['source']}_{edge['effect']}_{edge['target']}"
+        if edge_name in EDGE_HILL:
+            value, low, high, reason = EDGE_HILL[edge_name]
+            records.append(
+                record(
+                    f"hill__{edge_name}",
+                    f"n({edge['source']}→{edge['target']})",
+                    f"Hill coefficient of {edge['source']} {edge['effect']} {edge['target']}",
+                    value,
+                    low,
+                    high,
+                    "dimensionless",
+                    edge["sources"] + ["assumption"],
+                    f"Replaces the shared hill_coefficient on this edge: {reason}.",
+                )
+            )
     for symbol, label, description, value, low, high, note, sources in FATE:
         records.append(record(symbol, label, description, value, low, high, "1 / day", sources, note, "loguniform"))
     if er_positive:
