@@ -85,14 +85,11 @@ class SwitchModel:
                     for symbol in missing
                 ]
             )
+        edges = wiring.edge_names
         kinetics = SwitchKinetics(
-            weights=np.array([values[f"weight__{name}"] for name in wiring.edge_names]),
-            hill_coefficient=np.array(
-                [values.get(f"hill__{name}", values["hill_coefficient"]) for name in wiring.edge_names]
-            ),
-            threshold=np.array(
-                [values.get(f"threshold__{name}", values["hill_threshold"]) for name in wiring.edge_names]
-            ),
+            weights=np.array([values[f"weight__{name}"] for name in edges]),
+            hill_coefficient=np.array([values.get(f"hill__{name}", values["hill_coefficient"]) for name in edges]),
+            threshold=np.array([values.get(f"threshold__{name}", values["hill_threshold"]) for name in edges]),
             time_constant_hours=np.array([values[f"tau__{name}"] for name in wiring.internal]),
             basal=np.array([values.get(f"basal__{name}", 0.0) for name in wiring.internal]),
         )
