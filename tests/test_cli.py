@@ -125,3 +125,31 @@ def test_demo_quick_writes_figure_and_results(in_tmp):
     steady = load_result(in_tmp / "demo-output" / "komarova2003-steady")
     assert steady.timeseries["time"].values[-1] == 400.0
     assert "komarova" in result.stdout
+
+
+def test_switch_runs_and_reports_the_fate():
+    result = runner.invoke(app, ["switch", "--input", "TGFB2=0.8", "--input", "O2=0.01", "--days", "3"])
+    assert result.exit_code == 0, result.output
+    assert "fate after 3 days: dormant" in result.stdout
+    assert "O2=0.111111" in result.stdout  # 1 % oxygen is 1/9 of the 9 % reference
+    woken = runner.invoke(app, ["switch", "--input", "TGFB1=0.9", "--start", "proliferating", "--days", "3"])
+    assert "fate after 3 days: proliferating" in woken.stdout
+
+
+@pytest.mark.parametrize("bad", ["NOPE=0.5", "TGFB2=abc", "TGFB2", "TGFB2=3"])
+def test_switch_bad_inputs_exit_2(bad):
+    result = runner.invoke(app, ["switch", "--input", bad, "--days", "1"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ")
+    assert "Traceback" not in result.output
+
+
+def test_switch_scan_writes_the_fate_response_with_its_memory_window(in_tmp):
+    result = runner.invoke(
+        app,
+        ["switch", "--scan", "FIBRONECTIN", "0", "1", "--input", "TGFB2=0.57", "--points", "41", "--out", "loop.png"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "memory (bistable) window" in result.stdout
+    assert (in_tmp / "loop.png").stat().st_size > 10_000
+    assert runner.invoke(app, ["switch", "--scan", "NOPE", "0", "1"]).exit_code == 2

@@ -254,6 +254,20 @@ def build(network, er_positive):
             )
     for symbol, label, description, value, low, high, note, sources in FATE:
         records.append(record(symbol, label, description, value, low, high, "1 / day", sources, note, "loguniform"))
+    records.append(
+        record(
+            "oxygen_reference_fraction",
+            "O2_ref",
+            "Oxygen fraction at which the O2 input node is fully active (activity = O2 / O2_ref, capped at 1)",
+            0.09,
+            0.05,
+            0.21,
+            "dimensionless",
+            ["price2026", "assumption"],
+            "Bone marrow O2 spans 2-9 %, hypoxic regions ~1 % (review, niches section); 9 % is taken as fully "
+            "oxygenated for the switch, so 1 % O2 gives an O2 activity of 0.11 (assumption).",
+        )
+    )
     if er_positive:
         for item in records:
             if item["symbol"] in ER_POSITIVE_CHANGES:

@@ -6,10 +6,10 @@ The public API, by verb:
 - scenarios: :func:`load_scenario`, :func:`save_scenario`, :func:`scenario_from_dict`, :func:`builtin_scenario`
 - running: :func:`simulate` → :class:`Result`
 - results: :func:`save_result`, :func:`load_result`, :class:`Status`
-- models: ``dormancy.bone.komarova``; figures: ``dormancy.plotting``
+- models: ``dormancy.bone.komarova``, the dormancy switch ``dormancy.signalling``; figures: ``dormancy.plotting``
 """
 
-from dormancy import bone, plotting, scenario
+from dormancy import bone, plotting, scenario, signalling
 from dormancy._version import __version__
 from dormancy.atomic import write_text_atomic
 from dormancy.errors import InputError, Problem
@@ -47,6 +47,7 @@ __all__ = [
     "save_scenario",
     "scenario",
     "scenario_from_dict",
+    "signalling",
     "simulate",
     "write_text_atomic",
 ]

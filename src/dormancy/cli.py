@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -253,6 +254,144 @@ def sbml(
         return
     dormancy.write_text_atomic(out, document)
     _out.print(f"SBML: {out}", markup=False, highlight=False)
+
+
+class ErStatus(StrEnum):
+    """Oestrogen-receptor status of the disseminated cell."""
+
+    negative = "negative"
+    positive = "positive"
+
+
+class StartState(StrEnum):
+    """State a cell is prepared in before the run."""
+
+    dormant = "dormant"
+    proliferating = "proliferating"
+
+
+KEY_NODES = ("P38", "ERK", "HIF1A", "NR2F1", "P27", "CDK46", "MTOR", "AUTOPHAGY", "LIFR_STAT3", "PDL1")
+
+
+def _parse_inputs(model: dormancy.signalling.SwitchModel, items: list[str]) -> dict[str, float]:
+    values: dict[str, float] = {}
+    problems = []
+    for item in items:
+        name, equals, text = item.partition("=")
+        try:
+            value = float(text) if equals else float("nan")
+        except ValueError:
+            value = float("nan")
+        if not equals or value != value:
+            problems.append(dormancy.Problem("--input", "NAME=VALUE with a number, e.g. TGFB2=0.8", repr(item)))
+            continue
+        values[name] = float(model.oxygen_activity(value)) if name == "O2" else value
+    if problems:
+        raise _fail(dormancy.InputError(problems))
+    return values
+
+
+def _switch_model(er: ErStatus, items: list[str]) -> tuple[dormancy.signalling.SwitchModel, dict[str, float]]:
+    model = dormancy.signalling.load_switch(er.value)
+    niche = {**dormancy.signalling.DEFAULT_NICHE, **_parse_inputs(model, items)}
+    try:
+        model.inputs(niche)
+    except dormancy.InputError as error:
+        raise _fail(error) from None
+    return model, niche
+
+
+@app.command()
+def switch(
+    input: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="NAME=VALUE, repeatable. O2 is the oxygen fraction (0.01 = 1 %); other inputs and drugs "
+            "are activities in [0, 1]. Unset inputs keep the default marrow niche."
+        ),
+    ] = None,
+    days: Annotated[float, typer.Option(min=0.01, max=3650.0, help="Duration of the run, days.")] = 14.0,
+    er: Annotated[ErStatus, typer.Option(help="ER status of the cell.")] = ErStatus.negative,
+    start: Annotated[StartState, typer.Option(help="State the cell is prepared in.")] = StartState.dormant,
+    scan: Annotated[
+        tuple[str, float, float] | None,
+        typer.Option(help="NAME LOW HIGH: scan one input from both starts; writes the fate-response figure."),
+    ] = None,
+    points: Annotated[int, typer.Option(min=3, max=2001, help="Levels in a scan.")] = 41,
+    out: Annotated[Path | None, typer.Option(help="Figure path for --scan [default: switch-scan-NAME.png].")] = None,
+) -> None:
+    """Run the intracellular dormancy switch of one DTC, or scan an input for its fate response and memory."""
+    model, niche = _switch_model(er, list(input or []))
+    signalling = dormancy.signalling
+    if scan is not None:
+        name, low, high = scan
+        if name not in model.wiring.inputs:
+            raise _fail(
+                dormancy.InputError(
+                    [dormancy.Problem("--scan NAME", f"one of {', '.join(model.wiring.inputs)}", repr(name))]
+                )
+            )
+        raw = np.linspace(low, high, points)
+        levels = model.oxygen_activity(raw) if name == "O2" else raw
+        if levels.min() < 0.0 or levels.max() > 1.0:
+            raise _fail(
+                dormancy.InputError([dormancy.Problem("--scan LOW HIGH", "levels in [0, 1]", f"{low}..{high}")])
+            )
+        destination = out if out is not None else Path(f"switch-scan-{name}.png")
+        _check_destination(destination, True, "--out")
+        loop = signalling.hysteresis(
+            model,
+            name,
+            levels,
+            niche=niche,
+            dormant_niche=signalling.DORMANT_PREPARATION,
+            proliferating_niche=signalling.PROLIFERATING_PREPARATION,
+        )
+        rates = [signalling.fate_rates(model, states) for states in (loop.from_dormant, loop.from_proliferating)]
+        xlabel = f"{name} (oxygen fraction)" if name == "O2" else f"{name} (activity)"
+        figure = dormancy.plotting.plot_fate_response(raw, *rates, xlabel=xlabel, title=f"{model.parameter_set}")
+        dormancy.plotting.save_figure(figure, destination)
+        window = raw[loop.bistable]
+        _out.print(f"{model.parameter_set}: scan of {name} from {low:g} to {high:g} ({points} levels)", markup=False)
+        _out.print(
+            f"dormant at the low end: from dormant {loop.dormant_from_dormant[0]}, from proliferating "
+            f"{loop.dormant_from_proliferating[0]}",
+            markup=False,
+        )
+        if window.size:
+            _out.print(f"memory (bistable) window: {window.min():g} to {window.max():g}", markup=False)
+        else:
+            _out.print("no memory window: the fate does not depend on the starting state here", markup=False)
+        _out.print(f"figure: {destination}", markup=False, highlight=False)
+        return
+    preparation = (
+        signalling.DORMANT_PREPARATION if start is StartState.dormant else signalling.PROLIFERATING_PREPARATION
+    )
+    initial = signalling.steady_states(model, model.inputs({**niche, **preparation}), 0.0)
+    hours = np.linspace(0.0, days * 24.0, max(2, round(days * 24.0) + 1))
+    trajectory = signalling.integrate_batch(model.wiring, model.kinetics, initial, model.inputs(niche), hours)
+    shown_days = np.unique(np.linspace(0, len(hours) - 1, 8).round().astype(int))
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("day")
+    for node in KEY_NODES:
+        table.add_column(node, justify="right")
+    for row in shown_days:
+        table.add_row(
+            f"{hours[row] / 24:.2f}", *(f"{trajectory.states[row, 0, model.index(n)]:.3f}" for n in KEY_NODES)
+        )
+    _out.print(
+        f"{model.parameter_set}, prepared {start.value}; inputs: "
+        + ", ".join(f"{k}={v:g}" for k, v in sorted(niche.items())),
+        markup=False,
+    )
+    _out.print(table)
+    final = trajectory.states[-1]
+    rates = signalling.fate_rates(model, final)
+    for key, value in rates.items():
+        unit = "1/day" if key.endswith("rate") else "score"
+        _out.print(f"{key}: {value[0]:.4g} {unit}", markup=False)
+    fate = "dormant (quiescence entry > exit)" if signalling.is_dormant(model, final)[0] else "proliferating"
+    _out.print(f"fate after {days:g} days: {fate}", markup=False)
 
 
 @app.callback()

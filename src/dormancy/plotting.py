@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -65,3 +66,49 @@ def save_figure(figure: Figure, path: str | os.PathLike[str], *, dpi: int = 120)
     with atomic_file(path) as temporary:
         FigureCanvasAgg(figure).print_figure(temporary, dpi=dpi, format=Path(path).suffix.lstrip(".") or "png")
     return Path(path)
+
+
+def plot_fate_response(
+    levels: np.ndarray,
+    from_dormant: Mapping[str, np.ndarray],
+    from_proliferating: Mapping[str, np.ndarray],
+    *,
+    xlabel: str,
+    title: str = "",
+) -> Figure:
+    """Plot fate rates against an input from a dormant and a proliferating start: the hysteresis loop.
+
+    Parameters
+    ----------
+    levels : numpy.ndarray
+        The scanned input levels (x axis).
+    from_dormant, from_proliferating : mapping of str to numpy.ndarray
+        Fate outputs (:func:`dormancy.signalling.model.fate_rates`) of the steady states reached from each start.
+    xlabel : str
+        Label of the x axis, with unit.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Left: net quiescence flux (entry − exit, per day; above 0 the cell is dormant) on both branches, where they
+        part is the memory window. Right: proliferation and apoptosis rates (per day).
+    """
+    figure = Figure(figsize=(11.0, 4.2), layout="constrained")
+    loop, rates = figure.subplots(1, 2)
+    for label, data, style in (("from dormant", from_dormant, "-"), ("from proliferating", from_proliferating, "--")):
+        net = data["quiescence_entry_rate"] - data["quiescence_exit_rate"]
+        loop.plot(levels, net, style, label=label, linewidth=1.8)
+        rates.plot(levels, data["proliferation_rate"], style, color="tab:green", label=f"proliferation, {label}")
+        rates.plot(levels, data["apoptosis_rate"], style, color="tab:red", label=f"apoptosis, {label}")
+    loop.axhline(0.0, color="grey", linewidth=0.8)
+    loop.set_ylabel("quiescence entry − exit (1/day)\n> 0: dormant")
+    rates.set_ylabel("rate (1/day)")
+    for axis in (loop, rates):
+        axis.set_xlabel(xlabel)
+        axis.grid(True, alpha=0.3)
+        axis.legend(fontsize=8)
+    if title:
+        figure.suptitle(title)
+    return figure

@@ -1,24 +1,47 @@
-"""Molecule scale: the intracellular dormancy switch of a disseminated tumour cell (work in progress).
+"""Molecule scale: the intracellular dormancy switch of a disseminated tumour cell.
 
 The network is data (:func:`load_network`), wired into index arrays (:func:`wire`); kinetics are normalised Hill
 functions (:mod:`dormancy.signalling.hill`), integrated for many cells at once (:func:`integrate_batch`).
 """
 
+from dormancy.signalling.analysis import FATE_NAMES, Hysteresis, fate_surface, hysteresis
 from dormancy.signalling.hill import normalised_hill, target_activity
+from dormancy.signalling.model import (
+    DEFAULT_NICHE,
+    DORMANT_PREPARATION,
+    PROLIFERATING_PREPARATION,
+    SwitchModel,
+    fate_rates,
+    is_dormant,
+    load_switch,
+    steady_states,
+)
 from dormancy.signalling.network import Edge, Network, Node, Wiring, load_network, network_from_mapping, wire
 from dormancy.signalling.switch import BatchTrajectory, SwitchKinetics, integrate_batch, switch_rhs
 
 __all__ = [
+    "DEFAULT_NICHE",
+    "DORMANT_PREPARATION",
+    "FATE_NAMES",
+    "PROLIFERATING_PREPARATION",
     "BatchTrajectory",
     "Edge",
+    "Hysteresis",
     "Network",
     "Node",
     "SwitchKinetics",
+    "SwitchModel",
     "Wiring",
+    "fate_rates",
+    "fate_surface",
+    "hysteresis",
     "integrate_batch",
+    "is_dormant",
     "load_network",
+    "load_switch",
     "network_from_mapping",
     "normalised_hill",
+    "steady_states",
     "switch_rhs",
     "target_activity",
     "wire",

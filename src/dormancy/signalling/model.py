@@ -24,16 +24,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 from numpy.typing import NDArray
 
 from dormancy.errors import InputError, Problem
-from dormancy.params import ParameterSet
+from dormancy.params import ParameterSet, load_registry
 from dormancy.signalling.network import Network, Wiring, load_network, wire
 from dormancy.signalling.switch import SwitchKinetics, integrate_batch
 
 MODEL_NAME = "switch"
+
+#: A permissive marrow niche used where a caller gives no other inputs: oxygen at 80 % of the reference (about 7 %
+#: O2), moderate nutrients, fibronectin-rich stroma and mid-range oestrogen signalling (an assumption; the tissue
+#: scale replaces it with local fields).
+DEFAULT_NICHE: Mapping[str, float] = MappingProxyType(
+    {"O2": 0.8, "NUTRIENTS": 0.6, "FIBRONECTIN": 0.6, "ESTROGEN": 0.5}
+)
+#: Inputs (added to the niche) under which cells are prepared in a dormant or a proliferating state.
+DORMANT_PREPARATION: Mapping[str, float] = MappingProxyType({"TGFB2": 1.0})
+PROLIFERATING_PREPARATION: Mapping[str, float] = MappingProxyType({"TGFB1": 1.0})
 FATE_SYMBOLS: tuple[str, ...] = (
     "max_proliferation_rate",
     "max_quiescence_entry_rate",
@@ -61,6 +72,8 @@ class SwitchModel:
         Fate-rate constants (per day) by symbol (:data:`FATE_SYMBOLS`).
     parameter_set : str
         Name of the registry set the values came from.
+    oxygen_reference_fraction : float
+        Oxygen fraction at which the ``O2`` input is fully active (:meth:`oxygen_activity`).
     """
 
     network: Network
@@ -68,6 +81,7 @@ class SwitchModel:
     kinetics: SwitchKinetics
     fate: Mapping[str, float]
     parameter_set: str
+    oxygen_reference_fraction: float = 0.09
 
     @classmethod
     def from_parameter_set(cls, parameter_set: ParameterSet, network: Network | None = None) -> SwitchModel:
@@ -94,7 +108,8 @@ class SwitchModel:
             basal=np.array([values.get(f"basal__{name}", 0.0) for name in wiring.internal]),
         )
         fate = {symbol: values[symbol] for symbol in FATE_SYMBOLS}
-        return cls(network, wiring, kinetics, fate, parameter_set.name)
+        reference = values.get("oxygen_reference_fraction", cls.oxygen_reference_fraction)
+        return cls(network, wiring, kinetics, fate, parameter_set.name, reference)
 
     def inputs(self, values: Mapping[str, float] | None = None, *, cells: int = 1) -> NDArray[np.float64]:
         """Return an input array ``(cells, n_inputs)``: the given node values, 0 elsewhere.
@@ -126,6 +141,10 @@ class SwitchModel:
             raise InputError(problems)
         row = np.array([float(values.get(name, 0.0)) for name in self.wiring.inputs])
         return np.tile(row, (cells, 1))
+
+    def oxygen_activity(self, fraction: float | NDArray[np.float64]) -> float | NDArray[np.float64]:
+        """Return the ``O2`` node activity for an oxygen fraction (0.01 = 1 % O2): ``min(1, fraction / O2_ref)``."""
+        return np.minimum(1.0, np.asarray(fraction, dtype=np.float64) / self.oxygen_reference_fraction)
 
     def index(self, name: str) -> int:
         """Return the column of internal node ``name`` in state arrays."""
@@ -204,3 +223,10 @@ def is_dormant(model: SwitchModel, states: NDArray[np.float64]) -> NDArray[np.bo
     """Return whether each cell is dormant: its quiescence entry rate exceeds its exit rate."""
     rates = fate_rates(model, states)
     return rates["quiescence_entry_rate"] > rates["quiescence_exit_rate"]
+
+
+def load_switch(er_status: str = "negative") -> SwitchModel:
+    """Return the package switch for ``er_status`` ``"negative"`` (ER−/TNBC) or ``"positive"`` (ER+)."""
+    if er_status not in ("negative", "positive"):
+        raise InputError([Problem("er_status", "negative or positive", repr(er_status))])
+    return SwitchModel.from_parameter_set(load_registry().sets[f"switch_er_{er_status}"])
