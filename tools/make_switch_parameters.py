@@ -45,6 +45,7 @@ WEIGHTS = {
     "MTOR_activates_CDK46": (0.5, "mTOR supports growth, not alone sufficient for cycling"),
     "MIR222_223_inhibits_CDK46": (0.6, "exosomal miRNA lowers but does not abolish proliferation [49, 58]"),
     "ERK_activates_MTOR": (0.5, "growth-factor input to mTOR, secondary to nutrients"),
+    "P27_activates_AUTOPHAGY": (0.8, "quiescent cells keep a high autophagic flux [76, 78]"),
     "NK_CYTOKINES_activates_PDL1": (0.5, "IFN-gamma induction of PD-L1 [83]"),
     "HIF1A_activates_PDL1": (0.5, "hypoxia induction of PD-L1 [120]"),
 }
@@ -120,9 +121,9 @@ FATE = [
         "mtor_survival_apoptosis_rate",
         "d_mTOR",
         "Extra death of a cell without mTOR signalling",
-        0.01,
-        0.001,
-        0.1,
+        0.02,
+        0.002,
+        0.2,
         "mTOR supports dormant-cell survival; CLEVER targets it with everolimus [77, 79]",
         ("review:77", "review:79", "assumption"),
     ),
@@ -130,9 +131,9 @@ FATE = [
         "autophagy_survival_apoptosis_rate",
         "d_aut",
         "Extra death of a cell without autophagic flux",
-        0.01,
-        0.001,
-        0.1,
+        0.02,
+        0.002,
+        0.2,
         "autophagy sustains dormant cells; blocking it kills them [76-78]",
         ("review:76", "review:78", "assumption"),
     ),
@@ -146,6 +147,29 @@ FATE = [
         "either mTOR-driven anabolism or autophagy can balance energy; losing both is lethal "
         "(rationale of combining everolimus and hydroxychloroquine, CLEVER trial) [75, 78]",
         ("review:75", "review:78", "assumption"),
+    ),
+]
+
+#: Shape of the loss of a survival signal, L(x) = 1 - normalised_hill(x; n_s, k_s) (assumptions).
+SURVIVAL = [
+    (
+        "survival_threshold",
+        "k_s",
+        "Activity of mTOR or autophagy below which its survival support is lost",
+        0.2,
+        0.05,
+        0.5,
+        "Dormant cells survive on modest mTOR and autophagic activity; support fails only when an "
+        "activity falls well below its resting level (assumption) [76-78].",
+    ),
+    (
+        "survival_hill_coefficient",
+        "n_s",
+        "Steepness of the loss of survival support",
+        4.0,
+        2.0,
+        8.0,
+        "A steep loss: survival is all-or-none around the threshold (assumption).",
     ),
 ]
 
@@ -254,6 +278,10 @@ def build(network, er_positive):
             )
     for symbol, label, description, value, low, high, note, sources in FATE:
         records.append(record(symbol, label, description, value, low, high, "1 / day", sources, note, "loguniform"))
+    for symbol, label, description, value, low, high, note in SURVIVAL:
+        records.append(
+            record(symbol, label, description, value, low, high, "dimensionless", ["review:78", "assumption"], note)
+        )
     records.append(
         record(
             "oxygen_reference_fraction",

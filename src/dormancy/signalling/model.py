@@ -9,13 +9,14 @@ tissue and patient scales consume (per day):
     r_{prolif} &= r_{max} \, \mathrm{CDK46} \\
     q_{in} &= q_{in,max} \, \mathrm{P27} \, (1 - \mathrm{CDK46}), \qquad
     q_{out} = q_{out,max} \, \mathrm{CDK46} \, (1 - \mathrm{P27}) \\
-    d &= d_0 + d_{mTOR} (1 - \mathrm{MTOR}) + d_{aut} (1 - \mathrm{AUT})
-         + d_{energy} \big[(1 - \mathrm{MTOR})(1 - \mathrm{AUT})\big]^2
+    d &= d_0 + d_{mTOR} L(\mathrm{MTOR}) + d_{aut} L(\mathrm{AUT}) + d_{energy} L(\mathrm{MTOR}) L(\mathrm{AUT}),
+    \qquad L(x) = 1 - \bar f(x; n_s, k_s)
 
 Dormant cells rely on mTOR signalling and on autophagy for survival [75–79]; either can balance energy, losing
-both is lethal (the rationale for combining everolimus with hydroxychloroquine; the square keeps the energy
-crisis small until both are low). The death rate does not depend on cycling, so halting the cycle (a CDK4/6
-inhibitor) does not by itself kill. Immune evasion is the PD-L1
+both is lethal (the rationale for combining everolimus with hydroxychloroquine). :math:`L` is the loss of a
+survival signal: near 0 while the activity stays above the survival threshold :math:`k_s`, near 1 once it falls
+below (a normalised Hill function of steepness :math:`n_s`). The death rate does not depend on cycling, so halting
+the cycle (a CDK4/6 inhibitor) does not by itself kill. Immune evasion is the PD-L1
 activity [83]; the stemness score is NR2F1 activity in a non-cycling cell, :math:`\mathrm{NR2F1}(1 - \mathrm{CDK46})`
 (dormant DTCs acquire stem-like traits via the NR2F1 programme [82, 198]; an assumption of this model).
 """
@@ -31,6 +32,7 @@ from numpy.typing import NDArray
 
 from dormancy.errors import InputError, Problem
 from dormancy.params import ParameterSet, load_registry
+from dormancy.signalling.hill import normalised_hill
 from dormancy.signalling.network import Network, Wiring, load_network, wire
 from dormancy.signalling.switch import SwitchKinetics, integrate_batch
 
@@ -53,6 +55,8 @@ FATE_SYMBOLS: tuple[str, ...] = (
     "mtor_survival_apoptosis_rate",
     "autophagy_survival_apoptosis_rate",
     "energy_crisis_apoptosis_rate",
+    "survival_threshold",
+    "survival_hill_coefficient",
 )
 
 
@@ -69,7 +73,7 @@ class SwitchModel:
     kinetics : SwitchKinetics
         Edge weights, Hill constants, time constants (hours) and basal activities.
     fate : mapping of str to float
-        Fate-rate constants (per day) by symbol (:data:`FATE_SYMBOLS`).
+        Fate constants by symbol (:data:`FATE_SYMBOLS`): rates per day, the survival threshold and steepness.
     parameter_set : str
         Name of the registry set the values came from.
     oxygen_reference_fraction : float
@@ -205,7 +209,10 @@ def fate_rates(model: SwitchModel, states: NDArray[np.float64]) -> dict[str, NDA
     node = {name: states[..., i] for i, name in enumerate(model.wiring.internal)}
     f = model.fate
     cycling, p27 = node["CDK46"], node["P27"]
-    no_mtor, no_autophagy = 1.0 - node["MTOR"], 1.0 - node["AUTOPHAGY"]
+    no_mtor, no_autophagy = (
+        1.0 - normalised_hill(node[name], f["survival_hill_coefficient"], f["survival_threshold"])
+        for name in ("MTOR", "AUTOPHAGY")
+    )
     return {
         "proliferation_rate": f["max_proliferation_rate"] * cycling,
         "quiescence_entry_rate": f["max_quiescence_entry_rate"] * p27 * (1.0 - cycling),
@@ -213,7 +220,7 @@ def fate_rates(model: SwitchModel, states: NDArray[np.float64]) -> dict[str, NDA
         "apoptosis_rate": f["basal_apoptosis_rate"]
         + f["mtor_survival_apoptosis_rate"] * no_mtor
         + f["autophagy_survival_apoptosis_rate"] * no_autophagy
-        + f["energy_crisis_apoptosis_rate"] * (no_mtor * no_autophagy) ** 2,
+        + f["energy_crisis_apoptosis_rate"] * no_mtor * no_autophagy,
         "immune_evasion": node["PDL1"],
         "stemness": node["NR2F1"] * (1.0 - cycling),
     }
