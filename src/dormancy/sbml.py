@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
+from typing import Literal
 
 import libsbml
 
 from dormancy.params import Parameter, load_bibliography
 
+SECONDS_PER = {"day": 86400.0, "hour": 3600.0}
 SBML_LEVEL = 3
 SBML_VERSION = 2
 
@@ -62,6 +64,8 @@ class SbmlOdeModel:
         ``d(state)/dt`` formula for each state id, per day.
     model_sources : tuple of str
         Citation keys for the model as a whole.
+    time_unit : {"day", "hour"}
+        Unit of the model's time (and of every rate rule's denominator).
     """
 
     id: str
@@ -72,6 +76,7 @@ class SbmlOdeModel:
     states: tuple[SbmlQuantity, ...]
     rate_rules: Mapping[str, str]
     model_sources: tuple[str, ...]
+    time_unit: Literal["day", "hour"] = "day"
 
 
 def _check(status: int, what: str) -> None:
@@ -136,14 +141,14 @@ def write_sbml(spec: SbmlOdeModel) -> str:
     model = document.createModel()
     _check(model.setId(spec.id), "set model id")
     _check(model.setName(spec.name), "set model name")
-    day = model.createUnitDefinition()
-    _check(day.setId("day"), "define the day")
-    unit = day.createUnit()
+    time_unit = model.createUnitDefinition()
+    _check(time_unit.setId(spec.time_unit), f"define the {spec.time_unit}")
+    unit = time_unit.createUnit()
     unit.setKind(libsbml.UNIT_KIND_SECOND)
     unit.setExponent(1)
     unit.setScale(0)
-    unit.setMultiplier(86400.0)
-    _check(model.setTimeUnits("day"), "set time units")
+    unit.setMultiplier(SECONDS_PER[spec.time_unit])
+    _check(model.setTimeUnits(spec.time_unit), "set time units")
     _annotate(model, f"meta_{spec.id}", spec.model_sources, spec.description)
 
     for record in spec.parameters:
