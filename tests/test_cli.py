@@ -115,6 +115,8 @@ def test_cite_and_scenarios_and_sbml(in_tmp):
     assert exported.exit_code == 0
     assert "<sbml" in (in_tmp / "model.xml").read_text()
     assert runner.invoke(app, ["sbml", "nothing"]).exit_code == 2
+    switch = runner.invoke(app, ["sbml", "switch_er_positive"])
+    assert switch.exit_code == 0 and 'timeUnits="hour"' in switch.stdout
 
 
 @pytest.mark.slow

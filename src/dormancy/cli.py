@@ -239,12 +239,19 @@ def scenarios(
 
 @app.command()
 def sbml(
-    parameter_set: Annotated[str, typer.Argument(help="Parameter set, e.g. komarova2003 or ayati2010.")],
+    parameter_set: Annotated[
+        str, typer.Argument(help="Parameter set, e.g. komarova2003, ayati2010, switch_er_positive.")
+    ],
     out: Annotated[Path | None, typer.Option(help="Write to this file instead of standard output.")] = None,
 ) -> None:
     """Export a model with a parameter set to SBML Level 3 Version 2, with source annotations."""
     registry = dormancy.load_registry()
-    exporters = {"komarova": dormancy.bone.komarova.to_sbml}
+    exporters = {
+        "komarova": dormancy.bone.komarova.to_sbml,
+        "switch": lambda chosen: dormancy.signalling.switch_to_sbml(
+            dormancy.signalling.SwitchModel.from_parameter_set(chosen)
+        ),
+    }
     if parameter_set not in registry.sets or registry.sets[parameter_set].model not in exporters:
         allowed = ", ".join(name for name, s in registry.sets.items() if s.model in exporters)
         raise _fail(dormancy.InputError([dormancy.Problem("PARAMETER_SET", f"one of {allowed}", parameter_set)]))

@@ -17,6 +17,7 @@ from dormancy.signalling.model import (
     steady_states,
 )
 from dormancy.signalling.network import Edge, Network, Node, Wiring, load_network, network_from_mapping, wire
+from dormancy.signalling.sbml_export import switch_to_sbml
 from dormancy.signalling.switch import BatchTrajectory, SwitchKinetics, integrate_batch, switch_rhs
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "normalised_hill",
     "steady_states",
     "switch_rhs",
+    "switch_to_sbml",
     "target_activity",
     "wire",
 ]

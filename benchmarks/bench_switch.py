@@ -1,0 +1,137 @@
+"""Benchmark: the batch switch integrator (numpy, many cells at once) against libroadrunner looping over cells.
+
+100,000 cells with random niche inputs, drug effects and initial states (``switch_er_negative``) are integrated over
+14 days (336 h) with hourly output at rtol 1e-6, atol 1e-9:
+
+* ``integrate_batch`` on all 100,000 cells, in batches of ``CHUNK`` cells (one batch shares one step size, set by
+  its hardest cell, and a smaller batch stays in cache; a single batch of ``SINGLE_BATCH`` cells is timed too, to
+  show the cost of one huge batch);
+* libroadrunner (CVODE, the exported SBML, same tolerances, same hourly grid) looping cell by cell over the first
+  ``SAMPLE`` of the same cells, each run starting from its own state and inputs. Looping over all 100,000 cells is
+  too slow for a small machine, so its time is extrapolated linearly to 100,000 cells (the runs are independent
+  and equally hard on average, as the cells are drawn independently); the printout says so.
+
+Both must agree on the sampled cells (within ``AGREEMENT`` absolute), so they did the same work. Equal tolerances
+are not equal accuracy (each solver's error is measured against a tight reference), so libroadrunner is also timed
+at the tighter tolerances ``TIGHT`` at which its error matches that of ``integrate_batch``. Throughput is in
+cell·days per second. Run with ``python -m pytest -m benchmark benchmarks/bench_switch.py -s``.
+"""
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+from dormancy.params import load_registry
+from dormancy.signalling.model import SwitchModel
+from dormancy.signalling.sbml_export import switch_to_sbml
+from dormancy.signalling.switch import integrate_batch
+
+roadrunner = pytest.importorskip("roadrunner")
+
+CELLS = 100_000
+CHUNK = 1_000
+SINGLE_BATCH = 10_000
+SAMPLE = 1_000
+DAYS = 14
+HOURS = np.arange(0.0, DAYS * 24 + 1.0)
+RTOL, ATOL = 1e-6, 1e-9
+AGREEMENT = 1e-3  # absolute, on activities in [0, 1], at rtol 1e-6
+TIGHT = (1e-8, 1e-11)  # libroadrunner tolerances at which its error matches integrate_batch's at RTOL, ATOL
+
+
+def roadrunner_loop(runner, model, inputs, initial, rtol, atol):
+    runner.integrator.relative_tolerance = rtol
+    runner.integrator.absolute_tolerance = atol
+    runner.timeCourseSelections = ["time", *model.wiring.internal]
+    start = time.perf_counter()
+    states = np.empty((len(HOURS), len(inputs), len(model.wiring.internal)))
+    for cell in range(len(inputs)):
+        for name, value in zip(model.wiring.inputs, inputs[cell], strict=True):
+            runner[name] = float(value)
+        for name, value in zip(model.wiring.internal, initial[cell], strict=True):
+            runner[name] = float(value)
+        states[:, cell, :] = np.asarray(runner.simulate(HOURS[0], HOURS[-1], len(HOURS)))[:, 1:]
+    return states, time.perf_counter() - start
+
+
+@pytest.mark.benchmark
+def test_integrate_batch_versus_libroadrunner_for_100k_cells():
+    model = SwitchModel.from_parameter_set(load_registry().sets["switch_er_negative"])
+    rng = np.random.default_rng(2024)
+    inputs = rng.uniform(0.0, 1.0, size=(CELLS, len(model.wiring.inputs)))
+    initial = rng.uniform(0.0, 1.0, size=(CELLS, len(model.wiring.internal)))
+    cell_days = CELLS * DAYS
+    print(
+        f"\nDormancy switch, {CELLS:,} cells x {DAYS} days, hourly output, rtol {RTOL:g}, atol {ATOL:g}, "
+        f"{os.cpu_count()} CPU cores"
+    )
+
+    start = time.perf_counter()
+    sample_states = None
+    steps = []
+    for first in range(0, CELLS, CHUNK):
+        part = slice(first, min(first + CHUNK, CELLS))
+        trajectory = integrate_batch(
+            model.wiring, model.kinetics, initial[part], inputs[part], HOURS, rtol=RTOL, atol=ATOL
+        )
+        steps.append(trajectory.steps + trajectory.rejected)
+        if first == 0:
+            sample_states = trajectory.states[:, :SAMPLE]
+    ours_seconds = time.perf_counter() - start
+    ours_rate = cell_days / ours_seconds
+    print(
+        f"integrate_batch, all {CELLS:,} cells in batches of {CHUNK:,}: {ours_seconds:.1f} s, "
+        f"{ours_rate:,.0f} cell-days/s (attempted steps per batch {min(steps)}-{max(steps)})"
+    )
+
+    start = time.perf_counter()
+    single = integrate_batch(
+        model.wiring, model.kinetics, initial[:SINGLE_BATCH], inputs[:SINGLE_BATCH], HOURS, rtol=RTOL, atol=ATOL
+    )
+    single_seconds = time.perf_counter() - start
+    print(
+        f"integrate_batch, one batch of the first {SINGLE_BATCH:,} cells: {single_seconds:.1f} s, "
+        f"{SINGLE_BATCH * DAYS / single_seconds:,.0f} cell-days/s ({single.steps + single.rejected} attempted steps)"
+    )
+
+    start = time.perf_counter()
+    runner = roadrunner.RoadRunner(switch_to_sbml(model))
+    runner.integrator.maximum_num_steps = 100_000
+    setup_seconds = time.perf_counter() - start
+    theirs, sample_seconds = roadrunner_loop(runner, model, inputs[:SAMPLE], initial[:SAMPLE], RTOL, ATOL)
+    theirs_rate = SAMPLE * DAYS / sample_seconds
+    print(
+        f"libroadrunner {roadrunner.__version__} (CVODE), looping over the first {SAMPLE:,} of the same cells: "
+        f"{sample_seconds:.2f} s, {theirs_rate:,.0f} cell-days/s (SBML export and JIT compilation "
+        f"{setup_seconds:.2f} s, not counted)"
+    )
+    print(f"  NOT run on all cells: extrapolated linearly to {CELLS:,} cells: {sample_seconds * CELLS / SAMPLE:.0f} s")
+    print(
+        f"ratio integrate_batch / libroadrunner throughput at equal tolerance: {ours_rate / theirs_rate:.2f} "
+        f"(one batch of {SINGLE_BATCH:,}: {SINGLE_BATCH * DAYS / single_seconds / theirs_rate:.2f})"
+    )
+    difference = np.abs(sample_states - theirs).max()
+    print(f"agreement on the {SAMPLE:,} sampled cells over all hourly outputs: max |difference| {difference:.1e}")
+    assert difference < AGREEMENT
+    assert np.abs(single.states[:, :SAMPLE] - theirs).max() < AGREEMENT
+
+    # Equal tolerances are not equal accuracy: measure each solver's error against a tight reference, and time
+    # libroadrunner again at the tighter tolerance at which its error matches that of integrate_batch.
+    reference = integrate_batch(
+        model.wiring, model.kinetics, initial[:SAMPLE], inputs[:SAMPLE], HOURS, rtol=1e-11, atol=1e-13
+    ).states
+    tight, tight_seconds = roadrunner_loop(runner, model, inputs[:SAMPLE], initial[:SAMPLE], *TIGHT)
+    tight_rate = SAMPLE * DAYS / tight_seconds
+    for label, states in (
+        (f"integrate_batch at rtol {RTOL:g}", sample_states),
+        (f"libroadrunner at rtol {RTOL:g}", theirs),
+        (f"libroadrunner at rtol {TIGHT[0]:g}, atol {TIGHT[1]:g}", tight),
+    ):
+        error = np.abs(states - reference).max(axis=(0, 2))
+        print(f"  error of {label} (vs rtol 1e-11): max {error.max():.1e}, median {np.median(error):.1e}")
+    print(
+        f"libroadrunner at rtol {TIGHT[0]:g}: {tight_rate:,.0f} cell-days/s; ratio at about equal accuracy: "
+        f"{ours_rate / tight_rate:.2f}"
+    )
