@@ -75,7 +75,7 @@ ENGINES: dict[str, Engine] = {
 }
 
 
-def replicate_parameters(scenario: Scenario, index: int) -> ParameterSet:
+def replicate_parameters(scenario: Scenario, index: int, base: ParameterSet | None = None) -> ParameterSet:
     """Return the parameter set of replicate ``index``: the resolved set with its own prior draws applied.
 
     Parameters
@@ -84,8 +84,10 @@ def replicate_parameters(scenario: Scenario, index: int) -> ParameterSet:
         The scenario.
     index : int
         Replicate number, from 0.
+    base : ParameterSet, optional
+        The scenario's resolved set, when the caller already has it.
     """
-    base = scenario.model.resolve_parameters()
+    base = scenario.model.resolve_parameters() if base is None else base
     if not scenario.ensemble.sample:
         return base
     return base.sample(scenario.ensemble.sample, replicate_generator(scenario.seed, index))
@@ -115,8 +117,9 @@ def simulate(scenario: Scenario, *, progress: Progress | None = None) -> Result:
     rows: list[dict[str, object]] = []
     trajectories: list[np.ndarray] = []
     times = save.grid()
+    base = scenario.model.resolve_parameters()
     for index in range(total):
-        parameter_set = replicate_parameters(scenario, index)
+        parameter_set = replicate_parameters(scenario, index, base)
         trajectory, summary = engine.run(parameter_set, solver, save)
         trajectories.append(trajectory.states)
         sampled = {symbol: parameter_set[symbol].value for symbol in scenario.ensemble.sample}
@@ -138,7 +141,6 @@ def simulate(scenario: Scenario, *, progress: Progress | None = None) -> Result:
         attrs={"model": engine.name, "scenario": scenario.name},
     )
     table = pd.DataFrame(rows, index=pd.Index(entity, name="entity"))
-    base = scenario.model.resolve_parameters()
     parameters = [
         {**record.to_dict(), "sampled_per_replicate": record.symbol in scenario.ensemble.sample} for record in base
     ]
