@@ -155,3 +155,11 @@ def test_switch_scan_writes_the_fate_response_with_its_memory_window(in_tmp):
     assert "memory (bistable) window" in result.stdout
     assert (in_tmp / "loop.png").stat().st_size > 10_000
     assert runner.invoke(app, ["switch", "--scan", "NOPE", "0", "1"]).exit_code == 2
+
+
+def test_version_flag_prints_the_version():
+    import dormancy
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"dormancy {dormancy.__version__}"

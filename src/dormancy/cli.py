@@ -401,13 +401,19 @@ def switch(
     _out.print(f"fate after {days:g} days: {fate}", markup=False)
 
 
-@app.callback()
-def _version(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True)] = False,
-) -> None:
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         _out.print(f"dormancy {dormancy.__version__}", markup=False, highlight=False)
         raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_print_version)
+    ] = False,
+) -> None:
+    """Simulate breast-cancer metastatic dormancy in bone, from one cell's switch to virtual trials."""
 
 
 def main() -> None:
