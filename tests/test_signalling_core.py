@@ -141,3 +141,11 @@ def test_p38_erk_antagonism_is_bistable_with_hysteresis():
     # both branches are true steady states: the right-hand side vanishes there
     for state in (from_dormant, from_proliferating):
         assert np.abs(switch_rhs(WIRING, KINETICS, state, inputs)).max() < 1e-6
+
+
+def test_duplicate_node_names_are_reported():
+    mapping = toy_mapping()
+    mapping["nodes"].append({"name": "P38", "kind": "internal", "sources": ["review:61"]})
+    with pytest.raises(InputError) as caught:
+        network_from_mapping(mapping)
+    assert any(p.field == "nodes" and "P38" in p.found for p in caught.value.problems)

@@ -10,6 +10,7 @@ The network file (``dormancy/signalling/data/network.yaml``, format ``dormancy.n
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -167,8 +168,8 @@ def network_from_mapping(raw: Mapping[str, object], *, source: str | None = None
         nodes.append(Node(name, str(item.get("label", name)), kind, str(item.get("description", "")).strip(), keys))
     kinds = {node.name: node.kind for node in nodes}
     if len(kinds) != len(nodes):
-        seen: set[str] = set()
-        duplicates = sorted({n.name for n in nodes if n.name in seen or seen.add(n.name)})
+        counts = Counter(node.name for node in nodes)
+        duplicates = sorted(name for name, count in counts.items() if count > 1)
         problems.append(Problem("nodes", "unique node names", f"repeated: {', '.join(duplicates)}"))
     edges: list[Edge] = []
     for position, item in enumerate(raw.get("edges") or []):
