@@ -376,7 +376,7 @@ def switch(
     )
     initial = signalling.steady_states(model, model.inputs({**niche, **preparation}), 0.0)
     hours = np.linspace(0.0, days * 24.0, max(2, round(days * 24.0) + 1))
-    trajectory = signalling.integrate_batch(model.wiring, model.kinetics, initial, model.inputs(niche), hours)
+    trajectory = signalling.integrate_cells(model.wiring, model.kinetics, initial, model.inputs(niche), hours)
     shown_days = np.unique(np.linspace(0, len(hours) - 1, 8).round().astype(int))
     table = Table(show_header=True, header_style="bold")
     table.add_column("day")

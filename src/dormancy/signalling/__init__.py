@@ -1,10 +1,13 @@
 """Molecule scale: the intracellular dormancy switch of a disseminated tumour cell.
 
 The network is data (:func:`load_network`), wired into index arrays (:func:`wire`); kinetics are normalised Hill
-functions (:mod:`dormancy.signalling.hill`), integrated for many cells at once (:func:`integrate_batch`).
+functions (:mod:`dormancy.signalling.hill`), integrated for many cells at once: :func:`integrate_cells` (compiled
+exponential integrator, each cell with its own step; the default) or :func:`integrate_batch` (NumPy Dormand–Prince
+over the whole batch; the independent reference).
 """
 
 from dormancy.signalling.analysis import FATE_NAMES, Hysteresis, fate_surface, hysteresis
+from dormancy.signalling.exponential import CellTrajectories, integrate_cells
 from dormancy.signalling.hill import normalised_hill, target_activity
 from dormancy.signalling.model import (
     DEFAULT_NICHE,
@@ -26,6 +29,7 @@ __all__ = [
     "FATE_NAMES",
     "PROLIFERATING_PREPARATION",
     "BatchTrajectory",
+    "CellTrajectories",
     "Edge",
     "Hysteresis",
     "Network",
@@ -37,6 +41,7 @@ __all__ = [
     "fate_surface",
     "hysteresis",
     "integrate_batch",
+    "integrate_cells",
     "is_dormant",
     "load_network",
     "load_switch",

@@ -32,9 +32,10 @@ from numpy.typing import NDArray
 
 from dormancy.errors import InputError, Problem
 from dormancy.params import ParameterSet, load_registry
+from dormancy.signalling.exponential import integrate_cells
 from dormancy.signalling.hill import normalised_hill
 from dormancy.signalling.network import Network, Wiring, load_network, wire
-from dormancy.signalling.switch import SwitchKinetics, integrate_batch
+from dormancy.signalling.switch import SwitchKinetics
 
 MODEL_NAME = "switch"
 
@@ -180,13 +181,21 @@ def steady_states(
     hours : float
         Relaxation time; long against the slowest time constant.
     rtol, atol : float
-        Integrator tolerances.
+        Integrator tolerances (:func:`dormancy.signalling.exponential.integrate_cells`).
+
+    Raises
+    ------
+    RuntimeError
+        If a cell's integration fails.
     """
     cells = inputs.shape[0]
     start = np.broadcast_to(np.asarray(initial_state, dtype=np.float64), (cells, len(model.wiring.internal)))
-    trajectory = integrate_batch(
+    trajectory = integrate_cells(
         model.wiring, model.kinetics, start, inputs, np.array([0.0, hours]), rtol=rtol, atol=atol
     )
+    if not trajectory.ok.all():
+        failed = np.flatnonzero(~trajectory.ok)
+        raise RuntimeError(f"steady_states: integration failed for {failed.size} cell(s), first index {failed[0]}")
     return trajectory.states[-1]
 
 
