@@ -66,6 +66,9 @@ class SbmlOdeModel:
         Citation keys for the model as a whole.
     time_unit : {"day", "hour"}
         Unit of the model's time (and of every rate rule's denominator).
+    assignments : tuple of SbmlQuantity
+        Quantities that change with the states (SBML assignment rules, e.g. quasi-steady ligands), in
+        dependency order; their formulas may use parameters, derived constants, states and earlier assignments.
     """
 
     id: str
@@ -77,6 +80,7 @@ class SbmlOdeModel:
     rate_rules: Mapping[str, str]
     model_sources: tuple[str, ...]
     time_unit: Literal["day", "hour"] = "day"
+    assignments: tuple[SbmlQuantity, ...] = ()
 
 
 def _check(status: int, what: str) -> None:
@@ -163,6 +167,12 @@ def write_sbml(spec: SbmlOdeModel) -> str:
         assignment = model.createInitialAssignment()
         _check(assignment.setSymbol(quantity.id), f"assign {quantity.id}")
         _check(assignment.setMath(_math(quantity.formula, quantity.id)), f"set math of {quantity.id}")
+    for quantity in spec.assignments:
+        parameter = _add_parameter(model, quantity.id, None, constant=False)
+        parameter.setName(f"{quantity.name} ({quantity.unit})")
+        rule = model.createAssignmentRule()
+        _check(rule.setVariable(quantity.id), f"assignment rule for {quantity.id}")
+        _check(rule.setMath(_math(quantity.formula, quantity.id)), f"set math of {quantity.id}")
     for state in spec.states:
         rule = model.createRateRule()
         _check(rule.setVariable(state.id), f"rate rule for {state.id}")
