@@ -17,6 +17,7 @@ LAYERS = {
     "params": 1,
     "ode": 2,
     "sbml": 2,
+    "pkpd": 2,
     "bone": 3,
     "signalling": 3,
     "scenario": 4,

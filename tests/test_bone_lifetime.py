@@ -5,7 +5,9 @@ import dataclasses
 import numpy as np
 import pytest
 
+from dormancy import pkpd
 from dormancy.bone import NICHE_SIGNALS, BoneModel, DrugExposure, HostProfile, simulate_bone
+from dormancy.bone.lifetime import NO_DRUGS
 from dormancy.bone.pivonka import PUBLISHED_STEADY_STATE, ligands, steady_state
 from dormancy.errors import InputError
 
@@ -110,9 +112,7 @@ def test_with_rankl_clamped_neutralisation_does_nothing_but_apoptosis_and_the_ni
     clamped = run()
     neutralised = run(rankl_neutralisation=0.9)
     np.testing.assert_allclose(neutralised.active_osteoclasts, clamped.active_osteoclasts, rtol=1e-9)
-    np.testing.assert_allclose(
-        neutralised.signal_OSTEOCLAST_FACTORS, clamped.signal_OSTEOCLAST_FACTORS, rtol=1e-9
-    )
+    np.testing.assert_allclose(neutralised.signal_OSTEOCLAST_FACTORS, clamped.signal_OSTEOCLAST_FACTORS, rtol=1e-9)
     niche_only = run(endosteal_niche=0.8)
     np.testing.assert_allclose(niche_only.active_osteoclasts, clamped.active_osteoclasts, rtol=1e-9)
     assert niche_only.signal_OSTEOCLAST_FACTORS[-1] < 0.7 * clamped.signal_OSTEOCLAST_FACTORS[-1]
@@ -126,3 +126,35 @@ def test_bad_host_values_are_named():
     text = str(caught.value)
     assert "host.age_years" in text
     assert "host.bmi" in text
+
+
+def exposure(schedule_text, years):
+    schedule = pkpd.parse_schedule(schedule_text)
+    times = np.arange(0.0, years * 365.25 + 1.0, 0.5)
+    return DrugExposure(times, pkpd.target_effects([schedule], times))
+
+
+@pytest.mark.parametrize("regimen", ["zoledronic_acid:4mg:q6mo", "denosumab:60mg:q6mo"])
+def test_zoledronic_acid_and_denosumab_each_lower_osteoclast_activity(regimen):
+    plain = simulate_bone(BoneModel.default(host=OLDER), years=2)
+    treated = simulate_bone(BoneModel.default(host=OLDER, drugs=exposure(regimen, 2)), years=2)
+    assert float(treated.active_osteoclasts.mean()) < 0.8 * float(plain.active_osteoclasts.mean())
+    assert treated.bone_volume[-1] > plain.bone_volume[-1]
+
+
+def test_with_rankl_clamped_zoledronic_acid_keeps_its_niche_effect_and_denosumab_has_none():
+    p = BoneModel.default().remodelling
+    rankl = ligands(steady_state(p), p).rankl
+
+    def run(drugs):
+        return simulate_bone(BoneModel.default(host=OLDER, rankl_clamp=rankl, drugs=drugs), years=2)
+
+    clamped = run(NO_DRUGS)
+    zoledronic = run(exposure("zoledronic_acid:4mg:q6mo", 2))
+    denosumab = run(exposure("denosumab:60mg:q6mo", 2))
+    assert float(denosumab.drug_rankl_neutralisation.max()) > 0.5  # the drug is there, and it neutralises RANKL
+    np.testing.assert_allclose(denosumab.signal_OSTEOCLAST_FACTORS, clamped.signal_OSTEOCLAST_FACTORS, rtol=1e-9)
+    np.testing.assert_allclose(denosumab.active_osteoclasts, clamped.active_osteoclasts, rtol=1e-9)
+    assert float(zoledronic.signal_OSTEOCLAST_FACTORS[-20:].mean()) < 0.8 * float(
+        clamped.signal_OSTEOCLAST_FACTORS[-20:].mean()
+    )

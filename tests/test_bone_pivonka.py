@@ -1,4 +1,4 @@
-"""Pivonka 2008 remodelling: the published steady state, the verified constants, directions, and the SBML cross-check."""
+"""Pivonka 2008 remodelling: published steady state, verified constants, directions, SBML cross-check."""
 
 import dataclasses
 

@@ -115,6 +115,9 @@ def test_cite_and_scenarios_and_sbml(in_tmp):
     assert exported.exit_code == 0
     assert "<sbml" in (in_tmp / "model.xml").read_text()
     assert runner.invoke(app, ["sbml", "nothing"]).exit_code == 2
+    bone = runner.invoke(app, ["sbml", "pivonka2008"])
+    assert bone.exit_code == 0
+    assert "assignmentRule" in bone.output
     switch = runner.invoke(app, ["sbml", "switch_er_positive"])
     assert switch.exit_code == 0 and 'timeUnits="hour"' in switch.stdout
 
@@ -163,3 +166,33 @@ def test_version_flag_prints_the_version():
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.stdout.strip() == f"dormancy {dormancy.__version__}"
+
+
+def test_bone_runs_with_a_drug_and_writes_figure_and_table(in_tmp):
+    result = runner.invoke(
+        app,
+        ["bone", "--years", "3", "--age", "50", "--drug", "zoledronic_acid:4mg:q6mo", "--table", "bone.csv"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "bone %" in result.output
+    assert "OSTEOCLAST_FACTORS" in result.output
+    assert (in_tmp / "bone.png").stat().st_size > 10_000
+    header = (in_tmp / "bone.csv").read_text().splitlines()[0]
+    assert "bone_volume" in header
+    assert "drug_osteoclast_apoptosis" in header
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field"),
+    [
+        (["--drug", "zoledronic_acid:4:q6mo"], "dose"),
+        (["--drug", "aspirin:4mg:q6mo"], "drug"),
+        (["--age", "200"], "--age"),
+    ],
+)
+def test_bone_bad_input_exits_2_naming_the_field(in_tmp, arguments, field):
+    result = runner.invoke(app, ["bone", "--years", "1", *arguments])
+    assert result.exit_code == 2
+    assert field in result.output
+    assert "Traceback" not in result.output
+    assert not (in_tmp / "bone.png").exists()

@@ -219,6 +219,117 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
         "citation": "353:793–802",
         "doi": "10.1056/NEJMoa050434",
     },
+    "zometa_label": {
+        "authors": "Novartis Pharmaceuticals Corporation",
+        "year": 2016,
+        "title": "Zometa (zoledronic acid) injection, for intravenous use: full prescribing information",
+        "journal": "US prescribing information",
+        "citation": "section 12.3 Pharmacokinetics",
+        "url": "http://www.120ty.net/bencandy.php?aid=2331&fid=134&page=16",
+        "note": (
+            "Read in a copy of the US label whose revision date is not shown (the year is approximate): triphasic "
+            "plasma decline after 2-16 mg, t½α 0.24 h, t½β 1.87 h, terminal t½γ 146 h, less than 1% of Cmax 24 h "
+            "after the infusion, AUC(0-24 h) dose proportional, plasma protein binding 28-53%."
+        ),
+    },
+    "chen2002": {
+        "authors": "Chen T et al",
+        "year": 2002,
+        "title": "Pharmacokinetics and pharmacodynamics of zoledronic acid in cancer patients with bone metastases",
+        "journal": "J Clin Pharmacol",
+        "citation": "42:1228–1236",
+        "doi": "10.1177/009127002762491316",
+        "pmid": "12412821",
+        "note": (
+            "Abstract read: half-lives 0.2, 1.4, 39 and 4526 h; 37-41% of the dose in urine by 24 h; renal "
+            "clearance 69, 81 and 54 mL/min after 4, 8 and 16 mg."
+        ),
+    },
+    "vallerand2022": {
+        "authors": "Vallerand AH, Sanoski CA",
+        "year": 2022,
+        "title": "Davis's Drug Guide for Nurses, 18th edition: zoledronic acid",
+        "journal": "F.A. Davis",
+        "url": (
+            "https://download.skyscape.com/download/ota/lonestar/F31E6463-B697-47C5-8589-F78B5C964691/"
+            "drugguide.ed18_2022/content/HTML/u/tl3.htm"
+        ),
+        "note": (
+            "Drug monograph: about 50% of a dose is retained by bone and slowly released, 50% is excreted "
+            "unchanged in urine; elimination half-life from bone 300 days."
+        ),
+    },
+    "prolia_label": {
+        "authors": "Amgen Inc",
+        "year": 2024,
+        "title": "Prolia (denosumab) injection, for subcutaneous use: full prescribing information",
+        "journal": "US prescribing information",
+        "citation": "sections 12.2 Pharmacodynamics and 12.3 Pharmacokinetics",
+        "url": "https://www.drugs.com/pro/prolia.html",
+        "note": (
+            "After 60 mg SC: median Tmax 10 days, mean half-life 25.4 days, serum levels declining over 4-5 "
+            "months (read in a summary quoting the label); serum CTX about 85% lower by day 3, with the reduction "
+            "attenuated to at least 45% (45-80%) at the end of the 6-month interval. Molecular weight about 147 kDa."
+        ),
+    },
+    "chen2018": {
+        "authors": "Chen Q, Hu C, Liu Y, Song R, Zhu W, Zhao H, Nino A, Zhang F, Liu Y",
+        "year": 2018,
+        "title": (
+            "Pharmacokinetics, pharmacodynamics, safety, and tolerability of single-dose denosumab in healthy "
+            "Chinese volunteers: a randomized, single-blind, placebo-controlled study"
+        ),
+        "journal": "PLoS One",
+        "citation": "13:e0197984",
+        "doi": "10.1371/journal.pone.0197984",
+        "pmid": "29933364",
+        "note": (
+            "Abstract read: serum concentrations peaked around day 10; mean terminal half-life 15 days (60 mg) and "
+            "26 days (120 mg)."
+        ),
+    },
+    "gibiansky2012": {
+        "authors": "Gibiansky L et al",
+        "year": 2012,
+        "title": "Population pharmacokinetic analysis of denosumab in patients with bone metastases from solid tumours",
+        "journal": "Clin Pharmacokinet",
+        "citation": "51:247–260",
+        "doi": "10.2165/11598090-000000000-00000",
+        "pmid": "22420579",
+        "note": (
+            "Two-compartment model with first-order absorption and quasi-steady-state target-mediated disposition; "
+            "bioavailability 61%, absorption half-life 2.7 days, central volume 2.62 L and linear clearance "
+            "3.25 mL/h per 66 kg (abstract read)."
+        ),
+    },
+    "peterson2004": {
+        "authors": "Peterson M, Stouch B, Chen D, Baughman S, Holloway D, Bekker P, Martin S",
+        "year": 2004,
+        "title": (
+            "A population PK/PD model describes the rapid, profound and sustained suppression of urinary "
+            "N-telopeptide following administration of AMG 162, a fully human monoclonal antibody against RANKL, "
+            "to healthy postmenopausal women"
+        ),
+        "journal": "AAPS J",
+        "citation": "6(S1): abstract W4340",
+        "note": (
+            "Conference abstract, cited by OpenBoneMin (metrumresearchgroup/OpenBoneMin, inst/OpenBoneMin.cpp) as "
+            "the source of its denosumab PK parameters; the values were read in that code."
+        ),
+    },
+    "bekker2001": {
+        "authors": "Bekker PJ, Holloway D, Nakanishi A, Arrighi M, Leese PT, Dunstan CR",
+        "year": 2001,
+        "title": "The effect of a single dose of osteoprotegerin in postmenopausal women",
+        "journal": "J Bone Miner Res",
+        "citation": "16:348–360",
+        "doi": "10.1359/jbmr.2001.16.2.348",
+        "pmid": "11204435",
+        "note": (
+            "Single SC doses of AMGN-0007 (OPG-Fc) up to 3 mg/kg: urinary NTX fell within 12 h, by about 80% at "
+            "day 4 and by 14% at six weeks after 3 mg/kg (abstract read; no PK parameters in the abstract)."
+        ),
+    },
     "assumption": {
         "authors": "dormancy developers",
         "year": 2026,

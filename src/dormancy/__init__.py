@@ -6,10 +6,11 @@ The public API, by verb:
 - scenarios: :func:`load_scenario`, :func:`save_scenario`, :func:`scenario_from_dict`, :func:`builtin_scenario`
 - running: :func:`simulate` → :class:`Result`
 - results: :func:`save_result`, :func:`load_result`, :class:`Status`
-- models: ``dormancy.bone.komarova``, the dormancy switch ``dormancy.signalling``; figures: ``dormancy.plotting``
+- models: ``dormancy.bone`` (Komarova, Pivonka, the lifetime bone with host, tumour and drugs), the dormancy
+  switch ``dormancy.signalling``, pharmacology ``dormancy.pkpd``; figures: ``dormancy.plotting``
 """
 
-from dormancy import bone, plotting, scenario, signalling
+from dormancy import bone, pkpd, plotting, scenario, signalling
 from dormancy._version import __version__
 from dormancy.atomic import write_text_atomic
 from dormancy.errors import InputError, Problem
@@ -42,6 +43,7 @@ __all__ = [
     "load_registry",
     "load_result",
     "load_scenario",
+    "pkpd",
     "plotting",
     "save_result",
     "save_scenario",

@@ -240,7 +240,7 @@ def scenarios(
 @app.command()
 def sbml(
     parameter_set: Annotated[
-        str, typer.Argument(help="Parameter set, e.g. komarova2003, ayati2010, switch_er_positive.")
+        str, typer.Argument(help="Parameter set, e.g. komarova2003, ayati2010, pivonka2008, switch_er_positive.")
     ],
     out: Annotated[Path | None, typer.Option(help="Write to this file instead of standard output.")] = None,
 ) -> None:
@@ -248,6 +248,7 @@ def sbml(
     registry = dormancy.load_registry()
     exporters = {
         "komarova": dormancy.bone.komarova.to_sbml,
+        "pivonka": dormancy.bone.pivonka.to_sbml,
         "switch": lambda chosen: dormancy.signalling.switch_to_sbml(
             dormancy.signalling.SwitchModel.from_parameter_set(chosen)
         ),
@@ -399,6 +400,109 @@ def switch(
         _out.print(f"{key}: {value[0]:.4g} {unit}", markup=False)
     fate = "dormant (quiescence entry > exit)" if signalling.is_dormant(model, final)[0] else "proliferating"
     _out.print(f"fate after {days:g} days: {fate}", markup=False)
+
+
+BONE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("age", "age"),
+    ("bone %", "bone_volume"),
+    ("OC ×", "active_osteoclasts"),
+    ("OB ×", "active_osteoblasts"),
+    ("RANKL ×", "rankl"),
+    ("TGF-β rel. ×", "matrix_tgfb_release"),
+    ("tumour", "tumour_burden"),
+    *((name, f"signal_{name}") for name in ("TGFB2", "TGFB1", "OSTEOCLAST_FACTORS", "IL1B", "ESTROGEN")),
+)
+RELATIVE_COLUMNS = frozenset({"active_osteoclasts", "active_osteoblasts", "rankl", "matrix_tgfb_release"})
+
+
+def _bone_model(
+    age: float, menopause_age: float, bmi: float, inflammation: float, tumour: float, drugs: list[str], years: float
+):
+    problems: list[dormancy.Problem] = []
+    schedules = []
+    for text in drugs:
+        try:
+            schedules.append(dormancy.pkpd.parse_schedule(text))
+        except dormancy.InputError as error:
+            problems.extend(error.problems)
+    try:
+        host = dormancy.bone.HostProfile(
+            age_years=age,
+            menopause_age_years=None if menopause_age <= 0 else menopause_age,
+            bmi=bmi,
+            extra_inflammation=inflammation,
+        )
+    except dormancy.InputError as error:
+        problems.extend(error.problems)
+    if problems:
+        raise _fail(dormancy.InputError(problems))
+    exposure = dormancy.bone.lifetime.NO_DRUGS
+    if schedules:
+        times = np.arange(0.0, years * 365.25 + 1.0, 0.5)
+        exposure = dormancy.bone.DrugExposure(times, dormancy.pkpd.target_effects(schedules, times))
+    return dormancy.bone.BoneModel.default(host=host, initial_tumour_burden=tumour, drugs=exposure)
+
+
+@app.command()
+def bone(
+    years: Annotated[float, typer.Option(min=0.1, max=80.0, help="Length of the run, years.")] = 20.0,
+    age: Annotated[float, typer.Option(min=0.0, max=120.0, help="Age at the start, years.")] = 45.0,
+    menopause_age: Annotated[
+        float, typer.Option(min=0.0, max=65.0, help="Age at menopause, years; 0 for no menopause during the run.")
+    ] = 51.0,
+    bmi: Annotated[float, typer.Option(min=12.0, max=80.0, help="Body-mass index, kg/m².")] = 25.0,
+    inflammation: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Chronic inflammation beyond age and adiposity, 0-1.")
+    ] = 0.0,
+    tumour: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Tumour burden in the bone site at the start, fraction of capacity.")
+    ] = 0.0,
+    drug: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="DRUG:DOSE:INTERVAL[:xN][:forD][:atT], repeatable, e.g. zoledronic_acid:4mg:q6mo, "
+            "denosumab:60mg:q6mo:at2y. Times are from the start of the run."
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Figure path.")] = Path("bone.png"),
+    table: Annotated[Path | None, typer.Option(help="Also write the weekly time course as CSV.")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
+) -> None:
+    """Run the bone over a lifetime: remodelling, menopause and ageing, a tumour and bone-targeted drugs."""
+    _check_destination(out, overwrite, "--out")
+    if table is not None:
+        _check_destination(table, overwrite, "--table")
+    model = _bone_model(age, menopause_age, bmi, inflammation, tumour, list(drug or []), years)
+    with _err.status("running the bone model"):
+        run = dormancy.bone.simulate_bone(model, years=years)
+    if run.attrs["status"] != "ok":
+        _err.print(f"warning: the run stopped early ({run.attrs['status']}: {run.attrs['message']})", markup=False)
+    shown = np.unique(np.linspace(0, len(run.time) - 1, 11).round().astype(int))
+    grid = Table(show_header=True, header_style="bold")
+    for label, _ in BONE_COLUMNS:
+        grid.add_column(label, justify="right")
+    for row in shown:
+        cells = []
+        for _, name in BONE_COLUMNS:
+            values = run[name].values
+            value = values[row] / values[0] if name in RELATIVE_COLUMNS else values[row]
+            cells.append(f"{value:.1f}" if name in ("age", "bone_volume") else f"{value:.3g}")
+        grid.add_row(*cells)
+    drugs = ", ".join(drug or []) or "none"
+    _out.print(
+        f"bone over {years:g} years from age {age:g}: menopause at {menopause_age or 'none'}, BMI {bmi:g}, "
+        f"tumour burden {tumour:g}, drugs: {drugs}. Activities (×) are relative to the start; signals are the "
+        "switch inputs a DTC reads (0-1).",
+        markup=False,
+    )
+    _out.print(grid)
+    figure = dormancy.plotting.plot_bone_lifetime(run, title=f"bone from age {age:g}; drugs: {drugs}")
+    dormancy.plotting.save_figure(figure, out)
+    _out.print(f"figure: {out}", markup=False, highlight=False)
+    if table is not None:
+        frame = run.to_dataframe()
+        dormancy.write_text_atomic(table, frame.to_csv())
+        _out.print(f"table: {table}", markup=False, highlight=False)
 
 
 def _print_version(value: bool) -> None:

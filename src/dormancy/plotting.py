@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+import xarray as xr
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -109,6 +110,57 @@ def plot_fate_response(
         axis.set_xlabel(xlabel)
         axis.grid(True, alpha=0.3)
         axis.legend(fontsize=8)
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def plot_bone_lifetime(run: xr.Dataset, *, title: str = "") -> Figure:
+    """Plot a lifetime bone run (:func:`dormancy.bone.simulate_bone`) against age.
+
+    Parameters
+    ----------
+    run : xarray.Dataset
+        The run, with its ``age`` coordinate (years).
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Four panels: bone volume (% of start) and tumour burden; osteoclast and osteoblast activity relative to the
+        start; RANKL and matrix TGF-β release relative to the start, with the drug effects; the niche signals a
+        DTC reads (inputs of the switch, in [0, 1]).
+    """
+    age = run["age"].values
+    figure = Figure(figsize=(11.0, 7.5), layout="constrained")
+    (bone, cells), (ligands, signals) = figure.subplots(2, 2, sharex=True)
+    bone.plot(age, run["bone_volume"], color="black", label="bone volume (% of start)")
+    bone.set_ylabel("bone volume (%)")
+    burden = bone.twinx()
+    burden.plot(age, run["tumour_burden"], color="tab:purple", linestyle="--", label="tumour burden")
+    burden.set_ylabel("tumour burden (fraction of site)")
+    burden.set_ylim(0.0, 1.05)
+    for name, color in (("active_osteoclasts", "tab:red"), ("active_osteoblasts", "tab:blue")):
+        values = run[name].values
+        cells.plot(age, values / values[0], color=color, label=f"{name.replace('_', ' ')} (× start)")
+    cells.set_ylabel("activity relative to start")
+    for name, color in (("rankl", "tab:orange"), ("matrix_tgfb_release", "tab:brown")):
+        values = run[name].values
+        ligands.plot(age, values / values[0], color=color, label=f"{name.replace('_', ' ')} (× start)")
+    for name in (variable for variable in run.data_vars if str(variable).startswith("drug_")):
+        if float(run[name].max()) > 0.0:
+            ligands.plot(age, run[name], linestyle=":", label=f"{str(name)[5:].replace('_', ' ')} effect")
+    ligands.set_ylabel("relative level / drug effect")
+    for name in (variable for variable in run.data_vars if str(variable).startswith("signal_")):
+        signals.plot(age, run[name], label=str(name)[7:])
+    signals.set_ylabel("niche signal at the DTC (0–1)")
+    signals.set_ylim(0.0, 1.0)
+    for axis in (bone, cells, ligands, signals):
+        axis.grid(True, alpha=0.3)
+        axis.legend(fontsize=8, loc="best")
+    for axis in (ligands, signals):
+        axis.set_xlabel("age (years)")
     if title:
         figure.suptitle(title)
     return figure

@@ -60,7 +60,9 @@ class HostProfile:
         if not 0.0 <= self.age_years <= 120.0:
             problems.append(Problem("host.age_years", "an age in [0, 120] years", repr(self.age_years)))
         if self.menopause_age_years is not None and not 30.0 <= self.menopause_age_years <= 65.0:
-            problems.append(Problem("host.menopause_age_years", "an age in [30, 65] years", repr(self.menopause_age_years)))
+            problems.append(
+                Problem("host.menopause_age_years", "an age in [30, 65] years", repr(self.menopause_age_years))
+            )
         if not 12.0 <= self.bmi <= 80.0:
             problems.append(Problem("host.bmi", "a BMI in [12, 80] kg/m²", repr(self.bmi)))
         if not 0.0 <= self.extra_inflammation <= 1.0:

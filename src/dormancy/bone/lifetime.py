@@ -126,6 +126,9 @@ class DrugExposure:
 
 
 NO_DRUGS = DrugExposure(np.array([0.0]), MappingProxyType({}))
+DEFAULT_HOST = host_model.HostProfile()
+#: Integrator of :func:`simulate_bone`: steps of at most a day, so that no dose is stepped over.
+DEFAULT_SOLVER = SolverSettings(method="LSODA", rtol=1e-8, atol=1e-14, max_step=1.0)
 
 
 @dataclass(frozen=True)
@@ -153,7 +156,7 @@ class BoneModel:
     remodelling: PivonkaParameters
     host_parameters: host_model.HostParameters
     coupling: CouplingParameters
-    host: host_model.HostProfile = host_model.HostProfile()
+    host: host_model.HostProfile = DEFAULT_HOST
     initial_tumour_burden: float = 0.0
     drugs: DrugExposure = NO_DRUGS
     rankl_clamp: float | None = None
@@ -179,8 +182,7 @@ def drive_at(model: BoneModel, day: float, tumour_burden: float) -> tuple[BoneDr
     burden = max(tumour_burden, 0.0)
     drive = BoneDrive(
         pth_external=c.pthrp_production * burden,
-        rankl_external=p.rankl_production
-        * (c.oestrogen_rankl_gain * deficiency + c.inflammation_rankl_gain * inflamed)
+        rankl_external=p.rankl_production * (c.oestrogen_rankl_gain * deficiency + c.inflammation_rankl_gain * inflamed)
         + (c.jagged1_il6_rankl_production + c.integrin_rankl_production) * burden,
         tgfb_external=c.integrin_tgfb_production * burden,
         opg_production_factor=1.0 - c.oestrogen_opg_loss * deficiency,
@@ -232,7 +234,7 @@ def simulate_bone(
     *,
     years: float,
     save_every_days: float = 7.0,
-    solver: SolverSettings = SolverSettings(method="LSODA", rtol=1e-8, atol=1e-14, max_step=5.0),
+    solver: SolverSettings = DEFAULT_SOLVER,
 ) -> xr.Dataset:
     """Run the lifetime bone model and return states, ligands and niche signals over time.
 
@@ -263,7 +265,10 @@ def simulate_bone(
     start_cells = steady_state(model.remodelling, start_drive, guess=rest)
     initial = np.array([*start_cells, 100.0, model.initial_tumour_burden])
     trajectory = integrate(
-        make_rhs(model), initial, solver=solver, save=SaveTimes(t_end=years * host_model.DAYS_PER_YEAR, dt=save_every_days)
+        make_rhs(model),
+        initial,
+        solver=solver,
+        save=SaveTimes(t_end=years * host_model.DAYS_PER_YEAR, dt=save_every_days),
     )
     return _dataset(model, trajectory.time, trajectory.states, rest, trajectory.status, trajectory.message)
 

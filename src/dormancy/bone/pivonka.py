@@ -1,4 +1,4 @@
-r"""Pivonka et al. 2008 bone remodelling: osteoblast precursors, active osteoblasts and osteoclasts under RANKL/OPG/PTH/TGF-β.
+r"""Pivonka et al. 2008 bone remodelling: osteoblasts and osteoclasts under RANKL/OPG/PTH/TGF-β.
 
 The model of the Lemaire et al. 2004 family (Pivonka P et al. 2008, Bone 43:249–263; structure with RANKL on
 osteoblast precursors and OPG from active osteoblasts). States (pM): osteoblast precursors :math:`OB_p`, active
@@ -242,7 +242,10 @@ def sbml_model(
     derived = tuple(
         SbmlQuantity(f"initial_{name}", f"Initial {name.replace('_', ' ')}", "pM", repr(value))
         for name, value in zip(STATES, start, strict=True)
-    ) + tuple(SbmlQuantity(name, description, unit, repr(float(getattr(drive, name)))) for name, unit, description in DRIVE_TERMS)
+    ) + tuple(
+        SbmlQuantity(name, description, unit, repr(float(getattr(drive, name))))
+        for name, unit, description in DRIVE_TERMS
+    )
     assignments = (
         SbmlQuantity("matrix_tgfb_release", "Matrix TGF-β release", "pM/day",
                      "tgfb_content_of_bone * tgfb_release_per_osteoclast * active_osteoclasts"),
@@ -259,7 +262,8 @@ def sbml_model(
         SbmlQuantity("rankl", "Free RANKL", "pM",
                      "(1 - rankl_neutralised) * rankl_capacity"
                      " / (1 + rankl_opg_association * opg + rankl_rank_association * rank_concentration)"
-                     " * (rankl_production + rankl_external) / (rankl_production + rankl_degradation * rankl_capacity)"),
+                     " * (rankl_production + rankl_external)"
+                     " / (rankl_production + rankl_degradation * rankl_capacity)"),
         SbmlQuantity("rank_bound", "RANKL–RANK complex", "pM", "rankl_rank_association * rankl * rank_concentration"),
         SbmlQuantity("maturation", "Osteoblast maturation flux", "pM/day",
                      "osteoblast_precursor_differentiation * osteoblast_precursors"
@@ -288,6 +292,8 @@ def sbml_model(
     )
 
 
-def to_sbml(parameters: ParameterSet, drive: BoneDrive = BoneDrive(), initial: NDArray[np.float64] | None = None) -> str:
+def to_sbml(
+    parameters: ParameterSet, drive: BoneDrive = BoneDrive(), initial: NDArray[np.float64] | None = None
+) -> str:
     """Return the SBML L3V2 document of the Pivonka model (see :func:`sbml_model`)."""
     return write_sbml(sbml_model(parameters, drive, initial))
