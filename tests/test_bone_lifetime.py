@@ -1,6 +1,7 @@
 """The bone over a lifetime: rest, menopause, the vicious-cycle threshold, drug actions and the niche signals."""
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -32,6 +33,10 @@ def test_at_rest_nothing_moves_and_signals_sit_at_their_rest_levels():
     for name in NICHE_SIGNALS:
         values = run[f"signal_{name}"].values
         assert ((values >= 0) & (values <= 1)).all()
+    parameters = json.loads(run.attrs["parameters"])
+    assert parameters["remodelling"]["rankl_activation_osteoclast_precursor"] == pytest.approx(4.457452802710724)
+    assert json.loads(run.attrs["host"])["age_years"] == 25.0
+    assert run.attrs["dormancy_version"]
 
 
 def test_menopause_raises_turnover_and_bone_loss():

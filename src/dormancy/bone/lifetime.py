@@ -43,18 +43,23 @@ IL-1β is :math:`I`; oestrogen signalling is :math:`e_0 E`.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from datetime import UTC, datetime
 from types import MappingProxyType
 
 import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
+from dormancy._version import __version__
 from dormancy.bone import host as host_model
 from dormancy.bone.pivonka import BoneDrive, PivonkaParameters, cell_rates, ligands, steady_state
 from dormancy.ode import SaveTimes, SolverSettings, integrate
 from dormancy.params import ParameterSet, load_registry
+from dormancy.provenance import git_commit
 from dormancy.results import Status
 
 MODEL_NAME = "bone_lifetime"
@@ -258,7 +263,8 @@ def simulate_bone(
         Dimension ``time`` (days; coordinate ``age`` in years). Variables: the states (pM, %, fraction), ``rankl``,
         ``opg``, ``pth``, ``tgfb`` (pM), ``matrix_tgfb_release`` (pM/day), ``oestrogen``, ``inflammation``, the
         drug effects ``drug_<target>`` and the niche signals ``signal_<NAME>`` in [0, 1]. Attributes: ``status``
-        (an :class:`~dormancy.results.Status` value) and ``message``; nothing raises for a numerical failure.
+        (an :class:`~dormancy.results.Status` value) and ``message`` (nothing raises for a numerical failure), and
+        provenance: package version, git commit, creation time, the host, tumour, clamp and every constant used.
     """
     _, _, rest = _bone_volume_rates(model)
     start_drive, _ = drive_at(model, 0.0, model.initial_tumour_burden)
@@ -319,7 +325,30 @@ def _dataset(
         variables,
         coords={"time": ("time", times, {"units": "day"}), "age": ("time", host_model.age_at(model.host, times))},
     )
-    dataset.attrs.update({"status": str(status), "message": message})
+    dataset.attrs.update(
+        {
+            "status": str(status),
+            "message": message,
+            "model": "dormancy.bone.lifetime (Pivonka 2008 remodelling + host + vicious cycle + drug targets)",
+            "dormancy_version": __version__,
+            "git_commit": git_commit() or "unknown",
+            "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "host": json.dumps(dataclasses.asdict(model.host)),
+            "initial_tumour_burden": model.initial_tumour_burden,
+            "rankl_clamp_pM": "none" if model.rankl_clamp is None else model.rankl_clamp,
+            "drug_targets_with_effect": ", ".join(
+                target for target in DRUG_TARGETS if np.any(np.asarray(model.drugs.effects.get(target, 0.0)) > 0)
+            )
+            or "none",
+            "parameters": json.dumps(
+                {
+                    "remodelling": dataclasses.asdict(model.remodelling),
+                    "host": dataclasses.asdict(model.host_parameters),
+                    "coupling": dataclasses.asdict(model.coupling),
+                }
+            ),
+        }
+    )
     for name, unit in (
         ("osteoblast_precursors", "pM"),
         ("active_osteoblasts", "pM"),
