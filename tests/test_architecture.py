@@ -61,10 +61,10 @@ def test_no_module_imports_a_higher_layer(path):
         assert LAYERS[imported] <= own, f"{path.name}:{line} imports dormancy.{imported} from a lower layer"
 
 
-def test_cli_and_plotting_use_only_the_public_api():
-    for name in ("cli.py",):
-        imports = {imported for imported, _ in dormancy_imports(PACKAGE / name)}
-        assert imports <= {"__init__"}, f"{name} reaches past the public API: {imports}"
+@pytest.mark.parametrize("path", sorted((PACKAGE / "cli").rglob("*.py")), ids=lambda p: p.name)
+def test_the_command_line_uses_only_the_public_api(path):
+    imports = {imported for imported, _ in dormancy_imports(path)}
+    assert imports <= {"__init__", "cli"}, f"cli/{path.name} reaches past the public API: {imports}"
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))

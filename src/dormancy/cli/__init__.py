@@ -1,0 +1,38 @@
+"""Command line: ``dormancy demo | run | validate | params | cite | scenarios | sbml | switch | bone``.
+
+Uses only the public API of the package. Bad input (a scenario file, a flag, a parameter out of range) prints one
+line per problem to standard error and exits with code 2; nothing is written. Each command module registers its
+commands on the shared :data:`app`; adding a scale's commands is a module here and one import below.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+import dormancy
+from dormancy.cli import commands  # noqa: F401  (registers the commands)
+from dormancy.cli._app import _out, app
+
+__all__ = ["app", "main"]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        _out.print(f"dormancy {dormancy.__version__}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_print_version)
+    ] = False,
+) -> None:
+    """Simulate breast-cancer metastatic dormancy in bone, from one cell's switch to virtual trials."""
+
+
+def main() -> None:
+    """Entry point of the ``dormancy`` command."""
+    app()

@@ -1,0 +1,86 @@
+"""The ``dormancy`` Typer application and what every command module shares: consoles, error exit, checks."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+import dormancy
+
+app = typer.Typer(
+    name="dormancy",
+    help="Simulate breast-cancer metastatic dormancy in bone, from one cell's switch to virtual trials.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+_PIPED_WIDTH = 200  # when output goes to a file or pipe, do not fold tables at 80 columns
+
+
+def _console(*, stderr: bool = False) -> Console:
+    console = Console(stderr=stderr)
+    return console if console.is_terminal else Console(stderr=stderr, width=_PIPED_WIDTH)
+
+
+_out = _console()
+_err = _console(stderr=True)
+EXIT_BAD_INPUT = 2
+
+
+class OutputFormat(StrEnum):
+    """Formats of ``dormancy params``."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _fail(error: dormancy.InputError) -> typer.Exit:
+    for line in error.render().splitlines():
+        typer.echo(f"error: {line}", err=True)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def _load(path: Path) -> dormancy.Scenario:
+    try:
+        return dormancy.load_scenario(path)
+    except dormancy.InputError as error:
+        raise _fail(error) from None
+
+
+def _check_destination(destination: Path, overwrite: bool, field: str) -> None:
+    if destination.exists() and not overwrite:
+        raise _fail(
+            dormancy.InputError(
+                [dormancy.Problem(field, "a path that does not exist yet (or pass --overwrite)", str(destination))]
+            )
+        )
+    if not destination.parent.is_dir():
+        raise _fail(dormancy.InputError([dormancy.Problem(field, "a path in an existing folder", str(destination))]))
+
+
+def _simulate_with_progress(scenario: dormancy.Scenario) -> dormancy.Result:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=_err, transient=True) as bar:
+        task = bar.add_task(f"{scenario.name}", total=scenario.ensemble.replicates)
+        return dormancy.simulate(scenario, progress=lambda done, total: bar.update(task, completed=done))
+
+
+def _print_summary(result: dormancy.Result, *, shown: int = 6) -> None:
+    _out.print(result.summary(), markup=False, highlight=False)
+    rows = result.table.head(shown)
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("replicate")
+    for entity in rows.index:
+        table.add_column(str(entity), justify="right")
+    for column in (c for c in rows.columns if c != "message"):
+        values = rows[column]
+        table.add_row(column, *(f"{v:.6g}" if isinstance(v, float) else str(v) for v in values))
+    _out.print(table)
+    if len(result.table) > shown:
+        _out.print(f"... {len(result.table) - shown} more replicates in the result folder's table.parquet")
