@@ -20,12 +20,14 @@ LAYERS = {
     "pkpd": 2,
     "bone": 3,
     "signalling": 3,
-    "scenario": 4,
-    "scenarios": 4,
-    "simulate": 5,
-    "__init__": 6,
-    "plotting": 6,
-    "cli": 7,
+    "niche": 4,
+    "patients": 4,
+    "scenario": 5,
+    "scenarios": 5,
+    "simulate": 6,
+    "__init__": 7,
+    "plotting": 7,
+    "cli": 8,
 }
 
 
