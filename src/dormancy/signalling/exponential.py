@@ -53,19 +53,27 @@ _PHI3_SERIES = tuple(1.0 / math.factorial(j + 3) for j in range(10))
 
 
 @numba.njit(cache=True, inline="always")
-def _exp_phi123(z: float) -> tuple[float, float, float, float]:
-    """Return exp(z), phi_1(z), phi_2(z), phi_3(z) for z <= 0."""
+def _phi123(z: float, exp_z: float) -> tuple[float, float, float]:
+    """Return phi_1(z), phi_2(z), phi_3(z) for z <= 0, given exp(z)."""
     if -z < _SERIES_RADIUS:
         phi1 = phi2 = phi3 = 0.0
         for j in range(9, -1, -1):
             phi1 = phi1 * z + _PHI1_SERIES[j]
             phi2 = phi2 * z + _PHI2_SERIES[j]
             phi3 = phi3 * z + _PHI3_SERIES[j]
-        return 1.0 + z * phi1, phi1, phi2, phi3
-    phi1 = math.expm1(z) / z
+        return phi1, phi2, phi3
+    phi1 = (exp_z - 1.0) / z
     phi2 = (phi1 - 1.0) / z
     phi3 = (phi2 - 0.5) / z
-    return math.exp(z), phi1, phi2, phi3
+    return phi1, phi2, phi3
+
+
+@numba.njit(cache=True)
+def _exp_phi123(z: float) -> tuple[float, float, float, float]:
+    """Return exp(z), phi_1(z), phi_2(z), phi_3(z) for z <= 0 (as the integrator computes them)."""
+    exp_z = math.exp(z)
+    phi1, phi2, phi3 = _phi123(z, exp_z)
+    return exp_z, phi1, phi2, phi3
 
 
 @numba.njit(cache=True, inline="always")
@@ -77,36 +85,39 @@ def _power(x: float, n: float) -> float:
         return square * square
     if n == 2.0:
         return x * x
+    if n == 1.0:
+        return x
     return x**n
 
 
-@numba.njit(cache=True)
-def _target(state, inputs, edges, source, weight, hill, k_power, activator_slots, inhibitor_slots, has_act, basal, out):
-    """Write B(state, inputs) into ``out``; ``edges`` is an effect buffer with a zero padding slot at the end."""
-    n_internal = state.shape[0]
-    for e in range(source.shape[0]):
-        s = source[e]
-        x = state[s] if s < n_internal else inputs[s - n_internal]
-        x = max(x, 0.0)
-        x_n = _power(x, hill[e])
-        edges[e] = weight[e] * x_n * (1.0 + k_power[e]) / (x_n + k_power[e])
-    for node in range(n_internal):
+@numba.njit(cache=True, inline="always")
+def _target(state, edges, source, internal_edges, scaled_weight, k_power, hill, activators, inhibitors, none_active,
+            constant, has_act, out):  # fmt: skip
+    """Write B(state) into ``out``, given the input-only factors ``none_active`` and ``constant`` of each node.
+
+    Only edges from internal nodes are evaluated (``edges`` holds their effects, with a zero slot at the end for
+    padding); the effects of the constant inputs are folded into the two per-node factors once per cell.
+    """
+    for e in internal_edges:
+        x_n = _power(max(state[source[e]], 0.0), hill[e])
+        edges[e] = scaled_weight[e] * x_n / (x_n + k_power[e])
+    for node in range(out.shape[0]):
+        value = constant[node]
         if has_act[node]:
-            none_active = 1.0
-            for slot in activator_slots[node]:
-                none_active *= 1.0 - edges[slot]
-            value = 1.0 - none_active
-        else:
-            value = basal[node]
-        for slot in inhibitor_slots[node]:
+            none = none_active[node]
+            for slot in activators[node]:
+                none *= 1.0 - edges[slot]
+            value *= 1.0 - none
+        for slot in inhibitors[node]:
             value *= 1.0 - edges[slot]
         out[node] = value
 
 
 @numba.njit(cache=True, parallel=True)
 def _integrate_cells_kernel(
-    initial, inputs, times, source, weight, hill, threshold, tau, basal,
-    activator_slots, inhibitor_slots, has_act, rtol, atol, first_step, max_steps, states, steps, rejected, status,
+    initial, inputs, times, source, internal_edges, weight, hill, threshold, tau, basal,
+    activator_slots, inhibitor_slots, internal_activators, internal_inhibitors, has_act,
+    rtol, atol, first_step, max_steps, states, steps, rejected, status,
 ):  # fmt: skip
     n_cells, n_internal = initial.shape
     n_edges = source.shape[0]
@@ -118,15 +129,50 @@ def _integrate_cells_kernel(
         row_k = cell if threshold.shape[0] > 1 else np.int64(0)
         row_t = cell if tau.shape[0] > 1 else np.int64(0)
         row_b = cell if basal.shape[0] > 1 else np.int64(0)
-        w = weight[row_w]
         n = hill[row_n]
         k_power = np.empty(n_edges)
+        scaled_weight = np.empty(n_edges)
+        edges = np.zeros(n_edges + 1)
+        u = inputs[cell]
         for e in range(n_edges):
             k_power[e] = _power(threshold[row_k, e], n[e])
-        rate = 1.0 / tau[row_t]
-        node_basal = basal[row_b]
-        u = inputs[cell]
-        edges = np.zeros(n_edges + 1)
+            scaled_weight[e] = weight[row_w, e] * (1.0 + k_power[e])
+            if source[e] >= n_internal:
+                x_n = _power(max(u[source[e] - n_internal], 0.0), n[e])
+                edges[e] = scaled_weight[e] * x_n / (x_n + k_power[e])
+        # Inputs are constant within a run: fold their effects into two factors per node.
+        none_active = np.ones(n_internal)
+        constant = np.ones(n_internal)
+        for node in range(n_internal):
+            for slot in activator_slots[node]:
+                if slot < n_edges and source[slot] >= n_internal:
+                    none_active[node] *= 1.0 - edges[slot]
+            constant[node] = 1.0 if has_act[node] else basal[row_b, node]
+            for slot in inhibitor_slots[node]:
+                if slot < n_edges and source[slot] >= n_internal:
+                    constant[node] *= 1.0 - edges[slot]
+        # Nodes often share a time constant: exponentials and phi functions are computed once per distinct rate.
+        rates = np.empty(n_internal)
+        rate_of = np.empty(n_internal, dtype=np.int64)
+        n_rates = 0
+        for i in range(n_internal):
+            rate = 1.0 / tau[row_t, i]
+            found = -1
+            for q in range(n_rates):
+                if rates[q] == rate:
+                    found = q
+                    break
+            if found < 0:
+                rates[n_rates] = rate
+                found = n_rates
+                n_rates += 1
+            rate_of[i] = found
+        half_decay = np.empty(n_rates)
+        decay = np.empty(n_rates)
+        weight_x = np.empty(n_rates)
+        weight_a = np.empty(n_rates)
+        weight_b = np.empty(n_rates)
+        weight_error = np.empty(n_rates)
         x = initial[cell].copy()
         x_new = np.empty(n_internal)
         stage_a = np.empty(n_internal)
@@ -134,11 +180,12 @@ def _integrate_cells_kernel(
         b_x = np.empty(n_internal)
         b_a = np.empty(n_internal)
         b_b = np.empty(n_internal)
-        states[0, cell] = x
+        states[cell, 0] = x
         t = times[0]
         t_end = times[n_times - 1]
         h = min(first_step, t_end - t)
-        _target(x, u, edges, source, w, n, k_power, activator_slots, inhibitor_slots, has_act, node_basal, b_x)
+        _target(x, edges, source, internal_edges, scaled_weight, k_power, n, internal_activators,
+                internal_inhibitors, none_active, constant, has_act, b_x)  # fmt: skip
         index = 1
         accepted = 0
         failed = 0
@@ -148,28 +195,32 @@ def _integrate_cells_kernel(
                 code = CELL_TOO_MANY_STEPS
                 break
             h = min(h, t_end - t)
+            for q in range(n_rates):
+                r = h * rates[q]
+                half = math.exp(-0.5 * r)
+                full = half * half
+                phi1, phi2, phi3 = _phi123(-r, full)
+                half_decay[q] = half
+                decay[q] = full
+                weight_x[q] = r * (phi1 - 3.0 * phi2 + 4.0 * phi3)
+                weight_a[q] = r * 4.0 * (phi2 - 2.0 * phi3)
+                weight_b[q] = r * (4.0 * phi3 - phi2)
+                weight_error[q] = weight_b[q]
             for i in range(n_internal):
-                decay = math.exp(-0.5 * h * rate[i])
-                stage_a[i] = decay * x[i] + (1.0 - decay) * b_x[i]
-            _target(
-                stage_a, u, edges, source, w, n, k_power, activator_slots, inhibitor_slots, has_act, node_basal, b_a
-            )
+                half = half_decay[rate_of[i]]
+                stage_a[i] = half * x[i] + (1.0 - half) * b_x[i]
+            _target(stage_a, edges, source, internal_edges, scaled_weight, k_power, n, internal_activators,
+                    internal_inhibitors, none_active, constant, has_act, b_a)  # fmt: skip
             for i in range(n_internal):
-                decay = math.exp(-h * rate[i])
-                stage_b[i] = decay * x[i] + (1.0 - decay) * (2.0 * b_a[i] - b_x[i])
-            _target(
-                stage_b, u, edges, source, w, n, k_power, activator_slots, inhibitor_slots, has_act, node_basal, b_b
-            )
+                full = decay[rate_of[i]]
+                stage_b[i] = full * x[i] + (1.0 - full) * (2.0 * b_a[i] - b_x[i])
+            _target(stage_b, edges, source, internal_edges, scaled_weight, k_power, n, internal_activators,
+                    internal_inhibitors, none_active, constant, has_act, b_b)  # fmt: skip
             norm = 0.0
             for i in range(n_internal):
-                r = h * rate[i]
-                decay, phi1, phi2, phi3 = _exp_phi123(-r)
-                x_new[i] = decay * x[i] + r * (
-                    (phi1 - 3.0 * phi2 + 4.0 * phi3) * b_x[i]
-                    + 4.0 * (phi2 - 2.0 * phi3) * b_a[i]
-                    + (4.0 * phi3 - phi2) * b_b[i]
-                )
-                error = r * (4.0 * phi3 - phi2) * (b_x[i] - 2.0 * b_a[i] + b_b[i])
+                q = rate_of[i]
+                x_new[i] = decay[q] * x[i] + weight_x[q] * b_x[i] + weight_a[q] * b_a[i] + weight_b[q] * b_b[i]
+                error = weight_error[q] * (b_x[i] - 2.0 * b_a[i] + b_b[i])
                 scale = atol + rtol * max(abs(x[i]), abs(x_new[i]))
                 norm += (error / scale) ** 2
             norm = math.sqrt(norm / n_internal)
@@ -180,21 +231,29 @@ def _integrate_cells_kernel(
                 reached = t_end if h >= t_end - t else t + h
                 while index < n_times and times[index] <= reached:
                     if times[index] == reached:
-                        states[index, cell] = x_new
+                        states[cell, index] = x_new
                     else:
                         theta = (times[index] - t) / h
-                        for i in range(n_internal):
-                            decay, phi1, phi2, phi3 = _exp_phi123(-theta * h * rate[i])
+                        for q in range(n_rates):
+                            r = h * rates[q]
+                            z = -theta * r
+                            exp_z = math.exp(z)
+                            phi1, phi2, phi3 = _phi123(z, exp_z)
                             p1, p2, p3 = theta * phi1, theta * theta * phi2, theta * theta * theta * phi3
-                            states[index, cell, i] = decay * x[i] + h * rate[i] * (
-                                (p1 - 3.0 * p2 + 4.0 * p3) * b_x[i]
-                                + (4.0 * p2 - 8.0 * p3) * b_a[i]
-                                + (4.0 * p3 - p2) * b_b[i]
+                            decay[q] = exp_z
+                            weight_x[q] = r * (p1 - 3.0 * p2 + 4.0 * p3)
+                            weight_a[q] = r * (4.0 * p2 - 8.0 * p3)
+                            weight_b[q] = r * (4.0 * p3 - p2)
+                        for i in range(n_internal):
+                            q = rate_of[i]
+                            states[cell, index, i] = (
+                                decay[q] * x[i] + weight_x[q] * b_x[i] + weight_a[q] * b_a[i] + weight_b[q] * b_b[i]
                             )
                     index += 1
                 t = reached
                 x[:] = x_new
-                _target(x, u, edges, source, w, n, k_power, activator_slots, inhibitor_slots, has_act, node_basal, b_x)
+                _target(x, edges, source, internal_edges, scaled_weight, k_power, n, internal_activators,
+                        internal_inhibitors, none_active, constant, has_act, b_x)  # fmt: skip
                 accepted += 1
             else:
                 failed += 1
@@ -204,7 +263,15 @@ def _integrate_cells_kernel(
         status[cell] = code
         for later in range(index, n_times):
             for i in range(n_internal):
-                states[later, cell, i] = np.nan
+                states[cell, later, i] = np.nan
+
+
+def _internal_slots(slots: NDArray[np.intp], source: NDArray[np.intp], n_internal: int) -> NDArray[np.int64]:
+    """Keep only the slots of edges from internal nodes, padded with the zero slot ``n_edges``."""
+    n_edges = len(source)
+    kept = [[slot for slot in row if slot < n_edges and source[slot] < n_internal] for row in slots]
+    width = max(1, max(len(row) for row in kept))
+    return np.array([row + [n_edges] * (width - len(row)) for row in kept], dtype=np.int64).reshape(-1, width)
 
 
 @dataclass(frozen=True)
@@ -216,7 +283,8 @@ class CellTrajectories:
     time_hours : numpy.ndarray
         Output times, hours, ``(n_times,)``.
     states : numpy.ndarray
-        ``(n_times, cells, n_internal)``; NaN after a cell failed.
+        ``(n_times, cells, n_internal)``; NaN after a cell failed. A transposed view of a cell-major array (each
+        cell's trajectory is contiguous in memory, which makes writing the output several times cheaper).
     steps, rejected : numpy.ndarray of int
         Accepted and rejected steps per cell, ``(cells,)``.
     status : numpy.ndarray of int
@@ -293,15 +361,17 @@ def integrate_cells(
     cells, n_internal = inputs.shape[0], len(wiring.internal)
     initial = np.ascontiguousarray(np.broadcast_to(np.asarray(initial_state, dtype=np.float64), (cells, n_internal)))
     n_edges = wiring.n_edges
-    states = np.empty((len(times), cells, n_internal))
+    states = np.empty((cells, len(times), n_internal))
     steps = np.zeros(cells, dtype=np.int64)
     rejected = np.zeros(cells, dtype=np.int64)
     status = np.zeros(cells, dtype=np.int8)
+    source = np.ascontiguousarray(wiring.edge_source, dtype=np.int64)
     _integrate_cells_kernel(
         initial,
         inputs,
         times,
-        np.ascontiguousarray(wiring.edge_source, dtype=np.int64),
+        source,
+        np.flatnonzero(source < n_internal).astype(np.int64),
         _rows(kinetics.weights, n_edges, cells, "weights"),
         _rows(kinetics.hill_coefficient, n_edges, cells, "hill_coefficient"),
         _rows(kinetics.threshold, n_edges, cells, "threshold"),
@@ -309,6 +379,8 @@ def integrate_cells(
         _rows(kinetics.basal, n_internal, cells, "basal"),
         np.ascontiguousarray(wiring.activator_slots, dtype=np.int64),
         np.ascontiguousarray(wiring.inhibitor_slots, dtype=np.int64),
+        _internal_slots(wiring.activator_slots, source, n_internal),
+        _internal_slots(wiring.inhibitor_slots, source, n_internal),
         np.ascontiguousarray(wiring.has_activators),
         float(rtol),
         float(atol),
@@ -319,4 +391,4 @@ def integrate_cells(
         rejected,
         status,
     )
-    return CellTrajectories(times, states, steps, rejected, status)
+    return CellTrajectories(times, states.transpose(1, 0, 2), steps, rejected, status)
