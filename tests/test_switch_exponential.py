@@ -10,6 +10,7 @@ from dormancy.signalling import Wiring, load_switch
 from dormancy.signalling.exponential import (
     CELL_OK,
     CELL_TOO_MANY_STEPS,
+    METHODS,
     _exp_phi123,
     integrate_cells,
 )
@@ -55,25 +56,30 @@ def test_phi_functions_match_a_60_digit_reference(z):
         assert ours == pytest.approx(exact, rel=1e-12, abs=1e-300)
 
 
-def test_agrees_with_the_dormand_prince_reference_to_the_order_of_the_tolerance(model, cells, reference):
+@pytest.mark.parametrize("method", METHODS)
+def test_agrees_with_the_dormand_prince_reference_to_the_order_of_the_tolerance(model, cells, reference, method):
     inputs, initial = cells
-    result = integrate_cells(model.wiring, model.kinetics, initial, inputs, HOURS, rtol=1e-8, atol=1e-11)
+    result = integrate_cells(model.wiring, model.kinetics, initial, inputs, HOURS, rtol=1e-8, atol=1e-11, method=method)
     assert (result.status == CELL_OK).all()
     assert np.abs(result.states - reference).max() < 1e-5
 
 
-def test_error_shrinks_with_the_tolerance(model, cells, reference):
+@pytest.mark.parametrize("method", METHODS)
+def test_error_shrinks_with_the_tolerance(model, cells, reference, method):
     inputs, initial = cells
     errors = []
     for rtol in (1e-4, 1e-6, 1e-8):
-        result = integrate_cells(model.wiring, model.kinetics, initial, inputs, HOURS, rtol=rtol, atol=rtol * 1e-3)
+        result = integrate_cells(
+            model.wiring, model.kinetics, initial, inputs, HOURS, rtol=rtol, atol=rtol * 1e-3, method=method
+        )
         errors.append(np.abs(result.states - reference).max())
-    # Third order with a second-order error estimate: 100x tighter tolerance buys at least 10x less error.
+    # The error estimate is of order p (p = 3, 4) and controls steps: 100x tighter tolerance buys >= 10x less error.
     assert errors[1] < errors[0] / 10
     assert errors[2] < errors[1] / 10
 
 
-def test_exact_for_a_constant_target_whatever_the_step():
+@pytest.mark.parametrize("method", METHODS)
+def test_exact_for_a_constant_target_whatever_the_step(method):
     # One node without regulators relaxes to its basal activity: x(t) = b + (x0 - b) exp(-t / tau), exactly.
     # Node A has no regulators (basal 0.3); node B is driven by the constant input U alone (padding slot = 1).
     wiring = Wiring(
@@ -93,7 +99,7 @@ def test_exact_for_a_constant_target_whatever_the_step():
         basal=np.array([0.3, 0.0]),
     )
     times = np.array([0.0, 0.7, 3.0, 11.0, 500.0])
-    result = integrate_cells(wiring, kinetics, np.array([[0.9, 0.1]]), np.array([[0.6]]), times)
+    result = integrate_cells(wiring, kinetics, np.array([[0.9, 0.1]]), np.array([[0.6]]), times, method=method)
     target_b = 0.6**3 * (1 + 0.5**3) / (0.6**3 + 0.5**3)
     exact_a = 0.3 + (0.9 - 0.3) * np.exp(-times / 2.0)
     exact_b = target_b + (0.1 - target_b) * np.exp(-times / 5.0)
@@ -104,23 +110,45 @@ def test_exact_for_a_constant_target_whatever_the_step():
     assert result.rejected[0] == 0
 
 
-def test_cells_at_rest_take_long_steps(model):
+@pytest.mark.parametrize(("method", "least_ratio", "most_ratio"), [("etd3rk", 8.0, 16.0), ("etdrk4", 20.0, 64.0)])
+def test_one_step_error_falls_with_the_order_of_the_method(model, cells, method, least_ratio, most_ratio):
+    # A single step of size h from a random state (tolerances so loose that it is accepted): its local error is
+    # O(h^(p+1)), so halving h divides it by about 2^(p+1): 16 for ETD3RK (p = 3), 32 for ETDRK4 (p = 4).
+    inputs, initial = cells
+    errors = []
+    for h in (0.2, 0.1, 0.05):
+        end = np.array([0.0, h])
+        exact = integrate_batch(model.wiring, model.kinetics, initial, inputs, end, rtol=1e-12, atol=1e-14).states[-1]
+        one = integrate_cells(
+            model.wiring, model.kinetics, initial, inputs, end, rtol=1e6, atol=1e6, first_step_hours=h, method=method
+        )
+        assert (one.steps == 1).all()
+        errors.append(np.abs(one.states[-1] - exact).max())
+    ratios = np.array(errors[:-1]) / np.array(errors[1:])
+    assert (ratios > least_ratio).all()
+    assert (ratios < most_ratio).all()
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_cells_at_rest_take_long_steps(model, method):
     inputs = model.inputs({"O2": 0.8, "NUTRIENTS": 0.6}, cells=3)
     rest = integrate_cells(model.wiring, model.kinetics, 0.2, inputs, np.array([0.0, 2000.0])).states[-1]
-    result = integrate_cells(model.wiring, model.kinetics, rest, inputs, np.arange(0.0, 24 * 60 + 1.0, 24.0))
+    days = np.arange(0.0, 24 * 60 + 1.0, 24.0)
+    result = integrate_cells(model.wiring, model.kinetics, rest, inputs, days, method=method)
     # An explicit Runge-Kutta method is held to h < ~3.3 tau_min = 1.65 h here: more than 800 steps for 60 days.
     assert result.steps.max() < 40
     np.testing.assert_allclose(result.states[-1], rest, atol=1e-8)
 
 
-def test_identical_for_one_or_two_threads(model, cells):
+@pytest.mark.parametrize("method", METHODS)
+def test_identical_for_one_or_two_threads(model, cells, method):
     inputs, initial = cells
     previous = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        one = integrate_cells(model.wiring, model.kinetics, initial, inputs, HOURS)
+        one = integrate_cells(model.wiring, model.kinetics, initial, inputs, HOURS, method=method)
         numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        two = integrate_cells(model.wiring, model.kinetics, initial, inputs, HOURS)
+        two = integrate_cells(model.wiring, model.kinetics, initial, inputs, HOURS, method=method)
     finally:
         numba.set_num_threads(previous)
     assert np.array_equal(one.states, two.states)
@@ -164,6 +192,19 @@ def test_a_failing_cell_is_reported_not_raised(model, cells):
     assert (result.status == CELL_TOO_MANY_STEPS).all()
     assert not result.ok.any()
     assert np.isnan(result.states[-1]).all()
+
+
+def test_the_fourth_order_method_needs_fewer_steps_at_equal_tolerance(model, cells):
+    inputs, initial = cells
+    third = integrate_cells(model.wiring, model.kinetics, initial, inputs, HOURS, method="etd3rk")
+    fourth = integrate_cells(model.wiring, model.kinetics, initial, inputs, HOURS, method="etdrk4")
+    assert np.median(fourth.steps) < 0.6 * np.median(third.steps)
+
+
+def test_rejects_an_unknown_method(model, cells):
+    inputs, initial = cells
+    with pytest.raises(ValueError, match="etd3rk, etdrk4"):
+        integrate_cells(model.wiring, model.kinetics, initial[:1], inputs[:1], HOURS, method="rk45")
 
 
 def test_rejects_a_bad_output_grid(model, cells):

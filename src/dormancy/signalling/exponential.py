@@ -22,11 +22,36 @@ most 1, and the third-order solution is kept (local extrapolation). For a consta
 a cell at rest takes steps as long as the output allows, whatever :math:`\tau`; an explicit Runge–Kutta method is
 held to :math:`h \lesssim 3.3\,\tau_{min}` there by stability.
 
+The fourth-order method ETDRK4 of the same paper (``method="etdrk4"``; Kassam & Trefethen 2005, SIAM J Sci Comput
+26:1214-1233, write it in the form used here) has stages
+
+.. math::
+
+    a &= e^{-r/2} x_n + (1 - e^{-r/2}) B(x_n), \qquad
+    b = e^{-r/2} x_n + (1 - e^{-r/2}) B(a), \\
+    c &= e^{-r/2} a + (1 - e^{-r/2}) (2 B(b) - B(x_n)), \\
+    x_{n+1} &= e^{-r} x_n + r \big[(\varphi_1 - 3\varphi_2 + 4\varphi_3) B(x_n)
+        + 2(\varphi_2 - 2\varphi_3) (B(a) + B(b)) + (4\varphi_3 - \varphi_2) B(c)\big].
+
+Its error estimate uses the target at the new state, :math:`B(x_{n+1})`, which the next step needs anyway (first
+same as last): replacing :math:`B(c)` by it gives a third-order solution (in the non-stiff limit, the classical RK4
+weights with :math:`b_4 = 0`, :math:`b_5 = 1/6`, which satisfy every third-order condition), so the estimate is
+:math:`r (4\varphi_3 - \varphi_2)(B(c) - B(x_{n+1}))`, four target evaluations per step against three for ETD3RK,
+and the step-size exponent is 1/4 instead of 1/3. ETDRK4 takes about three times fewer steps at equal tolerance,
+but it is not more accurate per unit of tolerance: its global error at a given rtol is a few times larger than
+ETD3RK's (``benchmarks/README.md`` gives the figures), so compare them at equal accuracy, not equal tolerance.
+
 Output between steps comes from the continuous extension with the same stages: at :math:`t_n + \theta h` the weights
 are those of the step formula with :math:`\theta r` in place of :math:`r` and the stage weights
 :math:`\theta\varphi_1(-\theta r)`, :math:`\theta^2\varphi_2(-\theta r)`, :math:`\theta^3\varphi_3(-\theta r)` (the
-order conditions of the three stages at :math:`c = 0, 1/2, 1`; at :math:`\theta = 1` it is the step itself).
-Cells are independent, so they run in parallel threads with identical results for any thread count.
+order conditions of the three stages at :math:`c = 0, 1/2, 1`; at :math:`\theta = 1` it is the step itself; for
+ETDRK4, :math:`(B(a) + B(b))/2` takes the place of the midpoint stage and :math:`B(c)` of the end stage, which in
+the non-stiff limit is the standard third-order dense output of RK4).
+
+Cost per step: the Hill terms of edges from inputs are constant within a run, so they are folded into two factors
+per node once per cell; exponentials and :math:`\varphi` functions are computed once per distinct time constant
+(one ``exp`` each per step, :math:`e^{-r} = (e^{-r/2})^2`). Cells are independent, so they run in parallel threads
+with identical results for any thread count; each cell's output is written contiguously.
 """
 
 from __future__ import annotations
@@ -36,13 +61,16 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from dormancy.signalling.network import Wiring
 from dormancy.signalling.switch import SwitchKinetics
 
 #: Per-cell outcome codes of :func:`integrate_cells`.
 CELL_OK, CELL_TOO_MANY_STEPS, CELL_NONFINITE = 0, 1, 2
+
+#: Step formulas of :func:`integrate_cells`.
+METHODS = ("etd3rk", "etdrk4")
 
 # Below this |z| the phi functions come from their Taylor series (10 terms: truncation < 3e-15); above it
 # from the recurrence, whose cancellation costs at most ~1e-15/|z|^2 relative in phi_3.
@@ -90,7 +118,7 @@ def _power(x: float, n: float) -> float:
     return x**n
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _target(state, edges, source, internal_edges, scaled_weight, k_power, hill, activators, inhibitors, none_active,
             constant, has_act, out):  # fmt: skip
     """Write B(state) into ``out``, given the input-only factors ``none_active`` and ``constant`` of each node.
@@ -117,11 +145,12 @@ def _target(state, edges, source, internal_edges, scaled_weight, k_power, hill, 
 def _integrate_cells_kernel(
     initial, inputs, times, source, internal_edges, weight, hill, threshold, tau, basal,
     activator_slots, inhibitor_slots, internal_activators, internal_inhibitors, has_act,
-    rtol, atol, first_step, max_steps, states, steps, rejected, status,
+    fourth_order, rtol, atol, first_step, max_steps, states, steps, rejected, status,
 ):  # fmt: skip
     n_cells, n_internal = initial.shape
     n_edges = source.shape[0]
     n_times = times.shape[0]
+    order = 4.0 if fourth_order else 3.0
     for parallel_index in numba.prange(n_cells):
         cell = np.int64(parallel_index)
         row_w = cell if weight.shape[0] > 1 else np.int64(0)
@@ -170,16 +199,18 @@ def _integrate_cells_kernel(
         half_decay = np.empty(n_rates)
         decay = np.empty(n_rates)
         weight_x = np.empty(n_rates)
-        weight_a = np.empty(n_rates)
-        weight_b = np.empty(n_rates)
-        weight_error = np.empty(n_rates)
+        weight_mid = np.empty(n_rates)
+        weight_end = np.empty(n_rates)
         x = initial[cell].copy()
         x_new = np.empty(n_internal)
         stage_a = np.empty(n_internal)
-        stage_b = np.empty(n_internal)
+        stage = np.empty(n_internal)
         b_x = np.empty(n_internal)
         b_a = np.empty(n_internal)
         b_b = np.empty(n_internal)
+        b_mid = np.empty(n_internal)
+        b_end = np.empty(n_internal)
+        b_new = np.empty(n_internal)
         states[cell, 0] = x
         t = times[0]
         t_end = times[n_times - 1]
@@ -203,24 +234,42 @@ def _integrate_cells_kernel(
                 half_decay[q] = half
                 decay[q] = full
                 weight_x[q] = r * (phi1 - 3.0 * phi2 + 4.0 * phi3)
-                weight_a[q] = r * 4.0 * (phi2 - 2.0 * phi3)
-                weight_b[q] = r * (4.0 * phi3 - phi2)
-                weight_error[q] = weight_b[q]
+                weight_mid[q] = r * 4.0 * (phi2 - 2.0 * phi3)
+                weight_end[q] = r * (4.0 * phi3 - phi2)
             for i in range(n_internal):
                 half = half_decay[rate_of[i]]
                 stage_a[i] = half * x[i] + (1.0 - half) * b_x[i]
             _target(stage_a, edges, source, internal_edges, scaled_weight, k_power, n, internal_activators,
                     internal_inhibitors, none_active, constant, has_act, b_a)  # fmt: skip
-            for i in range(n_internal):
-                full = decay[rate_of[i]]
-                stage_b[i] = full * x[i] + (1.0 - full) * (2.0 * b_a[i] - b_x[i])
-            _target(stage_b, edges, source, internal_edges, scaled_weight, k_power, n, internal_activators,
-                    internal_inhibitors, none_active, constant, has_act, b_b)  # fmt: skip
-            norm = 0.0
+            if fourth_order:
+                for i in range(n_internal):
+                    half = half_decay[rate_of[i]]
+                    stage[i] = half * x[i] + (1.0 - half) * b_a[i]
+                _target(stage, edges, source, internal_edges, scaled_weight, k_power, n, internal_activators,
+                        internal_inhibitors, none_active, constant, has_act, b_b)  # fmt: skip
+                for i in range(n_internal):
+                    half = half_decay[rate_of[i]]
+                    stage[i] = half * stage_a[i] + (1.0 - half) * (2.0 * b_b[i] - b_x[i])
+                    b_mid[i] = 0.5 * (b_a[i] + b_b[i])
+            else:
+                for i in range(n_internal):
+                    full = decay[rate_of[i]]
+                    stage[i] = full * x[i] + (1.0 - full) * (2.0 * b_a[i] - b_x[i])
+                    b_mid[i] = b_a[i]
+            _target(stage, edges, source, internal_edges, scaled_weight, k_power, n, internal_activators,
+                    internal_inhibitors, none_active, constant, has_act, b_end)  # fmt: skip
             for i in range(n_internal):
                 q = rate_of[i]
-                x_new[i] = decay[q] * x[i] + weight_x[q] * b_x[i] + weight_a[q] * b_a[i] + weight_b[q] * b_b[i]
-                error = weight_error[q] * (b_x[i] - 2.0 * b_a[i] + b_b[i])
+                x_new[i] = decay[q] * x[i] + weight_x[q] * b_x[i] + weight_mid[q] * b_mid[i] + weight_end[q] * b_end[i]
+            if fourth_order:
+                _target(x_new, edges, source, internal_edges, scaled_weight, k_power, n, internal_activators,
+                        internal_inhibitors, none_active, constant, has_act, b_new)  # fmt: skip
+            norm = 0.0
+            for i in range(n_internal):
+                if fourth_order:
+                    error = weight_end[rate_of[i]] * (b_end[i] - b_new[i])
+                else:
+                    error = weight_end[rate_of[i]] * (b_x[i] - 2.0 * b_a[i] + b_end[i])
                 scale = atol + rtol * max(abs(x[i]), abs(x_new[i]))
                 norm += (error / scale) ** 2
             norm = math.sqrt(norm / n_internal)
@@ -242,22 +291,29 @@ def _integrate_cells_kernel(
                             p1, p2, p3 = theta * phi1, theta * theta * phi2, theta * theta * theta * phi3
                             decay[q] = exp_z
                             weight_x[q] = r * (p1 - 3.0 * p2 + 4.0 * p3)
-                            weight_a[q] = r * (4.0 * p2 - 8.0 * p3)
-                            weight_b[q] = r * (4.0 * p3 - p2)
+                            weight_mid[q] = r * (4.0 * p2 - 8.0 * p3)
+                            weight_end[q] = r * (4.0 * p3 - p2)
                         for i in range(n_internal):
                             q = rate_of[i]
                             states[cell, index, i] = (
-                                decay[q] * x[i] + weight_x[q] * b_x[i] + weight_a[q] * b_a[i] + weight_b[q] * b_b[i]
+                                decay[q] * x[i]
+                                + weight_x[q] * b_x[i]
+                                + weight_mid[q] * b_mid[i]
+                                + weight_end[q] * b_end[i]
                             )
                     index += 1
                 t = reached
                 x[:] = x_new
-                _target(x, edges, source, internal_edges, scaled_weight, k_power, n, internal_activators,
-                        internal_inhibitors, none_active, constant, has_act, b_x)  # fmt: skip
+                if fourth_order:
+                    b_x[:] = b_new
+                else:
+                    _target(x, edges, source, internal_edges, scaled_weight, k_power, n, internal_activators,
+                            internal_inhibitors, none_active, constant, has_act, b_x)  # fmt: skip
                 accepted += 1
             else:
                 failed += 1
-            h = h * (5.0 if norm == 0.0 else min(5.0, max(0.2, 0.9 * norm ** (-1.0 / 3.0))))
+            growth = 5.0 if norm == 0.0 else 0.9 * norm ** (-1.0 / order)
+            h = h * min(5.0, max(0.2, growth))
         steps[cell] = accepted
         rejected[cell] = failed
         status[cell] = code
@@ -303,13 +359,18 @@ class CellTrajectories:
         return self.status == CELL_OK
 
 
+def _plain(values: ArrayLike, dtype: type) -> NDArray:
+    """Return a C-contiguous, writeable array (a read-only view would compile a second kernel)."""
+    return np.require(values, dtype=dtype, requirements=("C", "W"))
+
+
 def _rows(values: float | NDArray[np.float64], width: int, cells: int, name: str) -> NDArray[np.float64]:
     array = np.asarray(values, dtype=np.float64)
     array = np.broadcast_to(array, (width,)) if array.ndim == 0 else array
     array = array.reshape(1, width) if array.ndim == 1 else array
     if array.shape[1] != width or array.shape[0] not in (1, cells):
         raise ValueError(f"integrate_cells: {name} has shape {array.shape}; expected ({width},) or ({cells}, {width})")
-    return np.ascontiguousarray(array)
+    return _plain(array, np.float64)
 
 
 def integrate_cells(
@@ -323,8 +384,9 @@ def integrate_cells(
     atol: float = 1e-9,
     first_step_hours: float = 0.01,
     max_steps: int = 100_000,
+    method: str = "etd3rk",
 ) -> CellTrajectories:
-    r"""Integrate every cell with its own adaptive ETD3RK step (compiled, threaded over cells).
+    r"""Integrate every cell with its own adaptive exponential Runge–Kutta step (compiled, threaded over cells).
 
     Same equations and arguments as :func:`dormancy.signalling.switch.integrate_batch`, but each cell has its own
     step size and error control (so an easy cell is never held back by a hard one), the decay is integrated
@@ -347,25 +409,30 @@ def integrate_cells(
         Trial first step, hours.
     max_steps : int
         A cell that needs more attempted steps stops with :data:`CELL_TOO_MANY_STEPS`.
+    method : {"etd3rk", "etdrk4"}
+        Step formula (module docstring): third-order ETD3RK with a second-order estimate (default, the more
+        accurate per unit of tolerance), or fourth-order ETDRK4 with a third-order estimate (fewer, costlier steps).
 
     Returns
     -------
     CellTrajectories
     """
-    times = np.ascontiguousarray(output_hours, dtype=np.float64)
+    if method not in METHODS:
+        raise ValueError(f"integrate_cells: method {method!r} is not one of {', '.join(METHODS)}")
+    times = _plain(output_hours, np.float64)
     if times.ndim != 1 or len(times) < 1 or np.any(np.diff(times) <= 0):
         raise ValueError("integrate_cells: output_hours must be a non-empty, strictly increasing 1-D array")
-    inputs = np.ascontiguousarray(inputs, dtype=np.float64)
+    inputs = _plain(inputs, np.float64)
     if inputs.ndim != 2 or inputs.shape[1] != len(wiring.inputs):
         raise ValueError(f"integrate_cells: inputs has shape {inputs.shape}; expected (cells, {len(wiring.inputs)})")
     cells, n_internal = inputs.shape[0], len(wiring.internal)
-    initial = np.ascontiguousarray(np.broadcast_to(np.asarray(initial_state, dtype=np.float64), (cells, n_internal)))
+    initial = _plain(np.broadcast_to(np.asarray(initial_state, dtype=np.float64), (cells, n_internal)), np.float64)
     n_edges = wiring.n_edges
     states = np.empty((cells, len(times), n_internal))
     steps = np.zeros(cells, dtype=np.int64)
     rejected = np.zeros(cells, dtype=np.int64)
     status = np.zeros(cells, dtype=np.int8)
-    source = np.ascontiguousarray(wiring.edge_source, dtype=np.int64)
+    source = _plain(wiring.edge_source, np.int64)
     _integrate_cells_kernel(
         initial,
         inputs,
@@ -377,11 +444,12 @@ def integrate_cells(
         _rows(kinetics.threshold, n_edges, cells, "threshold"),
         _rows(kinetics.time_constant_hours, n_internal, cells, "time_constant_hours"),
         _rows(kinetics.basal, n_internal, cells, "basal"),
-        np.ascontiguousarray(wiring.activator_slots, dtype=np.int64),
-        np.ascontiguousarray(wiring.inhibitor_slots, dtype=np.int64),
+        _plain(wiring.activator_slots, np.int64),
+        _plain(wiring.inhibitor_slots, np.int64),
         _internal_slots(wiring.activator_slots, source, n_internal),
         _internal_slots(wiring.inhibitor_slots, source, n_internal),
-        np.ascontiguousarray(wiring.has_activators),
+        _plain(wiring.has_activators, np.bool_),
+        method == "etdrk4",
         float(rtol),
         float(atol),
         float(first_step_hours),
