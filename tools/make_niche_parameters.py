@@ -168,6 +168,19 @@ R = [
         "PhysiCell's default tumour-cell uptake (10 /min, ../shared/models.md §4, a public PhysiCell configuration; "
         "not in the bibliography, so recorded as an assumption); prior 1–30 /min.",
     ),
+    rec(
+        "resident_oxygen_uptake",
+        "u_O2,res",
+        "Oxygen uptake rate of a resident cell (osteoblast, osteoclast, MSC, immune cell; per unit cell volume)",
+        10.0,
+        "1 / minute",
+        1.0,
+        30.0,
+        ["assumption", "review:66"],
+        "PhysiCell gives every cell the same default uptake (10 /min); resident cells consume O2 like the DTCs, which "
+        "makes densely lined bone surfaces less oxygenated than the perivascular marrow (hypoxic niches [66–69]; "
+        "assumption).",
+    ),
     secretion(
         "dtc_pthrp_secretion",
         "s_PTHrP",
@@ -184,30 +197,30 @@ R = [
     ),
     # ------------------------------------------------------------------ stromal and bone cells
     secretion(
-        "osteoblast_tgfb2_secretion", "s_OB,TGFB2", "TGF-β2 secretion by an osteoblast", 1.0, ["review:61", "price2026"]
+        "osteoblast_tgfb2_secretion", "s_OB,TGFB2", "TGF-β2 secretion by an osteoblast", 0.1, ["review:61", "price2026"]
     ),
-    secretion("osteoblast_bmp7_secretion", "s_OB,BMP7", "BMP7 secretion by an osteoblast", 1.0, ["review:61"]),
+    secretion("osteoblast_bmp7_secretion", "s_OB,BMP7", "BMP7 secretion by an osteoblast", 0.1, ["review:61"]),
     secretion(
         "osteoblast_cxcl12_secretion",
         "s_OB,CXCL12",
         "CXCL12 secretion by an osteoblast",
-        1.0,
+        0.015,
         ["review:19", "review:21"],
     ),
-    secretion("msc_tgfb2_secretion", "s_MSC,TGFB2", "TGF-β2 secretion by an MSC", 0.5, ["review:61", "price2026"]),
-    secretion("msc_bmp7_secretion", "s_MSC,BMP7", "BMP7 secretion by an MSC", 0.5, ["review:61"]),
+    secretion("msc_tgfb2_secretion", "s_MSC,TGFB2", "TGF-β2 secretion by an MSC", 0.05, ["review:61", "price2026"]),
+    secretion("msc_bmp7_secretion", "s_MSC,BMP7", "BMP7 secretion by an MSC", 0.05, ["review:61"]),
     secretion(
         "msc_cxcl12_secretion",
         "s_MSC,CXCL12",
         "CXCL12 secretion by an MSC (perivascular stroma)",
-        1.0,
+        0.015,
         ["review:19", "review:21"],
     ),
     secretion(
         "msc_exosome_secretion",
         "s_MSC,miR",
         "Exosomal miR-222/223 release by an unprimed MSC",
-        1.0,
+        0.1,
         ["review:58", "review:59"],
     ),
     rec(
@@ -246,25 +259,25 @@ R = [
         "stable_vessel_tsp1_secretion",
         "s_V,TSP1",
         "TSP1 secretion per marrow voxel next to a stable vessel",
-        0.05,
+        0.01,
         ["review:55"],
     ),
     secretion(
         "sprout_postn_secretion",
         "s_S,POSTN",
         "Periostin secretion per marrow voxel next to a sprouting tip",
-        0.05,
+        0.1,
         ["review:55"],
     ),
     secretion(
         "sprout_tgfb1_secretion",
         "s_S,TGFB1",
         "TGF-β1 secretion per marrow voxel next to a sprouting tip",
-        0.05,
+        0.3,
         ["review:55"],
     ),
     secretion(
-        "m1_il1b_secretion", "s_M1,IL1B", "IL-1β secretion by an M1 macrophage", 1.0, ["review:140", "review:137"]
+        "m1_il1b_secretion", "s_M1,IL1B", "IL-1β secretion by an M1 macrophage", 0.2, ["review:140", "review:137"]
     ),
     secretion(
         "m2_tgfb1_secretion", "s_M2,TGFB1", "TGF-β1 secretion by an M2 macrophage", 0.5, ["review:109", "review:137"]
@@ -350,24 +363,16 @@ R = [
         dist="uniform",
     ),
     fraction(
-        "fibronectin_marrow",
-        "FN_0",
-        "Fibronectin input of a DTC in marrow away from bone",
-        0.4,
-        0.0,
-        1.0,
-        ["assumption", "review:43"],
-        "Marrow stroma carries fibronectin [43–47]; level assumed.",
-    ),
-    fraction(
-        "fibronectin_endosteal",
-        "FN_E",
-        "Fibronectin input of a DTC on the endosteal surface (RUNX2-dependent osteoblastic fibronectin)",
-        0.7,
+        "fibronectin",
+        "FN",
+        "Fibronectin input of a DTC in marrow (integrin α5β1 ligand)",
+        0.6,
         0.0,
         1.0,
         ["assumption", "review:43", "review:44"],
-        "Integrin α5β1 binds fibronectin laid down by osteoblasts (RUNX2-dependent) [43–47]; level assumed.",
+        "Marrow stroma and osteoblasts lay down fibronectin [43–47]; uPAR–integrin–fibronectin signalling keeps ERK "
+        "high in the switch. One level everywhere (the switch's DEFAULT_NICHE value): a fibronectin-rich endosteal "
+        "surface would be pro-proliferative in this switch, and its extent is not known (assumption).",
     ),
     # ------------------------------------------------------------------ immune control
     rec(
