@@ -83,6 +83,7 @@ __all__ = [
     "NicheState",
     "build_niche_model",
     "dtc_inputs",
+    "immune_kill_rate",
     "init",
     "step",
 ]
@@ -459,6 +460,40 @@ def dtc_inputs(model: NicheModel, state: NicheState) -> tuple[NDArray[np.float64
     return np.clip(inputs, 0.0, 1.0), local
 
 
+def immune_kill_rate(
+    model: NicheModel,
+    nk: NDArray[np.float64],
+    cd8: NDArray[np.float64],
+    m2: NDArray[np.float64],
+    evasion: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    r"""Return the immune killing rate of DTCs, per day.
+
+    .. math::
+
+        k = (1 - \sigma)\,[k_{NK}\, m_{NK} (1 - e_{NK} E) + k_{CD8}\, m_{CD8} (1 - e_{CD8} E)],
+        \qquad \sigma = \min(0.99, \sigma_0 + \sigma_{M2} m_{M2})
+
+    with :math:`m` the NK and CD8 cells in contact and M2 macrophages within the signal radius, :math:`E` the
+    switch's immune-evasion (PD-L1) output [83], :math:`\sigma_0` the marrow's Treg/MDSC suppression [54, 84].
+
+    Parameters
+    ----------
+    model : NicheModel
+        For the ``niche_agents`` constants.
+    nk, cd8, m2 : numpy.ndarray
+        Neighbour counts per DTC.
+    evasion : numpy.ndarray
+        Immune-evasion output in [0, 1] per DTC.
+    """
+    v = model.value
+    suppression = np.minimum(0.99, v("marrow_immune_suppression") + v("m2_suppression") * m2)
+    return (1.0 - suppression) * (
+        v("nk_kill_rate") * nk * (1.0 - v("pdl1_protection_nk") * evasion)
+        + v("cd8_kill_rate") * cd8 * (1.0 - v("pdl1_protection_cd8") * evasion)
+    )
+
+
 def _arrivals(model: NicheModel, state: NicheState) -> tuple[Dtcs, int]:
     dtc = model.scenario.dtc
     k, dt_days = state.step, model.dt_hours / 24.0
@@ -533,12 +568,7 @@ def step(state: NicheState, model: NicheModel, step_index: int | None = None) ->
     # 5. fates
     rates = fate_rates(sw, switch)
     u = agent_uniforms(seed, dtcs.id, k, 4, stream=STREAM_FATE)
-    evasion = rates["immune_evasion"]
-    suppression = np.minimum(0.99, v("marrow_immune_suppression") + v("m2_suppression") * local["m2"])
-    kill_rate = (1.0 - suppression) * (
-        v("nk_kill_rate") * local["nk"] * (1.0 - v("pdl1_protection_nk") * evasion)
-        + v("cd8_kill_rate") * local["cd8"] * (1.0 - v("pdl1_protection_cd8") * evasion)
-    )
+    kill_rate = immune_kill_rate(model, local["nk"], local["cd8"], local["m2"], rates["immune_evasion"])
     apoptosis = u[:, 0] < -np.expm1(-rates["apoptosis_rate"] * dt_day)
     killed = ~apoptosis & (u[:, 1] < -np.expm1(-kill_rate * dt_day))
     dies = apoptosis | killed
