@@ -199,49 +199,65 @@ def box_sum(grid: NDArray[np.float64], half_width: int) -> NDArray[np.float64]:
     return out
 
 
+@numba.njit(cache=True, inline="always")
+def _index(x, spacing, n):  # pragma: no cover - compiled
+    return min(max(int(np.floor(x / spacing)), 0), n - 1)
+
+
+@numba.njit(cache=True, inline="always")
+def _slope(attractant, i, j, k, axis, shape, spacing):  # pragma: no cover - compiled
+    """Central-difference derivative along ``axis`` at voxel (i, j, k); one-sided at the edges, 0 if one voxel."""
+    n = shape[axis]
+    c = (i, j, k)[axis]
+    lo, hi = max(c - 1, 0), min(c + 1, n - 1)
+    if hi == lo:
+        return 0.0
+    if axis == 0:
+        return (attractant[hi, j, k] - attractant[lo, j, k]) / ((hi - lo) * spacing)
+    if axis == 1:
+        return (attractant[i, hi, k] - attractant[i, lo, k]) / ((hi - lo) * spacing)
+    return (attractant[i, j, hi] - attractant[i, j, lo]) / ((hi - lo) * spacing)
+
+
 @numba.njit(parallel=True, cache=True)
 def _migrate_kernel(  # pragma: no cover - compiled
     position, normals, attractant, blocked, adhesive, spacing, speed, gradient_half, motility, adhesion, dt, out
 ):
     n, ndim = position.shape
-    nx, ny, nz = blocked.shape
-    extent = (nx * spacing, ny * spacing, nz * spacing)
-    shape = (nx, ny, nz)
-    for i in numba.prange(n):
-        v = np.zeros(3, dtype=np.int64)
-        for d in range(ndim):
-            v[d] = min(max(int(np.floor(position[i, d] / spacing)), 0), shape[d] - 1)
-        gradient = np.zeros(3)
+    shape = blocked.shape
+    step = np.sqrt(2.0 * motility * dt)
+    for a in numba.prange(n):
+        i = _index(position[a, 0], spacing, shape[0])
+        j = _index(position[a, 1], spacing, shape[1]) if ndim > 1 else 0
+        k = _index(position[a, 2], spacing, shape[2]) if ndim > 2 else 0
+        g0 = g1 = g2 = 0.0
         if speed > 0.0:
+            g0 = _slope(attractant, i, j, k, 0, shape, spacing)
+            g1 = _slope(attractant, i, j, k, 1, shape, spacing) if ndim > 1 else 0.0
+            g2 = _slope(attractant, i, j, k, 2, shape, spacing) if ndim > 2 else 0.0
+        scale = speed * dt / (np.sqrt(g0 * g0 + g1 * g1 + g2 * g2) + gradient_half) if speed > 0.0 else 0.0
+        factor = 1.0 - adhesion if adhesive[i, j, k] else 1.0
+        x0 = position[a, 0] + factor * (scale * g0 + step * normals[a, 0])
+        x0 = min(max(x0, 0.0), shape[0] * spacing * (1.0 - 1e-12))
+        x1 = x2 = 0.0
+        if ndim > 1:
+            x1 = position[a, 1] + factor * (scale * g1 + step * normals[a, 1])
+            x1 = min(max(x1, 0.0), shape[1] * spacing * (1.0 - 1e-12))
+        if ndim > 2:
+            x2 = position[a, 2] + factor * (scale * g2 + step * normals[a, 2])
+            x2 = min(max(x2, 0.0), shape[2] * spacing * (1.0 - 1e-12))
+        ti = _index(x0, spacing, shape[0])
+        tj = _index(x1, spacing, shape[1]) if ndim > 1 else 0
+        tk = _index(x2, spacing, shape[2]) if ndim > 2 else 0
+        if blocked[ti, tj, tk]:
             for d in range(ndim):
-                lo = v.copy()
-                hi = v.copy()
-                lo[d] = max(v[d] - 1, 0)
-                hi[d] = min(v[d] + 1, shape[d] - 1)
-                if hi[d] > lo[d]:
-                    c_hi = attractant[hi[0], hi[1], hi[2]]
-                    c_lo = attractant[lo[0], lo[1], lo[2]]
-                    gradient[d] = (c_hi - c_lo) / ((hi[d] - lo[d]) * spacing)
-        norm = 0.0
-        for d in range(ndim):
-            norm += gradient[d] * gradient[d]
-        norm = np.sqrt(norm)
-        factor = 1.0 - adhesion if adhesive[v[0], v[1], v[2]] else 1.0
-        step = np.sqrt(2.0 * motility * dt)
-        target = np.zeros(3, dtype=np.int64)
-        proposal = np.zeros(3)
-        for d in range(ndim):
-            drift = speed * dt * gradient[d] / (norm + gradient_half) if speed > 0.0 else 0.0
-            x = position[i, d] + factor * (drift + step * normals[i, d])
-            x = min(max(x, 0.0), extent[d] * (1.0 - 1e-12))
-            proposal[d] = x
-            target[d] = min(max(int(np.floor(x / spacing)), 0), shape[d] - 1)
-        if blocked[target[0], target[1], target[2]]:
-            for d in range(ndim):
-                out[i, d] = position[i, d]
+                out[a, d] = position[a, d]
         else:
-            for d in range(ndim):
-                out[i, d] = proposal[d]
+            out[a, 0] = x0
+            if ndim > 1:
+                out[a, 1] = x1
+            if ndim > 2:
+                out[a, 2] = x2
 
 
 def migrate(
