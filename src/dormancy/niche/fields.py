@@ -14,6 +14,14 @@ second order in space (the finite-volume 3-point Laplacian). The diffusion sweep
 matrix has unit column sums) when there is no Dirichlet voxel, and a uniform field without sources decays by
 exactly ``1 / (1 + λ Δt)`` per step.
 
+The splitting has a cost at long steps: the fixed point of a LOD step solves ``λ c = D (1 + (λ + u) Δt) ∇²c + s``
+instead of ``λ c = D ∇²c + s``, so a steady profile's decay length is ``√(1 + (λ + u) Δt)`` times too long. Keep
+``(λ + u) Δt`` well below 1 where the profile matters (for TGF-β, λ ≈ 0.01/min: Δt ≲ 5 min for 2.5%), or use
+``scheme="coupled"``: the unsplit backward-Euler step ``(I + Δt(λ + u) − Δt D ∇²) c' = c + Δt s`` by a sparse direct
+solve (SuperLU), which is exact at steady state, conserves mass, keeps fields non-negative and has no splitting
+error, at a higher cost (practical in 2D and for small 3D grids; see benchmarks/README.md). Oxygen with cellular
+uptake (u ≈ 10–25/min in occupied voxels) needs the coupled scheme at any step of a minute or more.
+
 Units: O2 in mmHg. The signalling factors, exosomal miR-222/223 and the drug are relative concentrations: 1 is the
 factor's reference level, the local level at which the niche agents' map from concentration to the switch input is
 half-saturated (``c / (1 + c)``); it stands for the level a few cell diameters from a surface lined with secreting
@@ -28,6 +36,8 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
+import scipy.sparse
+import scipy.sparse.linalg
 from numpy.typing import NDArray
 
 from dormancy.errors import InputError, Problem
@@ -52,7 +62,11 @@ FIELD_NAMES: tuple[str, ...] = (
 FIELD_UNITS: dict[str, str] = {name: ("mmHg" if name == "O2" else "relative") for name in FIELD_NAMES}
 """Unit of each field: mmHg for oxygen, a relative concentration (1 = reference level) for the others."""
 
+SCHEMES: tuple[str, ...] = ("lod", "coupled")
+"""Time-stepping schemes of :func:`diffuse`."""
+
 _OPEN, _BONE, _VESSEL = 0, 1, 2
+_NO_DIAGONAL = np.zeros((0, 0))
 
 
 @dataclass(frozen=True)
@@ -171,10 +185,15 @@ def initial_fields(specs: Sequence[FieldSpec], geometry: Geometry) -> NDArray[np
 
 
 @numba.njit(parallel=True, cache=True)
-def _sweep(values, kind, bases, stride, length, ratio, dirichlet, vessel_value):  # pragma: no cover - compiled
-    """Solve ``(I - ratio L) x = values`` along every line of one axis, in place (L: 3-point no-flux Laplacian)."""
+def _sweep(values, kind, bases, stride, length, ratio, dirichlet, vessel_value, diagonal):  # pragma: no cover
+    """Solve ``(I + diag(diagonal) - ratio L) x = values`` along every line of one axis, in place.
+
+    ``L`` is the 3-point Laplacian with no flux at the line's ends and into bone (kind 1); bone rows hold 0 and
+    vessel rows (kind 2) hold ``vessel_value`` for fields with ``dirichlet``. ``diagonal`` has shape (0, 0) for none.
+    """
     n_fields = values.shape[0]
     n_lines = bases.shape[0]
+    has_diagonal = diagonal.shape[0] > 0
     for job in numba.prange(n_fields * n_lines):
         f = job // n_lines
         base = bases[job % n_lines]
@@ -195,7 +214,7 @@ def _sweep(values, kind, bases, stride, length, ratio, dirichlet, vessel_value):
             else:
                 a = 0.0
                 c = 0.0
-                b = 1.0
+                b = 1.0 + diagonal[f, p] if has_diagonal else 1.0
                 if i > 0 and kind[p - stride] != 1:
                     a = -r
                     b += r
@@ -225,6 +244,78 @@ def _line_bases(shape: tuple[int, ...], axis: int) -> tuple[NDArray[np.int64], i
     return np.ascontiguousarray(bases, dtype=np.int64), int(strides[axis]), int(shape[axis])
 
 
+def _neighbour_pairs(geometry: Geometry) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Return the flat indices (i, j) of every pair of face neighbours that are both outside bone."""
+    index = np.arange(int(np.prod(geometry.shape))).reshape(geometry.shape)
+    tissue = ~geometry.bone
+    first, second = [], []
+    for axis in range(geometry.ndim):
+        low = [slice(None)] * geometry.ndim
+        high = [slice(None)] * geometry.ndim
+        low[axis], high[axis] = slice(0, -1), slice(1, None)
+        pair = tissue[tuple(low)] & tissue[tuple(high)]
+        first.append(index[tuple(low)][pair])
+        second.append(index[tuple(high)][pair])
+    return np.concatenate(first), np.concatenate(second)
+
+
+def backward_euler_matrix(
+    spec: FieldSpec, geometry: Geometry, *, dt_min: float, rate: NDArray[np.float64]
+) -> scipy.sparse.csr_matrix:
+    r"""Return the matrix of one unsplit backward-Euler step, :math:`I + \Delta t\,(\lambda + u) - \Delta t D \nabla^2`.
+
+    Rows of bone voxels, and of vessel voxels when the field has a vessel value, are identity rows (their right-hand
+    side is 0 or the vessel value); a vessel voxel's value enters its marrow neighbours' rows.
+
+    Parameters
+    ----------
+    spec : FieldSpec
+    geometry : Geometry
+    dt_min : float
+        Time step, minutes.
+    rate : ndarray, shape geometry.shape
+        Decay plus uptake per voxel, 1/min.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        Square, one row per voxel (C order).
+    """
+    n = int(np.prod(geometry.shape))
+    coupling = spec.diffusion_um2_per_min * dt_min / float(geometry.spacing_um) ** 2
+    first, second = _neighbour_pairs(geometry)
+    fixed = geometry.bone.ravel().copy()
+    if spec.vessel_value is not None:
+        fixed |= geometry.vessel.ravel()
+    diagonal = 1.0 + dt_min * np.broadcast_to(rate, geometry.shape).ravel()
+    rows = np.concatenate([first, second])
+    columns = np.concatenate([second, first])
+    free_rows = ~fixed[rows]
+    np.add.at(diagonal, rows[free_rows], coupling)
+    diagonal[fixed] = 1.0
+    off = scipy.sparse.csr_matrix(
+        (np.full(int(free_rows.sum()), -coupling), (rows[free_rows], columns[free_rows])), shape=(n, n)
+    )
+    return (off + scipy.sparse.diags(diagonal)).tocsr()
+
+
+def _coupled_step(values, rate, sources, *, specs, geometry, dt):
+    """Return one unsplit backward-Euler step per field by a sparse direct solve (SuperLU)."""
+    result = np.empty_like(values)
+    rate = np.broadcast_to(rate, values.shape)
+    for f, spec in enumerate(specs):
+        right = values[f] + (0.0 if sources is None else dt * np.asarray(sources[f], dtype=np.float64))
+        right = np.array(right, dtype=np.float64)
+        right[geometry.bone] = 0.0
+        if spec.vessel_value is not None:
+            right[geometry.vessel] = spec.vessel_value
+        matrix = backward_euler_matrix(spec, geometry, dt_min=dt, rate=rate[f])
+        solved = scipy.sparse.linalg.spsolve(matrix.tocsc(), right.ravel()).reshape(geometry.shape)
+        fixed = geometry.bone | (geometry.vessel if spec.vessel_value is not None else False)
+        result[f] = np.where(fixed, right, solved)  # identity rows, exactly (the solver's scaling rounds them)
+    return result
+
+
 def _check_rates(name: str, array: NDArray | None, shape: tuple[int, ...]) -> list[Problem]:
     if array is None:
         return []
@@ -245,6 +336,7 @@ def diffuse(
     sources: NDArray | None = None,
     uptake: NDArray | None = None,
     threads: int | None = None,
+    scheme: str = "lod",
 ) -> NDArray[np.float64]:
     r"""Advance every field by one unconditionally stable implicit step of the reaction–diffusion equation.
 
@@ -271,6 +363,10 @@ def diffuse(
         Same shape as ``values``: first-order uptake rate per voxel, 1/min (non-negative).
     threads : int, optional
         Numba threads for this call (default: Numba's current setting).
+    scheme : {"lod", "coupled"}
+        ``"lod"`` (default): the split scheme above, fast, first order in Δt, with a steady-state decay length too long
+        by ``√(1 + (λ + u) Δt)``. ``"coupled"``: one unsplit backward-Euler step by a sparse direct solve per field
+        (:func:`backward_euler_matrix`), exact at steady state, slower and single-threaded.
 
     Returns
     -------
@@ -294,26 +390,34 @@ def diffuse(
     problems += _check_rates("uptake", uptake, shape)
     if threads is not None and not (isinstance(threads, int) and 1 <= threads <= numba.config.NUMBA_NUM_THREADS):
         problems.append(Problem("threads", f"an integer from 1 to {numba.config.NUMBA_NUM_THREADS}", repr(threads)))
+    if scheme not in SCHEMES:
+        problems.append(Problem("scheme", f"one of {', '.join(SCHEMES)}", repr(scheme)))
     if problems:
         raise InputError(problems)
-    decay = np.array([spec.decay_per_min for spec in specs]).reshape((-1,) + (1,) * geometry.ndim)
-    denominator = 1.0 + dt_min * (decay + (0.0 if uptake is None else np.asarray(uptake, dtype=np.float64)))
-    numerator = values if sources is None else values + dt_min * np.asarray(sources, dtype=np.float64)
-    result = np.ascontiguousarray(numerator / denominator).reshape(len(specs), -1)
+    dt = float(dt_min)
+    h2 = float(geometry.spacing_um) ** 2
+    rate = np.array([spec.decay_per_min for spec in specs]).reshape((-1,) + (1,) * geometry.ndim)
+    if uptake is not None:
+        rate = rate + np.asarray(uptake, dtype=np.float64)
     kind = np.full(geometry.shape, _OPEN, dtype=np.int8)
     kind[geometry.vessel] = _VESSEL
     kind[geometry.bone] = _BONE
     kind = kind.ravel()
-    ratio = np.array([spec.diffusion_um2_per_min * dt_min / float(geometry.spacing_um) ** 2 for spec in specs])
+    diffusion = np.array([spec.diffusion_um2_per_min for spec in specs])
+    ratio = diffusion * dt / h2
     dirichlet = np.array([spec.vessel_value is not None for spec in specs])
     vessel_value = np.array([0.0 if spec.vessel_value is None else spec.vessel_value for spec in specs])
+    if scheme == "coupled":
+        return _coupled_step(values, rate, sources, specs=specs, geometry=geometry, dt=dt)
+    numerator = values if sources is None else values + dt * np.asarray(sources, dtype=np.float64)
+    result = np.ascontiguousarray(numerator / (1.0 + dt * rate)).reshape(len(specs), -1)
     previous_threads = numba.get_num_threads()
     if threads is not None:
         numba.set_num_threads(threads)
     try:
         for axis in range(geometry.ndim):
             bases, stride, length = _line_bases(geometry.shape, axis)
-            _sweep(result, kind, bases, stride, length, ratio, dirichlet, vessel_value)
+            _sweep(result, kind, bases, stride, length, ratio, dirichlet, vessel_value, _NO_DIAGONAL)
     finally:
         numba.set_num_threads(previous_threads)
     return result.reshape(shape)
