@@ -5,6 +5,7 @@ from dormancy.niche.fields import FIELD_NAMES, FieldSpec, diffuse, initial_field
 from dormancy.niche.geometry import Geometry, default_section, geometry_from_mask, geometry_labels, label_image
 from dormancy.niche.model import COUNTERS, NICHES, NicheModel, NicheState, build_niche_model, init, step
 from dormancy.niche.outputs import agents_frame, cell_table, record, timeseries, to_anndata, write_snapshot
+from dormancy.niche.render import render_snapshot, write_movie
 from dormancy.niche.scenario import (
     NicheScenario,
     default_niche_scenario,
@@ -48,6 +49,7 @@ __all__ = [
     "load_niche_scenario",
     "niche_scenario_from_dict",
     "record",
+    "render_snapshot",
     "run_niche",
     "save_checkpoint",
     "save_niche_run",
@@ -55,5 +57,6 @@ __all__ = [
     "step",
     "timeseries",
     "to_anndata",
+    "write_movie",
     "write_snapshot",
 ]
