@@ -70,17 +70,17 @@ def niche(
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with tempfile.TemporaryDirectory(prefix="dormancy-niche-") as frames_dir:
         frames: list[Path] = []
-        field_index = spec.fields.index(movie_field) if movie is not None else 0
 
         def frame(state: dormancy.niche.NicheState) -> None:
             path = Path(frames_dir) / f"frame_{len(frames):05d}.png"
             dormancy.niche.render_snapshot(
                 model.geometry,
-                state.fields[field_index],
+                state.fields,
                 movie_field,
                 dormancy.niche.agents_frame(model, state),
                 path=path,
                 title=f"{spec.name}: day {state.step * spec.dt_hours / 24.0:.1f}",
+                field_names=model.field_names,
             )
             frames.append(path)
 

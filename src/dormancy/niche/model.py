@@ -558,7 +558,8 @@ def step(state: NicheState, model: NicheModel, step_index: int | None = None) ->
     dtcs = state.dtcs
     inputs, local = dtc_inputs(model, state)
     if len(dtcs):
-        trajectory = integrate_cells(sw.wiring, sw.kinetics, dtcs.switch, inputs, np.array([0.0, dt_h]))
+        times = np.array([0.0, dt_h])
+        trajectory = integrate_cells(sw.wiring, sw.kinetics, dtcs.switch, inputs, times, first_step_hours=dt_h)
         ok = trajectory.ok
         switch = np.where(ok[:, np.newaxis], trajectory.states[-1], dtcs.switch)
         counters[COUNTERS.index("switch_failures")] += int((~ok).sum())
