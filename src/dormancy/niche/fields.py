@@ -65,6 +65,9 @@ FIELD_UNITS: dict[str, str] = {name: ("mmHg" if name == "O2" else "relative") fo
 SCHEMES: tuple[str, ...] = ("lod", "coupled")
 """Time-stepping schemes of :func:`diffuse`."""
 
+SMALL_GRID = 200_000
+"""Below this many voxel-fields, :func:`diffuse` runs on one thread unless told otherwise."""
+
 _OPEN, _BONE, _VESSEL = 0, 1, 2
 _NO_DIAGONAL = np.zeros((0, 0))
 
@@ -362,7 +365,9 @@ def diffuse(
     uptake : ndarray, optional
         Same shape as ``values``: first-order uptake rate per voxel, 1/min (non-negative).
     threads : int, optional
-        Numba threads for this call (default: Numba's current setting).
+        Numba threads for this call. Default: Numba's current setting, but one thread for grids of fewer than
+        :data:`SMALL_GRID` voxel-fields, where starting threads costs more than it saves (much more on a busy
+        machine). The result is the same for any thread count.
     scheme : {"lod", "coupled"}
         ``"lod"`` (default): the split scheme above, fast, first order in Δt, with a steady-state decay length too long
         by ``√(1 + (λ + u) Δt)``. ``"coupled"``: one unsplit backward-Euler step by a sparse direct solve per field
@@ -412,6 +417,8 @@ def diffuse(
     numerator = values if sources is None else values + dt * np.asarray(sources, dtype=np.float64)
     result = np.ascontiguousarray(numerator / (1.0 + dt * rate)).reshape(len(specs), -1)
     previous_threads = numba.get_num_threads()
+    if threads is None and values.size < SMALL_GRID:
+        threads = 1
     if threads is not None:
         numba.set_num_threads(threads)
     try:
