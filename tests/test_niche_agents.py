@@ -116,7 +116,7 @@ def test_step_is_pure_and_ids_are_unique_sorted_and_never_reused(small_model):
     after = step(state, small_model, 0)
     np.testing.assert_array_equal(state.fields, fields_before)
     assert len(state.dtcs) == 0 and after.step == 1
-    for k in range(1, 30):
+    for k in range(1, 15):
         ids = after.dtcs.id
         assert (np.diff(ids) > 0).all()
         new = set(ids.tolist()) - seen

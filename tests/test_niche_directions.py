@@ -56,9 +56,10 @@ def _dormant_fraction(counts, host_name, niche=None):
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="Not reproduced: at marrow O2 (38 mmHg at vessels, switch O2 input ~0.55) the switch's pro-dormancy inputs "
-    "TGF-beta2, BMP7, GAS6, Wnt5a and TSP1 hardly change its fate rates, and osteoclast factors at the surface push "
-    "the other way, so the landing-site difference is within noise (see the report; needs a switch recalibration).",
+    reason="Not reproduced at this size (pooled dormant fraction 0.32 bone surface vs 0.34 sprouting tips): at marrow "
+    "O2 (switch O2 input ~0.5) the switch's pro-dormancy inputs TGF-beta2, BMP7, GAS6, Wnt5a and TSP1 hardly change "
+    "its fate rates; only O2 (lower at the osteoblast-lined surface), TGF-beta1, osteoclast factors, fibronectin and "
+    "miR-222/223 do, and osteoclasts at the surface push towards escape. See the report.",
 )
 def test_lineages_landing_at_the_bone_surface_are_dormant_more_often_than_at_sprouting_tips(final_counts):
     endosteal = _dormant_fraction(final_counts, "rest", "endosteal")
