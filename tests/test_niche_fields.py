@@ -287,3 +287,23 @@ def test_results_do_not_depend_on_numba_num_threads_in_fresh_processes():
         outputs.append(result.stdout)
     assert len(outputs[0]) == 3 * 30**3 * 8
     assert outputs[0] == outputs[1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ndim", [2, 3])
+def test_coupled_step_by_conjugate_gradients_equals_the_direct_solve(ndim, monkeypatch):
+    import dormancy.niche.fields as fields_module
+
+    geometry = default_section(ndim=ndim, size_um=300.0 if ndim == 2 else 200.0, seed=3)
+    specs = load_field_specs(("O2", "TGFB1", "DRUG"), overrides={"vessel_DRUG": 1.0})
+    rng = np.random.default_rng(4)
+    uptake = rng.uniform(0.0, 25.0, (3, *geometry.shape)) * (rng.uniform(size=(3, *geometry.shape)) < 0.1)
+    sources = rng.uniform(0.0, 0.1, (3, *geometry.shape))
+    values = initial_fields(specs, geometry)
+    options = {"specs": specs, "geometry": geometry, "dt_min": 60.0, "sources": sources, "uptake": uptake}
+    direct = diffuse(values, scheme="coupled", **options)
+    monkeypatch.setattr(fields_module, "DIRECT_SOLVE_VOXELS", 0)
+    iterative = diffuse(values, scheme="coupled", **options)
+    scale = np.abs(direct).max(axis=tuple(range(1, direct.ndim)), keepdims=True)
+    assert np.max(np.abs(iterative - direct) / scale) < 1e-8
+    assert iterative.min() >= 0.0

@@ -17,9 +17,11 @@ exactly ``1 / (1 + λ Δt)`` per step.
 The splitting has a cost at long steps: the fixed point of a LOD step solves ``λ c = D (1 + (λ + u) Δt) ∇²c + s``
 instead of ``λ c = D ∇²c + s``, so a steady profile's decay length is ``√(1 + (λ + u) Δt)`` times too long. Keep
 ``(λ + u) Δt`` well below 1 where the profile matters (for TGF-β, λ ≈ 0.01/min: Δt ≲ 5 min for 2.5%), or use
-``scheme="coupled"``: the unsplit backward-Euler step ``(I + Δt(λ + u) − Δt D ∇²) c' = c + Δt s`` by a sparse direct
-solve (SuperLU), which is exact at steady state, conserves mass, keeps fields non-negative and has no splitting
-error, at a higher cost (practical in 2D and for small 3D grids; see benchmarks/README.md). Oxygen with cellular
+``scheme="coupled"``: the unsplit backward-Euler step ``(I + Δt(λ + u) − Δt D ∇²) c' = c + Δt s``, solved by SuperLU
+on grids up to :data:`DIRECT_SOLVE_VOXELS` voxels and by Jacobi-preconditioned conjugate gradients (serial, relative
+residual :data:`CG_TOLERANCE`) above; it is exact at steady state, conserves mass, keeps fields non-negative and has
+no splitting error, at a higher cost (tens of ms per field in 2D, ~0.25 s per field at 50³ and several seconds at
+100³; see benchmarks/README.md). Oxygen with cellular
 uptake (u ≈ 10–25/min in occupied voxels) needs the coupled scheme at any step of a minute or more.
 
 Units: O2 in mmHg. The signalling factors, exosomal miR-222/223 and the drug are relative concentrations: 1 is the
@@ -302,18 +304,111 @@ def backward_euler_matrix(
     return (off + scipy.sparse.diags(diagonal)).tocsr()
 
 
+DIRECT_SOLVE_VOXELS = 40_000
+"""Grids up to this many voxels take the coupled step by SuperLU; larger ones by conjugate gradients."""
+
+CG_TOLERANCE = 1e-10
+"""Relative residual ``||b - A x|| / ||b||`` at which the conjugate-gradient solve of the coupled step stops."""
+
+
+@numba.njit(cache=True)
+def _apply(x, free, diagonal, coupling, out):  # pragma: no cover - compiled
+    """``out = A x`` on the free voxels (3D arrays; 2D grids have nz = 1), 0 elsewhere."""
+    nx, ny, nz = x.shape
+    for i in range(nx):
+        for j in range(ny):
+            for k in range(nz):
+                if not free[i, j, k]:
+                    out[i, j, k] = 0.0
+                    continue
+                around = 0.0
+                if i > 0 and free[i - 1, j, k]:
+                    around += x[i - 1, j, k]
+                if i < nx - 1 and free[i + 1, j, k]:
+                    around += x[i + 1, j, k]
+                if j > 0 and free[i, j - 1, k]:
+                    around += x[i, j - 1, k]
+                if j < ny - 1 and free[i, j + 1, k]:
+                    around += x[i, j + 1, k]
+                if k > 0 and free[i, j, k - 1]:
+                    around += x[i, j, k - 1]
+                if k < nz - 1 and free[i, j, k + 1]:
+                    around += x[i, j, k + 1]
+                out[i, j, k] = diagonal[i, j, k] * x[i, j, k] - coupling * around
+
+
+@numba.njit(cache=True)
+def _pcg(x, b, free, diagonal, coupling, tolerance, max_iterations):  # pragma: no cover - compiled
+    """Jacobi-preconditioned conjugate gradients for ``A x = b`` in place (serial: same result on any machine).
+
+    Returns the number of iterations, or -1 when ``max_iterations`` did not reach the tolerance.
+    """
+    product = np.empty_like(x)
+    _apply(x, free, diagonal, coupling, product)
+    inverse = np.where(free, 1.0 / diagonal, 0.0)
+    residual = b - product
+    z = inverse * residual
+    direction = z.copy()
+    rz = np.sum(residual * z)
+    target = tolerance * np.sqrt(np.sum(b * b))
+    for iteration in range(max_iterations):
+        if np.sqrt(np.sum(residual * residual)) <= target:
+            return iteration
+        _apply(direction, free, diagonal, coupling, product)
+        step = rz / np.sum(direction * product)
+        x += step * direction
+        residual -= step * product
+        z = inverse * residual
+        rz_next = np.sum(residual * z)
+        direction = z + (rz_next / rz) * direction
+        rz = rz_next
+    return -1
+
+
+def _conjugate_gradients(spec, geometry, *, dt, rate, right, start):
+    """Solve the coupled step on the free voxels by Jacobi-preconditioned conjugate gradients."""
+    shape3 = geometry.shape + (1,) * (3 - geometry.ndim)
+    coupling = spec.diffusion_um2_per_min * dt / float(geometry.spacing_um) ** 2
+    fixed = geometry.bone | (geometry.vessel if spec.vessel_value is not None else np.zeros_like(geometry.bone))
+    free = np.ascontiguousarray(~fixed).reshape(shape3)
+    tissue = (~geometry.bone).reshape(shape3).astype(np.float64)
+    padded = np.pad(tissue, 1)
+    neighbours = sum(
+        np.roll(padded, shift, axis)[1:-1, 1:-1, 1:-1] for axis in range(3) for shift in (1, -1) if shape3[axis] > 1
+    )
+    diagonal = np.ascontiguousarray(
+        1.0 + dt * np.broadcast_to(rate, geometry.shape).reshape(shape3) + coupling * neighbours
+    )
+    b = np.where(free, right.reshape(shape3), 0.0)
+    if spec.vessel_value is not None:
+        held = np.pad((geometry.vessel.reshape(shape3)).astype(np.float64), 1)
+        vessel_neighbours = sum(
+            np.roll(held, shift, axis)[1:-1, 1:-1, 1:-1] for axis in range(3) for shift in (1, -1) if shape3[axis] > 1
+        )
+        b = b + np.where(free, coupling * spec.vessel_value * vessel_neighbours, 0.0)
+    x = np.ascontiguousarray(np.where(free, start.reshape(shape3), 0.0))
+    iterations = _pcg(x, np.ascontiguousarray(b), free, diagonal, coupling, CG_TOLERANCE, 20 * sum(shape3) + 1000)
+    if iterations < 0:
+        raise RuntimeError(f"{spec.name}: conjugate gradients did not reach a relative residual of {CG_TOLERANCE}")
+    return np.maximum(x, 0.0).reshape(geometry.shape)  # the exact solution is non-negative; drop rounding below 0
+
+
 def _coupled_step(values, rate, sources, *, specs, geometry, dt):
-    """Return one unsplit backward-Euler step per field by a sparse direct solve (SuperLU)."""
+    """Return one unsplit backward-Euler step per field: SuperLU on small grids, conjugate gradients on large ones."""
     result = np.empty_like(values)
     rate = np.broadcast_to(rate, values.shape)
+    direct = int(np.prod(geometry.shape)) <= DIRECT_SOLVE_VOXELS
     for f, spec in enumerate(specs):
         right = values[f] + (0.0 if sources is None else dt * np.asarray(sources[f], dtype=np.float64))
         right = np.array(right, dtype=np.float64)
         right[geometry.bone] = 0.0
         if spec.vessel_value is not None:
             right[geometry.vessel] = spec.vessel_value
-        matrix = backward_euler_matrix(spec, geometry, dt_min=dt, rate=rate[f])
-        solved = scipy.sparse.linalg.spsolve(matrix.tocsc(), right.ravel()).reshape(geometry.shape)
+        if direct:
+            matrix = backward_euler_matrix(spec, geometry, dt_min=dt, rate=rate[f])
+            solved = scipy.sparse.linalg.spsolve(matrix.tocsc(), right.ravel()).reshape(geometry.shape)
+        else:
+            solved = _conjugate_gradients(spec, geometry, dt=dt, rate=rate[f], right=right, start=values[f])
         fixed = geometry.bone | (geometry.vessel if spec.vessel_value is not None else False)
         result[f] = np.where(fixed, right, solved)  # identity rows, exactly (the solver's scaling rounds them)
     return result
@@ -370,8 +465,9 @@ def diffuse(
         machine). The result is the same for any thread count.
     scheme : {"lod", "coupled"}
         ``"lod"`` (default): the split scheme above, fast, first order in Δt, with a steady-state decay length too long
-        by ``√(1 + (λ + u) Δt)``. ``"coupled"``: one unsplit backward-Euler step by a sparse direct solve per field
-        (:func:`backward_euler_matrix`), exact at steady state, slower and single-threaded.
+        by ``√(1 + (λ + u) Δt)``. ``"coupled"``: one unsplit backward-Euler step per field
+        (:func:`backward_euler_matrix`; SuperLU on small grids, conjugate gradients on large ones), exact at steady
+        state, slower and single-threaded.
 
     Returns
     -------
