@@ -20,9 +20,9 @@ instead of ``λ c = D ∇²c + s``, so a steady profile's decay length is ``√(
 ``scheme="coupled"``: the unsplit backward-Euler step ``(I + Δt(λ + u) − Δt D ∇²) c' = c + Δt s``, solved by SuperLU
 on grids up to :data:`DIRECT_SOLVE_VOXELS` voxels and by Jacobi-preconditioned conjugate gradients (serial, relative
 residual :data:`CG_TOLERANCE`) above; it is exact at steady state, conserves mass, keeps fields non-negative and has
-no splitting error, at a higher cost (tens of ms per field in 2D, ~0.25 s per field at 50³ and several seconds at
-100³; see benchmarks/README.md). Oxygen with cellular
-uptake (u ≈ 10–25/min in occupied voxels) needs the coupled scheme at any step of a minute or more.
+no splitting error, at a higher cost (30–55 ms per field at 2D 100², ~0.25 s per field at 50³ and several seconds at
+100³; see benchmarks/README.md). Oxygen with cellular uptake (u ≈ 10–25/min in occupied voxels) needs the coupled
+scheme at any step of a minute or more.
 
 Units: O2 in mmHg. The signalling factors, exosomal miR-222/223 and the drug are relative concentrations: 1 is the
 factor's reference level, the local level at which the niche agents' map from concentration to the switch input is
