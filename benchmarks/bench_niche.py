@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 from dormancy.niche import build_niche_model, default_niche_scenario, init, step
+from dormancy.niche.agents import uniforms
 from dormancy.rng import agent_uniforms
 
 mesa = pytest.importorskip("mesa")
@@ -65,7 +66,7 @@ def simple_ours(n_agents: int, steps: int, seed: int = 0) -> tuple[float, int]:
     start = time.perf_counter()
     for k in range(1, steps + 1):
         agent_steps += len(ids)
-        u = agent_uniforms(seed, ids, k, 3)
+        u = uniforms(seed, ids, k, 3)  # = agent_uniforms, compiled
         move = MOORE[np.minimum((u[:, 0] * 8).astype(np.int64), 7)]
         new_x, new_y = x + move[:, 0], y + move[:, 1]
         inside = (new_x >= 0) & (new_x < GRID) & (new_y >= 0) & (new_y < GRID)

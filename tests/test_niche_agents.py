@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dormancy.errors import InputError
-from dormancy.niche.agents import CYCLING, DORMANT, box_sum, count_grid, migrate, voxel_of
+from dormancy.niche.agents import CYCLING, DORMANT, PARALLEL_DRAWS, box_sum, count_grid, migrate, uniforms, voxel_of
 from dormancy.niche.model import _arrivals, build_niche_model, dtc_inputs, immune_kill_rate, init, step
 from dormancy.niche.scenario import (
     default_niche_scenario,
@@ -14,6 +14,7 @@ from dormancy.niche.scenario import (
     load_niche_scenario,
     niche_scenario_from_dict,
 )
+from dormancy.rng import agent_uniforms
 
 
 @pytest.fixture(scope="module")
@@ -162,3 +163,14 @@ def test_immune_killing_falls_with_pdl1_and_suppression(small_model):
     suppressed = immune_kill_rate(small_model, ones, ones, np.full(3, 3.0), np.zeros(3))
     assert (suppressed < rate[0]).all()
     assert (immune_kill_rate(small_model, np.zeros(3), np.zeros(3), np.zeros(3), np.zeros(3)) == 0).all()
+
+
+def test_compiled_uniforms_are_bit_identical_to_the_reference_philox():
+    ids = np.array([0, 1, 5, 2**33 + 7, 123456789, 2**62 + 3], dtype=np.int64)
+    for n_draws in (1, 2, 3, 5):
+        for stream in (0, 4):
+            np.testing.assert_array_equal(
+                uniforms(42, ids, 17, n_draws, stream=stream), agent_uniforms(42, ids, 17, n_draws, stream=stream)
+            )
+    many = np.arange(PARALLEL_DRAWS, dtype=np.int64)  # the threaded kernel
+    np.testing.assert_array_equal(uniforms(7, many, 3, 1), agent_uniforms(7, many, 3, 1))

@@ -22,6 +22,8 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from dormancy.rng import UNIFORM_TAG
+
 __all__ = [
     "CYCLING",
     "DEAD",
@@ -33,6 +35,7 @@ __all__ = [
     "box_sum",
     "count_grid",
     "migrate",
+    "uniforms",
     "voxel_of",
 ]
 
@@ -322,4 +325,57 @@ def migrate(
         float(dt_min),
         out,
     )
+    return out
+
+
+_M0, _M1 = np.uint64(0xD2511F53), np.uint64(0xCD9E8D57)
+_W0, _W1 = np.uint64(0x9E3779B9), np.uint64(0xBB67AE85)
+_LOW32 = np.uint64(0xFFFFFFFF)
+
+
+def _philox_uniforms(k0, k1, ids, step, n_draws, out):  # pragma: no cover - compiled
+    n_blocks = (n_draws + 1) // 2
+    thirty_two = np.uint64(32)
+    eleven = np.uint64(11)
+    scale = 2.0**-53
+    for a in numba.prange(ids.shape[0]):
+        lo = ids[a] & _LOW32
+        hi = ids[a] >> thirty_two
+        for b in range(n_blocks):
+            c0, c1, c2, c3 = np.uint64(b), lo, hi, np.uint64(step)
+            key0, key1 = k0, k1
+            for r in range(10):
+                if r:
+                    key0 = (key0 + _W0) & _LOW32
+                    key1 = (key1 + _W1) & _LOW32
+                p0 = _M0 * c0
+                p1 = _M1 * c2
+                c0, c1, c2, c3 = (
+                    (p1 >> thirty_two) ^ c1 ^ key0,
+                    p1 & _LOW32,
+                    (p0 >> thirty_two) ^ c3 ^ key1,
+                    p0 & _LOW32,
+                )
+            out[a, 2 * b] = float(((c0 << thirty_two) | c1) >> eleven) * scale
+            if 2 * b + 1 < n_draws:
+                out[a, 2 * b + 1] = float(((c2 << thirty_two) | c3) >> eleven) * scale
+
+
+_philox_serial = numba.njit(cache=True)(_philox_uniforms)
+_philox_parallel = numba.njit(parallel=True, cache=True)(_philox_uniforms)
+PARALLEL_DRAWS = 200_000  # below this many draws, starting threads costs more than it saves
+
+
+def uniforms(seed: int, agent_ids: NDArray[np.int64], step: int, n_draws: int, *, stream: int = 0) -> NDArray:
+    """Return exactly :func:`dormancy.rng.agent_uniforms` (same key, counter layout and bits), compiled and threaded.
+
+    The Philox4x32-10 rounds run in a Numba kernel per agent instead of on NumPy arrays; ``tests/test_niche_agents``
+    checks bit equality with the reference implementation.
+    """
+    k0, k1 = np.random.SeedSequence(seed, spawn_key=(UNIFORM_TAG, stream)).generate_state(2, np.uint32)
+    ids = np.ascontiguousarray(agent_ids, dtype=np.int64).astype(np.uint64)
+    out = np.empty((len(ids), n_draws))
+    if len(ids) and n_draws:
+        kernel = _philox_parallel if len(ids) * n_draws >= PARALLEL_DRAWS else _philox_serial
+        kernel(np.uint64(k0), np.uint64(k1), ids, np.uint64(step), int(n_draws), out)
     return out

@@ -60,13 +60,14 @@ from dormancy.niche.agents import (
     box_sum,
     count_grid,
     migrate,
+    uniforms,
     voxel_of,
 )
 from dormancy.niche.fields import FieldSpec, diffuse, initial_fields, load_field_specs
 from dormancy.niche.geometry import Geometry, default_section, geometry_from_mask
 from dormancy.niche.scenario import NicheScenario
 from dormancy.params import ParameterSet, load_registry
-from dormancy.rng import agent_normals, agent_uniforms
+from dormancy.rng import agent_normals
 from dormancy.signalling import (
     DEFAULT_NICHE,
     PROLIFERATING_PREPARATION,
@@ -280,7 +281,7 @@ def _place_residents(model: NicheModel, seed: int) -> Residents:
     """Place resident cells on voxels chosen by Philox draws keyed by a voxel's flat index (deterministic)."""
     g, cells = model.geometry, model.scenario.cells
     flat_all = np.arange(int(np.prod(g.shape)))
-    draws = agent_uniforms(seed, flat_all, 0, 2, stream=STREAM_PLACEMENT)
+    draws = uniforms(seed, flat_all, 0, 2, stream=STREAM_PLACEMENT)
     endosteal, marrow = g.endosteal.ravel(), (g.marrow & ~g.endosteal).ravel()
     u, v = draws[:, 0], draws[:, 1]
     # Endosteal voxels: osteoclast below its coverage, else osteoblast below the two coverages together.
@@ -545,7 +546,7 @@ def _arrivals(model: NicheModel, state: NicheState) -> tuple[Dtcs, int]:
         return Dtcs.empty(model.geometry.ndim, len(model.arrival_state)), 0
     g = model.geometry
     ids = np.arange(state.next_id, state.next_id + count, dtype=np.int64)
-    u = agent_uniforms(state.seed, ids, k, 2 + g.ndim, stream=STREAM_HOMING)
+    u = uniforms(state.seed, ids, k, 2 + g.ndim, stream=STREAM_HOMING)
     candidates = model.homing_voxels
     voxel = candidates[np.minimum((u[:, 0] * len(candidates)).astype(np.intp), len(candidates) - 1)]
     position = (voxel + u[:, 2 : 2 + g.ndim]) * g.spacing_um
@@ -608,7 +609,7 @@ def step(state: NicheState, model: NicheModel, step_index: int | None = None) ->
 
     # 5. fates
     rates = fate_rates(sw, switch)
-    u = agent_uniforms(seed, dtcs.id, k, 4, stream=STREAM_FATE)
+    u = uniforms(seed, dtcs.id, k, 4, stream=STREAM_FATE)
     kill_rate = immune_kill_rate(model, local["nk"], local["cd8"], local["m2"], rates["immune_evasion"])
     apoptosis = u[:, 0] < -np.expm1(-rates["apoptosis_rate"] * dt_day)
     killed = ~apoptosis & (u[:, 1] < -np.expm1(-kill_rate * dt_day))
@@ -693,7 +694,7 @@ def step(state: NicheState, model: NicheModel, step_index: int | None = None) ->
     primed = res.primed | ((res.kind == MSC) & touching)
     cycling_vox = voxel_of(dtcs.position_um[dtcs.state == CYCLING], g.spacing_um, g.shape)
     near_cycling = box_sum(count_grid(cycling_vox, g.shape), model.radius_voxels("signal_radius"))[at]
-    draw = agent_uniforms(seed, res.id, k, 1, stream=STREAM_RESIDENT)[:, 0]
+    draw = uniforms(seed, res.id, k, 1, stream=STREAM_RESIDENT)[:, 0]
     turns = res.m1 & (draw < -np.expm1(-v("m2_polarisation_rate") * near_cycling * dt_day))
     residents = res.with_(position_um=position, primed=primed, m1=res.m1 & ~turns)
     return NicheState(
