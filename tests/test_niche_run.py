@@ -18,7 +18,12 @@ from dormancy.cli import app
 from dormancy.errors import InputError
 from dormancy.niche.model import COUNTERS, NICHES, build_niche_model
 from dormancy.niche.outputs import agents_frame, cell_table, to_anndata
-from dormancy.niche.scenario import default_niche_scenario, save_niche_scenario
+from dormancy.niche.scenario import (
+    default_niche_scenario,
+    load_niche_scenario,
+    niche_scenario_from_dict,
+    save_niche_scenario,
+)
 from dormancy.niche.simulator import load_checkpoint, run_niche, save_niche_run
 
 SMALL = dict(domain={"size_um": 300.0}, days=1.0, dtc={"count": 80}, seed=11, outputs={"every_hours": 6.0})
@@ -158,3 +163,27 @@ def test_cli_runs_a_small_scenario_with_a_movie(tmp_path):
     assert result.exit_code == 0, result.output
     assert (out / "manifest.json").is_file() and movie.stat().st_size > 0
     assert (tmp_path / "out.checkpoint.npz").is_file()
+
+
+def test_a_3d_section_and_a_mask_file_run(tmp_path):
+    model = build_niche_model(
+        default_niche_scenario(domain={"ndim": 3, "size_um": 150.0}, days=0.25, dtc={"count": 20}, field_scheme="lod")
+    )
+    run = run_niche(model)
+    assert run.state.fields.shape[1:] == (15, 15, 15) and "z_um" in run.cells.columns
+    labels = np.zeros((20, 20), dtype=np.uint8)
+    labels[:3, :] = 1  # bone plate
+    labels[10:12, 3:] = 2  # a stable vessel
+    labels[10:12, 17:] = 3  # its sprouting tip
+    np.save(tmp_path / "mask.npy", labels)
+    scenario = tmp_path / "masked.yaml"
+    data = default_niche_scenario(days=0.25, dtc={"count": 10}, domain={"size_um": 200.0}).to_dict()
+    data["domain"]["mask"] = "mask.npy"  # relative to the scenario file
+    save_niche_scenario(niche_scenario_from_dict(data), scenario)
+    masked = build_niche_model(load_niche_scenario(scenario))
+    assert masked.geometry.bone[:3].all() and masked.geometry.sprouting[10:12, 17:].all()
+    assert run_niche(masked).state.counter("arrived") == 10
+    np.save(tmp_path / "bad.npy", np.full((20, 20), 7, dtype=np.uint8))
+    data["domain"]["mask"] = str(tmp_path / "bad.npy")
+    with pytest.raises(InputError, match=r"domain\.mask"):
+        build_niche_model(niche_scenario_from_dict(data))

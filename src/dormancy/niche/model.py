@@ -210,18 +210,22 @@ class NicheState:
 
 def _geometry(scenario: NicheScenario) -> Geometry:
     domain = scenario.domain
-    if domain.mask is not None:
-        path = Path(domain.mask)
+    if domain.mask is None:
+        return default_section(
+            ndim=domain.ndim, size_um=domain.size_um, spacing_um=domain.spacing_um, seed=domain.geometry_seed
+        )
+    path = Path(domain.mask)
+    try:
         if path.suffix == ".npy":
             try:
-                mask = np.load(path)
+                mask = np.load(path, allow_pickle=False)
             except (OSError, ValueError) as error:
-                raise InputError([Problem("domain.mask", "a readable .npy label array", str(error))]) from None
+                raise InputError([Problem("file", "a readable .npy label array", str(error))]) from None
             return geometry_from_mask(mask, spacing_um=domain.spacing_um)
         return geometry_from_mask(path, spacing_um=domain.spacing_um)
-    return default_section(
-        ndim=domain.ndim, size_um=domain.size_um, spacing_um=domain.spacing_um, seed=domain.geometry_seed
-    )
+    except InputError as error:
+        problems = [Problem(f"domain.mask.{p.field}", p.expected, p.found) for p in error.problems]
+        raise InputError(problems) from None
 
 
 def _niche_map(geometry: Geometry, radius_um: float) -> NDArray[np.int8]:

@@ -268,7 +268,12 @@ def load_niche_scenario(path: str | os.PathLike[str]) -> NicheScenario:
         raise InputError(
             [Problem("(file)", "valid YAML", f"{where}{getattr(error, 'problem', error)}")], source
         ) from None
-    return niche_scenario_from_dict(data, source=source)
+    scenario = niche_scenario_from_dict(data, source=source)
+    mask = scenario.domain.mask
+    if mask is not None and not Path(mask).is_absolute():  # a mask path is relative to the scenario file
+        domain = scenario.domain.model_copy(update={"mask": str(path.parent / mask)})
+        scenario = scenario.model_copy(update={"domain": domain})
+    return scenario
 
 
 def dump_niche_scenario(scenario: NicheScenario) -> str:
