@@ -187,3 +187,27 @@ def test_a_3d_section_and_a_mask_file_run(tmp_path):
     data["domain"]["mask"] = str(tmp_path / "bad.npy")
     with pytest.raises(InputError, match=r"domain\.mask"):
         build_niche_model(niche_scenario_from_dict(data))
+
+
+def test_trickle_seeding_and_snapshots(tmp_path):
+    scenario = default_niche_scenario(
+        domain={"size_um": 200.0},
+        days=0.5,
+        dt_hours=1.0,
+        dtc={"seeding": "trickle", "per_day": 10.0, "count": 0},
+        outputs={"every_hours": 4.0, "snapshots": True},
+    )
+    model = build_niche_model(scenario)
+    store = tmp_path / "snapshots.zarr"
+    run = run_niche(model, snapshots=store)
+    assert run.state.counter("arrived") == 5  # floor(12 h × 10/day)
+    arrived = run.timeseries["events"].sel(event="arrived").values
+    np.testing.assert_array_equal(arrived, [0, 1, 3, 5])  # floor(t × 10/day) at 0, 4, 8, 12 h
+    folder = save_niche_run(run, tmp_path / "result", snapshots=store)
+    import zarr
+
+    root = zarr.open_group(str(folder / "snapshots.zarr"), mode="r")
+    assert sorted(root.group_keys()) == [f"step_{k:08d}" for k in (0, 4, 8, 12)]
+    last = root["step_00000012"]
+    np.testing.assert_array_equal(last["fields"][...], run.state.fields)
+    np.testing.assert_array_equal(last["dtc_switch"][...], run.state.dtcs.switch)

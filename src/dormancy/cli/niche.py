@@ -70,6 +70,7 @@ def niche(
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with tempfile.TemporaryDirectory(prefix="dormancy-niche-") as frames_dir:
         frames: list[Path] = []
+        snapshots = Path(frames_dir) / "snapshots.zarr" if spec.outputs.snapshots else None
 
         def frame(state: dormancy.niche.NicheState) -> None:
             path = Path(frames_dir) / f"frame_{len(frames):05d}.png"
@@ -95,10 +96,11 @@ def niche(
                     checkpoint_every=checkpoint_every,
                     checkpoint_path=checkpoint,
                     resume=resume,
+                    snapshots=snapshots,
                 )
         except dormancy.InputError as error:
             raise _fail(error) from None
-        dormancy.niche.save_niche_run(run, out)
+        dormancy.niche.save_niche_run(run, out, snapshots=snapshots)
         if movie is not None:
             dormancy.niche.write_movie(frames, movie)
     final = run.timeseries.isel(time_days=-1)

@@ -202,8 +202,12 @@ def _manifest(run: NicheRun) -> Manifest:
     )
 
 
-def save_niche_run(run: NicheRun, path: str | os.PathLike[str]) -> Path:
+def save_niche_run(
+    run: NicheRun, path: str | os.PathLike[str], *, snapshots: str | os.PathLike[str] | None = None
+) -> Path:
     """Write a run to a new folder, atomically: ``manifest.json``, ``timeseries.zarr`` (Zarr 2), ``cells.parquet``.
+
+    ``snapshots``, a Zarr store written by :func:`run_niche`, is moved in as ``snapshots.zarr``.
 
     Raises
     ------
@@ -220,6 +224,8 @@ def save_niche_run(run: NicheRun, path: str | os.PathLike[str]) -> Path:
         run.cells.to_parquet(temporary / "cells.parquet")
         text = json.dumps(_manifest(run).to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         (temporary / "manifest.json").write_text(text, encoding="utf-8")
+        if snapshots is not None:
+            shutil.move(str(snapshots), temporary / "snapshots.zarr")
         os.rename(temporary, path)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
