@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -134,6 +135,10 @@ def test_cell_table_and_anndata(small_run):
 def test_result_folder_is_written_once(small_run, tmp_path):
     folder = save_niche_run(small_run, tmp_path / "result")
     assert {p.name for p in folder.iterdir()} == {"manifest.json", "timeseries.zarr", "cells.parquet"}
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    names = {record["name"] for record in manifest["parameters"]}
+    assert {"niche_agents.nk_kill_rate", "niche_transport.D_O2", "switch_er_negative.max_proliferation_rate"} <= names
+    assert manifest["seed"] == SMALL["seed"] and manifest["scenario"]["dtc"]["count"] == 80
     loaded = xr.open_zarr(folder / "timeseries.zarr", consolidated=True).load()
     np.testing.assert_array_equal(loaded["dtc"].values, small_run.timeseries["dtc"].values)
     with pytest.raises(FileExistsError):

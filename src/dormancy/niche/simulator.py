@@ -25,6 +25,7 @@ from dormancy.errors import InputError, Problem
 from dormancy.niche.agents import Dtcs, Residents
 from dormancy.niche.model import NicheModel, NicheState, init, step
 from dormancy.niche.outputs import cell_table, record, timeseries, write_snapshot
+from dormancy.params import load_registry
 from dormancy.provenance import Manifest
 
 __all__ = ["CHECKPOINT_FORMAT", "NicheRun", "load_checkpoint", "run_niche", "save_checkpoint", "save_niche_run"]
@@ -190,9 +191,9 @@ def run_niche(
 
 
 def _manifest(run: NicheRun) -> Manifest:
-    parameters = [
-        {"name": p.name, "value": p.value, "unit": p.unit, "source": list(p.source)} for p in run.model.parameters
-    ]
+    registry = load_registry()
+    sets = (run.model.parameters, registry.sets["niche_transport"], registry.sets[run.model.switch.parameter_set])
+    parameters = [{"name": p.name, "value": p.value, "unit": p.unit, "source": list(p.source)} for s in sets for p in s]
     return Manifest.create(
         model="niche",
         scenario=run.model.scenario.to_dict(),
