@@ -12,8 +12,8 @@ Two measurements, each at 10,000 and 100,000 agents, on whatever threads Numba h
   dies with probability ``P_DIE`` or else divides with probability ``P_DIVIDE`` (the daughter in the same cell).
   Ours: struct of arrays, counter-based draws keyed by (seed, id, step) from the compiled
   ``niche.agents.uniforms`` (bit-identical to ``rng.agent_uniforms``), moves and compaction in NumPy.
-  Mesa 3.3: one ``Agent``
-  per cell on a ``MultiGrid``, ``model.agents.shuffle_do("step")``. Mesa is timed over ``MESA_STEPS`` steps.
+  Mesa 3.3: one ``Agent`` per cell on a ``MultiGrid``, ``model.agents.shuffle_do("step")``, timed over
+  ``MESA_STEPS`` steps.
 
 Run with ``python -m pytest -m benchmark benchmarks/bench_niche.py -s``.
 """
