@@ -71,7 +71,6 @@ SMALL_GRID = 200_000
 """Below this many voxel-fields, :func:`diffuse` runs on one thread unless told otherwise."""
 
 _OPEN, _BONE, _VESSEL = 0, 1, 2
-_NO_DIAGONAL = np.zeros((0, 0))
 
 
 @dataclass(frozen=True)
@@ -190,15 +189,14 @@ def initial_fields(specs: Sequence[FieldSpec], geometry: Geometry) -> NDArray[np
 
 
 @numba.njit(parallel=True, cache=True)
-def _sweep(values, kind, bases, stride, length, ratio, dirichlet, vessel_value, diagonal):  # pragma: no cover
-    """Solve ``(I + diag(diagonal) - ratio L) x = values`` along every line of one axis, in place.
+def _sweep(values, kind, bases, stride, length, ratio, dirichlet, vessel_value):  # pragma: no cover - compiled
+    """Solve ``(I - ratio L) x = values`` along every line of one axis, in place.
 
     ``L`` is the 3-point Laplacian with no flux at the line's ends and into bone (kind 1); bone rows hold 0 and
-    vessel rows (kind 2) hold ``vessel_value`` for fields with ``dirichlet``. ``diagonal`` has shape (0, 0) for none.
+    vessel rows (kind 2) hold ``vessel_value`` for fields with ``dirichlet``.
     """
     n_fields = values.shape[0]
     n_lines = bases.shape[0]
-    has_diagonal = diagonal.shape[0] > 0
     for job in numba.prange(n_fields * n_lines):
         f = job // n_lines
         base = bases[job % n_lines]
@@ -219,7 +217,7 @@ def _sweep(values, kind, bases, stride, length, ratio, dirichlet, vessel_value, 
             else:
                 a = 0.0
                 c = 0.0
-                b = 1.0 + diagonal[f, p] if has_diagonal else 1.0
+                b = 1.0
                 if i > 0 and kind[p - stride] != 1:
                     a = -r
                     b += r
@@ -520,7 +518,7 @@ def diffuse(
     try:
         for axis in range(geometry.ndim):
             bases, stride, length = _line_bases(geometry.shape, axis)
-            _sweep(result, kind, bases, stride, length, ratio, dirichlet, vessel_value, _NO_DIAGONAL)
+            _sweep(result, kind, bases, stride, length, ratio, dirichlet, vessel_value)
     finally:
         numba.set_num_threads(previous_threads)
     return result.reshape(shape)
