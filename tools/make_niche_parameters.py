@@ -261,14 +261,14 @@ R = [
         "stable_vessel_tsp1_secretion",
         "s_V,TSP1",
         "TSP1 secretion per marrow voxel next to a stable vessel",
-        0.01,
+        0.05,
         ["review:55"],
     ),
     secretion(
         "sprout_postn_secretion",
         "s_S,POSTN",
         "Periostin secretion per marrow voxel next to a sprouting tip",
-        0.1,
+        0.3,
         ["review:55"],
     ),
     secretion(
@@ -366,15 +366,40 @@ R = [
     ),
     fraction(
         "fibronectin",
-        "FN",
-        "Fibronectin input of a DTC in marrow (integrin α5β1 ligand)",
-        0.6,
+        "FN_0",
+        "Fibronectin input of a DTC in marrow stroma away from sprouting vessels (integrin α5β1 ligand)",
+        0.3,
         0.0,
         1.0,
         ["assumption", "review:43", "review:44"],
         "Marrow stroma and osteoblasts lay down fibronectin [43–47]; uPAR–integrin–fibronectin signalling keeps ERK "
-        "high in the switch. One level everywhere (the switch's DEFAULT_NICHE value): a fibronectin-rich endosteal "
-        "surface would be pro-proliferative in this switch, and its extent is not known (assumption).",
+        "high in the switch [164–166]. The stromal level is moderate (assumption): at 0.6 (the switch's "
+        "DEFAULT_NICHE value) with reference-level TGF-β1 an arriving ERK-high cell never lets p38 rise, whatever "
+        "TGF-β2, BMP7, GAS6 or TSP1 it meets (measured; see docs/architecture.md, 'The niche: agents').",
+    ),
+    fraction(
+        "provisional_fibronectin",
+        "FN_S",
+        "Fibronectin input added by the provisional matrix around sprouting vessel tips, at full contact",
+        0.6,
+        0.0,
+        1.0,
+        ["assumption", "review:55"],
+        "Sprouting neovessels lay down a fibronectin-rich provisional matrix, and tip-derived periostin and TGF-β1 "
+        "drive escape there [55] (assumption: the fibronectin arm of the sprouting niche). The input is "
+        "min(1, FN_0 + FN_S·s^n/(K_S^n + s^n)) with s the sprouting-vessel voxels within the signal radius.",
+    ),
+    rec(
+        "sprout_matrix_half",
+        "K_S",
+        "Sprouting-vessel voxels within the signal radius for half the provisional-matrix fibronectin",
+        3.0,
+        "dimensionless",
+        0.5,
+        20.0,
+        ["assumption", "review:55"],
+        "A few voxels (10 µm) of sprouting tip within reach: the provisional matrix is laid down around the tip "
+        "itself (assumption).",
     ),
     # ------------------------------------------------------------------ immune control
     rec(

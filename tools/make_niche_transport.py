@@ -87,7 +87,14 @@ def initial_zero(name):
 
 
 PHYSICELL = ["ghaffarizadeh2018"]
-TGF_D_NOTE = f"26 µm²/s = 1560 µm²/min, from {ABM_FILE}. Prior 300–6000 µm²/min (matrix binding to free diffusion)."
+TGF_D_NOTE = (
+    f"Effective diffusivity in marrow matrix, 300 µm²/min (the bottom of the prior): TGF-β-family ligands are "
+    "secreted as latent complexes that bind the matrix (LTBP, fibrillin, heparan sulfate) and act near where they "
+    "are released, so their effective diffusivity is well below free diffusion (assumption). Free diffusion is "
+    f"26 µm²/s = 1560 µm²/min in {ABM_FILE}; with it the decay length (~400 µm) spanned the whole section and TGF-β1 "
+    "from sprouting tips, macrophages and osteoclasts sat near its reference level everywhere (measured; see "
+    "docs/architecture.md, 'The niche: agents'). Prior 300–6000 µm²/min (matrix binding to free diffusion)."
+)
 TGF_DECAY_NOTE = f"1.65e-4 /s = 9.9e-3 /min (t½ ≈ 70 min), from {ABM_FILE}. Prior 1e-3–1e-1 /min."
 
 R = [
@@ -139,13 +146,13 @@ R = [
         evidence="derived",
         dist="uniform",
     ),
-    diffusion("TGFB1", 1560.0, 300.0, 6000.0, TGF_D_NOTE),
+    diffusion("TGFB1", 300.0, 300.0, 6000.0, TGF_D_NOTE),
     decay("TGFB1", 9.9e-3, 1.0e-3, 1.0e-1, TGF_DECAY_NOTE),
-    diffusion("TGFB2", 1560.0, 300.0, 6000.0, "As TGF-β1 (same size, same family). " + TGF_D_NOTE),
+    diffusion("TGFB2", 300.0, 300.0, 6000.0, "As TGF-β1 (same size, same family). " + TGF_D_NOTE),
     decay("TGFB2", 9.9e-3, 1.0e-3, 1.0e-1, "As TGF-β1. " + TGF_DECAY_NOTE),
     diffusion(
         "BMP7",
-        1560.0,
+        300.0,
         300.0,
         6000.0,
         "As TGF-β (BMP7 is a TGF-β-superfamily dimer of similar size, ~35 kDa). " + TGF_D_NOTE,
@@ -192,33 +199,38 @@ R = [
     decay("VEGF", 9.9e-3, 1.0e-3, 1.0e-1, f"1.65e-4 /s = 9.9e-3 /min, from {ABM_FILE}. Prior tenfold either side."),
     diffusion(
         "TSP1",
-        300.0,
+        30.0,
         30.0,
         3000.0,
-        "No source. Thrombospondin-1 is a ~450 kDa matricellular trimer that binds matrix and cell receptors, so it "
-        "spreads far less than a small cytokine: a fifth of TGF-β's value; prior tenfold either side.",
+        "No source. Thrombospondin-1 is a ~450 kDa matricellular trimer deposited in the perivascular basement "
+        "membrane, where it holds DTCs quiescent [55]: it stays near the vessel that makes it. 30 µm²/min (the bottom "
+        "of the prior) with decay 0.01 /min gives a decay length of ~55 µm, a few cell diameters (assumption; with "
+        "300 µm²/min and 1e-3 /min, ~550 µm, it covered the whole section). Prior 30–3000 µm²/min.",
     ),
     decay(
         "TSP1",
-        1.0e-3,
-        1.0e-4,
         1.0e-2,
-        "No source. Matrix-bound and slowly turned over (t½ ≈ 12 h assumed); prior tenfold either side.",
+        1.0e-3,
+        1.0e-1,
+        "No source. Matrix-bound; turnover, receptor uptake and capture by the matrix together t½ ≈ 70 min, as the "
+        "TGF-β family here (assumption). Prior 1e-3–1e-1 /min.",
     ),
     diffusion(
         "POSTN",
-        300.0,
+        30.0,
         30.0,
         3000.0,
-        "No source. Periostin (~90 kDa) is a matricellular protein deposited in the matrix near its source; as TSP1, "
-        "prior tenfold either side.",
+        "No source. Periostin (~90 kDa) is a matricellular protein deposited in the matrix at sprouting tips [55]; "
+        "as TSP1: 30 µm²/min (bottom of the prior), decay length ~55 µm with decay 0.01 /min (assumption). "
+        "Prior 30–3000 µm²/min.",
     ),
     decay(
         "POSTN",
-        1.0e-3,
-        1.0e-4,
         1.0e-2,
-        "No source. Matrix-bound and slowly turned over (t½ ≈ 12 h assumed); prior tenfold either side.",
+        1.0e-3,
+        1.0e-1,
+        "No source. Matrix-bound; turnover, receptor uptake and capture by the matrix together t½ ≈ 70 min, as the "
+        "TGF-β family here (assumption). Prior 1e-3–1e-1 /min.",
     ),
     diffusion(
         "MIR222_223",

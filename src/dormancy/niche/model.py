@@ -16,8 +16,10 @@ One step of length :math:`\Delta t` (hours; fields in minutes, fate rates per da
 3. **Sensing.** Each DTC's switch inputs in [0, 1]: a field :math:`c` (reference units) maps to
    :math:`c^n/(K^n + c^n)`; O2 (mmHg) to the switch's oxygen activity of :math:`p_{O_2}/p_{atm}`; GAS6 and Wnt5a
    from osteoblasts within the signal radius, osteoclast factors from activity-weighted osteoclasts, NK cytokines
-   from NK cells (each a saturating count :math:`m^n/(K^n + m^n)`); fibronectin one marrow level [43]; IL-1β adds
-   the host's systemic level; oestrogen and nutrients come from the host.
+   from NK cells (each a saturating count :math:`m^n/(K^n + m^n)`); fibronectin a stromal level [43] plus the
+   provisional matrix of sprouting tips within the signal radius [55] (:math:`FN_0 + FN_S\,s^n/(K_S^n + s^n)`,
+   :math:`s` sprouting-vessel voxels); IL-1β adds the host's systemic level; oestrogen and nutrients come from the
+   host.
 4. **Switch.** :func:`dormancy.signalling.integrate_cells` advances every live DTC's network over the step.
 5. **Fates**, each a per-step probability :math:`1 - e^{-r \Delta t}` from :func:`dormancy.signalling.fate_rates`
    drawn with :func:`dormancy.rng.agent_uniforms` (seed, id, step): apoptosis; immune killing at rate
@@ -458,7 +460,8 @@ def dtc_inputs(model: NicheModel, state: NicheState) -> tuple[NDArray[np.float64
         Switch input activities in [0, 1] (columns ``model.switch.wiring.inputs``).
     local : dict of str to numpy.ndarray
         Local field values (``field_<NAME>``), neighbour counts (``osteoblasts``, ``osteoclast_activity``,
-        ``nk``, ``cd8``, ``m2``) and whether the cell sits on the endosteal surface (``endosteal``), each ``(n,)``.
+        ``nk``, ``cd8``, ``m2``), sprouting-vessel voxels within the signal radius (``sprouting_voxels``) and
+        whether the cell sits on the endosteal surface (``endosteal``), each ``(n,)``.
     """
     g, v, sw = model.geometry, model.value, model.switch
     dtcs, res = state.dtcs, state.residents
@@ -479,6 +482,7 @@ def dtc_inputs(model: NicheModel, state: NicheState) -> tuple[NDArray[np.float64
         "cd8": around(res.kind == CD8, contact_r),
         "m2": around((res.kind == MACROPHAGE) & ~res.m1, signal_r),
         "endosteal": g.endosteal[at].astype(np.float64),
+        "sprouting_voxels": box_sum(g.sprouting.astype(np.float64), signal_r)[at],
     }
     for i, name in enumerate(model.field_names):
         local[f"field_{name}"] = state.fields[i][at]
@@ -499,7 +503,8 @@ def dtc_inputs(model: NicheModel, state: NicheState) -> tuple[NDArray[np.float64
     inputs[:, column("WNT5A")] = contact
     inputs[:, column("OSTEOCLAST_FACTORS")] = _hill(local["osteoclast_activity"], v("osteoclast_factor_half"), n)
     inputs[:, column("NK_CYTOKINES")] = _hill(local["nk_near"], v("nk_cytokine_half"), n)
-    inputs[:, column("FIBRONECTIN")] = v("fibronectin")
+    provisional = _hill(local["sprouting_voxels"], v("sprout_matrix_half"), n)
+    inputs[:, column("FIBRONECTIN")] = v("fibronectin") + v("provisional_fibronectin") * provisional
     inputs[:, column("ESTROGEN")] = host.estrogen
     inputs[:, column("NUTRIENTS")] = host.nutrients
     return np.clip(inputs, 0.0, 1.0), local
