@@ -330,6 +330,36 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
             "day 4 and by 14% at six weeks after 3 mg/kg (abstract read; no PK parameters in the abstract)."
         ),
     },
+    "ghaffarizadeh2016": {
+        "authors": "Ghaffarizadeh A, Friedman SH, Macklin P",
+        "year": 2016,
+        "title": "BioFVM: an efficient, parallelized diffusive transport solver for 3-D biological simulations",
+        "journal": "Bioinformatics",
+        "citation": "32:1256–1258",
+        "doi": "10.1093/bioinformatics/btv730",
+        "note": "The locally one-dimensional implicit scheme (Thomas algorithm per line) of dormancy.niche.fields.",
+    },
+    "ghaffarizadeh2018": {
+        "authors": "Ghaffarizadeh A, Heiland R, Friedman SH, Mumenthaler SM, Macklin P",
+        "year": 2018,
+        "title": "PhysiCell: an open source physics-based cell simulator for 3-D multicellular systems",
+        "journal": "PLoS Comput Biol",
+        "citation": "14:e1005991",
+        "doi": "10.1371/journal.pcbi.1005991",
+        "note": (
+            "PhysiCell's default oxygen transport (D = 1e5 µm²/min, decay 0.1/min, 38 mmHg boundary) as seen in "
+            "its settings files (models.md §4)."
+        ),
+    },
+    "spencer2014": {
+        "authors": "Spencer JA, Ferraro F, Roussakis E, Klein A, Wu J, Runnels JM, et al",
+        "year": 2014,
+        "title": "Direct measurement of local oxygen concentration in the bone marrow of live animals",
+        "journal": "Nature",
+        "citation": "508:269–273",
+        "doi": "10.1038/nature13034",
+        "note": "Mouse marrow pO2 by two-photon phosphorescence lifetime: below 32 mmHg overall, ~10 mmHg lowest.",
+    },
     "assumption": {
         "authors": "dormancy developers",
         "year": 2026,

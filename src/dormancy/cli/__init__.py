@@ -13,6 +13,7 @@ import typer
 
 import dormancy
 from dormancy.cli import commands  # noqa: F401  (registers the commands)
+from dormancy.cli import niche as _niche  # noqa: F401  (registers dormancy niche)
 from dormancy.cli._app import _out, app
 
 __all__ = ["app", "main"]

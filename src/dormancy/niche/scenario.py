@@ -1,0 +1,305 @@
+"""Niche scenario files: a frozen, validated description of one agent-based niche run.
+
+A niche scenario is YAML with ``format: dormancy.niche-scenario`` and ``version: 1``::
+
+    format: dormancy.niche-scenario
+    version: 1
+    name: default
+    domain: {ndim: 2, size_um: 1000.0, spacing_um: 10.0, geometry_seed: 0, mask: null}
+    cells: {osteoblast_coverage: 0.6, osteoclast_coverage: 0.02, msc_fraction: 0.004, nk_fraction: 0.002,
+            cd8_fraction: 0.002, macrophage_fraction: 0.004, m1_fraction: 0.5}
+    dtc: {er_status: negative, seeding: bolus, count: 300, per_day: 0.0, clones: 1}
+    host: {il1b: 0.0, osteoclast_activity: 1.0, estrogen: 0.5, nutrients: 0.6}
+    fields: [O2, TGFB1, TGFB2, BMP7, CXCL12, IL1B, VEGF, TSP1, POSTN, MIR222_223, PTHRP]
+    field_scheme: mixed     # O2 unsplit implicit, others short LOD steps; coupled: all unsplit; lod: one LOD step
+    days: 7.0
+    dt_hours: 1.0
+    seed: 0
+    parameters: {}          # overrides of niche_agents records, inside their priors
+    outputs: {every_hours: 24.0, snapshots: false}
+
+Cell abundances are fractions (of endosteal voxels for osteoblasts and osteoclasts, of marrow voxels for the
+others), so the same file works in 2D and 3D. Every error names its field, what is allowed and what was found.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from dormancy.atomic import write_text_atomic
+from dormancy.errors import InputError, Problem
+from dormancy.params import load_registry
+
+__all__ = [
+    "NICHE_SCENARIO_FORMAT",
+    "SWITCH_FIELDS",
+    "NicheCells",
+    "NicheDomain",
+    "NicheDtcs",
+    "NicheHost",
+    "NicheOutputs",
+    "NicheScenario",
+    "default_niche_scenario",
+    "default_niche_scenario_path",
+    "dump_niche_scenario",
+    "load_niche_scenario",
+    "niche_scenario_from_dict",
+    "save_niche_scenario",
+]
+
+NICHE_SCENARIO_FORMAT = "dormancy.niche-scenario"
+#: Fields the agents read or write; ``DRUG`` (pharmacology) is left to drug scenarios.
+SWITCH_FIELDS: tuple[str, ...] = (
+    "O2",
+    "TGFB1",
+    "TGFB2",
+    "BMP7",
+    "CXCL12",
+    "IL1B",
+    "VEGF",
+    "TSP1",
+    "POSTN",
+    "MIR222_223",
+    "PTHRP",
+)
+_KNOWN_FIELDS = (*SWITCH_FIELDS, "DRUG")
+_DEFAULT_PATH = Path(__file__).with_name("default_niche.yaml")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+
+class NicheDomain(_Frozen):
+    """The marrow section: a generated section (``geometry_seed``) or a mask image/array file (``mask``)."""
+
+    ndim: Literal[2, 3] = 2
+    size_um: float = Field(1000.0, gt=50.0, le=5000.0)
+    spacing_um: float = Field(10.0, gt=1.0, le=100.0)
+    geometry_seed: int = Field(0, ge=0)
+    mask: str | None = None
+
+    @model_validator(mode="after")
+    def _voxels(self) -> NicheDomain:
+        per_axis = self.size_um / self.spacing_um
+        if per_axis < 5:
+            raise ValueError(f"size_um / spacing_um must give at least 5 voxels per axis; got {per_axis:g}")
+        if per_axis**self.ndim > 5e6:
+            raise ValueError(f"at most 5 million voxels; got {per_axis**self.ndim:.3g}")
+        return self
+
+
+class NicheCells(_Frozen):
+    """Abundance of the resident cells (fractions of endosteal or marrow voxels holding one)."""
+
+    osteoblast_coverage: float = Field(0.6, ge=0.0, le=1.0)
+    osteoclast_coverage: float = Field(0.02, ge=0.0, le=1.0)
+    msc_fraction: float = Field(0.004, ge=0.0, le=0.5)
+    nk_fraction: float = Field(0.002, ge=0.0, le=0.5)
+    cd8_fraction: float = Field(0.002, ge=0.0, le=0.5)
+    macrophage_fraction: float = Field(0.004, ge=0.0, le=0.5)
+    m1_fraction: float = Field(0.5, ge=0.0, le=1.0)
+
+
+class NicheDtcs(_Frozen):
+    """Disseminated tumour cells: switch parameterisation and how they arrive from the vessels."""
+
+    er_status: Literal["negative", "positive"] = "negative"
+    seeding: Literal["bolus", "trickle"] = "bolus"
+    count: int = Field(300, ge=0, le=10_000_000)
+    per_day: float = Field(0.0, ge=0.0, le=1e6)
+    clones: int = Field(1, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _arrivals(self) -> NicheDtcs:
+        if self.seeding == "trickle" and self.per_day <= 0:
+            raise ValueError("trickle seeding needs per_day > 0")
+        return self
+
+
+class NicheHost(_Frozen):
+    """Host signals: systemic IL-1β (reference units), osteoclast activity (1 = rest), oestrogen and nutrients."""
+
+    il1b: float = Field(0.0, ge=0.0, le=100.0)
+    osteoclast_activity: float = Field(1.0, ge=0.0, le=20.0)
+    estrogen: float = Field(0.5, ge=0.0, le=1.0)
+    nutrients: float = Field(0.6, ge=0.0, le=1.0)
+
+
+class NicheOutputs(_Frozen):
+    """What to record: the time-series interval and whether to keep snapshots of agents and fields."""
+
+    every_hours: float = Field(24.0, gt=0.0)
+    snapshots: bool = False
+
+
+class NicheScenario(_Frozen):
+    """A complete niche run: domain, cells, DTCs, host, fields, duration, step, seed and parameter overrides."""
+
+    format: Literal["dormancy.niche-scenario"] = NICHE_SCENARIO_FORMAT
+    version: Literal[1] = 1
+    name: str = Field("niche", min_length=1, max_length=100)
+    description: str = ""
+    domain: NicheDomain = NicheDomain()
+    cells: NicheCells = NicheCells()
+    dtc: NicheDtcs = NicheDtcs()
+    host: NicheHost = NicheHost()
+    fields: tuple[str, ...] = SWITCH_FIELDS
+    field_scheme: Literal["mixed", "coupled", "lod"] = "mixed"
+    days: float = Field(7.0, gt=0.0, le=3650.0)
+    dt_hours: float = Field(1.0, gt=0.0, le=24.0)
+    seed: int = Field(0, ge=0, lt=2**63)
+    parameters: dict[str, float] = Field(default_factory=dict)
+    outputs: NicheOutputs = NicheOutputs()
+
+    @field_validator("fields")
+    @classmethod
+    def _fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [name for name in value if name not in _KNOWN_FIELDS]
+        if unknown:
+            raise ValueError(f"field names from {', '.join(_KNOWN_FIELDS)}; unknown {', '.join(unknown)}")
+        if len(set(value)) != len(value):
+            raise ValueError("each field at most once")
+        if "O2" not in value:
+            raise ValueError("the fields must include O2 (the switch reads oxygen)")
+        return value
+
+    @field_validator("parameters")
+    @classmethod
+    def _parameters(cls, value: dict[str, float]) -> dict[str, float]:
+        records = load_registry().sets["niche_agents"]
+        problems = []
+        for symbol, number in value.items():
+            if symbol not in records:
+                problems.append(Problem(symbol, "a parameter of the niche_agents set (dormancy params)", "unknown"))
+            elif not records[symbol].prior.contains(number):
+                prior = records[symbol].prior
+                problems.append(Problem(symbol, f"a value in its prior {prior.describe()}", repr(number)))
+        if problems:
+            raise ValueError(InputError(problems))
+        return value
+
+    @property
+    def steps(self) -> int:
+        """Number of time steps, ``round(days * 24 / dt_hours)``."""
+        return max(1, round(self.days * 24.0 / self.dt_hours))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return plain data that :func:`niche_scenario_from_dict` reads back to an equal scenario."""
+        data = self.model_dump(mode="json")
+        data["fields"] = list(self.fields)
+        return data
+
+
+def _problems_from(error: ValidationError) -> list[Problem]:
+    problems: list[Problem] = []
+    for item in error.errors(include_url=False):
+        location = ".".join(str(part) for part in item["loc"])
+        cause = (item.get("ctx") or {}).get("error")
+        if isinstance(cause, ValueError) and cause.args and isinstance(cause.args[0], InputError):
+            cause = cause.args[0]
+        if isinstance(cause, InputError):
+            problems.extend(Problem(f"{location}.{p.field}", p.expected, p.found) for p in cause.problems)
+        elif item["type"] == "missing":
+            problems.append(Problem(location, "a value (this field is required)", "nothing"))
+        elif item["type"] == "extra_forbidden":
+            problems.append(Problem(location, "no such field (see the niche scenario documentation)", "an unknown key"))
+        else:
+            expected = item["msg"].removeprefix("Input should be ").removeprefix("Value error, ")
+            found = repr(item.get("input"))
+            problems.append(
+                Problem(location or "(top level)", expected, found if len(found) <= 80 else found[:77] + "...")
+            )
+    return problems
+
+
+def niche_scenario_from_dict(data: object, *, source: str | None = None) -> NicheScenario:
+    """Validate plain data (from YAML or Python) into a :class:`NicheScenario`.
+
+    Parameters
+    ----------
+    data : object
+        A mapping as loaded from YAML.
+    source : str, optional
+        Where the data came from, for messages.
+
+    Raises
+    ------
+    InputError
+        With one problem per bad field.
+    """
+    if not isinstance(data, dict):
+        raise InputError([Problem("(top level)", "a mapping of niche scenario fields", type(data).__name__)], source)
+    if data.get("format") != NICHE_SCENARIO_FORMAT:
+        found = repr(data.get("format"))
+        raise InputError([Problem("format", NICHE_SCENARIO_FORMAT, found)], source)
+    try:
+        return NicheScenario.model_validate(data)
+    except ValidationError as error:
+        raise InputError(_problems_from(error), source) from None
+
+
+def load_niche_scenario(path: str | os.PathLike[str]) -> NicheScenario:
+    """Read and validate a niche scenario YAML file.
+
+    Raises
+    ------
+    InputError
+        For a missing or unreadable file, broken YAML, or any invalid field (all reported together).
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError([Problem("(file)", "an existing niche scenario file", "no such file")], source) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError([Problem("(file)", "a readable UTF-8 text file", str(error))], source) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        raise InputError(
+            [Problem("(file)", "valid YAML", f"{where}{getattr(error, 'problem', error)}")], source
+        ) from None
+    scenario = niche_scenario_from_dict(data, source=source)
+    mask = scenario.domain.mask
+    if mask is not None and not Path(mask).is_absolute():  # a mask path is relative to the scenario file
+        domain = scenario.domain.model_copy(update={"mask": str(path.parent / mask)})
+        scenario = scenario.model_copy(update={"domain": domain})
+    return scenario
+
+
+def dump_niche_scenario(scenario: NicheScenario) -> str:
+    """Return the scenario as YAML text."""
+    return yaml.safe_dump(scenario.to_dict(), sort_keys=False, allow_unicode=True, width=120)
+
+
+def save_niche_scenario(scenario: NicheScenario, path: str | os.PathLike[str]) -> Path:
+    """Write the scenario as YAML, atomically, and return the path."""
+    return write_text_atomic(path, dump_niche_scenario(scenario))
+
+
+def default_niche_scenario_path() -> Path:
+    """Return the path of the built-in default niche scenario file."""
+    return _DEFAULT_PATH
+
+
+def default_niche_scenario(**changes: Any) -> NicheScenario:
+    """Return the built-in default niche scenario, with top-level ``changes`` applied (validated).
+
+    Nested sections are merged: ``default_niche_scenario(dtc={"count": 50})`` keeps the other DTC settings.
+    """
+    data = yaml.safe_load(_DEFAULT_PATH.read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = list(value) if isinstance(value, tuple) else value
+    return niche_scenario_from_dict(data, source="default niche scenario")
