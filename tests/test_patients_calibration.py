@@ -115,3 +115,18 @@ def test_abc_smc_recovers_a_known_hazard_and_is_reproducible(tmp_path):
     assert (np.diff(result.generations["epsilon"]) < 0).all()
     repeated = calibration.calibrate(database=tmp_path / "b.db", **options)
     pd.testing.assert_frame_equal(result.summary, repeated.summary)
+
+
+def test_morris_gives_zero_to_a_parameter_that_cannot_matter_and_more_to_one_that_must():
+    from dormancy.patients.sensitivity import morris_sensitivity
+
+    used, unused = FREE_PARAMETERS[0], FREE_PARAMETERS[1]
+    reference = calibration.prior_bounds((used,)).iloc[0]["high"]
+    simulator = exponential_simulator(lambda p: 0.1 * p[used] / reference)
+    indices = morris_sensitivity(samples=4, n_patients=300, seed=2, names=(used, unused), simulator=simulator)
+    assert len(indices) == 2 * 3
+    by = indices.set_index(["parameter", "horizon_years"])
+    for horizon in (5.0, 10.0, 20.0):
+        assert by.loc[(unused, horizon), "mu_star"] == 0.0  # common random numbers: exactly no effect
+        assert by.loc[(used, horizon), "mu_star"] > 1.0  # percentage points per unit of the gridded scale
+        assert by.loc[(used, horizon), "mu"] > 0  # a higher hazard means more recurrence
