@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-from lifelines import KaplanMeierFitter
 
 from dormancy.patients.targets import Target, load_targets
 
@@ -135,6 +134,8 @@ def cumulative_recurrence(table: pd.DataFrame, *, landmark_years: float = 5.0, h
         ``100 (1 - S(horizon - landmark))`` in percent, with ``S`` the lifelines Kaplan-Meier survival of the
         patients at risk at ``landmark_years`` (time measured from the landmark); NaN if none are at risk.
     """
+    from lifelines import KaplanMeierFitter  # imported here: lifelines takes ~0.5 s to import
+
     table = _ok(table)
     exit_years = _exit_times(table)
     at_risk = exit_years >= landmark_years
