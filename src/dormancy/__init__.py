@@ -10,7 +10,7 @@ The public API, by verb:
   switch ``dormancy.signalling``, pharmacology ``dormancy.pkpd``; figures: ``dormancy.plotting``
 """
 
-from dormancy import bone, pkpd, plotting, scenario, signalling
+from dormancy import bone, patients, pkpd, plotting, scenario, signalling
 from dormancy._version import __version__
 from dormancy.atomic import write_text_atomic
 from dormancy.errors import InputError, Problem
@@ -43,6 +43,7 @@ __all__ = [
     "load_registry",
     "load_result",
     "load_scenario",
+    "patients",
     "pkpd",
     "plotting",
     "save_result",
