@@ -71,3 +71,11 @@ def test_figures_of_a_cohort_and_of_the_report_are_written(synthetic_report, tmp
         plotting.save_figure(plotting.plot_annual_hazard(table, by=by), tmp_path / f"hazard_{by}.png")
     plotting.save_figure(plotting.plot_target_comparison(synthetic_report.comparison), tmp_path / "targets.png")
     assert all((tmp_path / name).stat().st_size > 10_000 for name in ("km_er_positive.png", "targets.png"))
+
+
+@pytest.mark.slow
+def test_every_calibration_target_is_reproduced_within_tolerance():
+    """Issue 6's Done-when: the shipped parameters reproduce every assessed target at a moderate cohort size."""
+    report = report_module.run_report(n_patients=10_000)
+    missed = report.comparison[~report.comparison["within"]]
+    assert missed.empty, "targets missed:\n" + missed[["stratum", "published", "model", "tolerance"]].to_string()

@@ -139,7 +139,8 @@ def _demo_patients(n_patients: int, out: Path) -> None:
             )
     _out.print(rows)
     crossover = patients.summaries.er_crossover_year(table)
-    _out.print(f"ER+ hazard overtakes ER- at {crossover:.1f} years (target: between 3 and 6)", markup=False)
+    when = "never (within 20 years)" if np.isnan(crossover) else f"at {crossover:.1f} years"
+    _out.print(f"ER+ hazard overtakes ER- {when} (target: between 3 and 6 years)", markup=False, highlight=False)
     plotting = dormancy.plotting
     written = []
     for by in ("er_positive", "dtc_positive", "n_stage"):
