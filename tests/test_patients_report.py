@@ -79,3 +79,27 @@ def test_every_calibration_target_is_reproduced_within_tolerance():
     report = report_module.run_report(n_patients=10_000)
     missed = report.comparison[~report.comparison["within"]]
     assert missed.empty, "targets missed:\n" + missed[["stratum", "published", "model", "tolerance"]].to_string()
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["calibration-report", "--out", "{file}"],
+        ["sensitivity", "--out", "{file}"],
+        ["calibrate", "--out", "{folder}", "--resume"],
+        ["calibration-report", "--patients", "10"],
+    ],
+)
+def test_calibration_commands_reject_bad_input_with_exit_code_2_and_write_nothing(tmp_path, arguments):
+    from typer.testing import CliRunner
+
+    from dormancy.cli import app
+
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "empty").mkdir()
+    filled = [a.format(file=tmp_path / "a-file", folder=tmp_path / "empty") for a in arguments]
+    result = CliRunner().invoke(app, filled)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "empty"]
+    assert not any((tmp_path / "empty").iterdir())
