@@ -8,7 +8,8 @@ size, whether it has switched to angiogenesis and the niche it came from. Time a
 **At diagnosis** (:mod:`dormancy.patients.seeding`): :math:`N \sim \mathrm{NegBin}(m, k)` marrow DTCs (gamma–Poisson),
 split over the marrow niches by their fractions, plus :math:`\mathrm{Poisson}(\rho N)` in other organs. A cell
 arriving in a niche where the switch's proliferating branch stays awake (sprouting vessels) is awake on arrival:
-it founds a focus with the establishment probability below, seeded up to :math:`W` years before diagnosis (its size
+it founds a focus with the establishment probability below (in other organs, the sprouting fraction of the
+marrow applies), seeded up to :math:`W` years before diagnosis (its size
 at diagnosis follows from the growth law, capped below detection since these patients are M0). The aspirate is a
 measurement: DTC-positive with probability :math:`1 - e^{-f N}`.
 
@@ -20,8 +21,10 @@ with :math:`h_d = \mu_D\, \delta(k, D, I)/\delta_{ref}` (switch fate rates on th
 **An awakened cell** founds a growing colony with probability :math:`c \max(0, 1 - (\delta_p + \kappa (1 -
 e_{PD\text{-}L1}))/r_p)` (a linear birth–death lineage escaping extinction, :math:`c` the clonogenic fraction;
 :math:`r_p, \delta_p, e` from the switch's proliferating branch under the sprouting-niche inputs, the
-angiogenic, TGF-β1-rich microenvironment a colony makes; for other organs their own niche); otherwise its
-lineage dies out. During chemotherapy the founder survives the course's log-kill for the step.
+angiogenic, TGF-β1-rich microenvironment a colony makes, in any organ); otherwise its lineage dies out. Dormant
+pools are updated once a year (exact competing risks over the year at the host state of its middle); each
+founder starts growing at a uniformly drawn month of that year, and a founder starting during chemotherapy
+survives it with the course's per-month kill.
 
 **Micrometastases** grow by Gompertz's law :math:`d \ln X/dt = \alpha g \ln(K/X)`, solved exactly over a step:
 :math:`\ln X(t + \Delta) = \ln K - (\ln K - \ln X) e^{-\alpha g \Delta}`, with :math:`K = K_{av}` (about 1 mm)
@@ -132,11 +135,11 @@ def philox_block(c0, c1, c2, c3, k0, k1):
 
 
 @numba.njit(cache=True, inline="always")
-def _step_state(patient, step, k0, k1):
-    """SplitMix64 state of (patient, step): the first two Philox words of counter (0, id lo, id hi, step)."""
+def _step_state(patient, step, block, k0, k1):
+    """SplitMix64 state of (patient, step, block): the first two Philox words of counter (block, id lo, id hi, step)."""
     pid = np.uint64(patient)
     w0, w1, _, _ = philox_block(
-        np.uint64(0), pid & np.uint64(0xFFFFFFFF), pid >> np.uint64(32), np.uint64(step), k0, k1
+        np.uint64(block), pid & np.uint64(0xFFFFFFFF), pid >> np.uint64(32), np.uint64(step), k0, k1
     )
     return (w0 << np.uint64(32)) | w1
 
@@ -258,17 +261,18 @@ def _vicious(vicious, burden_log10, i, fi, j, fj, log10_burden):
 
 @numba.njit(cache=True)
 def _insert(slots_x, slots_state, slots_niche, x, vascular, niche):
-    """Put a focus in an empty slot, else in place of the smallest if larger; return 1 if one was dropped."""
+    """Put a focus in an empty slot, else in place of the smallest if larger; return (slot or -1, dropped 0/1)."""
     smallest, where = 1e300, -1
     for s in range(slots_x.shape[0]):
         if slots_state[s] == 0:
             slots_x[s], slots_state[s], slots_niche[s] = x, 2 if vascular else 1, niche
-            return 0
+            return s, 0
         if slots_x[s] < smallest:
             smallest, where = slots_x[s], s
     if x > smallest:
         slots_x[where], slots_state[where], slots_niche[where] = x, 2 if vascular else 1, niche
-    return 1
+        return where, 1
+    return -1, 1
 
 
 @numba.njit(cache=True)
@@ -288,9 +292,8 @@ def _host(age, menopause_age, bmi, extra, params):
 
 
 @numba.njit(cache=True)
-def _establishment(rates, er, endo, niche, i, fi, j, fj, params):
-    source = OTHER_SITE if niche == OTHER_SITE else SPROUTING
-    table = rates[er, endo, source]
+def _establishment(rates, er, endo, i, fi, j, fj, params):
+    table = rates[er, endo, SPROUTING]
     r = _bilinear(table[:, :, 2], i, fi, j, fj)
     death = _bilinear(table[:, :, 3], i, fi, j, fj)
     evasion = _bilinear(table[:, :, 5], i, fi, j, fj)
@@ -339,6 +342,7 @@ def simulate_patients(
     ln_det = math.log(params[P_XDET])
     ln_xbone = math.log(params[P_XBONE])
     log_kill_rate = params[P_LOGKILL] * math.log(10.0) / params[P_TCHEMO]
+    pool_steps = max(1, round(1.0 / dt_years))
     step5 = round(5.0 / dt_years)
     step10 = round(10.0 / dt_years)
     nd = rates.shape[3]
@@ -349,13 +353,14 @@ def simulate_patients(
         slots_x = np.zeros(FOCUS_SLOTS)
         slots_state = np.zeros(FOCUS_SLOTS, np.int8)
         slots_niche = np.zeros(FOCUS_SLOTS, np.int8)
+        slots_wait = np.zeros(FOCUS_SLOTS, np.int64)
         dropped = 0
         dead = 0
         escapes = 0
         alpha0 = params[P_ALPHA_POS] if er else params[P_ALPHA_NEG]
         wake_scale = params[P_WAKE_POS] if er else params[P_WAKE_NEG]
         # ---------------------------------------------------------------- diagnosis: seeding and aspirate
-        state = _step_state(pid, 0, k0, k1)
+        state = _step_state(pid, 0, 0, k0, k1)
         deficiency, inflamed, angiogenic = _host(age[p], menopause_age[p], bmi[p], extra_inflammation[p], params)
         i, fi = _grid_position(deficiency, nd)
         j, fj = _grid_position(inflamed, nd)
@@ -378,10 +383,13 @@ def simulate_patients(
             dormant[k] = count
         dormant[OTHER_SITE] = other
         for k in range(N_NICHES):
-            awake = _bilinear(rates[er, 0, k, :, :, 6], i, fi, j, fj)
+            if k == OTHER_SITE:
+                awake = params[P_F2] * _bilinear(rates[er, 0, SPROUTING, :, :, 6], i, fi, j, fj)
+            else:
+                awake = _bilinear(rates[er, 0, k, :, :, 6], i, fi, j, fj)
             state, n_awake = binomial(state, dormant[k], awake)
             dormant[k] -= n_awake
-            p_est, _ = _establishment(rates, er, 0, k, i, fi, j, fj, params)
+            p_est, _ = _establishment(rates, er, 0, i, fi, j, fj, params)
             state, founders = binomial(state, n_awake, params[P_CLONO] * p_est)
             dead += n_awake - founders
             escapes += founders
@@ -399,7 +407,10 @@ def simulate_patients(
                     x = ln_kav * -math.expm1(-a_days)
                     vascular = False
                 x = min(x, ln_det - math.log(2.0))
-                dropped += _insert(slots_x, slots_state, slots_niche, x, vascular, k)
+                slot, lost = _insert(slots_x, slots_state, slots_niche, x, vascular, k)
+                dropped += lost
+                if slot >= 0:
+                    slots_wait[slot] = 0
         # ---------------------------------------------------------------- follow-up
         for step in range(n_steps):
             if step == step5:
@@ -410,8 +421,55 @@ def simulate_patients(
                 for s in range(FOCUS_SLOTS):
                     micro += slots_state[s] > 0
                 out_micro10[p] = micro
-            state = _step_state(pid, step + 1, k0, k1)
             t0 = step * dt_years
+            if step % pool_steps == 0:
+                # dormant pools: one competing-risks update per pool period, at the host state of its middle
+                state = _step_state(pid, step + 1, 1, k0, k1)
+                span = min(pool_steps, n_steps - step)
+                mid = t0 + 0.5 * span * dt_years
+                deficiency, inflamed, angiogenic = _host(
+                    age[p] + mid, menopause_age[p], bmi[p], extra_inflammation[p], params
+                )
+                i, fi = _grid_position(deficiency, nd)
+                j, fj = _grid_position(inflamed, nd)
+                endo = 1 if (er == 1 and mid < endocrine_years[p]) else 0
+                p_est, _ = _establishment(rates, er, endo, i, fi, j, fj, params)
+                for k in range(N_NICHES):
+                    if dormant[k] == 0:
+                        continue
+                    table = rates[er, endo, k]
+                    h_wake = wake_scale * math.exp(_bilinear(table[:, :, 0], i, fi, j, fj))
+                    h_die = params[P_DEATH] * _bilinear(table[:, :, 1], i, fi, j, fj)
+                    total = h_wake + h_die
+                    state, events = binomial(state, dormant[k], -math.expm1(-total * span * dt_years))
+                    if events == 0:
+                        continue
+                    state, woken = binomial(state, events, h_wake / total)
+                    dormant[k] -= events
+                    dead += events - woken
+                    if woken == 0:
+                        continue
+                    state, founders = binomial(state, woken, params[P_CLONO] * p_est)
+                    dead += woken - founders
+                    for _f in range(founders):
+                        state, u = _next(state)
+                        wait = int(u * span)
+                        if chemotherapy[p] and (step + wait + 0.5) * dt_years < params[P_TCHEMO]:
+                            state, u = _next(state)
+                            if u >= math.exp(-log_kill_rate * dt_years):
+                                dead += 1
+                                continue
+                        escapes += 1
+                        slot, lost = _insert(slots_x, slots_state, slots_niche, 0.0, False, k)
+                        dropped += lost
+                        if slot >= 0:
+                            slots_wait[slot] = wait
+            occupied = False
+            for s in range(FOCUS_SLOTS):
+                occupied = occupied or slots_state[s] > 0
+            if not occupied:
+                continue
+            state = _step_state(pid, step + 1, 0, k0, k1)
             mid = t0 + 0.5 * dt_years
             deficiency, inflamed, angiogenic = _host(
                 age[p] + mid, menopause_age[p], bmi[p], extra_inflammation[p], params
@@ -420,33 +478,14 @@ def simulate_patients(
             j, fj = _grid_position(inflamed, nd)
             endo = 1 if (er == 1 and mid < endocrine_years[p]) else 0
             chemo = chemotherapy[p] and mid < params[P_TCHEMO]
-            for k in range(N_NICHES):
-                if dormant[k] == 0:
-                    continue
-                table = rates[er, endo, k]
-                h_wake = wake_scale * math.exp(_bilinear(table[:, :, 0], i, fi, j, fj))
-                h_die = params[P_DEATH] * _bilinear(table[:, :, 1], i, fi, j, fj)
-                total = h_wake + h_die
-                state, events = binomial(state, dormant[k], -math.expm1(-total * dt_years))
-                if events == 0:
-                    continue
-                state, woken = binomial(state, events, h_wake / total)
-                dormant[k] -= events
-                dead += events - woken
-                if woken == 0:
-                    continue
-                p_est, _ = _establishment(rates, er, endo, k, i, fi, j, fj, params)
-                if chemo:
-                    p_est *= math.exp(-log_kill_rate * dt_years)
-                state, founders = binomial(state, woken, params[P_CLONO] * p_est)
-                dead += woken - founders
-                escapes += founders
-                for _f in range(founders):
-                    dropped += _insert(slots_x, slots_state, slots_niche, 0.0, False, k)
+            _, evasion = _establishment(rates, er, endo, i, fi, j, fj, params)
             detected = np.inf
             detected_site = 0
             for s in range(FOCUS_SLOTS):
                 if slots_state[s] == 0:
+                    continue
+                if slots_wait[s] > 0:
+                    slots_wait[s] -= 1
                     continue
                 x = slots_x[s]
                 niche = slots_niche[s]
@@ -473,7 +512,6 @@ def simulate_patients(
                     continue
                 slots_x[s] = x_new
                 if slots_state[s] == 1:
-                    _, evasion = _establishment(rates, er, endo, niche, i, fi, j, fj, params)
                     state, u = _next(state)
                     if u < -math.expm1(-params[P_KAPPA_F] * (1.0 - evasion) * dt_years):
                         slots_state[s] = 0
