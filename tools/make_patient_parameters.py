@@ -250,7 +250,7 @@ records = [
         "awakening_scale_er_positive",
         "s_wake+",
         "Awakening hazard of a dormant ER+ DTC at the reference niche (endosteal, premenopausal, no inflammation)",
-        6.0e-7,
+        2.0e-7,
         "1 / year",
         1.0e-9,
         1.0e-2,
@@ -438,14 +438,28 @@ records = [
     urec(
         "endocrine_growth_inhibition",
         "ε_endo",
-        "Fractional reduction of the Gompertz rate of ER+ micrometastases while on endocrine therapy",
-        0.6,
+        "Fractional reduction of the Gompertz rate of ER+ micrometastases, and of the colony-founding probability "
+        "of awakened ER+ cells, while on endocrine therapy",
+        0.5,
         "dimensionless",
         0.0,
         0.95,
         ["pan2017", "assumption"],
         "Endocrine therapy roughly halves ER+ recurrence while taken (EBCTCG); partly carried over afterwards "
         "through the foci it shrank. Prior 0–0.95.",
+    ),
+    urec(
+        "endocrine_log_kill_per_year",
+        "L_endo",
+        "Log10 kill per year of ER+ micrometastatic cells while on endocrine therapy",
+        0.3,
+        "1 / year",
+        0.0,
+        3.0,
+        ["pan2017", "colleoni2016", "assumption"],
+        "Endocrine therapy removes part of the ER+ disease rather than only delaying it: the benefit persists "
+        "after it stops (carry-over; recurrences in years 5-20 at a steady rate, EBCTCG). Without a kill term "
+        "the slowed foci all grow out after year 5 (a rebound not seen clinically). Prior 0-3 per year.",
     ),
 ]
 

@@ -32,7 +32,10 @@ until the angiogenic switch (hazard :math:`\lambda_{ang}(1 + g_V V)`, :math:`V` 
 capacity after; :math:`g` multiplies endocrine inhibition for ER+ foci on therapy and, in bone, the vicious-cycle
 factor of :mod:`dormancy.patients.niche_rates`. Avascular foci are eliminated by immune control with hazard
 :math:`\kappa_f (1 - e)` (tumour-mass dormancy, Kuznetsov 1994 / Wilkie & Hahnfeldt 2013 reduced to a hazard).
-Chemotherapy removes :math:`L \ln 10\, \Delta / T_{chemo}` from every focus's log size during the course.
+Chemotherapy removes :math:`L \ln 10\, \Delta / T_{chemo}` from every focus's log size during the course, and
+endocrine therapy :math:`L_{endo} \ln 10\, \Delta` (per year) from ER+ foci while taken; on endocrine therapy an
+awakened ER+ cell founds a colony with probability times :math:`1 - \varepsilon_{endo}` (its proliferation needs ER
+signalling), and ER+ foci grow at :math:`1 - \varepsilon_{endo}` of their rate.
 Detection (recurrence) is the first focus to reach :math:`X_{det}`; the time is interpolated within the step.
 
 Randomness: each (patient, step) pair has its own Philox4x32-10 block keyed by the seed (Salmon et al. 2011;
@@ -87,6 +90,7 @@ KERNEL_SYMBOLS: tuple[str, ...] = (
     "chemotherapy_log_kill",
     "chemotherapy_years",
     "endocrine_growth_inhibition",
+    "endocrine_log_kill_per_year",
 )
 _P = {name: i for i, name in enumerate(KERNEL_SYMBOLS)}
 P_E_POST = _P["postmenopausal_oestrogen"]
@@ -110,6 +114,7 @@ P_ANG, P_ANG_V = _P["angiogenic_switch_per_year"], _P["obesity_angiogenic_gain"]
 P_XBONE = _P["bone_site_capacity_cells"]
 P_LOGKILL, P_TCHEMO = _P["chemotherapy_log_kill"], _P["chemotherapy_years"]
 P_ENDO_GROWTH = _P["endocrine_growth_inhibition"]
+P_ENDO_KILL = _P["endocrine_log_kill_per_year"]
 
 _M32 = np.uint64(0xFFFFFFFF)
 DAYS_PER_YEAR = 365.25
@@ -434,6 +439,8 @@ def simulate_patients(
                 j, fj = _grid_position(inflamed, nd)
                 endo = 1 if (er == 1 and mid < endocrine_years[p]) else 0
                 p_est, _ = _establishment(rates, er, endo, i, fi, j, fj, params)
+                if endo:
+                    p_est *= 1.0 - params[P_ENDO_GROWTH]
                 for k in range(N_NICHES):
                     if dormant[k] == 0:
                         continue
@@ -499,6 +506,8 @@ def simulate_patients(
                 x_new = cap - (cap - x) * math.exp(-alpha * step_days)
                 if chemo:
                     x_new -= log_kill_rate * dt_years
+                if endo:
+                    x_new -= params[P_ENDO_KILL] * math.log(10.0) * dt_years
                 if not math.isfinite(x_new):
                     out_status[p] = STATUS_NONFINITE
                     break

@@ -203,7 +203,11 @@ def _table_key(sets: Mapping[str, ParameterSet], switches: Mapping[str, Paramete
         "version": 1,
         "grid": GRID_POINTS,
         "burden": BURDEN_LOG10.tolist(),
-        "sets": {name: sorted(s.values().items()) for name, s in {**sets, **switches}.items()},
+        "sets": {name: sorted(s.values().items()) for name, s in {**sets, **switches}.items() if name != SET_NAME},
+        # of the patient set, _compute reads only the niche records and the endocrine effect (not the free ones)
+        SET_NAME: sorted(
+            (k, v) for k, v in sets[SET_NAME].values().items() if "__" in k or k == "endocrine_target_effect"
+        ),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
