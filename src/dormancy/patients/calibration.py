@@ -317,7 +317,8 @@ def calibrate(
         values = {}
         for name, scale in scales.items():
             value = float(particle[_abc_key(name)])
-            values[name] = 10.0**value if scale == "log10" else value
+            value = 10.0**value if scale == "log10" else value
+            values[name] = min(max(value, priors.loc[name, "low"]), priors.loc[name, "high"])  # ulps of 10**log10
         tables = simulate_targets(values, seed=seed, n_patients=n_patients, simulator=simulator)
         return {"deviation": deviations(summarise(tables), targets)}
 

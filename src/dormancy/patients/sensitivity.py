@@ -74,9 +74,9 @@ def morris_sensitivity(
     run = simulator or _simulate_cohort
     outputs = np.empty((len(design), len(HORIZONS_YEARS)))
     for row, point in enumerate(design):
-        values: Mapping[str, float] = {
-            name: float(10.0**x if is_log else x) for name, x, is_log in zip(priors.index, point, log, strict=True)
-        }
+        natural = np.where(log, 10.0**point, point)  # clipped: 10**log10(b) may miss the bound b by an ulp
+        natural = np.clip(natural, priors["low"].to_numpy(float), priors["high"].to_numpy(float))
+        values: Mapping[str, float] = dict(zip(priors.index, natural.tolist(), strict=True))
         table = run(cohort, seed, values)
         outputs[row] = [cumulative_recurrence(table, landmark_years=0.0, horizon_years=h) for h in HORIZONS_YEARS]
         if progress is not None:
