@@ -115,6 +115,9 @@ def test_abc_smc_recovers_a_known_hazard_and_is_reproducible(tmp_path):
     assert (np.diff(result.generations["epsilon"]) < 0).all()
     repeated = calibration.calibrate(database=tmp_path / "b.db", **options)
     pd.testing.assert_frame_equal(result.summary, repeated.summary)
+    loaded = calibration.load_calibration(tmp_path / "a.db", (NAME,))
+    pd.testing.assert_frame_equal(loaded.summary, result.summary)
+    pd.testing.assert_frame_equal(loaded.generations, result.generations)
 
 
 def test_morris_gives_zero_to_a_parameter_that_cannot_matter_and_more_to_one_that_must():

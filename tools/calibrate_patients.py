@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from dormancy.patients.calibration import calibrate
+from dormancy.patients.calibration import calibrate, load_calibration
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "src" / "dormancy" / "patients" / "data"
@@ -71,21 +71,29 @@ def main() -> None:
     parser.add_argument("--database", type=Path, default=ROOT / "calibration-output" / "abc.db")
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--no-ship", action="store_true", help="write the summaries but leave the registry alone")
+    parser.add_argument(
+        "--from-database",
+        action="store_true",
+        help="do not run: summarise the last completed generation in --database (e.g. a run stopped early)",
+    )
     arguments = parser.parse_args()
     arguments.database.parent.mkdir(parents=True, exist_ok=True)
-    if arguments.database.exists() and not arguments.resume:
-        raise SystemExit(f"{arguments.database} exists: pass --resume or remove it")
     started = time.perf_counter()
-    result = calibrate(
-        database=arguments.database,
-        seed=arguments.seed,
-        population_size=arguments.population_size,
-        generations=arguments.generations,
-        minimum_epsilon=arguments.minimum_epsilon,
-        n_patients=arguments.patients,
-        resume=arguments.resume,
-        progress=lambda line: print(f"[{time.perf_counter() - started:7.0f} s] {line}", flush=True),
-    )
+    if arguments.from_database:
+        result = load_calibration(arguments.database)
+    elif arguments.database.exists() and not arguments.resume:
+        raise SystemExit(f"{arguments.database} exists: pass --resume or remove it")
+    else:
+        result = calibrate(
+            database=arguments.database,
+            seed=arguments.seed,
+            population_size=arguments.population_size,
+            generations=arguments.generations,
+            minimum_epsilon=arguments.minimum_epsilon,
+            n_patients=arguments.patients,
+            resume=arguments.resume,
+            progress=lambda line: print(f"[{time.perf_counter() - started:7.0f} s] {line}", flush=True),
+        )
     DATA.mkdir(parents=True, exist_ok=True)
     (DATA / "posterior_summary.csv").write_text(result.summary.to_csv(index_label="name"), encoding="utf-8")
     (DATA / "posterior_generations.csv").write_text(result.generations.to_csv(index=False), encoding="utf-8")

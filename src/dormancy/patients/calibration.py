@@ -46,6 +46,7 @@ __all__ = [
     "Simulator",
     "calibrate",
     "distance",
+    "load_calibration",
     "posterior_summary",
     "prior_bounds",
     "simulate_targets",
@@ -348,4 +349,24 @@ def calibrate(
         if handler is not None:
             logger.removeHandler(handler)
     summary, schedule = posterior_summary(history, priors)
+    return CalibrationResult(summary, schedule, str(database))
+
+
+def load_calibration(database: str | Path, names: tuple[str, ...] | None = None) -> CalibrationResult:
+    """Summarise the last completed generation stored in a pyabc database (e.g. of a run stopped early).
+
+    Parameters
+    ----------
+    database : str or Path
+        The SQLite file written by :func:`calibrate`.
+    names : tuple of str, optional
+        The registry names that run fitted (``FREE_PARAMETERS`` by default).
+    """
+    import pyabc
+
+    path = Path(database)
+    if not path.is_file():
+        raise FileNotFoundError(f"no pyabc database at {path}")
+    history = pyabc.History(f"sqlite:///{path.resolve()}")
+    summary, schedule = posterior_summary(history, prior_bounds(names))
     return CalibrationResult(summary, schedule, str(database))
