@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "src" / "dormancy" / "patients" / "data"
 SET_FILE = ROOT / "src" / "dormancy" / "params" / "data" / "sets" / "patients_natural_history.yaml"
 NOTE = "ABC-SMC posterior median, see posterior summary"
+#: Bibliography keys of the calibration targets' sources, added to each shipped record's sources.
+TARGET_SOURCES = ("colleoni2016", "pan2017", "braun2005", "willis2010")
 
 
 def ship(summary, set_file: Path = SET_FILE) -> None:
@@ -49,6 +51,8 @@ def ship(summary, set_file: Path = SET_FILE) -> None:
             previous = previous.split(" Before calibration: ", 1)[-1] if " Before calibration: " in previous else ""
         record["value"] = float(f"{row['median']:.4g}")
         record["evidence"] = "derived"
+        sources = record["source"] if isinstance(record["source"], list) else [record["source"]]
+        record["source"] = list(dict.fromkeys([*sources, *TARGET_SOURCES]))
         record["note"] = (
             f"{NOTE} (src/dormancy/patients/data/posterior_summary.csv; 90 % interval "
             f"{row['q05']:.3g}–{row['q95']:.3g}; value before calibration {row['shipped']:.4g}). "
