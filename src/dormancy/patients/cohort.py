@@ -323,12 +323,11 @@ def _run_distributed(scheduler, inputs: _Inputs, bounds, total: int, progress) -
         address = scheduler if isinstance(scheduler, str) else scheduler.scheduler_address
         client, own = Client(address, set_as_default=False), True
     try:
-        shared = client.scatter(inputs, broadcast=True)
-        futures = [client.submit(simulate_chunk, shared, start, stop, pure=False) for start, stop in bounds]
+        futures = [client.submit(simulate_chunk, inputs, start, stop, pure=False) for start, stop in bounds]
         index = {future.key: i for i, future in enumerate(futures)}
         parts: list[pd.DataFrame | None] = [None] * len(futures)
         done = 0
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):
             part = future.result()
             parts[index[future.key]] = part
             done += len(part)

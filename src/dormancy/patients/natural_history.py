@@ -23,8 +23,7 @@ e_{PD\text{-}L1}))/r_p)` (a linear birth–death lineage escaping extinction, :m
 :math:`r_p, \delta_p, e` from the switch's proliferating branch under the sprouting-niche inputs, the
 angiogenic, TGF-β1-rich microenvironment a colony makes, in any organ); otherwise its lineage dies out. Dormant
 pools are updated once a year (exact competing risks over the year at the host state of its middle); each
-founder starts growing at a uniformly drawn month of that year, and a founder starting during chemotherapy
-survives it with the course's per-month kill.
+founder starts growing at a uniformly drawn month of that year.
 
 **Micrometastases** grow by Gompertz's law :math:`d \ln X/dt = \alpha g \ln(K/X)`, solved exactly over a step:
 :math:`\ln X(t + \Delta) = \ln K - (\ln K - \ln X) e^{-\alpha g \Delta}`, with :math:`K = K_{av}` (about 1 mm)
@@ -32,8 +31,11 @@ until the angiogenic switch (hazard :math:`\lambda_{ang}(1 + g_V V)`, :math:`V` 
 capacity after; :math:`g` multiplies endocrine inhibition for ER+ foci on therapy and, in bone, the vicious-cycle
 factor of :mod:`dormancy.patients.niche_rates`. Avascular foci are eliminated by immune control with hazard
 :math:`\kappa_f (1 - e)` (tumour-mass dormancy, Kuznetsov 1994 / Wilkie & Hahnfeldt 2013 reduced to a hazard).
-Chemotherapy removes :math:`L \ln 10\, \Delta / T_{chemo}` from every focus's log size during the course, and
-endocrine therapy :math:`L_{endo} \ln 10\, \Delta` (per year) from ER+ foci while taken; on endocrine therapy an
+Chemotherapy acts at the end of its course on every focus: each cell survives with probability :math:`10^{-L}`, so a
+focus of :math:`X` cells is eradicated with probability :math:`e^{-X 10^{-L}}` and otherwise keeps
+:math:`\max(1, X 10^{-L})` cells (small foci are cured, large ones only set back; Skipper's log-kill; founders
+that start during the course are single cells and almost always cured). Endocrine therapy removes
+:math:`L_{endo} \ln 10\, \Delta` (per year) from the log size of ER+ foci while taken; on endocrine therapy an
 awakened ER+ cell founds a colony with probability times :math:`1 - \varepsilon_{endo}` (its proliferation needs ER
 signalling), and ER+ foci grow at :math:`1 - \varepsilon_{endo}` of their rate.
 Detection (recurrence) is the first focus to reach :math:`X_{det}`; the time is interpolated within the step.
@@ -346,8 +348,8 @@ def simulate_patients(
     ln_k = math.log(params[P_K])
     ln_det = math.log(params[P_XDET])
     ln_xbone = math.log(params[P_XBONE])
-    log_kill_rate = params[P_LOGKILL] * math.log(10.0) / params[P_TCHEMO]
     pool_steps = max(1, round(1.0 / dt_years))
+    chemo_last_step = max(0, math.ceil(params[P_TCHEMO] / dt_years - 1e-9) - 1)  # the step in which the course ends
     step5 = round(5.0 / dt_years)
     step10 = round(10.0 / dt_years)
     nd = rates.shape[3]
@@ -461,11 +463,6 @@ def simulate_patients(
                     for _f in range(founders):
                         state, u = _next(state)
                         wait = int(u * span)
-                        if chemotherapy[p] and (step + wait + 0.5) * dt_years < params[P_TCHEMO]:
-                            state, u = _next(state)
-                            if u >= math.exp(-log_kill_rate * dt_years):
-                                dead += 1
-                                continue
                         escapes += 1
                         slot, lost = _insert(slots_x, slots_state, slots_niche, 0.0, False, k)
                         dropped += lost
@@ -484,7 +481,7 @@ def simulate_patients(
             i, fi = _grid_position(deficiency, nd)
             j, fj = _grid_position(inflamed, nd)
             endo = 1 if (er == 1 and mid < endocrine_years[p]) else 0
-            chemo = chemotherapy[p] and mid < params[P_TCHEMO]
+            chemo_ends = chemotherapy[p] and step == chemo_last_step
             _, evasion = _establishment(rates, er, endo, i, fi, j, fj, params)
             detected = np.inf
             detected_site = 0
@@ -504,8 +501,11 @@ def simulate_patients(
                     alpha *= _vicious(vicious, burden_log10, i, fi, j, fj, log10_burden)
                 cap = ln_k if slots_state[s] == 2 else ln_kav
                 x_new = cap - (cap - x) * math.exp(-alpha * step_days)
-                if chemo:
-                    x_new -= log_kill_rate * dt_years
+                if chemo_ends:
+                    # the course's per-cell survival 10^-L: the focus is eradicated with probability e^{-X 10^-L}
+                    survivors = math.exp(x_new) * 10.0 ** -params[P_LOGKILL]
+                    state, u = _next(state)
+                    x_new = -1.0 if u < math.exp(-survivors) else math.log(max(survivors, 1.0))
                 if endo:
                     x_new -= params[P_ENDO_KILL] * math.log(10.0) * dt_years
                 if not math.isfinite(x_new):
