@@ -176,3 +176,38 @@ def test_two_dask_workers_give_the_in_process_table():
     ) as cluster:
         spread = simulate_cohort(spec, seed=21, chunk_size=64, scheduler=cluster).table
     pd.testing.assert_frame_equal(local, spread)
+
+
+def test_cohort_command_writes_the_table_and_prints_recurrence(tmp_path):
+    from typer.testing import CliRunner
+
+    from dormancy.cli import app
+
+    out = tmp_path / "cohort"
+    result = CliRunner().invoke(app, ["cohort", "--patients", "300", "--years", "6", "--seed", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "ER+" in result.output and "ER−" in result.output and "DTC-positive" in result.output
+    table = pd.read_parquet(out / "patients.parquet")
+    assert len(table) == 300 and (out / "manifest.json").is_file()
+    expected = simulate_cohort(CohortSpec(300, followup_years=6.0), seed=3).table
+    pd.testing.assert_frame_equal(table, expected, check_dtype=False)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--chemotherapy", "sometimes"],
+        ["--scheduler", "tcp://127.0.0.1:1", "--workers", "2"],
+        ["--patients", "0"],
+    ],
+)
+def test_cohort_command_rejects_bad_input_and_writes_nothing(tmp_path, arguments):
+    from typer.testing import CliRunner
+
+    from dormancy.cli import app
+
+    out = tmp_path / "cohort"
+    result = CliRunner().invoke(app, ["cohort", "--out", str(out), *arguments])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert not out.exists() and list(tmp_path.iterdir()) == []

@@ -7,6 +7,7 @@
   :mod:`~dormancy.patients.niche_rates`, :mod:`~dormancy.patients.natural_history`.
 """
 
+from dormancy.patients import calibration, report, sensitivity, summaries, targets  # calibration side (H4)
 from dormancy.patients.cohort import (
     FREE_PARAMETERS,
     CareSpec,
@@ -16,7 +17,6 @@ from dormancy.patients.cohort import (
     save_cohort,
     simulate_cohort,
 )
-from dormancy.patients import calibration, report, sensitivity, summaries, targets  # calibration side (H4)
 
 __all__ = [
     "FREE_PARAMETERS",
@@ -24,9 +24,9 @@ __all__ = [
     "CohortResult",
     "CohortSpec",
     "PopulationSpec",
-    "save_cohort",
     "calibration",
     "report",
+    "save_cohort",
     "sensitivity",
     "simulate_cohort",
     "summaries",
