@@ -65,7 +65,7 @@ records = [
         "seeding_mean_reference",
         "m_0",
         "Mean number of DTCs in the whole bone marrow at diagnosis for a reference tumour (T1, N0, grade 2, ER+)",
-        7.0e4,
+        8.5e4,
         "dimensionless",
         1.0e3,
         1.0e7,
@@ -203,7 +203,7 @@ records = [
         "niche_fraction_perivascular_sprouting",
         "φ_spr",
         "Fraction of marrow DTCs that lodge next to sprouting neovascular tips (POSTN, TGF-β1)",
-        0.005,
+        0.004,
         "dimensionless",
         0.0,
         0.15,
@@ -238,7 +238,7 @@ records = [
         "awakening_scale_er_negative",
         "s_wake−",
         "Awakening hazard of a dormant ER− DTC at the reference niche (endosteal, premenopausal, no inflammation)",
-        1.2e-8,
+        5.0e-9,
         "1 / year",
         1.0e-9,
         1.0e-2,
@@ -250,7 +250,7 @@ records = [
         "awakening_scale_er_positive",
         "s_wake+",
         "Awakening hazard of a dormant ER+ DTC at the reference niche (endosteal, premenopausal, no inflammation)",
-        2.0e-7,
+        1.0e-7,
         "1 / year",
         1.0e-9,
         1.0e-2,
@@ -448,18 +448,20 @@ records = [
         "Endocrine therapy roughly halves ER+ recurrence while taken (EBCTCG); partly carried over afterwards "
         "through the foci it shrank. Prior 0–0.95.",
     ),
-    urec(
-        "endocrine_log_kill_per_year",
-        "L_endo",
-        "Log10 kill per year of ER+ micrometastatic cells while on endocrine therapy",
+    rec(
+        "endocrine_eradication_per_year",
+        "h_endo",
+        "Hazard that an ER+ micrometastasis is eradicated while on endocrine therapy",
         0.3,
         "1 / year",
-        0.0,
-        3.0,
+        0.01,
+        2.0,
         ["pan2017", "colleoni2016", "assumption"],
-        "Endocrine therapy removes part of the ER+ disease rather than only delaying it: the benefit persists "
-        "after it stops (carry-over; recurrences in years 5-20 at a steady rate, EBCTCG). Without a kill term "
-        "the slowed foci all grow out after year 5 (a rebound not seen clinically). Prior 0-3 per year.",
+        "Endocrine therapy removes part of the ER+ disease rather than only delaying it: its benefit persists after "
+        "it stops (carry-over) and recurrences in years 5-20 come at a steady rate (EBCTCG). Growth inhibition "
+        "alone makes the held-back foci grow out after year 5, a rebound not seen clinically; a log-kill of a "
+        "Gompertz focus is undone by its fast regrowth at small sizes, so the effect is an eradication hazard per "
+        "focus. Prior 0.01-2 per year.",
     ),
 ]
 

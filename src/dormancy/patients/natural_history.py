@@ -34,9 +34,9 @@ factor of :mod:`dormancy.patients.niche_rates`. Avascular foci are eliminated by
 Chemotherapy acts at the end of its course on every focus: each cell survives with probability :math:`10^{-L}`, so a
 focus of :math:`X` cells is eradicated with probability :math:`e^{-X 10^{-L}}` and otherwise keeps
 :math:`\max(1, X 10^{-L})` cells (small foci are cured, large ones only set back; Skipper's log-kill; founders
-that start during the course are single cells and almost always cured). Endocrine therapy removes
-:math:`L_{endo} \ln 10\, \Delta` (per year) from the log size of ER+ foci while taken; on endocrine therapy an
-awakened ER+ cell founds a colony with probability times :math:`1 - \varepsilon_{endo}` (its proliferation needs ER
+that start during the course are single cells and almost always cured). Endocrine therapy eradicates ER+ foci
+with hazard :math:`h_{endo}` while taken; on it an awakened ER+ cell founds a colony with probability times
+:math:`1 - \varepsilon_{endo}` (its proliferation needs ER
 signalling), and ER+ foci grow at :math:`1 - \varepsilon_{endo}` of their rate.
 Detection (recurrence) is the first focus to reach :math:`X_{det}`; the time is interpolated within the step.
 
@@ -92,7 +92,7 @@ KERNEL_SYMBOLS: tuple[str, ...] = (
     "chemotherapy_log_kill",
     "chemotherapy_years",
     "endocrine_growth_inhibition",
-    "endocrine_log_kill_per_year",
+    "endocrine_eradication_per_year",
 )
 _P = {name: i for i, name in enumerate(KERNEL_SYMBOLS)}
 P_E_POST = _P["postmenopausal_oestrogen"]
@@ -116,7 +116,7 @@ P_ANG, P_ANG_V = _P["angiogenic_switch_per_year"], _P["obesity_angiogenic_gain"]
 P_XBONE = _P["bone_site_capacity_cells"]
 P_LOGKILL, P_TCHEMO = _P["chemotherapy_log_kill"], _P["chemotherapy_years"]
 P_ENDO_GROWTH = _P["endocrine_growth_inhibition"]
-P_ENDO_KILL = _P["endocrine_log_kill_per_year"]
+P_ENDO_KILL = _P["endocrine_eradication_per_year"]
 
 _M32 = np.uint64(0xFFFFFFFF)
 DAYS_PER_YEAR = 365.25
@@ -507,7 +507,9 @@ def simulate_patients(
                     state, u = _next(state)
                     x_new = -1.0 if u < math.exp(-survivors) else math.log(max(survivors, 1.0))
                 if endo:
-                    x_new -= params[P_ENDO_KILL] * math.log(10.0) * dt_years
+                    state, u = _next(state)
+                    if u < -math.expm1(-params[P_ENDO_KILL] * dt_years):
+                        x_new = -1.0
                 if not math.isfinite(x_new):
                     out_status[p] = STATUS_NONFINITE
                     break
