@@ -168,6 +168,8 @@ def test_save_cohort_writes_parquet_and_manifest_atomically(tmp_path, cohort):
 
 
 def test_two_dask_workers_give_the_in_process_table():
+    # threads, not processes: two worker processes took 27 s to start here (imports and compiled-kernel loading);
+    # `dormancy cohort --workers 2` (processes) was checked by hand to give the in-process table as well
     distributed = pytest.importorskip("distributed")
     spec = CohortSpec(400, followup_years=10.0)
     local = simulate_cohort(spec, seed=21, chunk_size=64).table
