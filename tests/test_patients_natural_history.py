@@ -213,3 +213,28 @@ def test_cohort_command_rejects_bad_input_and_writes_nothing(tmp_path, arguments
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_niche_tables_carry_the_switch_and_bone_directions(cohort):
+    from dormancy.patients.niche_rates import RATE_FIELDS, niche_tables
+    from dormancy.patients.parameters import NICHE_NAMES, resolve_parameters
+
+    tables = niche_tables(resolve_parameters())
+    exit_ratio = RATE_FIELDS.index("log_exit_ratio")
+    awake = RATE_FIELDS.index("awake_on_arrival")
+    endosteal, sprouting = NICHE_NAMES.index("endosteal"), NICHE_NAMES.index("perivascular_sprouting")
+    negative_off = tables.rates[0, 0]
+    # the reference point (ER- endosteal, no deficiency, no inflammation) is the unit of the awakening scale
+    assert negative_off[endosteal, 0, 0, exit_ratio] == pytest.approx(0.0, abs=1e-12)
+    # IL-1β raises the awakening propensity in every marrow niche (review [140-145])
+    assert (negative_off[:4, :, -1, exit_ratio] > negative_off[:4, :, 0, exit_ratio]).all()
+    # sprouting tips (POSTN, TGF-β1) keep arriving cells awake; the endosteal niche puts them to sleep (review [55, 61])
+    assert (tables.rates[:, 0, sprouting, :, :, awake] == 1.0).all()
+    assert (tables.rates[:, :, endosteal, :, :, awake] == 0.0).all()
+    # blocking ER signalling lowers an ER+ cell's awakening propensity and leaves ER- cells untouched
+    assert (tables.rates[1, 1, :4, :, :, exit_ratio] <= tables.rates[1, 0, :4, :, :, exit_ratio] + 1e-9).all()
+    assert np.array_equal(tables.rates[0, 1], tables.rates[0, 0])
+    # the vicious cycle only accelerates bone foci, more with burden
+    assert (tables.vicious_factor >= 1.0 - 1e-9).all()
+    assert (np.diff(tables.vicious_factor, axis=2) >= 0).all()
+    assert tables.vicious_factor[0, 0, -1] > 1.2
