@@ -166,6 +166,9 @@ def plot_bone_lifetime(run: xr.Dataset, *, title: str = "") -> Figure:
     return figure
 
 
+_SUBGROUP_NAMES = {"er_positive": "ER status", "dtc_positive": "DTC status", "t_stage": "T stage", "n_stage": "N stage"}
+
+
 def _subgroups(table, by: str) -> list[tuple[str, object]]:
     ok = table[table["status"] == "ok"] if "status" in table else table
     labels = {"er_positive": {True: "ER+", False: "ER−"}, "dtc_positive": {True: "DTC+", False: "DTC−"}}
@@ -217,7 +220,7 @@ def plot_kaplan_meier(table, *, by: str, title: str = "", horizon_years: float =
     axis.set_ylabel("free of distant recurrence (%)")
     axis.grid(True, alpha=0.3)
     axis.legend(fontsize=8)
-    axis.set_title(title or f"Kaplan–Meier by {by.replace('_', ' ')}")
+    axis.set_title(title or f"Kaplan–Meier by {_SUBGROUP_NAMES.get(by, by.replace('_', ' '))}")
     return figure
 
 
@@ -259,7 +262,7 @@ def plot_annual_hazard(table, *, by: str, title: str = "", horizon_years: float 
     axis.set_ylim(bottom=0.0)
     axis.grid(True, alpha=0.3)
     axis.legend(fontsize=8)
-    axis.set_title(title or f"Annual hazard by {by.replace('_', ' ')}")
+    axis.set_title(title or f"Annual hazard by {_SUBGROUP_NAMES.get(by, by.replace('_', ' '))}")
     return figure
 
 
