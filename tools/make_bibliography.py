@@ -219,6 +219,48 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
         "citation": "353:793–802",
         "doi": "10.1056/NEJMoa050434",
     },
+    "willis2010": {
+        "authors": "Willis L, Alarcón T, Elia G, Jones JL, Wright NA, Tomlinson IPM, Graham TA, Page KM",
+        "year": 2010,
+        "title": "Breast cancer dormancy can be maintained by small numbers of micrometastases",
+        "journal": "Cancer Res",
+        "citation": "70:4310–4317",
+    },
+    "kuznetsov1994": {
+        "authors": "Kuznetsov VA, Makalkin IA, Taylor MA, Perelson AS",
+        "year": 1994,
+        "title": "Nonlinear dynamics of immunogenic tumors: parameter estimation and global bifurcation analysis",
+        "journal": "Bull Math Biol",
+        "citation": "56:295–321",
+    },
+    "wilkie2013": {
+        "authors": "Wilkie KP, Hahnfeldt P",
+        "year": 2013,
+        "title": "Mathematical models of immune-induced cancer dormancy and the emergence of immune evasion",
+        "journal": "Interface Focus",
+        "citation": "3:20130010",
+    },
+    "hahnfeldt1999": {
+        "authors": "Hahnfeldt P, Panigrahy D, Folkman J, Hlatky L",
+        "year": 1999,
+        "title": (
+            "Tumor development under angiogenic signaling: a dynamical theory of tumor growth, treatment "
+            "response, and postvascular dormancy"
+        ),
+        "journal": "Cancer Res",
+        "citation": "59:4770–4775",
+    },
+    "d_care2017": {
+        "authors": "D-CARE investigators",
+        "year": 2017,
+        "title": "D-CARE: denosumab as adjuvant treatment for women with high-risk early breast cancer (design)",
+        "journal": "J Clin Oncol (ASCO abstract)",
+        "citation": "35 suppl:TPS662",
+        "note": (
+            "Design abstract (as quoted in the calibration targets; author list not checked): bone accounts for "
+            "about 40% of first recurrences in early breast cancer."
+        ),
+    },
     "zometa_label": {
         "authors": "Novartis Pharmaceuticals Corporation",
         "year": 2016,

@@ -10,7 +10,7 @@ The public API, by verb:
   switch ``dormancy.signalling``, pharmacology ``dormancy.pkpd``; figures: ``dormancy.plotting``
 """
 
-from dormancy import bone, niche, pkpd, plotting, scenario, signalling
+from dormancy import bone, niche, patients, pkpd, plotting, scenario, signalling
 from dormancy._version import __version__
 from dormancy.atomic import write_text_atomic
 from dormancy.errors import InputError, Problem
@@ -44,6 +44,7 @@ __all__ = [
     "load_result",
     "load_scenario",
     "niche",
+    "patients",
     "pkpd",
     "plotting",
     "save_result",

@@ -164,3 +164,215 @@ def plot_bone_lifetime(run: xr.Dataset, *, title: str = "") -> Figure:
     if title:
         figure.suptitle(title)
     return figure
+
+
+_SUBGROUP_NAMES = {"er_positive": "ER status", "dtc_positive": "DTC status", "t_stage": "T stage", "n_stage": "N stage"}
+
+
+def _subgroups(table, by: str) -> list[tuple[str, object]]:
+    ok = table[table["status"] == "ok"] if "status" in table else table
+    labels = {"er_positive": {True: "ER+", False: "ER−"}, "dtc_positive": {True: "DTC+", False: "DTC−"}}
+    groups = []
+    for value, part in ok.groupby(by, sort=True):
+        groups.append((labels.get(by, {}).get(value, f"{by} {value}"), part))
+    return groups
+
+
+def plot_kaplan_meier(table, *, by: str, title: str = "", horizon_years: float = 20.0) -> Figure:
+    """Plot Kaplan–Meier distant-recurrence-free survival by subgroup (lifelines), with 95 % confidence bands.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Per-patient table of :func:`dormancy.patients.simulate_cohort`.
+    by : str
+        Column defining the subgroups, e.g. ``"er_positive"``, ``"dtc_positive"``, ``"t_stage"``, ``"n_stage"``.
+    title : str
+        Figure title.
+    horizon_years : float
+        Right end of the time axis, years.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Survival free of distant recurrence (%) against years since diagnosis; time at risk ends at the first
+        recurrence or the end of follow-up.
+    """
+    from lifelines import KaplanMeierFitter
+
+    figure = Figure(figsize=(6.5, 4.5), layout="constrained")
+    axis = figure.subplots()
+    for label, part in _subgroups(table, by):
+        recurred = part["recurred"].to_numpy(bool)
+        exit_years = np.where(
+            recurred, part["recurrence_years"].to_numpy(float), part["followup_years"].to_numpy(float)
+        )
+        name = f"{label} (n={len(part)})"
+        fitter = KaplanMeierFitter(label=name).fit(exit_years, event_observed=recurred)
+        curve = fitter.survival_function_.iloc[:, 0]
+        band = fitter.confidence_interval_survival_function_
+        line = axis.step(curve.index, 100 * curve.to_numpy(), where="post", label=name)[0]
+        axis.fill_between(
+            band.index, 100 * band.iloc[:, 0], 100 * band.iloc[:, 1], step="post", alpha=0.2, color=line.get_color()
+        )
+    axis.set_xlim(0.0, horizon_years)
+    axis.set_xlabel("years since diagnosis")
+    axis.set_ylabel("free of distant recurrence (%)")
+    axis.grid(True, alpha=0.3)
+    axis.legend(fontsize=8)
+    axis.set_title(title or f"Kaplan–Meier by {_SUBGROUP_NAMES.get(by, by.replace('_', ' '))}")
+    return figure
+
+
+def plot_annual_hazard(table, *, by: str, title: str = "", horizon_years: float = 20.0) -> Figure:
+    """Plot the annual distant-recurrence hazard (events / person-years, 1-year intervals) by subgroup.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Per-patient table.
+    by : str
+        Column defining the subgroups.
+    title : str
+        Figure title.
+    horizon_years : float
+        Last year shown.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Hazard in % per year (step per interval, with the Poisson 95 % interval ``D ± 1.96 √D`` over ``Y``).
+    """
+    from dormancy.patients.summaries import annual_hazard
+
+    figure = Figure(figsize=(6.5, 4.5), layout="constrained")
+    axis = figure.subplots()
+    intervals = [(year, year + 1.0) for year in range(int(horizon_years))]
+    for label, part in _subgroups(table, by):
+        hazard = annual_hazard(part, intervals)
+        edges = np.append(hazard["start"].to_numpy(), hazard["end"].iloc[-1])
+        values = hazard["hazard_percent"].to_numpy()
+        line = axis.stairs(values, edges, label=label, linewidth=1.8)
+        spread = 196.0 * np.sqrt(hazard["events"].to_numpy()) / np.maximum(hazard["person_years"].to_numpy(), 1e-12)
+        axis.fill_between(
+            hazard["start"] + 0.5, values - spread, values + spread, alpha=0.15, color=line.get_edgecolor()
+        )
+    axis.set_xlabel("years since diagnosis")
+    axis.set_ylabel("annual hazard of distant recurrence (% per year)")
+    axis.set_ylim(bottom=0.0)
+    axis.grid(True, alpha=0.3)
+    axis.legend(fontsize=8)
+    axis.set_title(title or f"Annual hazard by {_SUBGROUP_NAMES.get(by, by.replace('_', ' '))}")
+    return figure
+
+
+def plot_target_comparison(comparison) -> Figure:
+    """Plot every calibration target beside the model (:func:`dormancy.patients.summaries.compare_to_targets`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Six panels: annual hazard by interval and ER status (Colleoni 2016; the accepted ±20 % band shaded, model
+        as markers); cumulative recurrence years 5–20 by T/N stratum (Pan 2017, accepted ±3 pp as error bars);
+        DTC prevalence and bone share (%); the DTC+ rate ratio, ER crossover year and Willis statistics; the
+        bone-metastasis incidence; and the deviation of every target (within tolerance when inside ±1).
+    """
+    figure = Figure(figsize=(14.0, 9.0), layout="constrained")
+    axes = figure.subplots(2, 3)
+    rows = comparison.set_index("stratum")
+
+    def bounds(stratum: str) -> tuple[float, float]:
+        text = str(rows.loc[stratum, "tolerance"])
+        if text.startswith(">="):
+            return float(text[2:]), np.inf
+        if text.startswith("<="):
+            return -np.inf, float(text[2:])
+        low, high = text.split("-", 1)
+        return float(low), float(high)
+
+    hazard = axes[0, 0]
+    for group, color, offset in (("ER+", "tab:blue", -0.4), ("ER-", "tab:red", 0.4)):
+        for index, label in enumerate(("0-5 y", "5-10 y", "10-15 y", "15-20 y")):
+            stratum = f"{group} {label}"
+            low, high = bounds(stratum)
+            x = 5 * index + 2.5 + offset
+            hazard.fill_between([x - 0.3, x + 0.3], low, high, color=color, alpha=0.25, linewidth=0)
+            hazard.plot([x - 0.3, x + 0.3], [rows.loc[stratum, "published"]] * 2, color=color)
+            hazard.plot(x, rows.loc[stratum, "model"], "o", color=color, label=group if index == 0 else None)
+    hazard.set_xticks([2.5, 7.5, 12.5, 17.5], ["0–5", "5–10", "10–15", "15–20"])
+    hazard.set_xlabel("years since diagnosis")
+    hazard.set_ylabel("annual hazard (% per year)")
+    hazard.set_title("Colleoni 2016: band = published ±20 %, dot = model")
+    hazard.legend(fontsize=8)
+
+    def bars(axis, strata: list[str], title: str, ylabel: str) -> None:
+        x = np.arange(len(strata))
+        published = [rows.loc[s, "published"] for s in strata]
+        model = [rows.loc[s, "model"] for s in strata]
+        spans = np.array([bounds(s) for s in strata], float)
+        finite = np.where(np.isfinite(spans), spans, np.nan)
+        centre = np.where(np.isfinite(published), published, np.nanmean(finite, axis=1))
+        axis.bar(x - 0.2, centre, 0.4, color="lightgrey", label="published")
+        axis.errorbar(x - 0.2, centre, yerr=[centre - finite[:, 0], finite[:, 1] - centre], fmt="none", color="k")
+        axis.bar(x + 0.2, model, 0.4, color="tab:green", label="model")
+        axis.set_xticks(x, strata, rotation=20, fontsize=8)
+        axis.set_ylabel(ylabel)
+        axis.set_title(title)
+        axis.legend(fontsize=8)
+
+    bars(axes[0, 1], ["T1N0", "T1N1-3", "T2N0", "T2N4-9"], "Pan 2017: recurrence years 5–20", "percent")
+    bars(axes[0, 2], ["DTC+ at diagnosis", "bone share"], "Braun 2005, D-CARE", "percent")
+    bars(
+        axes[1, 0],
+        ["distant DFS incidence-rate ratio", "ER crossover year", "micrometastases at 10 y", "escapes per patient"],
+        "ratios, years, counts",
+        "value",
+    )
+    bars(axes[1, 1], ["0-5 y", "5-10 y", "10-15 y"], "bone-metastasis incidence", "per 100 person-years")
+    deviation = axes[1, 2]
+    values = np.clip(comparison["deviation"].to_numpy(float), -5, 5)
+    colors = np.where(comparison["within"].to_numpy(bool), "tab:green", "tab:red")
+    deviation.barh(np.arange(len(values)), values, color=colors)
+    deviation.set_yticks(np.arange(len(values)), comparison["stratum"], fontsize=6)
+    deviation.axvspan(-1, 1, color="grey", alpha=0.15)
+    deviation.invert_yaxis()
+    deviation.set_xlabel("deviation / tolerance (within: |d| ≤ 1; clipped at ±5)")
+    deviation.set_title(f"{int(comparison['within'].sum())} of {len(comparison)} targets within tolerance")
+    for axis in axes.flat:
+        axis.grid(True, alpha=0.3)
+    return figure
+
+
+def plot_sensitivity(indices) -> Figure:
+    """Plot Morris ``mu*`` (with its 95 % interval) of recurrence at each horizon per parameter.
+
+    Parameters
+    ----------
+    indices : pandas.DataFrame
+        Output of :func:`dormancy.patients.sensitivity.morris_sensitivity`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Horizontal bars, one group per parameter, one bar per horizon (percentage points of recurrence per unit
+        of the gridded scale: ``log10`` for log-uniform priors).
+    """
+    horizons = sorted(indices["horizon_years"].unique())
+    names = list(dict.fromkeys(indices["parameter"]))
+    figure = Figure(figsize=(8.0, 0.45 * len(names) + 2.0), layout="constrained")
+    axis = figure.subplots()
+    height = 0.8 / len(horizons)
+    for k, horizon in enumerate(horizons):
+        part = indices[indices["horizon_years"] == horizon].set_index("parameter").loc[names]
+        y = np.arange(len(names)) + (k - (len(horizons) - 1) / 2) * height
+        axis.barh(y, part["mu_star"], height, xerr=part["mu_star_conf"], label=f"{horizon:g} years")
+    labels = [
+        f"{name.split('.', 1)[-1]}{' (log10)' if scale == 'log10' else ''}"
+        for name, scale in indices.drop_duplicates("parameter")[["parameter", "scale"]].itertuples(index=False)
+    ]
+    axis.set_yticks(np.arange(len(names)), labels, fontsize=8)
+    axis.invert_yaxis()
+    axis.set_xlabel("Morris μ* of cumulative recurrence (percentage points per unit)")
+    axis.grid(True, alpha=0.3)
+    axis.legend(fontsize=8, title="recurrence by")
+    return figure

@@ -12,8 +12,7 @@ from typing import Annotated
 import typer
 
 import dormancy
-from dormancy.cli import commands  # noqa: F401  (registers the commands)
-from dormancy.cli import niche as _niche  # noqa: F401  (registers dormancy niche)
+from dormancy.cli import calibration, commands, niche, patients  # noqa: F401  (registers the commands)
 from dormancy.cli._app import _out, app
 
 __all__ = ["app", "main"]

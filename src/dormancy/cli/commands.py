@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import numpy as np
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 import dormancy
@@ -25,6 +27,8 @@ from dormancy.cli._app import (
     _simulate_with_progress,
     app,
 )
+
+_BAR = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 
 
 @app.command()
@@ -65,10 +69,17 @@ def run(
 
 @app.command()
 def demo(
-    quick: Annotated[bool, typer.Option(help="A short run (a smoke test): 400 days on a 4-day grid.")] = False,
-    out: Annotated[Path, typer.Option(help="Folder for the results and the figure.")] = Path("demo-output"),
+    quick: Annotated[
+        bool, typer.Option(help="A short run (a smoke test): bone 400 days on a 4-day grid; 10,000 patients.")
+    ] = False,
+    out: Annotated[Path, typer.Option(help="Folder for the results and the figures.")] = Path("demo-output"),
 ) -> None:
-    """Run the built-in demonstration: Komarova bone remodelling, steady and oscillating, with a figure."""
+    """Run the built-in demonstration: bone remodelling (Komarova, steady and oscillating), then virtual patients.
+
+    The patient part simulates 100,000 patients (10,000 with --quick) of the IBCSG I-V-like calibration cohort
+    (1978-85 care: no endocrine therapy) over 20 years, prints the annual recurrence hazard by ER status and
+    interval beside Colleoni 2016's published values, and writes Kaplan-Meier and annual hazard figures.
+    """
     if out.exists() and not out.is_dir():
         raise _fail(dormancy.InputError([dormancy.Problem("--out", "a folder", f"{out} is a file")]))
     out.mkdir(parents=True, exist_ok=True)
@@ -84,7 +95,59 @@ def demo(
         results.append(result)
     figure = dormancy.plotting.plot_bone_cells(results, titles=["steady (komarova2003)", "oscillating (ayati2010)"])
     figure_path = dormancy.plotting.save_figure(figure, out / "bone_remodelling.png")
-    _out.print(f"figure: {figure_path}", markup=False, highlight=False)
+    _out.print(f"figure: {figure_path}\n", markup=False, highlight=False)
+    _demo_patients(10_000 if quick else 100_000, out)
+
+
+def _demo_patients(n_patients: int, out: Path) -> None:
+    patients = dormancy.patients
+    spec = patients.calibration.target_cohorts(n_patients=n_patients)["colleoni"]
+    started = time.perf_counter()
+    with Progress(*_BAR, console=_err, transient=True) as bar:
+        task = bar.add_task(f"{n_patients:,} patients x 20 years", total=n_patients)
+        cohort = patients.simulate_cohort(
+            spec, seed=20_260_611, progress=lambda done, total: bar.update(task, completed=done)
+        )
+    elapsed = time.perf_counter() - started
+    table = cohort.table
+    failed = int((table["status"] != "ok").sum())
+    _out.print(
+        f"{n_patients:,} virtual patients (IBCSG I-V-like: no endocrine therapy, chemotherapy if node-positive), "
+        f"20 years, in {elapsed:.1f} s; {failed} with a failure status",
+        markup=False,
+        highlight=False,
+    )
+    hazard = patients.summaries.annual_hazard(table, by="er_positive").set_index(["group", "start"])
+    published = {t.statistic: t for t in patients.targets.load_targets()}
+    rows = Table(title="Annual distant-recurrence hazard (% per year) vs Colleoni 2016 (any recurrence)")
+    for column in ("ER status", "years", "events", "person-years", "model", "published", "accepted (±20 %)", "within"):
+        rows.add_column(column, justify="right")
+    for group, key in ((True, "er_positive"), (False, "er_negative")):
+        for start, end in patients.summaries.STANDARD_INTERVALS:
+            row = hazard.loc[(group, float(start))]
+            target = published[f"colleoni.hazard.{key}.{start}-{end}"]
+            model = float(row["hazard_percent"])
+            rows.add_row(
+                "ER+" if group else "ER-",
+                f"{start}-{end}",
+                f"{int(row['events']):,}",
+                f"{row['person_years']:,.0f}",
+                f"{model:.2f}",
+                f"{target.published:.1f}",
+                target.tolerance.describe(target.published),
+                "yes" if target.within(model) else "no",
+            )
+    _out.print(rows)
+    crossover = patients.summaries.er_crossover_year(table)
+    when = "never (within 20 years)" if np.isnan(crossover) else f"at {crossover:.1f} years"
+    _out.print(f"ER+ hazard overtakes ER- {when} (target: between 3 and 6 years)", markup=False, highlight=False)
+    plotting = dormancy.plotting
+    written = []
+    for by in ("er_positive", "dtc_positive", "n_stage"):
+        written.append(plotting.save_figure(plotting.plot_kaplan_meier(table, by=by), out / f"patients_km_{by}.png"))
+        figure = plotting.plot_annual_hazard(table, by=by)
+        written.append(plotting.save_figure(figure, out / f"patients_hazard_{by}.png"))
+    _out.print("\n".join(f"figure: {path}" for path in written), markup=False, highlight=False)
 
 
 @app.command()

@@ -1,0 +1,112 @@
+"""Command of the patient scale: ``dormancy cohort`` (simulate virtual patients over decades)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+import dormancy
+from dormancy.cli._app import _check_destination, _err, _fail, _out, app
+
+INTERVALS = ((0.0, 5.0), (5.0, 10.0), (10.0, 15.0), (15.0, 20.0))
+
+
+def _hazard_row(table, start: float, stop: float) -> str:
+    at_risk = table[table["followup_years"] > start]
+    if at_risk.empty:
+        return "—"
+    events = ((at_risk["recurrence_years"] >= start) & (at_risk["recurrence_years"] < stop)).sum()
+    person_years = (np.minimum(at_risk["followup_years"], stop) - start).sum()
+    return f"{100.0 * events / person_years:.2f}" if person_years > 0 else "—"
+
+
+def _print_recurrence(table, years: float) -> None:
+    summary = Table(title="Distant recurrence (annual hazard, % per year, by interval since diagnosis)")
+    summary.add_column("ER status")
+    summary.add_column("patients", justify="right")
+    intervals = [(a, min(b, years)) for a, b in INTERVALS if a < years]
+    for start, stop in intervals:
+        summary.add_column(f"{start:g}–{stop:g} y", justify="right")
+    summary.add_column(f"recurred by {years:g} y", justify="right")
+    summary.add_column("bone share", justify="right")
+    for label, rows in (("ER+", table[table["er_positive"]]), ("ER−", table[~table["er_positive"]]), ("all", table)):
+        recurred = rows[rows["recurred"]]
+        bone = f"{100.0 * (recurred['recurrence_site'] == 'bone').mean():.0f} %" if len(recurred) else "—"
+        summary.add_row(
+            label,
+            str(len(rows)),
+            *(_hazard_row(rows, start, stop) for start, stop in intervals),
+            f"{100.0 * rows['recurred'].mean():.1f} %" if len(rows) else "—",
+            bone,
+        )
+    _out.print(summary)
+    positive = table["dtc_positive"]
+    failed = int((table["status"] != "ok").sum())
+    _out.print(
+        f"DTC-positive aspirate at diagnosis: {100.0 * positive.mean():.1f} % of patients; "
+        f"patients with a failed simulation: {failed}",
+        markup=False,
+        highlight=False,
+    )
+
+
+@app.command()
+def cohort(
+    out: Annotated[Path, typer.Option(help="Result folder (patients.parquet + manifest.json), written atomically.")],
+    patients: Annotated[int, typer.Option(min=1, help="Number of virtual patients.")] = 10_000,
+    years: Annotated[float, typer.Option(min=0.1, max=40.0, help="Follow-up, years.")] = 20.0,
+    seed: Annotated[int, typer.Option(min=0, help="Seed; patient i depends only on (seed, i).")] = 0,
+    chemotherapy: Annotated[
+        str, typer.Option(help="Adjuvant chemotherapy policy: none, all, node_positive or risk_based.")
+    ] = "risk_based",
+    endocrine_years: Annotated[float, typer.Option(min=0.0, max=15.0, help="Endocrine therapy for ER+, years.")] = 5.0,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (tcp://host:port) to spread chunks over its workers.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Start a local Dask cluster with this many worker processes.")
+    ] = None,
+    chunk_size: Annotated[int, typer.Option(min=1, help="Patients per chunk (memory bound; same results).")] = 65536,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing result folder.")] = False,
+) -> None:
+    """Simulate a cohort of virtual patients and print recurrence by ER status and interval."""
+    if scheduler is not None and workers is not None:
+        raise _fail(dormancy.InputError([dormancy.Problem("--workers", "not together with --scheduler", str(workers))]))
+    _check_destination(out, overwrite, "--out")
+    try:
+        spec = dormancy.patients.CohortSpec(
+            patients,
+            followup_years=years,
+            care=dormancy.patients.CareSpec(chemotherapy=chemotherapy, endocrine_years=endocrine_years),
+        )
+    except dormancy.InputError as error:
+        raise _fail(error) from None
+    cluster = None
+    if workers is not None:
+        from distributed import LocalCluster
+
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    columns = (TextColumn("patients"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=_err, transient=True) as bar:
+            task = bar.add_task("patients", total=patients)
+            result = dormancy.patients.simulate_cohort(
+                spec,
+                seed=seed,
+                scheduler=cluster if cluster is not None else scheduler,
+                chunk_size=chunk_size,
+                progress=lambda done, total: bar.update(task, completed=done),
+            )
+    except dormancy.InputError as error:
+        raise _fail(error) from None
+    finally:
+        if cluster is not None:
+            cluster.close()
+    dormancy.patients.save_cohort(result, out, overwrite=overwrite)
+    _print_recurrence(result.table, years)
+    _out.print(f"result: {out}", markup=False, highlight=False)

@@ -1,0 +1,34 @@
+"""Patient scale: virtual patients over decades (DTC seeding, niches, awakening, micrometastases, standard care).
+
+- :func:`simulate_cohort` (:class:`CohortSpec`, :class:`PopulationSpec`, :class:`CareSpec`) → :class:`CohortResult`
+  (per-patient table + manifest); :func:`save_cohort` writes it atomically.
+- :data:`FREE_PARAMETERS`: the registry records calibration fits.
+- Modules: :mod:`~dormancy.patients.covariates`, :mod:`~dormancy.patients.seeding`,
+  :mod:`~dormancy.patients.niche_rates`, :mod:`~dormancy.patients.natural_history`.
+"""
+
+from dormancy.patients import calibration, report, sensitivity, summaries, targets  # calibration side (H4)
+from dormancy.patients.cohort import (
+    FREE_PARAMETERS,
+    CareSpec,
+    CohortResult,
+    CohortSpec,
+    PopulationSpec,
+    save_cohort,
+    simulate_cohort,
+)
+
+__all__ = [
+    "FREE_PARAMETERS",
+    "CareSpec",
+    "CohortResult",
+    "CohortSpec",
+    "PopulationSpec",
+    "calibration",
+    "report",
+    "save_cohort",
+    "sensitivity",
+    "simulate_cohort",
+    "summaries",
+    "targets",
+]

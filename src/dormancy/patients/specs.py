@@ -1,0 +1,237 @@
+"""Who the virtual patients are and how they are treated: frozen specifications with documented defaults.
+
+Defaults match the calibration cohorts (``/work/shared/data/calibration_targets.yaml``): an early-breast-cancer
+population of stage I–III like the IBCSG I–V trials (Colleoni 2016) and Braun 2005's pooled DTC cohort. Fractions
+are documented assumptions; ``PopulationSpec.only`` builds a single stratum (e.g. Pan 2017's T1N0 ER+).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+
+from dormancy.errors import InputError, Problem
+
+SUBTYPES: tuple[str, ...] = ("ER+/HER2-", "HER2+", "TN")
+T_STAGES: tuple[str, ...] = ("T1", "T2", "T3")
+N_STAGES: tuple[str, ...] = ("N0", "N1-3", "N4-9", "N10+")
+CHEMOTHERAPY_POLICIES: tuple[str, ...] = ("none", "all", "node_positive", "risk_based")
+
+
+class FrozenMapping(Mapping):
+    """A read-only, hashable, picklable mapping (specs travel to Dask workers)."""
+
+    def __init__(self, data: Mapping | None = None) -> None:
+        self._data = dict(data or {})
+
+    def __getitem__(self, key: object) -> object:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._data.items())))
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+
+def _frozen(mapping: Mapping) -> Mapping:
+    return FrozenMapping(mapping)
+
+
+@dataclass(frozen=True)
+class PopulationSpec:
+    """The population the patients are drawn from.
+
+    Parameters
+    ----------
+    age_mean_years, age_sd_years : float
+        Normal age at diagnosis, truncated to [25, 90] years (IBCSG I–V enrolled pre- and postmenopausal women;
+        median age at diagnosis of breast cancer is about 60).
+    subtype_fractions : mapping
+        ``"ER+/HER2-"``, ``"HER2+"``, ``"TN"`` (sum 1). Default 0.65 / 0.15 / 0.20 (about 70 % of early breast
+        cancers are ER+; HER2+ 15–20 %; triple negative 15–20 %; widely quoted).
+    her2_er_positive_fraction : float
+        Fraction of HER2+ tumours that are ER+ (about half; widely quoted).
+    t_stage_fractions : mapping
+        ``"T1"`` (≤ 2 cm), ``"T2"`` (2–5 cm), ``"T3"`` (> 5 cm). Default 0.45 / 0.45 / 0.10.
+    n_stage_fractions : mapping
+        ``"N0"``, ``"N1-3"``, ``"N4-9"``, ``"N10+"``. Default 0.45 / 0.30 / 0.15 / 0.10 (IBCSG I–IV were node-positive
+        trials, V node-negative).
+    grade_fractions : mapping of str to tuple
+        Subtype to the fractions of grades 1, 2, 3 (grade is correlated with subtype: most triple-negative
+        tumours are grade 3). Default ER+/HER2− (0.20, 0.50, 0.30), HER2+ (0.05, 0.35, 0.60), TN (0.03, 0.22, 0.75).
+    bmi_median, bmi_sigma_log : float
+        Log-normal BMI (kg/m²): median and standard deviation of log BMI; truncated to [16, 60].
+    extra_inflammation_mean : float
+        Mean chronic inflammation beyond age and adiposity, in [0, 1) (exponential, truncated at 1; most hosts
+        have little, a few much, e.g. high IL-1β [144, 146]).
+    """
+
+    age_mean_years: float = 56.0
+    age_sd_years: float = 11.0
+    subtype_fractions: Mapping[str, float] = field(
+        default_factory=lambda: _frozen({"ER+/HER2-": 0.65, "HER2+": 0.15, "TN": 0.20})
+    )
+    her2_er_positive_fraction: float = 0.5
+    t_stage_fractions: Mapping[str, float] = field(
+        default_factory=lambda: _frozen({"T1": 0.45, "T2": 0.45, "T3": 0.10})
+    )
+    n_stage_fractions: Mapping[str, float] = field(
+        default_factory=lambda: _frozen({"N0": 0.45, "N1-3": 0.30, "N4-9": 0.15, "N10+": 0.10})
+    )
+    grade_fractions: Mapping[str, tuple[float, float, float]] = field(
+        default_factory=lambda: _frozen(
+            {"ER+/HER2-": (0.20, 0.50, 0.30), "HER2+": (0.05, 0.35, 0.60), "TN": (0.03, 0.22, 0.75)}
+        )
+    )
+    bmi_median: float = 26.0
+    bmi_sigma_log: float = 0.18
+    extra_inflammation_mean: float = 0.05
+    er_positive_only: bool | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "subtype_fractions", _frozen(self.subtype_fractions))
+        object.__setattr__(self, "t_stage_fractions", _frozen(self.t_stage_fractions))
+        object.__setattr__(self, "n_stage_fractions", _frozen(self.n_stage_fractions))
+        object.__setattr__(
+            self, "grade_fractions", _frozen({k: tuple(v) for k, v in dict(self.grade_fractions).items()})
+        )
+        problems: list[Problem] = []
+        for name, keys in (
+            ("subtype_fractions", SUBTYPES),
+            ("t_stage_fractions", T_STAGES),
+            ("n_stage_fractions", N_STAGES),
+        ):
+            mapping = getattr(self, name)
+            if set(mapping) != set(keys):
+                problems.append(
+                    Problem(f"population.{name}", f"exactly the keys {', '.join(keys)}", str(sorted(mapping)))
+                )
+            elif any(v < 0 for v in mapping.values()) or abs(sum(mapping.values()) - 1.0) > 1e-9:
+                problems.append(
+                    Problem(f"population.{name}", "non-negative fractions summing to 1", str(dict(mapping)))
+                )
+        if set(self.grade_fractions) != set(SUBTYPES) or any(
+            len(v) != 3 or min(v) < 0 or abs(sum(v) - 1.0) > 1e-9 for v in self.grade_fractions.values()
+        ):
+            problems.append(
+                Problem("population.grade_fractions", "for each subtype three fractions summing to 1", "other")
+            )
+        for name, low, high in (
+            ("age_mean_years", 25.0, 90.0),
+            ("age_sd_years", 0.0, 30.0),
+            ("her2_er_positive_fraction", 0.0, 1.0),
+            ("bmi_median", 16.0, 60.0),
+            ("bmi_sigma_log", 0.0, 1.0),
+            ("extra_inflammation_mean", 0.0, 0.5),
+        ):
+            value = getattr(self, name)
+            if not low <= value <= high:
+                problems.append(Problem(f"population.{name}", f"a value in [{low:g}, {high:g}]", repr(value)))
+        if self.er_positive_only not in (None, True, False):
+            problems.append(Problem("population.er_positive_only", "None, True or False", repr(self.er_positive_only)))
+        if problems:
+            raise InputError(problems)
+
+    @classmethod
+    def only(
+        cls,
+        *,
+        er_positive: bool | None = None,
+        t_stage: str | None = None,
+        n_stage: str | None = None,
+        **overrides: object,
+    ) -> PopulationSpec:
+        """Return the default population restricted to one ER status, T stage and/or N stage.
+
+        ER status is imposed by keeping the subtype mix of that status (ER+ = ER+/HER2− and the ER+ part of
+        HER2+; ER− = triple negative and the ER− part of HER2+).
+        """
+        base = cls(**overrides)  # type: ignore[arg-type]
+        changes: dict[str, object] = {}
+        if er_positive is not None:
+            changes["er_positive_only"] = bool(er_positive)
+        for name, value, keys in (("t_stage_fractions", t_stage, T_STAGES), ("n_stage_fractions", n_stage, N_STAGES)):
+            if value is not None:
+                if value not in keys:
+                    raise InputError([Problem(f"population.{name}", f"one of {', '.join(keys)}", repr(value))])
+                changes[name] = {key: float(key == value) for key in keys}
+        return replace(base, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class CareSpec:
+    """Standard care after surgery (the primary is removed at t = 0).
+
+    Parameters
+    ----------
+    chemotherapy : {"none", "all", "node_positive", "risk_based"}
+        Who gets adjuvant chemotherapy. ``risk_based``: node-positive, ER−, or T2+ with grade 3.
+    endocrine_years : float
+        Years of endocrine therapy for ER+ patients (0 = none, as in the IBCSG 1978–85 era).
+    """
+
+    chemotherapy: str = "risk_based"
+    endocrine_years: float = 5.0
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.chemotherapy not in CHEMOTHERAPY_POLICIES:
+            problems.append(
+                Problem("care.chemotherapy", f"one of {', '.join(CHEMOTHERAPY_POLICIES)}", repr(self.chemotherapy))
+            )
+        if not 0.0 <= float(self.endocrine_years) <= 15.0:
+            problems.append(Problem("care.endocrine_years", "a value in [0, 15] years", repr(self.endocrine_years)))
+        if problems:
+            raise InputError(problems)
+
+
+@dataclass(frozen=True)
+class CohortSpec:
+    """A cohort: how many patients, how long they are followed, who they are and how they are treated.
+
+    Parameters
+    ----------
+    n_patients : int
+        Number of patients (ids 0 .. n − 1).
+    followup_years : float
+        Follow-up from diagnosis, years (at most 40).
+    population : PopulationSpec
+        Who they are.
+    care : CareSpec
+        Standard care.
+    step_days : float
+        Time step of the stochastic process, days (default one month).
+    """
+
+    n_patients: int
+    followup_years: float = 20.0
+    population: PopulationSpec = field(default_factory=PopulationSpec)
+    care: CareSpec = field(default_factory=CareSpec)
+    step_days: float = 30.4375
+
+    def __post_init__(self) -> None:
+        problems = []
+        if (
+            isinstance(self.n_patients, bool)
+            or not isinstance(self.n_patients, int)
+            or not 1 <= self.n_patients <= 10**9
+        ):
+            problems.append(Problem("cohort.n_patients", "an integer in [1, 1e9]", repr(self.n_patients)))
+        if not 0.0 < float(self.followup_years) <= 40.0:
+            problems.append(Problem("cohort.followup_years", "a value in (0, 40] years", repr(self.followup_years)))
+        if not 1.0 <= float(self.step_days) <= 91.0:
+            problems.append(Problem("cohort.step_days", "a value in [1, 91] days", repr(self.step_days)))
+        if problems:
+            raise InputError(problems)
+
+    @property
+    def n_steps(self) -> int:
+        """Number of time steps covering the follow-up."""
+        return round(self.followup_years * 365.25 / self.step_days)

@@ -1,0 +1,551 @@
+"""Generate the registry set ``patients_natural_history`` (the virtual-patient simulator).
+
+Edit this script, not the YAML file, then run ``python tools/make_patient_parameters.py``. Published numbers
+(Braun 2005 associations, Colleoni 2016, Pan 2017, the Kuznetsov/Wilkie/Hahnfeldt model families of models.md §2)
+give directions and orders of magnitude; the values themselves are documented assumptions with prior ranges,
+and the parameters listed in ``dormancy.patients.parameters.FREE_PARAMETERS`` are what calibration fits.
+"""
+
+from pathlib import Path
+
+import yaml
+
+SETS = Path(__file__).resolve().parents[1] / "src" / "dormancy" / "params" / "data" / "sets"
+NAME = "patients_natural_history"
+A = ["assumption"]
+
+
+def rec(symbol, label, desc, value, unit, low, high, source, note, evidence="assumption", dist="loguniform"):
+    """Return one parameter record as a mapping (prior log-uniform unless told)."""
+    return dict(
+        symbol=symbol,
+        label=label,
+        description=desc,
+        value=value,
+        unit=unit,
+        prior=dict(distribution=dist, low=low, high=high),
+        source=source,
+        evidence=evidence,
+        note=note,
+    )
+
+
+def urec(*args, **kwargs):
+    """Return a record with a uniform prior."""
+    return rec(*args, **kwargs, dist="uniform")
+
+
+records = [
+    # ---------------------------------------------------------------- host
+    urec(
+        "menopause_age_mean",
+        "a_m",
+        "Mean age at natural menopause (final menstrual period) in the simulated population",
+        51.0,
+        "year",
+        48.0,
+        53.0,
+        A,
+        "Widely quoted mean of about 51 years in Western populations (not checked against a source here); "
+        "ages are normal with the standard deviation below, truncated to 40–58 years.",
+    ),
+    urec(
+        "menopause_age_sd",
+        "σ_m",
+        "Standard deviation of the age at natural menopause",
+        3.5,
+        "year",
+        2.0,
+        5.0,
+        A,
+        "Most natural menopauses fall between 45 and 55 years (widely quoted); prior 2–5 years.",
+    ),
+    # ---------------------------------------------------------------- seeding at diagnosis
+    rec(
+        "seeding_mean_reference",
+        "m_0",
+        "Mean number of DTCs in the whole bone marrow at diagnosis for a reference tumour (T1, N0, grade 2, ER+)",
+        8.5e4,
+        "dimensionless",
+        1.0e3,
+        1.0e7,
+        ["braun2005", "review:10", "assumption"],
+        "Set with the aspirate fraction so that about 30.6 % of stage I–III patients are DTC-positive (Braun 2005): "
+        "an aspirate samples ~2e6 of ~1e12 marrow cells, so a positive aspirate implies ~1e5–1e6 DTCs in the whole "
+        "marrow. Free parameter (calibrated). Prior 1e3–1e7.",
+    ),
+    rec(
+        "seeding_dispersion",
+        "k",
+        "Shape of the negative-binomial (gamma–Poisson) DTC count at diagnosis; smaller is more heterogeneous",
+        1.5,
+        "dimensionless",
+        0.03,
+        5.0,
+        A,
+        "Most patients carry few DTCs and a minority many (DTC counts per aspirate are highly skewed). Sets the "
+        "DTC+/DTC− outcome ratio (Braun 2005: 2.33). Free parameter. Prior 0.03–5.",
+    ),
+    rec(
+        "seeding_fold_t2",
+        "f_T2",
+        "Fold change of the mean DTC count for a T2 (2–5 cm) against a T1 tumour",
+        1.5,
+        "dimensionless",
+        1.0,
+        4.0,
+        ["braun2005", "assumption"],
+        "Braun 2005: DTC+ tumours are larger (direction seen; size of the effect an assumption).",
+    ),
+    rec(
+        "seeding_fold_t3",
+        "f_T3",
+        "Fold change of the mean DTC count for a T3 (> 5 cm) against a T1 tumour",
+        2.2,
+        "dimensionless",
+        1.0,
+        8.0,
+        ["braun2005", "assumption"],
+        "Braun 2005: DTC+ tumours are larger (direction seen; size an assumption).",
+    ),
+    rec(
+        "seeding_fold_n1_3",
+        "f_N1",
+        "Fold change of the mean DTC count for 1–3 positive nodes against node-negative",
+        1.6,
+        "dimensionless",
+        1.0,
+        4.0,
+        ["braun2005", "assumption"],
+        "Braun 2005: DTC+ more often node-positive (direction seen; size an assumption).",
+    ),
+    rec(
+        "seeding_fold_n4_9",
+        "f_N4",
+        "Fold change of the mean DTC count for 4–9 positive nodes against node-negative",
+        2.4,
+        "dimensionless",
+        1.0,
+        8.0,
+        ["braun2005", "assumption"],
+        "Braun 2005 (direction seen; size an assumption).",
+    ),
+    rec(
+        "seeding_fold_n10",
+        "f_N10",
+        "Fold change of the mean DTC count for 10 or more positive nodes against node-negative",
+        3.5,
+        "dimensionless",
+        1.0,
+        15.0,
+        ["braun2005", "assumption"],
+        "Braun 2005 (direction seen; size an assumption).",
+    ),
+    rec(
+        "seeding_fold_per_grade",
+        "f_G",
+        "Fold change of the mean DTC count per grade step above grade 2 (and its inverse below)",
+        1.3,
+        "dimensionless",
+        1.0,
+        3.0,
+        ["braun2005", "assumption"],
+        "Braun 2005: DTC+ tumours have higher grade (direction seen; size an assumption).",
+    ),
+    rec(
+        "seeding_fold_er_negative",
+        "f_ER",
+        "Fold change of the mean DTC count for an ER− against an ER+ tumour",
+        1.5,
+        "dimensionless",
+        1.0,
+        4.0,
+        ["braun2005", "assumption"],
+        "Braun 2005: DTC+ tumours more often hormone-receptor negative (direction seen; size an assumption).",
+    ),
+    rec(
+        "aspirate_sampled_fraction",
+        "f_asp",
+        "Fraction of the whole marrow's DTCs that a standard bilateral aspirate samples (Poisson detection)",
+        2.0e-6,
+        "dimensionless",
+        2.0e-7,
+        2.0e-5,
+        ["braun2005", "assumption"],
+        "Braun 2005's pooled studies screened ~2e6 mononuclear cells per patient by cytokeratin immunocytochemistry; "
+        "an adult marrow holds ~1e12 nucleated cells (widely quoted, not checked). Detection is taken perfect "
+        "for a sampled DTC, so P(DTC+ | N) = 1 − exp(−f N). Prior tenfold either side.",
+    ),
+    urec(
+        "niche_fraction_endosteal",
+        "φ_end",
+        "Fraction of marrow DTCs that lodge in the endosteal (osteoblastic) niche",
+        0.35,
+        "dimensionless",
+        0.1,
+        0.7,
+        ["review:19", "review:23", "assumption"],
+        "DTCs home to CXCL12-rich osteoblastic and perivascular niches (review [19–25]); no quantitative split was "
+        "found. Other marrow takes 1 minus the three niche fractions.",
+    ),
+    urec(
+        "niche_fraction_perivascular_stable",
+        "φ_pvs",
+        "Fraction of marrow DTCs that lodge next to stable microvasculature (TSP1, perivascular niche)",
+        0.4,
+        "dimensionless",
+        0.1,
+        0.7,
+        ["review:55", "assumption"],
+        "Ghajar et al. (review [55]): most DTCs sit on stable microvasculature. Split an assumption.",
+    ),
+    urec(
+        "niche_fraction_perivascular_sprouting",
+        "φ_spr",
+        "Fraction of marrow DTCs that lodge next to sprouting neovascular tips (POSTN, TGF-β1)",
+        0.004,
+        "dimensionless",
+        0.0,
+        0.15,
+        ["review:55", "assumption"],
+        "Sprouting tips are a small part of the marrow vasculature (review [55]). Cells here escape at once and "
+        "drive the early (years 0–3) recurrences. Free parameter.",
+    ),
+    rec(
+        "other_site_seeding_ratio",
+        "ρ_oth",
+        "DTCs seeded to other distant organs (lung, liver, brain; one lumped compartment) per marrow DTC",
+        0.9,
+        "dimensionless",
+        0.05,
+        20.0,
+        ["d_care2017", "assumption"],
+        "Set so that bone is ~40 % of first distant recurrences (D-CARE design, TPS662). Free parameter.",
+    ),
+    urec(
+        "dissemination_window_years",
+        "W",
+        "Span before diagnosis over which the foci present at diagnosis were seeded (uniform)",
+        2.0,
+        "year",
+        0.5,
+        6.0,
+        ["review:10", "assumption"],
+        "DTCs reach the marrow early, often before the primary is detected (review [10–16]). Prior 0.5–6 years.",
+    ),
+    # ---------------------------------------------------------------- single-cell fates (scales on the switch)
+    rec(
+        "awakening_scale_er_negative",
+        "s_wake−",
+        "Awakening hazard of a dormant ER− DTC at the reference niche (endosteal, premenopausal, no inflammation)",
+        5.0e-9,
+        "1 / year",
+        1.0e-9,
+        1.0e-2,
+        A,
+        "The hazard in any niche and host state is this times the switch's quiescence exit rate there divided by "
+        "its value at the reference (dormancy.signalling fate rates, dormant branch). Free parameter.",
+    ),
+    rec(
+        "awakening_scale_er_positive",
+        "s_wake+",
+        "Awakening hazard of a dormant ER+ DTC at the reference niche (endosteal, premenopausal, no inflammation)",
+        1.0e-7,
+        "1 / year",
+        1.0e-9,
+        1.0e-2,
+        A,
+        "As for ER−, relative to the ER− reference exit rate, so the ER+ switch's own differences also count. "
+        "Free parameter.",
+    ),
+    rec(
+        "dormant_death_per_year",
+        "μ_D",
+        "Death hazard of a dormant DTC at the reference niche (scaled by the switch's apoptosis rate ratio)",
+        0.05,
+        "1 / year",
+        0.005,
+        0.5,
+        ["willis2010", "assumption"],
+        "Willis 2010: escape from growth restriction has a half-life of at least 12 years; dormant cells persist "
+        "for decades (review §1). Prior 0.005–0.5 per year. Free parameter.",
+    ),
+    rec(
+        "clonogenic_fraction",
+        "c",
+        "Fraction of DTCs able to found a growing colony (the rest are non-tumorigenic)",
+        1.0e-3,
+        "dimensionless",
+        1.0e-6,
+        1.0,
+        ["willis2010", "assumption"],
+        "Willis 2010: patients carry at most a few 'dangerous' micrometastases, far fewer than DTCs. Free parameter.",
+    ),
+    rec(
+        "immune_kill_rate",
+        "κ",
+        "Immune (NK/T-cell) killing rate of a single proliferating DTC not protected by PD-L1",
+        0.05,
+        "1 / day",
+        0.001,
+        1.0,
+        ["kuznetsov1994", "review:80", "review:83", "assumption"],
+        "Reduces Kuznetsov 1994's n·E·T term at small T to a per-cell kill κ(1 − evasion), evasion being the "
+        "switch's PD-L1 output; sets the establishment probability 1 − (δ + κ(1 − e) + q)/r of a branching "
+        "lineage. Prior 0.001–1 per day.",
+    ),
+    rec(
+        "focus_immune_elimination_per_year",
+        "κ_f",
+        "Elimination hazard of an avascular micrometastasis by immune control (times 1 − PD-L1 evasion)",
+        0.05,
+        "1 / year",
+        0.001,
+        1.0,
+        ["wilkie2013", "kuznetsov1994", "assumption"],
+        "Tumour-mass dormancy ends in elimination or escape (Wilkie & Hahnfeldt 2013); reduced to a hazard for "
+        "foci held below the avascular limit. Prior 0.001–1 per year.",
+    ),
+    # ---------------------------------------------------------------- micrometastasis growth
+    rec(
+        "growth_rate_er_negative",
+        "α−",
+        "Gompertz rate of an ER− micrometastasis (d ln X/dt = α ln(K/X))",
+        0.0035,
+        "1 / day",
+        3.0e-4,
+        0.02,
+        ["hahnfeldt1999", "assumption"],
+        "With K = 1e12 cells, α = 0.0017/day gives a doubling time of ~60 days at 1e9 cells, the order reported "
+        "for breast metastases (widely quoted); ER− cancers grow faster. Free parameter.",
+    ),
+    rec(
+        "growth_rate_er_positive",
+        "α+",
+        "Gompertz rate of an ER+ micrometastasis",
+        0.0018,
+        "1 / day",
+        3.0e-4,
+        0.02,
+        ["hahnfeldt1999", "review:31", "assumption"],
+        "ER+ DTCs proliferate more slowly (review [31]). Free parameter.",
+    ),
+    rec(
+        "avascular_limit_cells",
+        "K_av",
+        "Size cap of a micrometastasis before its angiogenic switch (~1 mm diameter)",
+        5.0e5,
+        "dimensionless",
+        1.0e4,
+        1.0e7,
+        ["hahnfeldt1999", "review:55", "assumption"],
+        "A 1 mm sphere is ~0.5 mm³, ~5e5 cells at 1e9 cells/cm³ (diffusion limit of avascular growth).",
+    ),
+    rec(
+        "carrying_capacity_cells",
+        "K",
+        "Gompertz carrying capacity of a vascularised metastasis",
+        1.0e12,
+        "dimensionless",
+        1.0e11,
+        1.0e13,
+        ["hahnfeldt1999", "assumption"],
+        "About 1 kg of tumour. Prior 1e11–1e13 cells.",
+    ),
+    rec(
+        "detection_cells",
+        "X_det",
+        "Size at clinical detection of a distant recurrence (~1 cm)",
+        1.0e9,
+        "dimensionless",
+        1.0e8,
+        1.0e10,
+        ["assumption"],
+        "~1 cm³ ≈ 1e9 cells, the widely quoted clinical detection limit. Prior 1e8–1e10.",
+    ),
+    rec(
+        "angiogenic_switch_per_year",
+        "λ_ang",
+        "Hazard of the angiogenic switch of an avascular micrometastasis",
+        0.1,
+        "1 / year",
+        0.005,
+        2.0,
+        ["hahnfeldt1999", "review:55", "review:133", "assumption"],
+        "Angiogenic dormancy ends stochastically (review [55, 133–136]); Willis 2010's escape half-life of at "
+        "least 12 years bounds it from above for dangerous foci. Free parameter.",
+    ),
+    urec(
+        "obesity_angiogenic_gain",
+        "g_V",
+        "Relative rise of the angiogenic switch hazard per unit of the host's obesity-driven angiogenic drive",
+        1.0,
+        "dimensionless",
+        0.0,
+        4.0,
+        ["review:7", "review:133", "assumption"],
+        "Obesity raises VEGF, LCN2, bFGF and shortens latency (review [7, 133–135]); the drive is "
+        "dormancy.bone.host.angiogenic_drive. Prior 0–4.",
+    ),
+    rec(
+        "bone_site_capacity_cells",
+        "X_bone",
+        "Tumour cells at which a bone lesion's burden in the bone model equals 1 (vicious-cycle coupling)",
+        1.0e10,
+        "dimensionless",
+        1.0e8,
+        1.0e12,
+        ["review:148", "assumption"],
+        "Maps a bone focus's size to the bone model's tumour burden; the growth factor of a bone focus is the "
+        "bone model's TGF-β-driven proliferation at that burden over its value at no tumour.",
+    ),
+    # ---------------------------------------------------------------- standard care
+    urec(
+        "chemotherapy_log_kill",
+        "L",
+        "Log10 kill of cycling tumour cells by a full adjuvant chemotherapy course",
+        2.0,
+        "dimensionless",
+        0.5,
+        4.0,
+        ["review:7", "assumption"],
+        "Chemotherapy kills cycling cells only (review §1); dormant DTCs are spared. Spread evenly over the "
+        "course; single awakened cells during the course survive with the same per-month fraction. Prior 0.5–4.",
+    ),
+    urec(
+        "chemotherapy_years",
+        "T_chemo",
+        "Length of the adjuvant chemotherapy course from diagnosis",
+        0.5,
+        "year",
+        0.25,
+        1.0,
+        ["assumption"],
+        "Typical 4–8 cycles of 3 weeks (widely quoted). Prior 0.25–1 year.",
+    ),
+    urec(
+        "endocrine_target_effect",
+        "E_endo",
+        "Fraction of ER signalling blocked in ER+ cells on endocrine therapy (tamoxifen or an aromatase inhibitor)",
+        0.8,
+        "dimensionless",
+        0.5,
+        0.99,
+        ["review:73", "assumption"],
+        "No drug model for endocrine therapy in dormancy.pkpd yet: a documented target-effect level on the "
+        "switch's ESTROGEN input. Prior 0.5–0.99.",
+    ),
+    urec(
+        "endocrine_growth_inhibition",
+        "ε_endo",
+        "Fractional reduction of the Gompertz rate of ER+ micrometastases, and of the colony-founding probability "
+        "of awakened ER+ cells, while on endocrine therapy",
+        0.5,
+        "dimensionless",
+        0.0,
+        0.95,
+        ["pan2017", "assumption"],
+        "Endocrine therapy roughly halves ER+ recurrence while taken (EBCTCG); partly carried over afterwards "
+        "through the foci it shrank. Prior 0–0.95.",
+    ),
+    rec(
+        "endocrine_eradication_per_year",
+        "h_endo",
+        "Hazard that an ER+ micrometastasis is eradicated while on endocrine therapy",
+        0.3,
+        "1 / year",
+        0.01,
+        2.0,
+        ["pan2017", "colleoni2016", "assumption"],
+        "Endocrine therapy removes part of the ER+ disease rather than only delaying it: its benefit persists after "
+        "it stops (carry-over) and recurrences in years 5-20 come at a steady rate (EBCTCG). Growth inhibition "
+        "alone makes the held-back foci grow out after year 5, a rebound not seen clinically; a log-kill of a "
+        "Gompertz focus is undone by its fast regrowth at small sizes, so the effect is an eradication hazard per "
+        "focus. Prior 0.01-2 per year.",
+    ),
+]
+
+# ---------------------------------------------------------------- niche input levels for the switch
+NICHES = {
+    "endosteal": (
+        "endosteal (osteoblastic) marrow niche",
+        1.0,
+        {"GAS6": 0.6, "WNT5A": 0.6, "O2": 0.3, "MIR222_223": 0.5, "NK_CYTOKINES": 0.1},
+        "Osteoblasts and MSCs secrete TGF-β2, BMP7, GAS6, Wnt5a; hypoxic (review [61–69], Fig. 2); MSC exosomes "
+        "(review [58, 59]).",
+        ["review:61", "review:64", "review:66", "review:205", "review:59"],
+    ),
+    "perivascular_stable": (
+        "perivascular niche of stable microvasculature",
+        0.5,
+        {"TSP1": 0.8, "O2": 0.8, "NK_CYTOKINES": 0.1},
+        "Stable microvasculature secretes thrombospondin-1 (review [55]); better oxygenated.",
+        ["review:55"],
+    ),
+    "perivascular_sprouting": (
+        "perivascular niche of sprouting neovascular tips",
+        0.5,
+        {"POSTN": 0.8, "TGFB1": 0.6, "O2": 0.6, "NK_CYTOKINES": 0.1},
+        "Sprouting tips secrete periostin and TGF-β1, driving escape (review [55]).",
+        ["review:55"],
+    ),
+    "other_marrow": (
+        "other marrow (haematopoietic cords, away from bone and vessels)",
+        0.5,
+        {"O2": 0.5, "NK_CYTOKINES": 0.1},
+        "Neither osteoblastic nor perivascular; moderate hypoxia (Spencer 2014 in models.md §4).",
+        ["review:66"],
+    ),
+    "other_site": (
+        "other distant organs (lung, liver, brain), lumped",
+        0.0,
+        {"TGFB2": 0.25, "BMP7": 0.25, "TGFB1": 0.1, "O2": 0.5, "NK_CYTOKINES": 0.2},
+        "No bone matrix: TGF-β2/BMP and TGF-β1 at the levels other marrow reads without osteoclast factors, so "
+        "cells can fall dormant as DTCs do in lung and liver (review [55]); more NK surveillance than marrow, "
+        "which is rich in Tregs and MDSCs (review [54, 84]). Arrival next to sprouting vessels uses the marrow's "
+        "sprouting fraction.",
+        ["review:54", "review:84", "review:55"],
+    ),
+}
+COMMON = {"FIBRONECTIN": 0.6, "NUTRIENTS": 0.6}
+for niche, (where, weight, levels, why, sources) in NICHES.items():
+    records.append(
+        urec(
+            f"niche_{niche}__bone_signal_weight",
+            f"w_{niche}",
+            f"Weight of the bone model's niche signals (TGF-β2, BMP7, TGF-β1, osteoclast factors) in the {where}",
+            weight,
+            "dimensionless",
+            0.0,
+            1.0,
+            [*sources, "assumption"],
+            f"{why} Bone-derived signals act fully at the bone surface and are diluted away from it. Prior 0–1.",
+        )
+    )
+    for node, level in {**COMMON, **levels}.items():
+        records.append(
+            urec(
+                f"niche_{niche}__{node}",
+                f"{node}_{niche}",
+                f"Level of the switch input {node} in the {where} (added to the weighted bone signal, clipped to 1)",
+                level,
+                "dimensionless",
+                0.0,
+                1.0,
+                [*sources, "assumption"],
+                f"{why} Level an assumption (the tissue scale resolves it). Prior 0–1.",
+            )
+        )
+
+doc = dict(
+    set=NAME,
+    model="patients",
+    description="Natural history of disseminated tumour cells in a virtual patient over decades: seeding, niches, "
+    "awakening, micrometastasis growth, immune and angiogenic control, detection, standard care (documented "
+    "assumptions with ranges; free parameters calibrated against Colleoni 2016, Pan 2017 and Braun 2005).",
+    parameters=records,
+)
+header = "# Generated by tools/make_patient_parameters.py; edit that script, not this file.\n"
+(SETS / f"{NAME}.yaml").write_text(
+    encoding="utf-8", data=header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
+)
