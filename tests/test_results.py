@@ -359,3 +359,20 @@ def test_platform_info_marks_missing_packages(monkeypatch):
     info = platform_info()
     assert info["surely-not-installed-dormancy-test"] == "not installed"
     assert {"python", "implementation", "system", "machine", "numpy"} <= set(info)
+
+
+def test_atomic_files_get_the_mode_of_an_ordinary_new_file(tmp_path):
+    import os
+
+    from dormancy.atomic import atomic_file, write_text_atomic
+
+    umask = os.umask(0o022)
+    try:
+        written = write_text_atomic(tmp_path / "a.txt", "x")
+        with atomic_file(tmp_path / "b.bin"):
+            pass  # a writer that leaves the placeholder file in place (as some encoders do)
+    finally:
+        os.umask(umask)
+    assert (written.stat().st_mode & 0o777) == 0o644
+    assert ((tmp_path / "b.bin").stat().st_mode & 0o777) == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.bin"]

@@ -6,7 +6,7 @@ A reader never sees a half-written file, and a failure leaves nothing behind.
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,8 +22,14 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
         Final destination; replaced if it exists.
     """
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f"{path.suffix}.tmp", dir=path.parent)
-    os.close(handle)
+    # Not mkstemp: its 0600 mode would survive the rename; os.open with 0666 honours the umask like any new file.
+    while True:
+        temporary = path.parent / f".{path.stem}.{secrets.token_hex(6)}{path.suffix}.tmp"
+        try:
+            os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            break
+        except FileExistsError:
+            continue
     try:
         yield Path(temporary)
         os.replace(temporary, path)
