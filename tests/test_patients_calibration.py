@@ -105,7 +105,10 @@ def test_abc_smc_recovers_a_known_hazard_and_is_reproducible(tmp_path):
         simulator=simulator,
         targets=(target,),
     )
+    caller_state = np.random.get_state()  # noqa: NPY002
     result = calibration.calibrate(database=tmp_path / "a.db", **options)
+    after = np.random.get_state()  # noqa: NPY002
+    assert all(np.array_equal(a, b) for a, b in zip(caller_state, after, strict=True)), "pyabc seeding leaked"
     median, q05, q95 = result.summary.loc[NAME, ["median", "q05", "q95"]]
     assert q05 < x_true < q95
     assert median == pytest.approx(x_true, rel=0.25)

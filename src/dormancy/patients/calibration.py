@@ -326,6 +326,7 @@ def calibrate(
     def rms(simulated: Mapping[str, np.ndarray], _observed: Mapping[str, np.ndarray]) -> float:
         return float(np.sqrt(np.mean(np.asarray(simulated["deviation"]) ** 2)))
 
+    caller_random_state = np.random.get_state()  # noqa: NPY002  (restored below: no state leaks to the caller)
     np.random.seed(seed % 2**32)  # noqa: NPY002  (pyabc samples from NumPy's legacy global state only)
     abc = pyabc.ABCSMC(
         model,
@@ -346,6 +347,7 @@ def calibrate(
     try:
         history = abc.run(max_nr_populations=generations, minimum_epsilon=minimum_epsilon)
     finally:
+        np.random.set_state(caller_random_state)  # noqa: NPY002
         if handler is not None:
             logger.removeHandler(handler)
     summary, schedule = posterior_summary(history, priors)
