@@ -157,6 +157,24 @@ def test_endocrine_therapy_lowers_er_positive_recurrence_mostly_while_taken():
     assert after(endo) / after(none) > during
 
 
+def test_longer_lived_er_positive_dormant_cells_recur_later_and_leave_er_negative_patients_alone():
+    # r_+ scales only the ER+ dormant-death hazard: ER− histories are bit-identical, ER+ pools last longer
+    spec = CohortSpec(4000, care=CareSpec("none", 0.0))
+    same = simulate_cohort(spec, seed=12, parameters={P("dormant_death_ratio_er_positive"): 1.0}).table
+    longer = simulate_cohort(spec, seed=12, parameters={P("dormant_death_ratio_er_positive"): 0.2}).table
+    negative = ~same["er_positive"]
+    pd.testing.assert_frame_equal(same[negative], longer[negative])
+    positive = same["er_positive"]
+    assert longer.loc[positive, "dormant_at_10y"].sum() > 1.2 * same.loc[positive, "dormant_at_10y"].sum()
+    assert longer.loc[positive, "escapes"].sum() > same.loc[positive, "escapes"].sum()
+
+    def late(table):  # ER+ recurrence in years 10-20 among those free at 10 years
+        free = table[table["er_positive"] & (table["followup_years"] > 10.0)]
+        return cumulative(free, 20.0)
+
+    assert late(longer) > late(same)
+
+
 def test_save_cohort_writes_parquet_and_manifest_atomically(tmp_path, cohort):
     folder = save_cohort(cohort, tmp_path / "run")
     table = pd.read_parquet(folder / "patients.parquet")

@@ -14,8 +14,9 @@ at diagnosis follows from the growth law, capped below detection since these pat
 measurement: DTC-positive with probability :math:`1 - e^{-f N}`.
 
 **Dormant cells** in niche :math:`k` awaken with hazard :math:`h_w = s_{ER}\, q_{out}(k, D, I)/q_{out,ref}` and die
-with :math:`h_d = \mu_D\, \delta(k, D, I)/\delta_{ref}` (switch fate rates on the dormant branch; host state
-:math:`D` oestrogen deficiency, :math:`I` inflammation, and endocrine therapy); within a step
+with :math:`h_d = \mu_D\, r_{ER}\, \delta(k, D, I)/\delta_{ref}` (:math:`r_{ER} = 1` for ER−, :math:`r_+` for ER+:
+ER+ dormant cells may be longer-lived, the late ER+ recurrences of Pan 2017; switch fate rates on the dormant branch;
+host state :math:`D` oestrogen deficiency, :math:`I` inflammation, and endocrine therapy); within a step
 :math:`n_{event} \sim \mathrm{Bin}(n, 1 - e^{-(h_w + h_d)\Delta})`, split binomially in proportion to the hazards.
 
 **An awakened cell** founds a growing colony with probability :math:`c \max(0, 1 - (\delta_p + \kappa (1 -
@@ -78,6 +79,7 @@ KERNEL_SYMBOLS: tuple[str, ...] = (
     "awakening_scale_er_negative",
     "awakening_scale_er_positive",
     "dormant_death_per_year",
+    "dormant_death_ratio_er_positive",
     "clonogenic_fraction",
     "immune_kill_rate",
     "focus_immune_elimination_per_year",
@@ -107,6 +109,7 @@ P_RHO = _P["other_site_seeding_ratio"]
 P_W = _P["dissemination_window_years"]
 P_WAKE_NEG, P_WAKE_POS = _P["awakening_scale_er_negative"], _P["awakening_scale_er_positive"]
 P_DEATH = _P["dormant_death_per_year"]
+P_DEATH_POS = _P["dormant_death_ratio_er_positive"]
 P_CLONO = _P["clonogenic_fraction"]
 P_KAPPA = _P["immune_kill_rate"]
 P_KAPPA_F = _P["focus_immune_elimination_per_year"]
@@ -366,6 +369,7 @@ def simulate_patients(
         escapes = 0
         alpha0 = params[P_ALPHA_POS] if er else params[P_ALPHA_NEG]
         wake_scale = params[P_WAKE_POS] if er else params[P_WAKE_NEG]
+        death_scale = params[P_DEATH] * (params[P_DEATH_POS] if er else 1.0)
         # ---------------------------------------------------------------- diagnosis: seeding and aspirate
         state = _step_state(pid, 0, 0, k0, k1)
         deficiency, inflamed, angiogenic = _host(age[p], menopause_age[p], bmi[p], extra_inflammation[p], params)
@@ -448,7 +452,7 @@ def simulate_patients(
                         continue
                     table = rates[er, endo, k]
                     h_wake = wake_scale * math.exp(_bilinear(table[:, :, 0], i, fi, j, fj))
-                    h_die = params[P_DEATH] * _bilinear(table[:, :, 1], i, fi, j, fj)
+                    h_die = death_scale * _bilinear(table[:, :, 1], i, fi, j, fj)
                     total = h_wake + h_die
                     state, events = binomial(state, dormant[k], -math.expm1(-total * span * dt_years))
                     if events == 0:
