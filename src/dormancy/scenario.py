@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -32,7 +33,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dormancy.atomic import write_text_atomic
-from dormancy.errors import InputError, Problem
+from dormancy.errors import InputError, Problem, problems_from_validation
 from dormancy.ode import SOLVER_METHODS, SaveTimes, SolverSettings
 from dormancy.params import ParameterSet, load_registry
 
@@ -160,33 +161,11 @@ class Scenario(_Frozen):
         return self.model_dump(mode="json")
 
 
-def _found(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _problems_from(error: ValidationError) -> list[Problem]:
-    problems: list[Problem] = []
-    for item in error.errors(include_url=False):
-        parts = list(item["loc"])
-        if len(parts) > 1 and parts[0] == "model" and parts[1] in MODEL_KINDS:
-            del parts[1]  # the discriminated union's tag: the file has no such level
-        location = ".".join(str(part) for part in parts)
-        cause = (item.get("ctx") or {}).get("error")
-        if isinstance(cause, InputError):
-            problems.extend(
-                Problem(f"{location}.{p.field}" if location else p.field, p.expected, p.found) for p in cause.problems
-            )
-            continue
-        kind = item["type"]
-        if kind == "missing":
-            problems.append(Problem(location, "a value (this field is required)", "nothing"))
-        elif kind == "extra_forbidden":
-            problems.append(Problem(location, "no such field (see the scenario documentation)", "an unknown key"))
-        else:
-            expected = item["msg"].removeprefix("Input should be ").removeprefix("Value error, ")
-            problems.append(Problem(location, expected, _found(item.get("input"))))
-    return problems
+def _written_location(loc: Sequence[object]) -> list[object]:
+    parts = list(loc)
+    if len(parts) > 1 and parts[0] == "model" and parts[1] in MODEL_KINDS:
+        del parts[1]  # the discriminated union's tag: the file has no such level
+    return parts
 
 
 def scenario_from_dict(data: object, *, source: str | None = None) -> Scenario:
@@ -209,7 +188,14 @@ def scenario_from_dict(data: object, *, source: str | None = None) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
-        raise InputError(_problems_from(error), source) from None
+        raise InputError(
+            problems_from_validation(
+                error.errors(include_url=False),
+                documentation="the scenario documentation",
+                location_of=_written_location,
+            ),
+            source,
+        ) from None
 
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:

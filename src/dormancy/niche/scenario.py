@@ -32,7 +32,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dormancy.atomic import write_text_atomic
-from dormancy.errors import InputError, Problem
+from dormancy.errors import InputError, Problem, problems_from_validation
+from dormancy.niche.fields import FIELD_NAMES
 from dormancy.params import load_registry
 
 __all__ = [
@@ -54,20 +55,8 @@ __all__ = [
 
 NICHE_SCENARIO_FORMAT = "dormancy.niche-scenario"
 #: Fields the agents read or write; ``DRUG`` (pharmacology) is left to drug scenarios.
-SWITCH_FIELDS: tuple[str, ...] = (
-    "O2",
-    "TGFB1",
-    "TGFB2",
-    "BMP7",
-    "CXCL12",
-    "IL1B",
-    "VEGF",
-    "TSP1",
-    "POSTN",
-    "MIR222_223",
-    "PTHRP",
-)
-_KNOWN_FIELDS = (*SWITCH_FIELDS, "DRUG")
+SWITCH_FIELDS: tuple[str, ...] = tuple(name for name in FIELD_NAMES if name != "DRUG")
+_KNOWN_FIELDS = FIELD_NAMES
 _DEFAULT_PATH = Path(__file__).with_name("default_niche.yaml")
 
 
@@ -196,28 +185,6 @@ class NicheScenario(_Frozen):
         return data
 
 
-def _problems_from(error: ValidationError) -> list[Problem]:
-    problems: list[Problem] = []
-    for item in error.errors(include_url=False):
-        location = ".".join(str(part) for part in item["loc"])
-        cause = (item.get("ctx") or {}).get("error")
-        if isinstance(cause, ValueError) and cause.args and isinstance(cause.args[0], InputError):
-            cause = cause.args[0]
-        if isinstance(cause, InputError):
-            problems.extend(Problem(f"{location}.{p.field}", p.expected, p.found) for p in cause.problems)
-        elif item["type"] == "missing":
-            problems.append(Problem(location, "a value (this field is required)", "nothing"))
-        elif item["type"] == "extra_forbidden":
-            problems.append(Problem(location, "no such field (see the niche scenario documentation)", "an unknown key"))
-        else:
-            expected = item["msg"].removeprefix("Input should be ").removeprefix("Value error, ")
-            found = repr(item.get("input"))
-            problems.append(
-                Problem(location or "(top level)", expected, found if len(found) <= 80 else found[:77] + "...")
-            )
-    return problems
-
-
 def niche_scenario_from_dict(data: object, *, source: str | None = None) -> NicheScenario:
     """Validate plain data (from YAML or Python) into a :class:`NicheScenario`.
 
@@ -241,7 +208,10 @@ def niche_scenario_from_dict(data: object, *, source: str | None = None) -> Nich
     try:
         return NicheScenario.model_validate(data)
     except ValidationError as error:
-        raise InputError(_problems_from(error), source) from None
+        raise InputError(
+            problems_from_validation(error.errors(include_url=False), documentation="the niche scenario documentation"),
+            source,
+        ) from None
 
 
 def load_niche_scenario(path: str | os.PathLike[str]) -> NicheScenario:
