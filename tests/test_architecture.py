@@ -24,6 +24,8 @@ LAYERS = {
     "patients": 4,
     "scenario": 5,
     "scenarios": 5,
+    "trials": 5,
+    "lab": 5,
     "simulate": 6,
     "__init__": 7,
     "plotting": 7,
