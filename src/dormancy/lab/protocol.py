@@ -1,0 +1,298 @@
+"""The virtual laboratory's protocol interface: a named experiment, its options, its run, its readouts.
+
+A :class:`Protocol` is plain data: a CLI name, a title, the experimental system of the review's Table 1 it stands
+for, its citations (bibliography keys), a pydantic options model (defaults from the literature protocol, units in
+the field descriptions, ranges validated), a ``run(spec, seed) -> LabResult`` and a ``figure(result)``. Protocol
+modules call :func:`register` at their bottom; :func:`run_protocol` validates options and runs one by name, and
+:func:`save_lab_result` writes the readouts table, the figure and the manifest into a folder atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from pydantic import BaseModel, ValidationError
+
+from dormancy.errors import InputError, Problem, problems_from_validation
+from dormancy.provenance import Manifest
+
+__all__ = [
+    "CELLS_FILE",
+    "FIGURE_FILE",
+    "MANIFEST_FILE",
+    "PROTOCOLS",
+    "TABLE_FILE",
+    "LabResult",
+    "Protocol",
+    "lab_manifest",
+    "protocol_names",
+    "register",
+    "run_protocol",
+    "save_lab_result",
+    "validate_options",
+]
+
+TABLE_FILE = "readouts.csv"
+FIGURE_FILE = "figure.png"
+MANIFEST_FILE = "manifest.json"
+CELLS_FILE = "cells.csv"
+STATUSES = ("ok", "failed")
+
+
+@dataclass(frozen=True)
+class LabResult:
+    """The outcome of one virtual experiment.
+
+    Parameters
+    ----------
+    protocol : str
+        Name of the protocol that ran (a key of :data:`PROTOCOLS`).
+    table : pandas.DataFrame
+        Tidy readouts: one row per condition × time × readout (columns at least ``condition``, ``readout``,
+        ``value``, ``unit``; ``time_days`` or ``time_hours`` where the readout is a time course), or one row per
+        cell or track point.
+    manifest : Manifest
+        Provenance: package version, commit, options, parameter records, seed.
+    cells : pandas.DataFrame or None
+        Per-cell states at the end of the experiment, for the AnnData export: a ``condition`` column, switch node
+        levels as columns named after the nodes, ``dormant`` (bool), and positions ``x_um``, ``y_um`` (``z_um``)
+        when the protocol is spatial. None when the protocol has no cells to export.
+    status : str
+        ``"ok"``, or ``"failed"`` when the run could not complete (the table then says why).
+    """
+
+    protocol: str
+    table: pd.DataFrame
+    manifest: Manifest
+    cells: pd.DataFrame | None = None
+    status: str = "ok"
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"LabResult status must be one of {STATUSES}; found {self.status!r}")
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A ready, parameterised virtual experiment.
+
+    Parameters
+    ----------
+    name : str
+        CLI name, lower case with hyphens (``"coculture-indirect"``).
+    title : str
+        One-line description for ``dormancy lab list``.
+    system : str
+        The experimental system of the review's Table 1 it models (``"2D co-culture"``, ``"hypoxia"``, ...).
+    citation : tuple of str
+        Bibliography keys (``review:61``) of the protocol and the findings its directions rest on.
+    spec : type of pydantic.BaseModel
+        The options model: defaults from the literature protocol, units in field descriptions, ranges validated,
+        unknown options forbidden (``model_config = ConfigDict(extra="forbid")``).
+    run : callable
+        ``run(spec, seed) -> LabResult`` with ``spec`` an instance of ``spec`` and ``seed`` a non-negative int.
+    figure : callable
+        ``figure(result) -> matplotlib.figure.Figure`` (object interface; no pyplot).
+    """
+
+    name: str
+    title: str
+    system: str
+    citation: tuple[str, ...]
+    spec: type[BaseModel]
+    run: Callable[[Any, int], LabResult]
+    figure: Callable[[LabResult], Figure]
+
+
+PROTOCOLS: dict[str, Protocol] = {}
+
+
+def register(protocol: Protocol) -> Protocol:
+    """Add ``protocol`` to :data:`PROTOCOLS` under its name and return it.
+
+    Raises
+    ------
+    ValueError
+        When another protocol already has that name.
+    """
+    existing = PROTOCOLS.get(protocol.name)
+    if existing is not None and existing is not protocol:
+        raise ValueError(f"a lab protocol named {protocol.name!r} is already registered")
+    PROTOCOLS[protocol.name] = protocol
+    return protocol
+
+
+def protocol_names() -> tuple[str, ...]:
+    """Return the registered protocol names, sorted."""
+    return tuple(sorted(PROTOCOLS))
+
+
+def _protocol(name: str) -> Protocol:
+    try:
+        return PROTOCOLS[name]
+    except KeyError:
+        allowed = ", ".join(protocol_names()) or "(none registered)"
+        raise InputError([Problem("protocol", f"one of {allowed}", repr(name))]) from None
+
+
+def validate_options(name: str, options: Mapping[str, Any] | None = None) -> BaseModel:
+    """Return the options of protocol ``name`` validated by its spec model.
+
+    Parameters
+    ----------
+    name : str
+        A registered protocol name.
+    options : mapping, optional
+        Option name to value; missing options take the protocol's defaults. Strings are converted by pydantic
+        (``"7"`` → 7 for an integer option).
+
+    Raises
+    ------
+    InputError
+        Naming the protocol or each bad option and what is allowed there.
+    """
+    protocol = _protocol(name)
+    try:
+        return protocol.spec.model_validate(dict(options or {}))
+    except ValidationError as error:
+        problems = problems_from_validation(
+            error.errors(include_url=False), documentation=f"`dormancy lab list` and the {name} options"
+        )
+        allowed = ", ".join(sorted(protocol.spec.model_fields))
+        problems = [
+            Problem(p.field, f"one of the options {allowed}", p.found) if p.expected.startswith("no such field") else p
+            for p in problems
+        ]
+        raise InputError(problems, source=name) from None
+
+
+def run_protocol(name: str, *, seed: int, options: Mapping[str, Any] | None = None) -> LabResult:
+    """Validate ``options`` for protocol ``name`` and run it.
+
+    Parameters
+    ----------
+    name : str
+        A registered protocol name (``dormancy lab list``).
+    seed : int
+        Non-negative seed; the same seed and options give an identical table.
+    options : mapping, optional
+        Protocol options (see the protocol's spec model); missing ones take their defaults.
+
+    Returns
+    -------
+    LabResult
+        The readouts, per-cell states and provenance.
+
+    Raises
+    ------
+    InputError
+        When the name, the seed or an option is not allowed.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InputError([Problem("seed", "a non-negative integer", repr(seed))])
+    spec = validate_options(name, options)
+    return PROTOCOLS[name].run(spec, seed)
+
+
+def lab_manifest(
+    protocol: str,
+    spec: BaseModel,
+    seed: int,
+    *,
+    parameters: list[dict[str, Any]],
+    settings: Mapping[str, Any] | None = None,
+) -> Manifest:
+    """Return the manifest of a lab run: the protocol and its options as the scenario, the parameter records used.
+
+    Parameters
+    ----------
+    protocol : str
+        Protocol name.
+    spec : pydantic.BaseModel
+        The validated options.
+    seed : int
+        The run's seed.
+    parameters : list of dict
+        Parameter records (``record.to_dict()``) of every registry set the run read.
+    settings : mapping, optional
+        Numerical settings (steps, cell numbers) that are not options.
+    """
+    return Manifest.create(
+        model=f"dormancy.lab ({protocol})",
+        scenario={"protocol": protocol, "options": spec.model_dump(mode="json")},
+        parameters=parameters,
+        seed=int(seed),
+        settings=dict(settings or {}),
+    )
+
+
+def _save_figure(figure: Figure, path: Path) -> None:
+    if figure.canvas is None or not isinstance(figure.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(figure)
+    figure.savefig(path, format="png", dpi=120)
+
+
+def save_lab_result(result: LabResult, folder: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """Write ``readouts.csv``, ``figure.png``, ``manifest.json`` (and ``cells.csv``) into ``folder`` atomically.
+
+    Everything is written into a temporary folder next to ``folder`` and renamed into place, so a failure leaves
+    nothing half-written.
+
+    Parameters
+    ----------
+    result : LabResult
+        A lab run.
+    folder : path-like
+        The folder to create.
+    overwrite : bool
+        Replace an existing folder.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+
+    Raises
+    ------
+    FileExistsError
+        When ``folder`` exists and ``overwrite`` is False.
+    FileNotFoundError
+        When the parent folder does not exist.
+    """
+    path = Path(folder)
+    if os.path.lexists(path) and not overwrite:
+        raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot save a lab result to {path}: folder {path.parent} does not exist")
+    temporary = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex}"
+    temporary.mkdir()
+    try:
+        result.table.to_csv(temporary / TABLE_FILE, index=False)
+        if result.cells is not None:
+            result.cells.to_csv(temporary / CELLS_FILE, index=False)
+        _save_figure(PROTOCOLS[result.protocol].figure(result), temporary / FIGURE_FILE)
+        manifest = result.manifest.to_dict()
+        manifest["settings"] = {**manifest["settings"], "lab_status": result.status}
+        text = json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        (temporary / MANIFEST_FILE).write_text(text, encoding="utf-8")
+        if os.path.lexists(path):
+            aside = path.parent / f".{path.name}.old-{uuid.uuid4().hex}"
+            os.rename(path, aside)
+            os.rename(temporary, path)
+            shutil.rmtree(aside, ignore_errors=True)
+        else:
+            os.rename(temporary, path)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    return path
