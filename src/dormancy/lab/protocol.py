@@ -64,9 +64,11 @@ class LabResult:
     manifest : Manifest
         Provenance: package version, commit, options, parameter records, seed.
     cells : pandas.DataFrame or None
-        Per-cell states at the end of the experiment, for the AnnData export: a ``condition`` column, switch node
-        levels as columns named after the nodes, ``dormant`` (bool), and positions ``x_um``, ``y_um`` (``z_um``)
-        when the protocol is spatial. None when the protocol has no cells to export.
+        Per-cell states at the end of the experiment, for the AnnData export (the same column convention as the
+        niche's :func:`dormancy.niche.outputs.cell_table`, so a niche cell table can be passed as is): switch node
+        levels as columns ``node_<NAME>`` (every internal node), ``dormant`` (bool) or the niche's ``state``
+        column, a ``condition`` column, and positions ``x_um``, ``y_um`` (``z_um``) when the protocol is spatial.
+        None when the protocol has no cells to export.
     status : str
         ``"ok"``, or ``"failed"`` when the run could not complete (the table then says why).
     """
