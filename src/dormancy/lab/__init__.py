@@ -6,6 +6,7 @@ and reports what an experimentalist measures. Run one with :func:`run_protocol`,
 :func:`save_lab_result`; :data:`PROTOCOLS` lists them. Protocol modules register themselves on import below.
 """
 
+from dormancy.lab import coculture  # noqa: F401  (registers the co-culture protocols)
 from dormancy.lab.protocol import (
     PROTOCOLS,
     LabResult,
