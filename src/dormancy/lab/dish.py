@@ -51,7 +51,7 @@ from dormancy.signalling import (
 
 PARAMETER_SET = "lab_protocols"
 CYCLING, DORMANT, ARRESTED = 0, 1, 2
-COMPARTMENTS = ("cycling", "dormant", "arrested")
+COMPARTMENTS = ("proliferating", "dormant", "arrested")  # "proliferating" and "dormant" as in the niche
 
 #: Dormancy signature: switch node → marker gene, each a gene of the p38/TGF-β2/hypoxia dormancy programme.
 #: NR2F1, BHLHE41 (DEC2/SHARP1) and TP53 form the p38-regulated quiescence network [61]; CDKN1B (p27) and TGFBR3
@@ -357,7 +357,7 @@ def cell_table(dish: Dish, *, condition: str, max_cells: int = 400) -> pd.DataFr
     """Return up to ``max_cells`` tumour cells of the dish, one row each, for the AnnData export.
 
     Cells are allotted to clone × compartment in proportion to their counts (largest remainders), so the table is a
-    deterministic, representative sample. Columns: ``condition``, ``clone``, ``state`` (cycling/dormant/arrested),
+    deterministic, representative sample. Columns: ``condition``, ``clone``, ``state`` (proliferating/dormant/arrested),
     ``dormant`` (bool), and ``node_<NAME>`` for every internal node.
     """
     counts = dish.counts.astype(np.float64).ravel()

@@ -27,6 +27,7 @@ from dormancy.errors import InputError, Problem, problems_from_validation
 from dormancy.provenance import Manifest
 
 __all__ = [
+    "ANNDATA_FILE",
     "CELLS_FILE",
     "FIGURE_FILE",
     "MANIFEST_FILE",
@@ -46,6 +47,7 @@ TABLE_FILE = "readouts.csv"
 FIGURE_FILE = "figure.png"
 MANIFEST_FILE = "manifest.json"
 CELLS_FILE = "cells.csv"
+ANNDATA_FILE = "cells.h5ad"
 STATUSES = ("ok", "failed")
 
 
@@ -244,7 +246,9 @@ def _save_figure(figure: Figure, path: Path) -> None:
     figure.savefig(path, format="png", dpi=120)
 
 
-def save_lab_result(result: LabResult, folder: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+def save_lab_result(
+    result: LabResult, folder: str | os.PathLike[str], *, overwrite: bool = False, anndata: bool = False
+) -> Path:
     """Write ``readouts.csv``, ``figure.png``, ``manifest.json`` (and ``cells.csv``) into ``folder`` atomically.
 
     Everything is written into a temporary folder next to ``folder`` and renamed into place, so a failure leaves
@@ -258,6 +262,9 @@ def save_lab_result(result: LabResult, folder: str | os.PathLike[str], *, overwr
         The folder to create.
     overwrite : bool
         Replace an existing folder.
+    anndata : bool
+        Also write the cells as ``cells.h5ad`` with dormancy-signature scores
+        (:func:`dormancy.lab.expression.write_h5ad`); the result must have cells.
 
     Returns
     -------
@@ -272,6 +279,8 @@ def save_lab_result(result: LabResult, folder: str | os.PathLike[str], *, overwr
         When the parent folder does not exist.
     """
     path = Path(folder)
+    if anndata and result.cells is None:
+        raise ValueError(f"the {result.protocol} result has no cells to write as AnnData")
     if os.path.lexists(path) and not overwrite:
         raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it")
     if not path.parent.is_dir():
@@ -282,6 +291,10 @@ def save_lab_result(result: LabResult, folder: str | os.PathLike[str], *, overwr
         result.table.to_csv(temporary / TABLE_FILE, index=False)
         if result.cells is not None:
             result.cells.to_csv(temporary / CELLS_FILE, index=False)
+        if anndata:
+            from dormancy.lab.expression import write_h5ad  # anndata and scanpy load only when asked for
+
+            write_h5ad(result, temporary / ANNDATA_FILE)
         _save_figure(PROTOCOLS[result.protocol].figure(result), temporary / FIGURE_FILE)
         manifest = result.manifest.to_dict()
         manifest["settings"] = {**manifest["settings"], "lab_status": result.status}

@@ -1,0 +1,89 @@
+"""``dormancy lab list | run``: the virtual laboratory's protocols (co-culture, hypoxia, spheroid, chip, mice, ...)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+import dormancy
+from dormancy.cli._app import _check_destination, _err, _fail, _out, app
+
+lab_app = typer.Typer(
+    name="lab",
+    help="Virtual laboratory: run an experimental protocol of the review's Table 1 and write its readouts.",
+    no_args_is_help=True,
+)
+app.add_typer(lab_app, name="lab")
+
+
+@lab_app.command("list")
+def list_protocols(
+    options: Annotated[bool, typer.Option("--options", help="Also list each protocol's options and defaults.")] = False,
+) -> None:
+    """List the protocols: name, experimental system, what it does (and its options with --options)."""
+    table = Table(show_header=True, header_style="bold")
+    for column in ("protocol", "system", "description", "citations"):
+        table.add_column(column)
+    for name in dormancy.lab.protocol_names():
+        protocol = dormancy.lab.PROTOCOLS[name]
+        table.add_row(name, protocol.system, protocol.title, ", ".join(protocol.citation))
+    _out.print(table)
+    if options:
+        for name in dormancy.lab.protocol_names():
+            spec = dormancy.lab.PROTOCOLS[name].spec
+            _out.print(f"\n{name}", markup=False, highlight=False)
+            for field, info in spec.model_fields.items():
+                _out.print(
+                    f"  {field.replace('_', '-')} = {info.default!r}: {info.description}", markup=False, highlight=False
+                )
+
+
+def _settings(pairs: list[str]) -> dict[str, str]:
+    problems, values = [], {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            problems.append(dormancy.Problem("--set", "KEY=VALUE (an option of the protocol)", repr(pair)))
+        else:
+            values[key.strip().replace("-", "_")] = value.strip()
+    if problems:
+        raise _fail(dormancy.InputError(problems))
+    return values
+
+
+@lab_app.command("run")
+def run(
+    name: Annotated[str, typer.Argument(help="Protocol name (see `dormancy lab list`).")],
+    days: Annotated[float | None, typer.Option(help="Duration option `days` of the protocol, days.")] = None,
+    msc_ratio: Annotated[
+        str | None, typer.Option(help="Stromal:tumour cell ratio 'A:B' (co-culture protocols), e.g. 1:1.")
+    ] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Seed; the same seed and options give the same readouts.")] = 0,
+    out: Annotated[Path | None, typer.Option(help="Result folder (must not exist); default lab_<protocol>.")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Any protocol option as KEY=VALUE (repeatable), e.g. --set stroma=osteoblast."),
+    ] = None,
+    anndata: Annotated[bool, typer.Option("--anndata", help="Also write cells.h5ad (with dormancy scores).")] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing result folder.")] = False,
+) -> None:
+    """Run a protocol and write readouts.csv, figure.png and manifest.json (and cells.h5ad with --anndata)."""
+    destination = Path(f"lab_{name}") if out is None else out
+    _check_destination(destination, overwrite, "--out")
+    options: dict[str, object] = _settings(list(set_ or []))
+    if days is not None:
+        options["days"] = days
+    if msc_ratio is not None:
+        options["msc_ratio"] = msc_ratio
+    try:
+        with _err.status(f"running {name}"):
+            result = dormancy.lab.run_protocol(name, seed=seed, options=options)
+    except dormancy.InputError as error:
+        raise _fail(error) from None
+    if anndata and result.cells is None:
+        raise _fail(dormancy.InputError([dormancy.Problem("--anndata", "a protocol with cells", name)]))
+    folder = dormancy.lab.save_lab_result(result, destination, overwrite=overwrite, anndata=anndata)
+    _out.print(f"{name}: status {result.status}; wrote {folder}", markup=False, highlight=False)
