@@ -4,6 +4,8 @@ Each protocol (co-culture, hypoxia, spheroid, bone-on-a-chip, explant, mouse mod
 experimental manipulation into the dormancy switch's inputs, runs a small population of switch cells (or a niche),
 and reports what an experimentalist measures. Run one with :func:`run_protocol`, save it with
 :func:`save_lab_result`; :data:`PROTOCOLS` lists them. Protocol modules register themselves on import below.
+Any result with cells exports to AnnData (:func:`to_anndata`, :func:`write_h5ad`) with dormancy-signature scores
+(:func:`score_dormancy`).
 """
 
 import dormancy.lab.chip
@@ -11,7 +13,8 @@ import dormancy.lab.explant
 import dormancy.lab.intravital
 import dormancy.lab.mouse
 import dormancy.lab.spheroid  # noqa: F401  (these five imports register lab-B's protocols)
-from dormancy.lab import coculture  # noqa: F401  (registers the co-culture protocols)
+from dormancy.lab import coculture, hypoxia  # noqa: F401  (register their protocols)
+from dormancy.lab.expression import DORMANCY_GENES, NODE_GENES, score_dormancy, to_anndata, write_h5ad
 from dormancy.lab.protocol import (
     PROTOCOLS,
     LabResult,
@@ -25,6 +28,8 @@ from dormancy.lab.protocol import (
 )
 
 __all__ = [
+    "DORMANCY_GENES",
+    "NODE_GENES",
     "PROTOCOLS",
     "LabResult",
     "Protocol",
@@ -33,5 +38,8 @@ __all__ = [
     "register",
     "run_protocol",
     "save_lab_result",
+    "score_dormancy",
+    "to_anndata",
     "validate_options",
+    "write_h5ad",
 ]
