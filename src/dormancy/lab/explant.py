@@ -45,7 +45,10 @@ from dormancy.params import load_registry
 from dormancy.rng import agent_uniforms
 from dormancy.signalling import load_switch
 
-__all__ = ["ExplantOptions", "explant_figure", "explant_inputs", "run_explant"]
+__all__ = ["QUICK_OPTIONS", "ExplantOptions", "explant_figure", "explant_inputs", "run_explant"]
+
+#: A fast option set (a few seconds at most) for tests and demonstrations.
+QUICK_OPTIONS: dict[str, object] = {"days": 2.0, "simulated_cells": 60}
 
 CONDITIONS = ("living explant", "devitalised explant")
 

@@ -33,7 +33,10 @@ from dormancy.niche import (
 from dormancy.niche.agents import voxel_of
 from dormancy.params import load_registry
 
-__all__ = ["IntravitalOptions", "intravital_figure", "run_intravital"]
+__all__ = ["QUICK_OPTIONS", "IntravitalOptions", "intravital_figure", "run_intravital"]
+
+#: A fast option set (a few seconds at most) for tests and demonstrations.
+QUICK_OPTIONS: dict[str, object] = {"days": 0.25, "window_um": 150.0, "dtcs": 3}
 
 STATE_COLOURS = {"proliferating": "tab:red", "dormant": "tab:blue"}
 

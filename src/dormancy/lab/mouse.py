@@ -67,6 +67,7 @@ from dormancy.signalling import (
 
 __all__ = [
     "HOSTS",
+    "QUICK_OPTIONS",
     "MouseSyngeneicOptions",
     "MouseXenograftOptions",
     "kaplan_meier",
@@ -75,9 +76,14 @@ __all__ = [
     "run_mouse",
 ]
 
+#: A fast option set (a few seconds at most) for tests and demonstrations.
+QUICK_OPTIONS: dict[str, object] = {"mice": 2, "weeks": 1.0, "injected_cells": 20_000}
+
 #: Immune components of each host: (T cells, NK cells).
 HOSTS: dict[str, tuple[bool, bool]] = {"syngeneic": (True, True), "nude": (False, True), "nsg": (False, False)}
 MOUSE_ID_STRIDE = 2**20
+#: Integrator tolerances of the arrival settling (only the branch and rates are read, not a trajectory).
+SETTLE_RTOL, SETTLE_ATOL = 1e-4, 1e-7
 #: Marrow niches a DTC lands in (the patient model's, with its landing fractions and input levels).
 MARROW: tuple[str, ...] = NICHE_NAMES[:MARROW_NICHES]
 #: Inputs that carry the bone's signals (added to a niche's level times its bone-signal weight).
@@ -139,7 +145,13 @@ def _settle(switch, inputs: np.ndarray, hours: float):
     states = []
     for start in (circulating, dormant_start):
         trajectory = integrate_cells(
-            switch.wiring, switch.kinetics, np.repeat(start, len(inputs), 0), inputs, np.array([0.0, hours])
+            switch.wiring,
+            switch.kinetics,
+            np.repeat(start, len(inputs), 0),
+            inputs,
+            np.array([0.0, hours]),
+            rtol=SETTLE_RTOL,
+            atol=SETTLE_ATOL,
         )
         states.append(np.where(trajectory.ok[:, None], trajectory.states[-1], start))
     return states[0], states[1]

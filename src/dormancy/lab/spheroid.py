@@ -60,6 +60,7 @@ from dormancy.rng import agent_normals, agent_uniforms
 from dormancy.signalling import is_dormant, load_switch
 
 __all__ = [
+    "QUICK_OPTIONS",
     "SpheroidOptions",
     "oxygen_first_order",
     "oxygen_profile",
@@ -68,6 +69,9 @@ __all__ = [
     "spheroid_figure",
     "stiffness_to_fibronectin",
 ]
+
+#: A fast option set (a few seconds at most) for tests and demonstrations.
+QUICK_OPTIONS: dict[str, object] = {"days": 2.0, "simulated_cells": 100}
 
 ATMOSPHERE_MMHG = 760.0
 
