@@ -289,6 +289,14 @@ def figure(result: LabResult) -> Figure:
 
 
 _CITATION = ("dai2024", "review:49", "review:58", "review:59", "review:60")
+QUICK = {
+    "days": 2.0,
+    "cells": 300,
+    "clones": 8,
+    "step_hours": 2.0,
+    "chemotherapy_hours": 24.0,
+    "max_cells_exported": 60,
+}
 register(
     Protocol(
         "coculture-direct",
@@ -298,6 +306,7 @@ register(
         DirectOptions,
         run_direct,
         figure,
+        QUICK,
     )
 )
 register(
@@ -309,6 +318,7 @@ register(
         CultureOptions,
         run_indirect,
         figure,
+        QUICK,
     )
 )
 register(
@@ -320,5 +330,6 @@ register(
         ExosomeOptions,
         run_exosomes,
         figure,
+        QUICK,
     )
 )

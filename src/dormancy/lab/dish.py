@@ -29,6 +29,7 @@ arrest lowers invasion while short hypoxia raises it).
 
 from __future__ import annotations
 
+import functools
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -81,6 +82,11 @@ READOUTS: Mapping[str, tuple[str, str]] = {
     "loxl2": ("dimensionless", "LOXL2 proxy: mean HIF-1α activity"),
     "invasion": ("dimensionless", "invasion index: mean HIF-1α (1 − p27)"),
 }
+
+
+@functools.cache
+def _switch(er_status: str) -> SwitchModel:
+    return load_switch(er_status)
 
 
 def lab_parameters() -> ParameterSet:
@@ -209,7 +215,7 @@ def seed_dish(
     quiescence exit and entry rates (the stationary split of the two-state process).
     """
     values = dict(lab_parameters().values() if values is None else values)
-    model = load_switch(er_status)
+    model = _switch(er_status)
     kinetics = clone_kinetics(model, clones, seed=seed, cv=values["clone_weight_cv"])
     medium = medium_inputs(values)
     prepared = _relax(model, kinetics, switch_inputs(model, {**medium, **PROLIFERATING_PREPARATION}, clones), 0.0)
@@ -298,8 +304,9 @@ def culture(
         inputs = switch_inputs(dish.model, phase.inputs, len(dish.states))
         steps = max(1, int(np.ceil(phase.hours / step_hours - 1e-9)))
         dt = phase.hours / steps
+        path = _integrate(dish, inputs, phase.hours, steps)
         for step in range(steps):
-            dish = _step(dish, inputs, phase, dt, rng)
+            dish = _leap_step(replace(dish, states=path[step + 1]), phase, dt, rng)
             last = number == len(phases) - 1 and step == steps - 1
             if dish.hours >= next_record - 1e-9 or last:
                 rows.append({"condition": condition, "time_hours": dish.hours, "phase": phase.label, **readouts(dish)})
@@ -310,12 +317,27 @@ def culture(
     return dish, table
 
 
-def _step(dish: Dish, inputs: NDArray, phase: Phase, dt_hours: float, rng: np.random.Generator) -> Dish:
-    model, v = dish.model, dish.values
+def _integrate(dish: Dish, inputs: NDArray, hours: float, steps: int) -> NDArray[np.float64]:
+    """Return the clones' states at the ``steps + 1`` step boundaries of a phase, ``(steps + 1, clones, nodes)``.
+
+    The switch does not depend on the counts, so a phase is one call of the integrator with outputs at the steps; a
+    clone whose integration fails keeps its last good state.
+    """
+    model = dish.model
+    times = np.linspace(0.0, hours, steps + 1)
     trajectory = integrate_cells(
-        model.wiring, dish.kinetics, dish.states, inputs, np.array([0.0, dt_hours]), first_step_hours=dt_hours
+        model.wiring, dish.kinetics, dish.states, inputs, times, first_step_hours=hours / steps
     )
-    states = np.where(trajectory.ok[:, np.newaxis], trajectory.states[-1], dish.states)
+    path = np.array(trajectory.states)
+    for k in range(1, steps + 1):
+        bad = ~np.isfinite(path[k]).all(axis=1)
+        path[k][bad] = path[k - 1][bad]
+    return path
+
+
+def _leap_step(dish: Dish, phase: Phase, dt_hours: float, rng: np.random.Generator) -> Dish:
+    """Advance the counts over one step with the rates of the clones' states at the step's end."""
+    model, v, states = dish.model, dish.values, dish.states
     rates = fate_rates(model, states)
     dt = dt_hours / 24.0
     zero = np.zeros(len(states))
@@ -337,7 +359,7 @@ def _step(dish: Dish, inputs: NDArray, phase: Phase, dt_hours: float, rng: np.ra
     counts[:, CYCLING] += -died_c - entered + divided - arrested_now + left
     counts[:, DORMANT] += entered - died_q - left
     counts[:, ARRESTED] += arrested_now - died_a
-    return replace(dish, states=np.ascontiguousarray(states), counts=counts, hours=dish.hours + dt_hours)
+    return replace(dish, counts=counts, hours=dish.hours + dt_hours)
 
 
 def _leap(rng: np.random.Generator, n: NDArray[np.int64], rates: list[Any], dt_days: float) -> list[NDArray]:

@@ -204,19 +204,41 @@ def figure(result: LabResult) -> Figure:
 _CITATION = ("review:119", "review:123", "review:124", "review:87", "review:125", "review:126")
 
 
-def _protocol(name: str, title: str, options: type[HypoxiaOptions]) -> Protocol:
+_QUICK = {"cells": 300, "clones": 8, "regrowth_days": 1.0, "max_cells_exported": 60}
+
+
+def _protocol(name: str, title: str, options: type[HypoxiaOptions], quick: dict[str, object]) -> Protocol:
     def run(spec: HypoxiaOptions, seed: int) -> LabResult:
         return _run(name, spec, seed)
 
     run.__doc__ = f"Run ``{name}`` (module docstring)."
-    return Protocol(name, title, "hypoxia (2D culture in a hypoxia chamber)", _CITATION, options, run, figure)
+    system = "hypoxia (2D culture in a hypoxia chamber)"
+    return Protocol(name, title, system, _CITATION, options, run, figure, {**_QUICK, **quick})
 
 
 register(
-    _protocol("hypoxia-cyclic", "Acute cyclic hypoxia: 12 cycles of 10 min at 8 % O2, then regrowth", CyclicOptions)
+    _protocol(
+        "hypoxia-cyclic",
+        "Acute cyclic hypoxia: 12 cycles of 10 min at 8 % O2, then regrowth",
+        CyclicOptions,
+        {"cycles": 3},
+    )
 )
 register(
-    _protocol("hypoxia-intermittent", "Intermittent hypoxia: 6 × 30 min at 0 % O2, then regrowth", IntermittentOptions)
+    _protocol(
+        "hypoxia-intermittent",
+        "Intermittent hypoxia: 6 × 30 min at 0 % O2, then regrowth",
+        IntermittentOptions,
+        {"cycles": 2},
+    )
 )
-register(_protocol("hypoxia-prolonged", "Prolonged hypoxia: 24–48 h at 0.5 % O2, then regrowth", SustainedOptions))
-register(_protocol("hypoxia-chronic", "Chronic hypoxia: 16–48 h at 0–0.02 % O2, then regrowth", ChronicOptions))
+register(
+    _protocol(
+        "hypoxia-prolonged", "Prolonged hypoxia: 24–48 h at 0.5 % O2, then regrowth", SustainedOptions, {"hours": 6.0}
+    )
+)
+register(
+    _protocol(
+        "hypoxia-chronic", "Chronic hypoxia: 16–48 h at 0–0.02 % O2, then regrowth", ChronicOptions, {"hours": 6.0}
+    )
+)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ __all__ = [
     "Protocol",
     "lab_manifest",
     "protocol_names",
+    "quick_options",
     "register",
     "run_protocol",
     "save_lab_result",
@@ -107,6 +109,9 @@ class Protocol:
         ``run(spec, seed) -> LabResult`` with ``spec`` an instance of ``spec`` and ``seed`` a non-negative int.
     figure : callable
         ``figure(result) -> matplotlib.figure.Figure`` (object interface; no pyplot).
+    quick : mapping, optional
+        Options that make a run of a few seconds (fewer cells, shorter time), for tests and demonstrations; the
+        results are not meant to be read biologically.
     """
 
     name: str
@@ -116,6 +121,7 @@ class Protocol:
     spec: type[BaseModel]
     run: Callable[[Any, int], LabResult]
     figure: Callable[[LabResult], Figure]
+    quick: Mapping[str, Any] = field(default_factory=dict)
 
 
 PROTOCOLS: dict[str, Protocol] = {}
@@ -139,6 +145,15 @@ def register(protocol: Protocol) -> Protocol:
 def protocol_names() -> tuple[str, ...]:
     """Return the registered protocol names, sorted."""
     return tuple(sorted(PROTOCOLS))
+
+
+def quick_options(name: str) -> dict[str, Any]:
+    """Return the fast option set of protocol ``name``: its ``quick`` field, else its module's ``QUICK_OPTIONS``."""
+    protocol = _protocol(name)
+    if protocol.quick:
+        return dict(protocol.quick)
+    module = sys.modules.get(getattr(protocol.run, "__module__", ""), None)
+    return dict(getattr(module, "QUICK_OPTIONS", {}))
 
 
 def _protocol(name: str) -> Protocol:
