@@ -27,9 +27,9 @@ def _value(result, condition, readout, day):
     return rows["value"].item()
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", [0, 1])
 def test_living_bone_holds_dtcs_dormant_and_releases_them_as_the_explant_dies(seed):
-    result = run_explant(ExplantOptions(days=14.0, simulated_cells=120), seed)
+    result = run_explant(ExplantOptions(days=14.0, simulated_cells=80, step_hours=24.0), seed)
     living, dead = "living explant", "devitalised explant"
     assert _value(result, living, "dormant_fraction", 4.0) > _value(result, dead, "dormant_fraction", 4.0) + 0.3
     assert _value(result, living, "dormant_fraction", 14.0) < _value(result, living, "dormant_fraction", 4.0) - 0.3

@@ -60,7 +60,7 @@ def _readout(result, readout, day=None):
     return rows if day is None else rows[rows["time_days"] == day]
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", [0, 1])
 def test_soft_scaffolds_slow_growth_and_hold_more_cells_dormant_than_stiff_ones(seed):
     soft = run_spheroid(SpheroidOptions(stiffness_kpa=0.3, days=4.0, simulated_cells=200), seed)
     stiff = run_spheroid(SpheroidOptions(stiffness_kpa=30.0, days=4.0, simulated_cells=200), seed)

@@ -46,7 +46,7 @@ from dormancy.signalling import is_dormant, load_switch
 __all__ = ["QUICK_OPTIONS", "ChipOptions", "chip_figure", "chip_inputs", "run_chip"]
 
 #: A fast option set (a few seconds at most) for tests and demonstrations.
-QUICK_OPTIONS: dict[str, object] = {"days": 2.0, "simulated_cells": 60}
+QUICK_OPTIONS: dict[str, object] = {"days": 2.0, "simulated_cells": 40, "step_hours": 24.0}
 
 ATMOSPHERE_MMHG = 760.0
 REGIONS = ("near vessel", "far from vessel")

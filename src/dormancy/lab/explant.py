@@ -48,7 +48,7 @@ from dormancy.signalling import load_switch
 __all__ = ["QUICK_OPTIONS", "ExplantOptions", "explant_figure", "explant_inputs", "run_explant"]
 
 #: A fast option set (a few seconds at most) for tests and demonstrations.
-QUICK_OPTIONS: dict[str, object] = {"days": 2.0, "simulated_cells": 60}
+QUICK_OPTIONS: dict[str, object] = {"days": 2.0, "simulated_cells": 40, "step_hours": 24.0}
 
 CONDITIONS = ("living explant", "devitalised explant")
 

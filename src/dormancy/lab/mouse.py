@@ -77,7 +77,7 @@ __all__ = [
 ]
 
 #: A fast option set (a few seconds at most) for tests and demonstrations.
-QUICK_OPTIONS: dict[str, object] = {"mice": 2, "weeks": 1.0, "injected_cells": 20_000}
+QUICK_OPTIONS: dict[str, object] = {"mice": 2, "weeks": 1.0, "injected_cells": 10_000}
 
 #: Immune components of each host: (T cells, NK cells).
 HOSTS: dict[str, tuple[bool, bool]] = {"syngeneic": (True, True), "nude": (False, True), "nsg": (False, False)}
