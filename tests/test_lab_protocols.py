@@ -1,10 +1,12 @@
-"""Every registered lab protocol runs with its quick options and writes its table, figure and manifest."""
+"""Every registered lab protocol runs with its quick options, writes its table, figure and manifest, and exports."""
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from dormancy.lab import score_dormancy, to_anndata
 from dormancy.lab.protocol import PROTOCOLS, quick_options, run_protocol, save_lab_result
 
 
@@ -22,6 +24,10 @@ def test_every_protocol_writes_its_table_and_figure(name, tmp_path):
     assert manifest["seed"] == 5
     assert manifest["scenario"]["protocol"] == name
     assert manifest["parameters"], "the manifest must list the parameter records the protocol read"
+    if result.cells is not None:
+        adata = score_dormancy(to_anndata(result))
+        assert adata.n_obs == len(result.cells)
+        assert np.isfinite(adata.obs["dormancy_score"]).all()
 
 
 @pytest.mark.parametrize("name", sorted(PROTOCOLS))

@@ -58,19 +58,12 @@ ALONE = "tumour alone"
 _RATIO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*$")
 
 
-class CultureOptions(BaseModel):
-    """Options shared by the co-culture protocols."""
+class _WellOptions(BaseModel):
+    """Options shared by every co-culture protocol."""
 
     model_config = ConfigDict(extra="forbid")
 
     days: float = Field(7.0, ge=0.5, le=28.0, description="Duration of the co-culture before the drug, days.")
-    stroma: Literal["msc", "osteoblast"] = Field(
-        "msc", description="Stromal cells: bone-marrow MSCs or osteoblasts (ignored for extracted exosomes)."
-    )
-    msc_ratio: str = Field(
-        "1:1",
-        description="Stromal:tumour cell ratio at seeding, 'A:B' (MSCs or osteoblasts : tumour cells), e.g. 1:1, 5:1.",
-    )
     antagomir: bool = Field(True, description="Add a condition with antagomiR-222/223.")
     chemotherapy_hours: float = Field(
         48.0, ge=0.0, le=168.0, description="Cytotoxic drug exposure after the co-culture, hours (0: none)."
@@ -84,6 +77,16 @@ class CultureOptions(BaseModel):
     step_hours: float = Field(1.0, gt=0.0, le=6.0, description="Time step of the switch and the population, hours.")
     record_hours: float = Field(12.0, gt=0.0, le=48.0, description="Interval between recorded readouts, hours.")
     max_cells_exported: int = Field(400, ge=0, le=10_000, description="Cells per condition in the cell table.")
+
+
+class CultureOptions(_WellOptions):
+    """Options of ``coculture-indirect`` (and, with contact options, ``coculture-direct``)."""
+
+    stroma: Literal["msc", "osteoblast"] = Field("msc", description="Stromal cells: bone-marrow MSCs or osteoblasts.")
+    msc_ratio: str = Field(
+        "1:1",
+        description="Stromal:tumour cell ratio at seeding, 'A:B' (MSCs or osteoblasts : tumour cells), e.g. 1:1, 5:1.",
+    )
 
     @field_validator("msc_ratio")
     @classmethod
@@ -106,7 +109,7 @@ class DirectOptions(CultureOptions):
     priming: bool = Field(True, description="MSCs become primed by contact with tumour cells [59].")
 
 
-class ExosomeOptions(CultureOptions):
+class ExosomeOptions(_WellOptions):
     """Options of ``coculture-exosomes``."""
 
     dose_ug_per_ml: float = Field(20.0, ge=0.0, le=500.0, description="Exosome dose, µg exosomal protein per mL.")
@@ -129,12 +132,12 @@ def _with_antagomir(inputs: dict[str, float], v: dict[str, float]) -> dict[str, 
     return {**inputs, "MIR222_223": inputs.get("MIR222_223", 0.0) * (1.0 - v["antagomir_knockdown"])}
 
 
-def _medium(spec: CultureOptions, v: dict[str, float]) -> dict[str, float]:
+def _medium(spec: _WellOptions, v: dict[str, float]) -> dict[str, float]:
     return {**medium_inputs(v), "ESTROGEN": spec.estrogen}
 
 
 def _run_conditions(
-    spec: CultureOptions, seed: int, conditions: dict[str, list[Phase]], protocol: str, settings: dict
+    spec: _WellOptions, seed: int, conditions: dict[str, list[Phase]], protocol: str, settings: dict
 ) -> LabResult:
     dish = seed_dish(seed=seed, cells=spec.cells, clones=spec.clones, er_status=spec.er_status)
     courses, cells, survival = [], [], []
@@ -158,7 +161,7 @@ def _run_conditions(
     return LabResult(protocol, table, manifest, pd.concat(cells, ignore_index=True))
 
 
-def _steps(spec: CultureOptions) -> dict[str, float]:
+def _steps(spec: _WellOptions) -> dict[str, float]:
     return {"step_hours": spec.step_hours, "record_hours": spec.record_hours}
 
 
