@@ -140,13 +140,15 @@ def _run_conditions(
     spec: _WellOptions, seed: int, conditions: dict[str, list[Phase]], protocol: str, settings: dict
 ) -> LabResult:
     dish = seed_dish(seed=seed, cells=spec.cells, clones=spec.clones, er_status=spec.er_status)
-    courses, cells, survival = [], [], []
+    courses, cells, survival, failures = [], [], [], 0
     for name, phases in conditions.items():
         grown, course = culture(dish, phases, seed=seed, condition=name, **_steps(spec))
+        failures += grown.switch_failures
         cells.append(cell_table(grown, condition=name, max_cells=spec.max_cells_exported))
         if spec.chemotherapy_hours > 0:
             drug = Phase(spec.chemotherapy_hours, phases[-1].inputs, chemotherapy=True, label="chemotherapy")
             treated, after = culture(grown, [drug], seed=seed, condition=f"{name} + drug", **_steps(spec))
+            failures += treated.switch_failures - grown.switch_failures
             after = after.iloc[1:].assign(condition=name)
             course = pd.concat([course, after], ignore_index=True)
             course["fold_change"] = course["cells"] / course["cells"].iloc[0]
@@ -156,7 +158,11 @@ def _run_conditions(
     if survival:
         table = pd.concat([table, pd.DataFrame(survival)], ignore_index=True)
     manifest = lab_manifest(
-        protocol, spec, seed, parameters=parameter_records(dish), settings={**settings, "conditions": list(conditions)}
+        protocol,
+        spec,
+        seed,
+        parameters=parameter_records(dish),
+        settings={**settings, "conditions": list(conditions), "switch_failures": failures},
     )
     return LabResult(protocol, table, manifest, pd.concat(cells, ignore_index=True))
 

@@ -142,6 +142,8 @@ class Dish:
         Time since the start of the experiment, hours.
     values : mapping of str to float
         The ``lab_protocols`` parameter values.
+    switch_failures : int
+        Clone integrations that failed so far (the clone then kept its last good state); recorded in manifests.
     """
 
     model: SwitchModel
@@ -150,6 +152,7 @@ class Dish:
     counts: NDArray[np.int64]
     hours: float = 0.0
     values: Mapping[str, float] = field(default_factory=dict)
+    switch_failures: int = 0
 
     @property
     def total(self) -> int:
@@ -304,7 +307,8 @@ def culture(
         inputs = switch_inputs(dish.model, phase.inputs, len(dish.states))
         steps = max(1, int(np.ceil(phase.hours / step_hours - 1e-9)))
         dt = phase.hours / steps
-        path = _integrate(dish, inputs, phase.hours, steps)
+        path, failed = _integrate(dish, inputs, phase.hours, steps)
+        dish = replace(dish, switch_failures=dish.switch_failures + failed)
         for step in range(steps):
             dish = _leap_step(replace(dish, states=path[step + 1]), phase, dt, rng)
             last = number == len(phases) - 1 and step == steps - 1
@@ -317,8 +321,10 @@ def culture(
     return dish, table
 
 
-def _integrate(dish: Dish, inputs: NDArray, hours: float, steps: int) -> NDArray[np.float64]:
+def _integrate(dish: Dish, inputs: NDArray, hours: float, steps: int) -> tuple[NDArray[np.float64], int]:
     """Return the clones' states at the ``steps + 1`` step boundaries of a phase, ``(steps + 1, clones, nodes)``.
+
+    Also returns the number of clones whose integration failed.
 
     The switch does not depend on the counts, so a phase is one call of the integrator with outputs at the steps; a
     clone whose integration fails keeps its last good state.
@@ -332,7 +338,7 @@ def _integrate(dish: Dish, inputs: NDArray, hours: float, steps: int) -> NDArray
     for k in range(1, steps + 1):
         bad = ~np.isfinite(path[k]).all(axis=1)
         path[k][bad] = path[k - 1][bad]
-    return path
+    return path, int((~trajectory.ok).sum())
 
 
 def _leap_step(dish: Dish, phase: Phase, dt_hours: float, rng: np.random.Generator) -> Dish:

@@ -123,11 +123,12 @@ def _run(protocol: str, spec: HypoxiaOptions, seed: int) -> LabResult:
     total_hours = sum(phase.hours for phase in exposure)
     record = min(1.0, total_hours / 4.0)
     conditions = {NORMOXIA: [Phase(total_hours, normoxic, label="normoxia")], HYPOXIA: exposure}
-    courses, cells, ends = [], [], []
+    courses, cells, ends, failures = [], [], [], 0
     for name, phases in conditions.items():
         exposed, course = culture(
             dish, phases, seed=seed, condition=name, step_hours=spec.step_hours, record_hours=record
         )
+        failures += exposed.switch_failures
         cells.append(cell_table(exposed, condition=name, max_cells=spec.max_cells_exported))
         last = course.iloc[-1]
         ends += [_row(name, last["time_hours"], "end of exposure", readout, last[readout]) for readout in END_READOUTS]
@@ -137,6 +138,7 @@ def _run(protocol: str, spec: HypoxiaOptions, seed: int) -> LabResult:
                 exposed, regrowth, seed=seed, condition=f"{name} regrowth", step_hours=1.0, record_hours=12.0
             )
             course = pd.concat([course, after.iloc[1:].assign(condition=name)], ignore_index=True)
+            failures += grown.switch_failures - exposed.switch_failures
             ratio = grown.total / exposed.total if exposed.total else np.nan
             ends.append(_row(name, grown.hours, "after regrowth", "regrowth_fold_change", ratio))
         course["fold_change"] = course["cells"] / course["cells"].iloc[0]
@@ -149,7 +151,12 @@ def _run(protocol: str, spec: HypoxiaOptions, seed: int) -> LabResult:
         spec,
         seed,
         parameters=parameter_records(dish),
-        settings={"conditions": list(conditions), "exposure_hours": total_hours, "o2_input_mapping": "niche"},
+        settings={
+            "conditions": list(conditions),
+            "exposure_hours": total_hours,
+            "o2_input_mapping": "niche",
+            "switch_failures": failures,
+        },
     )
     return LabResult(protocol, table, manifest, pd.concat(cells, ignore_index=True))
 
