@@ -44,16 +44,13 @@ from dormancy.lab.protocol import LabResult, Protocol, lab_manifest, register
 from dormancy.lab.tissue import (
     STREAM_PLACE,
     SwitchCells,
-    advance,
     cell_frame,
-    cell_inputs,
     culture_inputs,
-    input_factors,
     lab_parameters,
     parameter_records,
     population_readouts,
     prepared_cells,
-    thin,
+    simulate,
 )
 from dormancy.params import load_registry
 from dormancy.rng import agent_normals, agent_uniforms
@@ -213,7 +210,6 @@ def run_spheroid(spec: SpheroidOptions, seed: int) -> LabResult:
     record_every = max(1, round(24.0 / spec.step_hours))
     condition = f"{spec.stiffness_kpa:g} kPa"
     rows: list[dict] = []
-    next_id, failures = n, 0
 
     def geometry(cells: SwitchCells, weight: float) -> tuple[float, NDArray, NDArray, float]:
         radius = (3.0 * len(cells) * weight * cell_volume / (4.0 * np.pi * packing)) ** (1.0 / 3.0)
@@ -263,27 +259,25 @@ def run_spheroid(spec: SpheroidOptions, seed: int) -> LabResult:
                     )
                 )
 
-    record(0, cells, weight)
-    for step in range(steps):
+    def inputs(hours: float, cells: SwitchCells, weight: float) -> tuple[NDArray, NDArray]:
         _, _, oxygen, _ = geometry(cells, weight)
-        base_rows = np.repeat(base[None, :], len(cells), axis=0)
-        base_rows[:, o2_column] = switch.oxygen_activity(oxygen / ATMOSPHERE_MMHG)
-        factors = input_factors(seed, cells.lineage, base.size, values["input_variability_cv"])
-        necrosis = np.where(oxygen < values["necrosis_oxygen"], values["necrosis_rate"], 0.0)
-        cells, next_id, events = advance(
-            switch,
-            cells,
-            cell_inputs(base_rows, factors),
-            hours=spec.step_hours,
-            step=step + 1,
-            seed=seed,
-            next_id=next_id,
-            extra_death_per_day=necrosis,
-        )
-        failures += events["switch_failures"]
-        cells, weight = thin(cells, weight, 2 * n, seed=seed, step=step + 1)
-        if (step + 1) % record_every == 0 or step + 1 == steps:
-            record(step + 1, cells, weight)
+        rows = np.repeat(base[None, :], len(cells), axis=0)
+        rows[:, o2_column] = switch.oxygen_activity(oxygen / ATMOSPHERE_MMHG)
+        return rows, np.where(oxygen < values["necrosis_oxygen"], values["necrosis_rate"], 0.0)
+
+    cells, weight, failures = simulate(
+        switch,
+        cells,
+        weight=weight,
+        steps=steps,
+        step_hours=spec.step_hours,
+        seed=seed,
+        inputs=inputs,
+        record=record,
+        cap=2 * n,
+        cv=values["input_variability_cv"],
+        record_every=record_every,
+    )
     radius, r, oxygen, _ = geometry(cells, weight)
     direction = agent_normals(seed, cells.id, 0, 3, stream=STREAM_PLACE)
     direction /= np.maximum(np.linalg.norm(direction, axis=1, keepdims=True), 1e-12)
