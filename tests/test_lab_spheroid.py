@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from dormancy.errors import InputError
 from dormancy.lab import run_protocol
 from dormancy.lab.spheroid import (
     SpheroidOptions,
@@ -87,3 +88,20 @@ def test_a_seed_gives_the_same_spheroid():
     first = run_protocol("spheroid-3d", seed=5, options={"days": 2, "simulated_cells": 80})
     second = run_protocol("spheroid-3d", seed=5, options={"days": 2, "simulated_cells": 80})
     assert first.table.equals(second.table)
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "field"),
+    [
+        ("spheroid-3d", {"stiffness_kpa": 1000.0}, "stiffness_kpa"),
+        ("bone-on-chip", {"vessel": "leaky"}, "vessel"),
+        ("bone-explant", {"days": 60}, "days"),
+        ("mouse-xenograft", {"host": "syngeneic"}, "host"),
+        ("mouse-syngeneic", {"host": "nsg"}, "host"),
+        ("intravital", {"dtcs": 0}, "dtcs"),
+    ],
+)
+def test_a_bad_option_of_a_lab_b_protocol_names_the_field(name, options, field):
+    with pytest.raises(InputError) as caught:
+        run_protocol(name, seed=0, options=options)
+    assert [problem.field for problem in caught.value.problems] == [field]

@@ -36,6 +36,11 @@ specific rate is the lineage's net rate), and, in mice with T cells, eliminated 
 image at or above the floor :math:`F`. Time to detectable bone metastasis (``event`` 1) or censoring at the end
 (``event`` 0) — a Kaplan–Meier table (:func:`kaplan_meier`) — and DTC counts at sacrifice (dormant cells, awake single
 cells, foci, all tumour cells).
+
+**Limitations.** Both protocols use the same switch parameters (the ER status chosen), so they compare hosts, as one
+line grown in immune-intact and in NSG mice would; a human line's species differences (mouse factors acting on human
+receptors) are not modelled. Awakening over weeks comes mostly from DTCs that settle awake in permissive niches
+(sprouting vasculature, less hypoxic marrow): the switch's dormant-branch exit rates are small on mouse time scales.
 """
 
 from __future__ import annotations
