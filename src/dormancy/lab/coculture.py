@@ -283,13 +283,16 @@ def figure(result: LabResult) -> Figure:
     for offset, readout, label in ((-0.2, "p38_erk_ratio", "p38/ERK"), (0.2, "cd44", "CD44 proxy")):
         values = [end.get((name, readout), np.nan) for name in conditions]
         axes[1, 0].bar(x + offset, values, width=0.4, label=label)
-    axes[1, 0].set_xticks(x, [name.replace(" + ", "\n+ ") for name in conditions], fontsize=7)
+    axes[1, 0].set_xticks(x, [name.replace(" + ", "\n+ ") for name in conditions], fontsize=6, rotation=20)
     axes[1, 0].set(title="End of co-culture")
     axes[1, 0].legend(fontsize=7)
     survival = table[table["readout"] == "chemo_survival"]
     axes[1, 1].bar(np.arange(len(survival)), survival["value"])
     axes[1, 1].set_xticks(
-        np.arange(len(survival)), [name.replace(" + ", "\n+ ") for name in survival["condition"]], fontsize=7
+        np.arange(len(survival)),
+        [name.replace(" + ", "\n+ ") for name in survival["condition"]],
+        fontsize=6,
+        rotation=20,
     )
     axes[1, 1].set(ylabel="surviving fraction", ylim=(0.0, 1.0), title="Survival under chemotherapy")
     fig.suptitle(f"{result.protocol} (seed {result.manifest.seed})")

@@ -185,8 +185,10 @@ def figure(result: LabResult) -> Figure:
     fig = Figure(figsize=(10.0, 7.0))
     FigureCanvasAgg(fig)
     axes = fig.subplots(2, 2)
-    for name in dict.fromkeys(table["condition"]):
-        rows = table[table["condition"] == name]
+    course = table[~table["phase"].isin(["end of exposure", "after regrowth"])]
+    conditions = list(dict.fromkeys(table["condition"]))
+    for name in conditions:
+        rows = course[course["condition"] == name]
         for ax, readout in ((axes[0, 0], "invasion"), (axes[0, 1], "lifr"), (axes[1, 1], "fold_change")):
             part = rows[rows["readout"] == readout]
             ax.plot(part["time_days"] * 24.0, part["value"], marker=".", label=name)
@@ -194,7 +196,7 @@ def figure(result: LabResult) -> Figure:
     axes[0, 1].set(xlabel="time (h)", ylabel="LIFR:STAT3 activity", ylim=(0.0, 1.0), title="LIFR")
     axes[1, 1].set(xlabel="time (h)", ylabel="tumour cells (fold change)", yscale="log", title="Regrowth")
     axes[0, 0].legend(fontsize=7)
-    ends = end_of_exposure(result)
+    ends = end_of_exposure(result).reindex(conditions)
     readouts = [name for name in ("invasion", "loxl2", "lifr", "dormancy_score", "ki67_fraction") if name in ends]
     x = np.arange(len(readouts))
     width = 0.8 / max(1, len(ends.index))
