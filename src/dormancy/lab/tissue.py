@@ -14,9 +14,10 @@ inherit them), and one step of :math:`\Delta t` hours (:func:`advance`) does
    (:func:`dormancy.rng.agent_uniforms`), so a seed gives the same population whatever the batching. A daughter
    takes a new id, its parent's switch state, inputs factors and position tag.
 
-When a protocol follows more cells than it can afford, :func:`thin` keeps each cell with probability 1/2 (again a
-keyed draw) and doubles the number of real cells each simulated cell stands for (its ``weight``): counts scale
-back up exactly in expectation, fractions are unbiased.
+When a protocol follows more cells than it can afford, :func:`thin` keeps every second cell along the position tag
+(from a start drawn with the keyed generator) and doubles the number of real cells each simulated cell stands for
+(its ``weight``): every cell is kept with probability 1/2, so counts scale back up exactly in expectation and
+fractions are unbiased, and sparse regions keep half their cells instead of a binomial share.
 """
 
 from __future__ import annotations
@@ -205,10 +206,18 @@ def advance(
 
 
 def thin(cells: SwitchCells, weight: float, cap: int, *, seed: int, step: int) -> tuple[SwitchCells, float]:
-    """Halve the population (keyed Bernoulli(1/2) per cell) while it exceeds ``cap``; return it and its weight."""
+    """Halve the population while it exceeds ``cap`` (systematic sampling along ``tag``); return it and its weight.
+
+    Cells are ordered by position tag, then id, and every second one is kept from a start (0 or 1) drawn with the
+    keyed generator of (seed, step). Each cell is kept with probability 1/2, as with independent draws, but every
+    stretch of positions (and every clone sitting at one position) keeps half its cells to within one, so a sparse
+    region is not emptied by chance.
+    """
     rounds = 0
     while len(cells) > cap:
-        keep = agent_uniforms(seed, cells.id, step, 1, stream=STREAM_THIN + 100 * rounds)[:, 0] < 0.5
+        start = int(agent_uniforms(seed, np.array([rounds]), step, 1, stream=STREAM_THIN)[0, 0] < 0.5)
+        order = np.lexsort((cells.id, cells.tag))
+        keep = np.sort(order[start::2])
         cells, weight, rounds = cells.take(keep), weight * 2.0, rounds + 1
     return cells, weight
 
