@@ -83,3 +83,11 @@ def test_kaplan_meier_is_the_product_limit_estimate():
     assert curve.loc[14.0, "metastasis_free"] == pytest.approx(4 / 5 * 3 / 4)
     assert curve.loc[21.0, "metastasis_free"] == pytest.approx(4 / 5 * 3 / 4 * 1 / 2)
     assert curve.loc[28.0, "metastasis_free"] == pytest.approx(np.prod([4 / 5, 3 / 4, 1 / 2]))
+
+
+def test_orthotopic_seeding_stops_at_resection_and_grows_with_the_primary():
+    options = {"delivery": "orthotopic-resection", "mice": 3, "weeks": 4.0, "resection_day": 14.0}
+    result = run_protocol("mouse-xenograft", seed=1, options={**options, "injected_cells": 2_000_000})
+    arrivals = result.cells["arrival_day"]
+    assert len(arrivals) > 20 and arrivals.max() < 14.0
+    assert (arrivals >= 7.0).sum() > (arrivals < 7.0).sum()  # a growing primary seeds faster later
