@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
@@ -56,8 +57,10 @@ def test_a_bad_option_names_the_field_and_what_is_allowed(toy, options, field, a
 def test_an_unknown_protocol_or_seed_is_an_input_error(toy):
     with pytest.raises(InputError, match=r"protocol: expected one of .*toy"):
         run_protocol("no-such", seed=0)
-    with pytest.raises(InputError, match="seed"):
-        run_protocol("toy", seed=-1)
+    for seed in (-1, 1.5, True, "3"):
+        with pytest.raises(InputError, match="seed"):
+            run_protocol("toy", seed=seed)
+    assert run_protocol("toy", seed=np.int64(2)).manifest.seed == 2
 
 
 def test_registering_a_second_protocol_under_a_taken_name_fails(toy):

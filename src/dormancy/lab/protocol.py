@@ -10,6 +10,7 @@ modules call :func:`register` at their bottom; :func:`run_protocol` validates op
 from __future__ import annotations
 
 import json
+import operator
 import os
 import shutil
 import sys
@@ -217,10 +218,14 @@ def run_protocol(name: str, *, seed: int, options: Mapping[str, Any] | None = No
     InputError
         When the name, the seed or an option is not allowed.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    try:
+        number = -1 if isinstance(seed, bool) else operator.index(seed)
+    except TypeError:
+        number = -1
+    if number < 0:
         raise InputError([Problem("seed", "a non-negative integer", repr(seed))])
     spec = validate_options(name, options)
-    return PROTOCOLS[name].run(spec, seed)
+    return PROTOCOLS[name].run(spec, int(number))
 
 
 def lab_manifest(
