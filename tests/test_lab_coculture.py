@@ -88,3 +88,9 @@ def test_a_seed_reproduces_the_table_exactly():
     assert first.table.equals(second.table)
     other = run_protocol("coculture-indirect", seed=10, options={**FAST, "days": 1.0})
     assert not first.table.equals(other.table)
+
+
+def test_osteoblast_co_culture_raises_the_p38_erk_ratio():
+    options = {**FAST, "stroma": "osteoblast", "antagomir": False, "chemotherapy_hours": 0.0, "days": 3.0}
+    ratio = endpoint(run_protocol("coculture-indirect", seed=1, options=options), "p38_erk_ratio")
+    assert ratio["co-culture"] > ratio["tumour alone"] + 0.05  # TGF-β2/BMP7/GAS6 → p38 [61, 204, 205]
