@@ -72,7 +72,9 @@ COLUMNS: tuple[str, ...] = (
     "recurrence_years",
     "recurrence_site",
     "recurred",
+    "bone_metastasis_years",
     "followup_years",
+    "end_of_followup_years",
     "status",
     "menopause_age",
     "extra_inflammation",
@@ -91,7 +93,11 @@ class CohortResult:
     table : pandas.DataFrame
         One row per patient (columns :data:`COLUMNS`; see ``docs/architecture.md``). ``dormant_at_5y``,
         ``dormant_at_10y`` and ``micrometastases_at_10y`` are missing (``<NA>``) when not observed (recurrence
-        before that time, or shorter follow-up).
+        before that time, or shorter follow-up). ``recurrence_years`` and ``recurrence_site`` are the first
+        distant recurrence; ``bone_metastasis_years`` the first bone metastasis at any time (the first recurrence
+        when in bone, or a later one; NaN if none within follow-up), observed until ``end_of_followup_years``.
+        ``escapes``, ``dead_dtcs`` and ``dormant_at_end`` are counted up to the first recurrence (or the end of
+        follow-up).
     manifest : Manifest
         Provenance: the spec, every parameter record used, seed, package version, git commit, time, settings.
     """
@@ -149,7 +155,7 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> pd.DataFrame:
         grade=covariates["grade"],
         er_positive=covariates["er_positive"],
     )
-    (dtc, other, positive, dormant5, dormant10, micro10, escapes, dead, dormant_end, recurrence, site, status) = (
+    (dtc, other, positive, dormant5, dormant10, micro10, escapes, dead, dormant_end, recurrence, site, bone, status) = (
         kernel.simulate_patients(
             ids,
             np.uint64(inputs.key[0]),
@@ -198,7 +204,9 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> pd.DataFrame:
             "recurrence_years": recurrence,
             "recurrence_site": SITES[site].astype(str),
             "recurred": ~np.isnan(recurrence),
+            "bone_metastasis_years": bone,
             "followup_years": np.where(np.isnan(recurrence), followup, recurrence),
+            "end_of_followup_years": np.full(len(ids), followup),
             "status": np.array(kernel.STATUS_CODES, dtype=object)[status].astype(str),
             "menopause_age": covariates["menopause_age"],
             "extra_inflammation": covariates["extra_inflammation"],

@@ -39,9 +39,25 @@ that start during the course are single cells and almost always cured). Endocrin
 with hazard :math:`h_{endo}` while taken; on it an awakened ER+ cell founds a colony with probability times
 :math:`1 - \varepsilon_{endo}` (its proliferation needs ER
 signalling), and ER+ foci grow at :math:`1 - \varepsilon_{endo}` of their rate.
-Detection (recurrence) is the first focus to reach :math:`X_{det}`; the time is interpolated within the step.
+Detection is a focus reaching :math:`X_{det}`; the time is interpolated within the step. The first detection is
+the (first distant) recurrence, with its site. The history then goes on (no treatment of metastatic disease is
+modelled): the detected focus leaves the simulation, the other bone foci keep growing and the marrow's dormant pools
+keep waking (foci and dormant cells in other organs are no longer followed: no output depends on them), so that the
+first **bone metastasis** is recorded at any time (at the first recurrence when that is in bone, or a
+later bone focus reaching detection after a first recurrence elsewhere), as counted by open cohorts of bone-metastasis
+incidence (BMC Cancer 2010). A patient's simulation stops once both are recorded. The DTC bookkeeping outputs
+(dormant, dead, escapes) are those at the first recurrence (or at the end of follow-up).
 
-Randomness: each (patient, step) pair has its own Philox4x32-10 block keyed by the seed (Salmon et al. 2011;
+**Growth heterogeneity between patients**: each patient's Gompertz rate is :math:`\alpha_{ER} Z` with
+:math:`Z` lognormal of mean 1 and coefficient of variation :math:`v_{ER}` (:math:`\ln Z \sim N(-\sigma^2/2,
+\sigma^2)`, :math:`\sigma^2 = \ln(1 + v^2)`), drawn once per patient (volume doubling times of breast cancers
+vary several-fold between patients, roughly lognormally). Likewise each patient's awakening scale is
+:math:`s_{ER} Z_w`, :math:`Z_w` lognormal of mean 1 and CV :math:`v_w` (host differences in niche and immune
+state that the covariates do not carry: a frailty, which makes the cohort's hazard fall and then flatten as the
+fast-waking patients recur first). With every CV 0 the history is that of the model without heterogeneity, draw for
+draw.
+
+Randomness: each (patient, step, block) triple has its own Philox4x32-10 block keyed by the seed (Salmon et al. 2011;
 :func:`philox_block` equals :func:`dormancy.rng.philox4x32`), which seeds a SplitMix64 sequence for that step's
 draws. A patient's history therefore depends only on (seed, patient id), not on chunking, threads or workers.
 """
@@ -58,6 +74,8 @@ N_NICHES = 5
 MARROW_NICHES = 4
 SPROUTING = 2
 OTHER_SITE = 4
+#: Block of a patient's step-0 Philox counter reserved for its heterogeneity factors (blocks 0 and 1 drive the rest).
+HETEROGENEITY_BLOCK = 2
 STATUS_OK = 0
 STATUS_NONFINITE = 1
 STATUS_CODES = ("ok", "nonfinite")
@@ -85,6 +103,9 @@ KERNEL_SYMBOLS: tuple[str, ...] = (
     "focus_immune_elimination_per_year",
     "growth_rate_er_negative",
     "growth_rate_er_positive",
+    "growth_rate_cv_er_negative",
+    "growth_rate_cv_er_positive",
+    "awakening_cv",
     "avascular_limit_cells",
     "carrying_capacity_cells",
     "detection_cells",
@@ -114,6 +135,8 @@ P_CLONO = _P["clonogenic_fraction"]
 P_KAPPA = _P["immune_kill_rate"]
 P_KAPPA_F = _P["focus_immune_elimination_per_year"]
 P_ALPHA_NEG, P_ALPHA_POS = _P["growth_rate_er_negative"], _P["growth_rate_er_positive"]
+P_CV_NEG, P_CV_POS = _P["growth_rate_cv_er_negative"], _P["growth_rate_cv_er_positive"]
+P_CV_WAKE = _P["awakening_cv"]
 P_KAV, P_K, P_XDET = _P["avascular_limit_cells"], _P["carrying_capacity_cells"], _P["detection_cells"]
 P_ANG, P_ANG_V = _P["angiogenic_switch_per_year"], _P["obesity_angiogenic_gain"]
 P_XBONE = _P["bone_site_capacity_cells"]
@@ -345,6 +368,7 @@ def simulate_patients(
     out_dormant_end = np.zeros(n, np.int64)
     out_recurrence = np.full(n, np.nan)
     out_site = np.zeros(n, np.int8)  # 0 none, 1 bone, 2 other
+    out_bone = np.full(n, np.nan)  # first bone metastasis at any time
     out_status = np.zeros(n, np.int8)
     dt_years = step_days / DAYS_PER_YEAR
     ln_kav = math.log(params[P_KAV])
@@ -369,6 +393,16 @@ def simulate_patients(
         escapes = 0
         alpha0 = params[P_ALPHA_POS] if er else params[P_ALPHA_NEG]
         wake_scale = params[P_WAKE_POS] if er else params[P_WAKE_NEG]
+        # per-patient lognormal factors of mean 1 (exactly 1 when the CV is 0), from their own stream
+        factor_state = _step_state(pid, 0, HETEROGENEITY_BLOCK, k0, k1)
+        factor_state, z = _normal(factor_state)
+        cv = params[P_CV_POS] if er else params[P_CV_NEG]
+        sigma2 = math.log1p(cv * cv)
+        alpha0 *= math.exp(math.sqrt(sigma2) * z - 0.5 * sigma2)
+        factor_state, z = _normal(factor_state)
+        sigma2 = math.log1p(params[P_CV_WAKE] * params[P_CV_WAKE])
+        wake_scale *= math.exp(math.sqrt(sigma2) * z - 0.5 * sigma2)
+        recurred = False
         death_scale = params[P_DEATH] * (params[P_DEATH_POS] if er else 1.0)
         # ---------------------------------------------------------------- diagnosis: seeding and aspirate
         state = _step_state(pid, 0, 0, k0, k1)
@@ -424,9 +458,9 @@ def simulate_patients(
                     slots_wait[slot] = 0
         # ---------------------------------------------------------------- follow-up
         for step in range(n_steps):
-            if step == step5:
+            if step == step5 and not recurred:
                 out_dormant5[p] = dormant.sum()
-            if step == step10:
+            if step == step10 and not recurred:
                 out_dormant10[p] = dormant.sum()
                 micro = dropped
                 for s in range(FOCUS_SLOTS):
@@ -448,7 +482,7 @@ def simulate_patients(
                 if endo:
                     p_est *= 1.0 - params[P_ENDO_GROWTH]
                 for k in range(N_NICHES):
-                    if dormant[k] == 0:
+                    if dormant[k] == 0 or (recurred and k == OTHER_SITE):
                         continue
                     table = rates[er, endo, k]
                     h_wake = wake_scale * math.exp(_bilinear(table[:, :, 0], i, fi, j, fj))
@@ -489,6 +523,7 @@ def simulate_patients(
             _, evasion = _establishment(rates, er, endo, i, fi, j, fj, params)
             detected = np.inf
             detected_site = 0
+            detected_bone = np.inf
             for s in range(FOCUS_SLOTS):
                 if slots_state[s] == 0:
                     continue
@@ -522,6 +557,8 @@ def simulate_patients(
                     if when < detected:
                         detected = when
                         detected_site = 1 if niche < MARROW_NICHES else 2
+                    if niche < MARROW_NICHES:
+                        detected_bone = min(detected_bone, when)
                 if x_new < 0.0:
                     slots_state[s] = 0
                     continue
@@ -536,13 +573,26 @@ def simulate_patients(
                         slots_state[s] = 2
             if out_status[p] != STATUS_OK:
                 break
-            if detected < np.inf:
+            if detected_bone < np.inf:
+                out_bone[p] = detected_bone
+            if detected < np.inf and not recurred:
+                recurred = True
                 out_recurrence[p] = detected
                 out_site[p] = detected_site
+                out_escapes[p] = escapes
+                out_dead[p] = dead
+                out_dormant_end[p] = dormant.sum()
+                # from here on only a bone metastasis is recorded: the detected focus and every focus outside the
+                # marrow leave the simulation (and the other organs' dormant pool is no longer followed)
+                for s in range(FOCUS_SLOTS):
+                    if slots_state[s] > 0 and (slots_x[s] >= ln_det or slots_niche[s] >= MARROW_NICHES):
+                        slots_state[s] = 0
+            if detected_bone < np.inf:
                 break
-        out_escapes[p] = escapes
-        out_dead[p] = dead
-        out_dormant_end[p] = dormant.sum()
+        if not recurred:
+            out_escapes[p] = escapes
+            out_dead[p] = dead
+            out_dormant_end[p] = dormant.sum()
     return (
         out_dtc,
         out_other,
@@ -555,5 +605,6 @@ def simulate_patients(
         out_dormant_end,
         out_recurrence,
         out_site,
+        out_bone,
         out_status,
     )
