@@ -246,3 +246,26 @@ def test_a_patient_with_few_dtcs_can_test_negative():
     ids = np.arange(1000)
     positive = aspirate_positive(np.full(ids.size, 1e5), seed=9, patient_ids=ids, visit=0)
     assert 0 < positive.sum() < ids.size  # P = 1 - exp(-0.2): mostly false negatives
+
+
+@pytest.fixture(scope="module")
+def larger():
+    spec = CohortSpec(n_patients=4000, followup_years=12.0)
+    return spec, simulate_cohort(spec, seed=11).table
+
+
+@pytest.mark.slow
+def test_cdk46_inhibitor_lowers_recurrences_while_given(larger):
+    spec, base = larger
+    treated = simulate_cohort(spec, seed=11, treatment="cdk46i", treatment_start_years=0.5).table
+    assert treated["recurred"].sum() < 0.97 * base["recurred"].sum()
+    assert treated["escapes"].sum() < base["escapes"].sum()  # fewer awakened cells found colonies
+
+
+@pytest.mark.slow
+def test_endocrine_therapy_lowers_er_positive_and_not_er_negative_recurrence(larger):
+    spec, base = larger
+    treated = simulate_cohort(spec, seed=11, treatment="tamoxifen", treatment_start_years=0.5).table
+    positive = base["er_positive"]
+    assert treated["recurred"][positive].sum() < 0.9 * base["recurred"][positive].sum()
+    assert treated["recurred"][~positive].sum() == pytest.approx(base["recurred"][~positive].sum(), rel=0.05)

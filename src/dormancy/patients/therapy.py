@@ -177,7 +177,9 @@ def regimen(
     strategy = parse_strategy(strategy, where="treatment")
     sets = sets if sets is not None else resolve_parameters(None)
     base = niche_rates.niche_tables(sets)
-    key = (strategy, float(step_days), base.key)
+    values = sets[SET_NAME].values()
+    scalars = (values["endocrine_growth_inhibition"], values["endocrine_target_effect"])
+    key = (strategy, float(step_days), base.key, scalars)
     if key in _REGIMENS:
         return _REGIMENS[key]
     means = step_effects(strategy, step_days=step_days)
@@ -188,7 +190,6 @@ def regimen(
     step_state = np.zeros(len(means), dtype=np.int64)
     for g, row in enumerate(rounded):
         step_state[g] = states.setdefault(tuple(float(x) for x in row), len(states))
-    values = sets[SET_NAME].values()
     state_effects = np.array(list(states), dtype=np.float64).reshape(len(states), len(TABLE_TARGETS))
     rates = [base.rates]
     vicious = [base.vicious_factor]
