@@ -269,3 +269,12 @@ def test_endocrine_therapy_lowers_er_positive_and_not_er_negative_recurrence(lar
     positive = base["er_positive"]
     assert treated["recurred"][positive].sum() < 0.9 * base["recurred"][positive].sum()
     assert treated["recurred"][~positive].sum() == pytest.approx(base["recurred"][~positive].sum(), rel=0.05)
+
+
+@pytest.mark.slow
+def test_zoledronic_acid_lowers_bone_recurrence(larger):
+    spec, base = larger
+    treated = simulate_cohort(spec, seed=11, treatment="zoledronic_acid_azure", treatment_start_years=0.5).table
+    bone_first = (treated["recurrence_site"] == "bone").sum()
+    assert bone_first < 0.97 * (base["recurrence_site"] == "bone").sum()
+    assert treated["bone_metastasis_years"].notna().sum() < base["bone_metastasis_years"].notna().sum()
