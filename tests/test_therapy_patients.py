@@ -278,3 +278,14 @@ def test_zoledronic_acid_lowers_bone_recurrence(larger):
     bone_first = (treated["recurrence_site"] == "bone").sum()
     assert bone_first < 0.97 * (base["recurrence_site"] == "bone").sum()
     assert treated["bone_metastasis_years"].notna().sum() < base["bone_metastasis_years"].notna().sum()
+
+
+def test_aspirates_read_the_visit_table_directly(base):
+    visits = base.visits
+    positive = aspirate_positive(
+        visits["marrow_dtcs"], seed=11, patient_ids=visits["patient"].to_numpy(), visit=visits["visit"].to_numpy()
+    )
+    assert positive.shape == (len(visits),) and positive.dtype == bool
+    many = visits["marrow_dtcs"].to_numpy(dtype=float, na_value=0.0) > 2e6
+    few = visits["marrow_dtcs"].to_numpy(dtype=float, na_value=0.0) < 1e4
+    assert positive[many].mean() > positive[few].mean()

@@ -430,6 +430,8 @@ def aspirate_positive(
     InputError
         For mismatched shapes or a bad seed, patient id or visit.
     """
+    if hasattr(marrow_dtcs, "to_numpy"):  # a pandas column with <NA> for visits not observed
+        marrow_dtcs = marrow_dtcs.to_numpy(dtype=np.float64, na_value=np.nan)
     counts = np.asarray(marrow_dtcs, dtype=np.float64).ravel()
     ids = np.asarray(patient_ids).ravel()
     visits = np.broadcast_to(np.asarray(visit), counts.shape) if np.ndim(visit) == 0 else np.asarray(visit).ravel()
