@@ -294,3 +294,14 @@ def test_aspirates_read_the_visit_table_directly(base):
     many = visits["marrow_dtcs"].to_numpy(dtype=float, na_value=0.0) > 2e6
     few = visits["marrow_dtcs"].to_numpy(dtype=float, na_value=0.0) < 1e4
     assert positive[many].mean() > positive[few].mean()
+
+
+@pytest.mark.slow
+def test_hcq_plus_everolimus_lowers_marrow_dtcs_more_than_everolimus_alone(base):
+    def dtcs(treatment):
+        run = simulate_cohort(SPEC, seed=11, treatment=treatment, treatment_start_years=1.0, visits_years=VISITS)
+        return run.visits["marrow_dtcs"][run.visits["visit"] == 1].sum()
+
+    untreated_dtcs = base.visits["marrow_dtcs"][base.visits["visit"] == 1].sum()
+    both, everolimus = dtcs("hcq+everolimus"), dtcs("everolimus")
+    assert both < everolimus < untreated_dtcs
