@@ -48,7 +48,7 @@ def draw_entry_and_follow_up(
 
 
 def screening_times(first: NDArray[np.float64], eligibility: Eligibility, screening: Screening) -> NDArray[np.float64]:
-    """Times of each candidate's screening aspirates, years after diagnosis, shape (n, k) (NaN = none).
+    """Return the times of each candidate's screening aspirates, years after diagnosis, shape (n, k) (NaN = none).
 
     The first at ``first``; with rescreening, again every ``rescreen_interval_years`` while inside the window.
     """
@@ -127,7 +127,7 @@ def strata(table: pd.DataFrame, entry_years: NDArray[np.float64], factors: Seque
 
 
 def randomisation_generator(seed: int, replicate: int) -> np.random.Generator:
-    """The generator of replicate ``replicate``'s randomisation: ``SeedSequence(seed, spawn_key=(TAG, r))``."""
+    """Return the generator of replicate ``replicate``'s randomisation: ``SeedSequence(seed, spawn_key=(TAG, r))``."""
     return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(RANDOMISATION_TAG, int(replicate))))
 
 

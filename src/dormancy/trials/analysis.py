@@ -161,7 +161,7 @@ def clopper_pearson(successes: int, trials: int) -> tuple[float, float, float]:
 def lifelines_summary(
     time: NDArray[np.float64], event: NDArray[np.bool_], experimental: NDArray[np.bool_]
 ) -> dict[str, float]:
-    """The same comparison by lifelines (``CoxPHFitter``, ``logrank_test``), for cross-checks and reports.
+    """Compute the same comparison with lifelines (``CoxPHFitter``, ``logrank_test``), for cross-checks and reports.
 
     Returns
     -------
