@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 import dormancy
+import dormancy.cli.trials
 from dormancy.cli import calibration, commands, niche, patients  # noqa: F401  (registers the commands)
 from dormancy.cli._app import _out, app
 

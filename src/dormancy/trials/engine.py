@@ -48,6 +48,7 @@ __all__ = ["TrialResult", "power_by_size", "run_trial", "therapy_hooks_available
 
 DAYS_PER_YEAR = 365.25
 ASSESSMENT_VISIT_OFFSET = 1000  # aspirate visit index of assessment j is 1000 + j (screening aspirates: 0, 1, ...)
+FACTORS = ("er_status", "node_status", "menopausal_status")
 COVARIATES = ("age_at_diagnosis", "subtype", "er_positive", "t_stage", "n_stage", "grade", "dtc_positive")
 Progress = Callable[[str, int, int], None]
 
@@ -113,15 +114,15 @@ class TrialResult:
     status: str = "ok"
 
     def summary(self) -> pd.DataFrame:
-        """Per endpoint and experimental arm: hazard ratios over replicates and the power at ``alpha``.
+        """Per endpoint, experimental arm and subgroup: hazard ratios over replicates and the power at ``alpha``.
 
-        Columns ``endpoint``, ``arm``, ``control``, ``replicates``, ``hr_median``, ``hr_low``, ``hr_high`` (2.5 and
-        97.5 percentiles over replicates), ``p_median``, ``power`` (fraction of replicates with log-rank p < alpha;
+        Columns ``endpoint``, ``arm``, ``control``, ``subgroup`` (``"all"`` or ``"factor=level"``), ``replicates``,
+        ``hr_median``, ``hr_low``, ``hr_high`` (2.5 and 97.5 percentiles over replicates), ``p_median``, ``power`` (fraction of replicates with log-rank p < alpha;
         NaN p counts as not significant), ``events_experimental`` and ``events_control`` (means).
         """
         alpha = self.spec.analysis.alpha
         rows = []
-        for (endpoint, arm), part in self.comparisons.groupby(["endpoint", "arm"], sort=False):
+        for (endpoint, arm, subgroup), part in self.comparisons.groupby(["endpoint", "arm", "subgroup"], sort=False):
             hr = part["hazard_ratio"].to_numpy(float)
             finite = hr[np.isfinite(hr)]
             rows.append(
@@ -129,6 +130,7 @@ class TrialResult:
                     "endpoint": endpoint,
                     "arm": arm,
                     "control": self.spec.control_arm,
+                    "subgroup": subgroup,
                     "replicates": len(part),
                     "hr_median": float(np.median(finite)) if finite.size else math.nan,
                     "hr_low": float(np.percentile(finite, 2.5)) if finite.size else math.nan,
@@ -344,6 +346,9 @@ def _patients_table(spec, rows, arm_index, strata, entry, follow, tables, table_
                 "order": members,
             }
         )
+        for factor in FACTORS:
+            frame[factor] = allocation.strata(part, frame["entry_years"].to_numpy(), [factor]).astype(str)
+            frame[factor] = frame[factor].str.removeprefix(f"{factor}=")
         for column in COVARIATES:
             frame[column] = part[column].to_numpy()
         frame = pd.concat([frame, patient_endpoints(part, frame["entry_years"], frame["follow_up_years"])], axis=1)
@@ -360,6 +365,11 @@ def _analyse(spec: TrialSpec, patients: pd.DataFrame, replicates: int, progress:
     grid = np.linspace(0.0, spec.follow_up.max_years, 61)
     comparisons, survival, clearance = [], [], []
     curves: dict[tuple[str, str], list[NDArray[np.float64]]] = {}
+    subgroups = [("all", None, None)] + [
+        (f"{factor}={level}", factor, level)
+        for factor in spec.analysis.subgroups
+        for level in sorted(patients[factor].unique())
+    ]
     for replicate, part in patients.groupby("replicate", sort=True):
         arm = part["arm"].to_numpy(str)
         for endpoint in endpoints:
@@ -375,12 +385,21 @@ def _analyse(spec: TrialSpec, patients: pd.DataFrame, replicates: int, progress:
                 )
                 if candidate.name == control:
                     continue
-                pair = mask | (arm == control)
-                result = compare_groups(time[pair], event[pair], mask[pair])
-                comparisons.append(
-                    {"replicate": replicate, "endpoint": endpoint, "arm": candidate.name, "control": control}
-                    | result.__dict__
-                )
+                for subgroup, factor, level in subgroups:
+                    pair = mask | (arm == control)
+                    if factor is not None:
+                        pair &= part[factor].to_numpy(str) == level
+                    result = compare_groups(time[pair], event[pair], mask[pair])
+                    comparisons.append(
+                        {
+                            "replicate": replicate,
+                            "endpoint": endpoint,
+                            "arm": candidate.name,
+                            "control": control,
+                            "subgroup": subgroup,
+                        }
+                        | result.__dict__
+                    )
         for assessment in spec.assessments:
             values = part[f"dtc_{assessment.name}"].to_numpy(str)
             for candidate in spec.arms:

@@ -174,12 +174,17 @@ class FollowUp(_Frozen):
 
 
 class Analysis(_Frozen):
-    """What is compared: endpoints, the primary one (for power), the two-sided level and a landmark horizon."""
+    """What is compared: endpoints, the primary one (for power), the two-sided level and a landmark horizon.
+
+    ``subgroups``: factors (at entry) whose levels are also analysed separately (e.g. menopausal status, as in
+    AZURE, D-CARE and the EBCTCG meta-analysis); the whole trial is the subgroup ``"all"``.
+    """
 
     endpoints: tuple[Literal["dfs", "ddfs", "rfs", "bmfs"], ...] = ENDPOINTS
     primary_endpoint: Literal["dfs", "ddfs", "rfs", "bmfs", "dtc_clearance"] = "dfs"
     alpha: float = Field(0.05, gt=0.0, lt=1.0)
     horizon_years: float = Field(5.0, gt=0.0, le=30.0)
+    subgroups: tuple[Literal["er_status", "node_status", "menopausal_status", "t_stage", "subtype"], ...] = ()
 
 
 class TrialSpec(_Frozen):
