@@ -117,8 +117,9 @@ class TrialResult:
         """Per endpoint, experimental arm and subgroup: hazard ratios over replicates and the power at ``alpha``.
 
         Columns ``endpoint``, ``arm``, ``control``, ``subgroup`` (``"all"`` or ``"factor=level"``), ``replicates``,
-        ``hr_median``, ``hr_low``, ``hr_high`` (2.5 and 97.5 percentiles over replicates), ``p_median``, ``power`` (fraction of replicates with log-rank p < alpha;
-        NaN p counts as not significant), ``events_experimental`` and ``events_control`` (means).
+        ``hr_median``, ``hr_low``, ``hr_high`` (2.5 and 97.5 percentiles over replicates), ``p_median``, ``power``
+        (fraction of replicates with log-rank p < alpha; NaN p counts as not significant), ``events_experimental``
+        and ``events_control`` (means).
         """
         alpha = self.spec.analysis.alpha
         rows = []
