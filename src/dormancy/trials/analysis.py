@@ -109,7 +109,9 @@ def compare_groups(time: NDArray[np.float64], event: NDArray[np.bool_], experime
     variance = np.where(n > 1, d * (n1 / n) * (n0 / n) * (n - d) / np.maximum(n - 1, 1), 0.0)
     observed_minus_expected = float(np.sum(d1 - expected))
     total_variance = float(np.sum(variance))
-    p_value = float(stats.chi2.sf(observed_minus_expected**2 / total_variance, 1)) if total_variance > 0 else math.nan
+    # chi-square with one degree of freedom: P(Z^2 > z^2) = erfc(|z| / sqrt(2))
+    z = abs(observed_minus_expected) / math.sqrt(total_variance) if total_variance > 0 else math.nan
+    p_value = math.erfc(z / math.sqrt(2.0)) if total_variance > 0 else math.nan
     if counts[0] == 0 or counts[1] == 0:
         return Comparison(math.nan, math.nan, math.nan, p_value, *counts)
     beta = 0.0
@@ -141,6 +143,8 @@ def kaplan_meier(time: NDArray[np.float64], event: NDArray[np.bool_], grid: NDAr
     grid = np.asarray(grid, dtype=float)
     if time.size == 0:
         return np.full(grid.shape, np.nan)
+    if not event.any():
+        return np.ones(grid.shape)
     everyone = np.zeros(time.size, dtype=bool)
     d, _, n_at_risk, _ = _risk_table(time, event, everyone)
     event_times = np.unique(time[event])

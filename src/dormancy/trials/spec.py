@@ -202,7 +202,7 @@ class TrialSpec(_Frozen):
     screening: Screening = Field(default_factory=Screening)
     enrolment: Enrolment
     randomisation: Randomisation = Field(default_factory=Randomisation)
-    arms: tuple[Arm, ...] = Field(..., min_length=2, max_length=8)
+    arms: tuple[Arm, ...]
     control_arm: str
     assessments: tuple[Assessment, ...] = ()
     follow_up: FollowUp = Field(default_factory=FollowUp)
@@ -224,6 +224,8 @@ class TrialSpec(_Frozen):
     def _consistent(self) -> TrialSpec:
         names = [arm.name for arm in self.arms]
         problems = []
+        if not 2 <= len(self.arms) <= 8:
+            problems.append(Problem("arms", "between 2 and 8 arms", str(len(self.arms))))
         if len(set(names)) != len(names):
             problems.append(Problem("arms", "distinct arm names", str(names)))
         if self.control_arm not in names:
