@@ -297,3 +297,15 @@ def test_command_line_lists_runs_and_rejects_bad_input(tmp_path):
     broken.write_text("name: x\narms: []\n", encoding="utf-8")
     failed = runner.invoke(app, ["trial", str(broken), "--out", str(tmp_path / "never")])
     assert failed.exit_code == 2 and not (tmp_path / "never").exists()
+
+
+def test_power_by_size_under_the_null_stays_near_alpha():
+    from dormancy.trials import power_by_size
+
+    spec = trial_from_dict({**PLACEBO, "analysis": {"endpoints": ["dfs"], "primary_endpoint": "dfs"}})
+    power = power_by_size(spec, [40, 80], seed=9, replicates=60)
+    assert list(power["enrolled"].unique()) == [40, 80]
+    overall = power[power["subgroup"] == "all"]
+    assert (overall["power"] <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / 60)).all()
+    with pytest.raises(InputError, match="sizes"):
+        power_by_size(spec, [1], seed=9, replicates=2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pandas
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -63,6 +64,16 @@ def _print_summary(result) -> None:
         _out.print(f"status: {result.status} (see screening.csv)", markup=False, highlight=False)
 
 
+def _sizes(text: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        values = []
+    if not values or min(values) < 2:
+        raise dormancy.InputError([dormancy.Problem("--sizes", "comma-separated integers >= 2, e.g. 30,60,120", text)])
+    return values
+
+
 @app.command()
 def trial(
     target: Annotated[str, typer.Argument(help="'list', a built-in design name (see 'list'), or a trial YAML file.")],
@@ -72,6 +83,10 @@ def trial(
     replicates: Annotated[int, typer.Option(min=1, max=100_000, help="Replicate trials.")] = 200,
     seed: Annotated[int, typer.Option(min=0, help="Seed; replicate r depends only on (seed, r).")] = 0,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing result folder.")] = False,
+    sizes: Annotated[
+        str | None,
+        typer.Option(help="Also power by simulation at these enrolment targets, e.g. '30,60,120' (power.csv)."),
+    ] = None,
 ) -> None:
     """Run a virtual clinical trial (replicated) and write an HTML report; 'dormancy trial list' lists the designs."""
     if target == "list":
@@ -98,9 +113,20 @@ def trial(
                 bar.update(tasks[stage], completed=done, total=total)
 
             result = dormancy.trials.run_trial(spec, seed=seed, replicates=replicates, progress=progress)
+            power = None
+            if sizes is not None:
+                targets = _sizes(sizes)
+                power_task = bar.add_task("power by enrolment", total=len(targets))
+                parts = []
+                for index, size in enumerate(targets):
+                    parts.append(dormancy.trials.power_by_size(spec, [size], seed=seed, replicates=replicates))
+                    bar.update(power_task, completed=index + 1)
+                power = pandas.concat(parts, ignore_index=True)
             bar.add_task("writing the report", total=None)
-            dormancy.trials.write_report(result, out, overwrite=overwrite)
+            dormancy.trials.write_report(result, out, overwrite=overwrite, power=power)
     except dormancy.InputError as error:
         raise _fail(error) from None
     _print_summary(result)
+    if power is not None:
+        _out.print(power[power["subgroup"] == "all"].to_string(index=False), markup=False, highlight=False)
     _out.print(f"report: {out / 'report.html'}", markup=False, highlight=False)

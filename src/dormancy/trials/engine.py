@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from scipy import stats
 
 from dormancy.errors import InputError, Problem
 from dormancy.patients import CohortSpec, simulate_cohort
@@ -92,7 +93,8 @@ class TrialResult:
     curves : pandas.DataFrame
         Kaplan–Meier curves on a grid, per endpoint and arm: median and 2.5 / 97.5 percentiles over replicates.
     clearance : pandas.DataFrame
-        Per replicate, arm and assessment: aspirates done, negative, and the negative proportion.
+        Per replicate, arm and assessment: aspirates done, negative, the negative proportion and Fisher's exact
+        p against the control arm.
     screening : pandas.DataFrame
         Per replicate: candidates, aspirated, qualifying, enrolled and the replicate's status.
     manifest : Manifest
@@ -152,7 +154,12 @@ class TrialResult:
         ).reset_index()
 
     def clearance_summary(self) -> pd.DataFrame:
-        """Per arm and assessment: pooled negative proportion (exact 95 % CI) and the 95 % range over replicates."""
+        """Per arm and assessment: pooled negative proportion (exact 95 % CI) and the 95 % range over replicates.
+
+        ``power``: fraction of replicates in which the arm's negative proportion differs from the control arm's by
+        Fisher's exact test (two-sided) at ``alpha`` (NaN for the control arm).
+        """
+        alpha = self.spec.analysis.alpha
         rows = []
         for (arm, assessment), part in self.clearance.groupby(["arm", "assessment"], sort=False):
             pooled, low, high = clopper_pearson(int(part["negative"].sum()), int(part["aspirated"].sum()))
@@ -168,6 +175,9 @@ class TrialResult:
                     "ci_high": high,
                     "replicate_low": float(per_replicate.quantile(0.025)) if len(per_replicate) else math.nan,
                     "replicate_high": float(per_replicate.quantile(0.975)) if len(per_replicate) else math.nan,
+                    "power": math.nan
+                    if arm == self.spec.control_arm
+                    else float(np.mean(part["p_value"].to_numpy(float) < alpha)),
                 }
             )
         return pd.DataFrame(rows)
@@ -403,10 +413,16 @@ def _analyse(spec: TrialSpec, patients: pd.DataFrame, replicates: int, progress:
                     )
         for assessment in spec.assessments:
             values = part[f"dtc_{assessment.name}"].to_numpy(str)
+            done_control = int(np.sum((arm == control) & (values != "not done")))
+            negative_control = int(np.sum((arm == control) & (values == "negative")))
             for candidate in spec.arms:
                 mask = arm == candidate.name
                 done = int(np.sum(mask & (values != "not done")))
                 negative = int(np.sum(mask & (values == "negative")))
+                p_value = math.nan
+                if candidate.name != control and done and done_control:
+                    table = [[negative, done - negative], [negative_control, done_control - negative_control]]
+                    p_value = float(stats.fisher_exact(table).pvalue)
                 clearance.append(
                     {
                         "replicate": replicate,
@@ -415,6 +431,7 @@ def _analyse(spec: TrialSpec, patients: pd.DataFrame, replicates: int, progress:
                         "aspirated": done,
                         "negative": negative,
                         "proportion": negative / done if done else math.nan,
+                        "p_value": p_value,
                     }
                 )
         if progress is not None:
@@ -429,7 +446,7 @@ def _analyse(spec: TrialSpec, patients: pd.DataFrame, replicates: int, progress:
             curve_rows.append(
                 {"endpoint": endpoint, "arm": arm, "years": time, "median": median, "low": low, "high": high}
             )
-    clearance_columns = ["replicate", "arm", "assessment", "aspirated", "negative", "proportion"]
+    clearance_columns = ["replicate", "arm", "assessment", "aspirated", "negative", "proportion", "p_value"]
     return (
         pd.DataFrame(comparisons),
         pd.DataFrame(survival),
@@ -518,23 +535,52 @@ def power_by_size(
     seed: int,
     replicates: int,
     parameters: Mapping[str, float] | None = None,
+    scheduler: str | Any | None = None,
     progress: Progress | None = None,
 ) -> pd.DataFrame:
     """Power by simulation at several enrolment targets (sample size by simulation).
 
+    Each size is a separate run of :func:`run_trial` with that target (same seed; a larger trial screens more
+    candidates per replicate).
+
     Returns
     -------
     pandas.DataFrame
-        Per size, endpoint and experimental arm: the columns of :meth:`TrialResult.summary` and ``enrolled``.
+        Per size, endpoint, experimental arm and subgroup: ``enrolled`` (the target), ``endpoint``, ``arm``,
+        ``subgroup``, ``power`` and ``hr_median``; DTC clearance appears as endpoint ``dtc_clearance.<assessment>``
+        (power by Fisher's exact test, no hazard ratio).
     """
-    if not sizes:
-        raise InputError([Problem("sizes", "at least one enrolment target", "none")])
+    if not sizes or any(isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 2 for n in sizes):
+        raise InputError([Problem("sizes", "one or more enrolment targets, integers >= 2", repr(list(sizes)))])
     frames = []
     for size in sizes:
         result = run_trial(
-            spec.with_target(int(size)), seed=seed, replicates=replicates, parameters=parameters, progress=progress
+            spec.with_target(int(size)),
+            seed=seed,
+            replicates=replicates,
+            parameters=parameters,
+            scheduler=scheduler,
+            progress=progress,
         )
-        frame = result.summary()
+        frame = result.summary()[["endpoint", "arm", "subgroup", "power", "hr_median"]]
+        if spec.assessments:
+            clearance = result.clearance_summary()
+            clearance = clearance[clearance["arm"] != spec.control_arm]
+            frame = pd.concat(
+                [
+                    frame,
+                    pd.DataFrame(
+                        {
+                            "endpoint": "dtc_clearance." + clearance["assessment"],
+                            "arm": clearance["arm"],
+                            "subgroup": "all",
+                            "power": clearance["power"],
+                            "hr_median": math.nan,
+                        }
+                    ),
+                ],
+                ignore_index=True,
+            )
         frame.insert(0, "enrolled", int(size))
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)

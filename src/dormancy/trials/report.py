@@ -75,6 +75,10 @@ proportion / ci: pooled over replicates with an exact 95 % interval; replicate_l
 percentiles of the per-replicate proportion.</p>
 {{ clearance_table | safe }}
 <img alt="DTC clearance" src="data:image/png;base64,{{ clearance_figure }}">{% endif %}
+{% if power_table %}<h2>Power by enrolment (sample size by simulation)</h2>
+<p>Fraction of replicate trials with p &lt; alpha at each enrolment target (all arms together).</p>
+{{ power_table | safe }}
+<img alt="power by enrolment" src="data:image/png;base64,{{ power_figure }}">{% endif %}
 <h2>Files</h2><p>{{ files }}</p>
 </body></html>
 """
@@ -169,8 +173,22 @@ def _strategy_text(value: object) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def render_report(result: TrialResult) -> str:
-    """Return the self-contained HTML report of a trial run."""
+def _power_figure(power: pd.DataFrame) -> str:
+    figure = Figure(figsize=(6.5, 4.0))
+    axes = figure.subplots()
+    overall = power[power["subgroup"] == "all"]
+    for (endpoint, arm), part in overall.groupby(["endpoint", "arm"], sort=False):
+        axes.plot(part["enrolled"], part["power"], marker="o", label=f"{arm} · {endpoint}")
+    axes.axhline(0.8, color="grey", linestyle=":")
+    axes.set_xlabel("patients enrolled (all arms)")
+    axes.set_ylabel("power")
+    axes.set_ylim(0, 1.02)
+    axes.legend(fontsize=7)
+    return _png(figure)
+
+
+def render_report(result: TrialResult, *, power: pd.DataFrame | None = None) -> str:
+    """Return the self-contained HTML report of a trial run (with a power section when ``power`` is given)."""
     spec = result.spec
     enrolled = result.patients.groupby("arm").size() / max(result.replicates, 1)
     arms = [
@@ -204,12 +222,30 @@ def render_report(result: TrialResult) -> str:
         km_figures=[(ENDPOINT_TITLES[e], _km_figure(result, e)) for e in spec.analysis.endpoints],
         clearance_table=_html_table(clearance) if clearance is not None else "",
         clearance_figure=_clearance_figure(result, clearance) if clearance is not None else "",
-        files=", ".join([*(f"{name}.csv" for name in TABLES), "patients.csv", "trial.yaml", "manifest.json"]),
+        power_table=_html_table(power) if power is not None else "",
+        power_figure=_power_figure(power) if power is not None else "",
+        files=", ".join(
+            [
+                *(f"{name}.csv" for name in TABLES),
+                "patients.csv",
+                *(["power.csv"] if power is not None else []),
+                "trial.yaml",
+                "manifest.json",
+            ]
+        ),
     )
 
 
-def write_report(result: TrialResult, folder: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+def write_report(
+    result: TrialResult,
+    folder: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    power: pd.DataFrame | None = None,
+) -> Path:
     """Write ``report.html``, the CSV tables, ``trial.yaml`` and ``manifest.json`` into ``folder`` atomically.
+
+    ``power`` (from :func:`dormancy.trials.power_by_size`) adds ``power.csv`` and a section of the report.
 
     Raises
     ------
@@ -236,12 +272,14 @@ def write_report(result: TrialResult, folder: str | os.PathLike[str], *, overwri
             "screening": result.screening,
             "patients": result.patients,
         }
+        if power is not None:
+            frames["power"] = power
         for name, frame in frames.items():
             frame.to_csv(temporary / f"{name}.csv", index=False)
         (temporary / "trial.yaml").write_text(dump_trial(result.spec), encoding="utf-8")
         manifest = json.dumps(result.manifest.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         (temporary / "manifest.json").write_text(manifest, encoding="utf-8")
-        (temporary / REPORT_FILE).write_text(render_report(result), encoding="utf-8")
+        (temporary / REPORT_FILE).write_text(render_report(result, power=power), encoding="utf-8")
         if os.path.lexists(path):
             aside = path.parent / f".{path.name}.old-{uuid.uuid4().hex}"
             os.rename(path, aside)
