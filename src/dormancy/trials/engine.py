@@ -209,7 +209,7 @@ def _needs_hooks(spec: TrialSpec) -> list[Problem]:
     return problems
 
 
-def _screen(spec: TrialSpec, seed: int, replicates: int, parameters, scheduler, progress: Progress | None):
+def _screen(spec: TrialSpec, seed: int, replicates: int, parameters, simulation, progress: Progress | None):
     """Simulate and screen every candidate; return the table, entry times, follow-up and qualification."""
     candidates = math.ceil(spec.enrolment.target * spec.screening.candidates_per_enrolled)
     total = candidates * replicates
@@ -228,7 +228,7 @@ def _screen(spec: TrialSpec, seed: int, replicates: int, parameters, scheduler, 
     )
     report = None if progress is None else (lambda done, n: progress("screening", done, n))
     selects_dtcs = spec.eligibility.dtc_status != "any"
-    options: dict[str, Any] = {"seed": seed, "parameters": parameters, "scheduler": scheduler, "progress": report}
+    options: dict[str, Any] = {"seed": seed, "parameters": parameters, "progress": report, **simulation}
     if selects_dtcs:
         result = simulate_cohort(cohort, patient_ids=ids, visits_years=times, **options)
     else:
@@ -283,7 +283,7 @@ def _enrol(spec: TrialSpec, seed: int, replicates: int, table, entry, aspirated,
     return np.concatenate(rows), np.concatenate(arms), np.concatenate(labels), pd.DataFrame(screened)
 
 
-def _treat(spec: TrialSpec, seed: int, parameters, scheduler, progress, screening_table, rows, arm_index, entry):
+def _treat(spec: TrialSpec, seed: int, parameters, simulation, progress, screening_table, rows, arm_index, entry):
     """Per-arm tables of the enrolled patients (treated from entry) and their assessment aspirates."""
     n = len(rows)
     tables: list[pd.DataFrame | None] = [None] * n
@@ -312,9 +312,9 @@ def _treat(spec: TrialSpec, seed: int, parameters, scheduler, progress, screenin
                 cohort,
                 seed=seed,
                 parameters=parameters,
-                scheduler=scheduler,
                 progress=report,
                 patient_ids=ids,
+                **simulation,
                 treatment=resolve_strategy(arm.strategy, where=f"arms.{k}.strategy"),
                 treatment_start_years=entry[rows[members]],
                 visits_years=visits_years,
@@ -462,6 +462,7 @@ def run_trial(
     replicates: int = 1,
     parameters: Mapping[str, float] | None = None,
     scheduler: str | Any | None = None,
+    chunk_size: int = 65536,
     progress: Progress | None = None,
 ) -> TrialResult:
     """Run ``replicates`` independent virtual trials of ``spec``.
@@ -479,6 +480,8 @@ def run_trial(
         Registry overrides for the patient model (see :func:`dormancy.patients.simulate_cohort`).
     scheduler : optional
         Passed to :func:`dormancy.patients.simulate_cohort` (Dask address, client or cluster).
+    chunk_size : int
+        Patients per chunk of :func:`dormancy.patients.simulate_cohort` (memory and task size; same results).
     progress : callable, optional
         Called as ``progress(stage, done, total)``; stages ``"screening"``, ``"arm <name>"``, ``"analysis"``.
 
@@ -499,11 +502,13 @@ def run_trial(
     if problems:
         raise InputError(problems)
     seed, replicates = int(seed), int(replicates)
+    simulation = {"scheduler": scheduler, "chunk_size": chunk_size}
     table, screening_manifest, entry, follow, aspirated, candidates = _screen(
-        spec, seed, replicates, parameters, scheduler, progress
+        spec, seed, replicates, parameters, simulation, progress
     )
     rows, arm_index, strata, screened = _enrol(spec, seed, replicates, table, entry, aspirated, candidates)
-    tables, table_rows, assessments = _treat(spec, seed, parameters, scheduler, progress, table, rows, arm_index, entry)
+    treated = _treat(spec, seed, parameters, simulation, progress, table, rows, arm_index, entry)
+    tables, table_rows, assessments = treated
     patients = _patients_table(
         spec, rows, arm_index, strata, entry, follow, tables, table_rows, assessments, candidates
     )
