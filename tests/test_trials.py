@@ -219,6 +219,9 @@ def test_placebo_against_placebo_gives_hazard_ratio_one_and_uniform_p_values(pla
     assert stats.kstest(p, "uniform").pvalue > 1e-3
     assert np.mean(p < 0.05) <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / len(p))
     assert set(comparisons["subgroup"]) == {"all", "menopausal_status=post", "menopausal_status=pre"}
+    summary = placebo_result.summary().set_index(["endpoint", "subgroup"]).loc[("dfs", "all")]
+    assert summary["hr_pooled_low"] < 1.0 < summary["hr_pooled_high"]
+    assert summary["hr_pooled_high"] / summary["hr_pooled_low"] < 1.6  # 120 pooled trials: a narrow interval
 
 
 def test_enrolment_and_randomisation_follow_the_spec(placebo_result):

@@ -34,7 +34,7 @@ def _print_designs() -> None:
 def _print_summary(result) -> None:
     summary = result.summary()
     table = Table(title=f"Hazard ratios against {result.spec.control_arm} over {result.replicates} replicate trials")
-    for column in ("endpoint", "arm", "subgroup", "HR median", "HR 95 % of replicates", "power"):
+    for column in ("endpoint", "arm", "subgroup", "HR median", "HR 95 % of replicates", "power", "pooled HR (95 % CI)"):
         table.add_column(column, justify="left" if column in ("endpoint", "arm", "subgroup") else "right")
     for row in summary.itertuples():
         table.add_row(
@@ -44,6 +44,7 @@ def _print_summary(result) -> None:
             f"{row.hr_median:.3g}",
             f"{row.hr_low:.3g}–{row.hr_high:.3g}",
             f"{row.power:.2f}",
+            f"{row.hr_pooled:.3g} ({row.hr_pooled_low:.3g}–{row.hr_pooled_high:.3g})",
         )
     _out.print(table)
     if result.spec.assessments:

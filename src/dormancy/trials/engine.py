@@ -121,13 +121,25 @@ class TrialResult:
         Columns ``endpoint``, ``arm``, ``control``, ``subgroup`` (``"all"`` or ``"factor=level"``), ``replicates``,
         ``hr_median``, ``hr_low``, ``hr_high`` (2.5 and 97.5 percentiles over replicates), ``p_median``, ``power``
         (fraction of replicates with log-rank p < alpha; NaN p counts as not significant), ``events_experimental``
-        and ``events_control`` (means).
+        and ``events_control`` (means), and ``hr_pooled``, ``hr_pooled_low``, ``hr_pooled_high``: the Cox hazard
+        ratio of all replicates' patients pooled (one trial of ``replicates`` times the size, stratified by nothing:
+        the model's predicted hazard ratio, its interval shrinking with the number of replicates).
         """
         alpha = self.spec.analysis.alpha
         rows = []
+        control = self.patients["arm"].to_numpy(str) == self.spec.control_arm
         for (endpoint, arm, subgroup), part in self.comparisons.groupby(["endpoint", "arm", "subgroup"], sort=False):
             hr = part["hazard_ratio"].to_numpy(float)
             finite = hr[np.isfinite(hr)]
+            pair = control | (self.patients["arm"].to_numpy(str) == arm)
+            if subgroup != "all":
+                factor, _, level = subgroup.partition("=")
+                pair &= self.patients[factor].to_numpy(str) == level
+            pooled = compare_groups(
+                self.patients[f"{endpoint}_years"].to_numpy(float)[pair],
+                self.patients[f"{endpoint}_event"].to_numpy(bool)[pair],
+                ~control[pair],
+            )
             rows.append(
                 {
                     "endpoint": endpoint,
@@ -142,6 +154,9 @@ class TrialResult:
                     "power": float(np.mean(part["p_value"].to_numpy(float) < alpha)),
                     "events_experimental": float(part["events_experimental"].mean()),
                     "events_control": float(part["events_control"].mean()),
+                    "hr_pooled": pooled.hazard_ratio,
+                    "hr_pooled_low": pooled.ci_low,
+                    "hr_pooled_high": pooled.ci_high,
                 }
             )
         return pd.DataFrame(rows)
