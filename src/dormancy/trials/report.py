@@ -63,7 +63,8 @@ Bone-metastasis-free survival: {{ bmfs_definition }}.</p>
 <h2>Hazard ratios against {{ spec.control_arm }} (Cox; log-rank power at alpha = {{ spec.analysis.alpha }})</h2>
 <p>hr_low / hr_high: 2.5 and 97.5 percentiles of the hazard ratio over replicate trials; power: fraction of
 replicates with two-sided log-rank p &lt; alpha; hr_pooled: one Cox fit of all replicates' patients together, the
-model's predicted hazard ratio (its interval narrows with more replicates). Primary endpoint: {{ spec.analysis.primary_endpoint }}.</p>
+model's predicted hazard ratio (its interval narrows with more replicates).
+Primary endpoint: {{ spec.analysis.primary_endpoint }}.</p>
 {{ summary_table | safe }}
 {% if forest %}<img alt="hazard ratio forest plot" src="data:image/png;base64,{{ forest }}">{% endif %}
 <h2>Survival at {{ spec.analysis.horizon_years }} years after entry (Kaplan–Meier)</h2>
