@@ -43,7 +43,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from dormancy import pkpd
+import dormancy.pkpd as pkpd
 from dormancy.errors import InputError, Problem, problems_from_validation
 from dormancy.patients import CareSpec, PopulationSpec
 from dormancy.patients.specs import N_STAGES, SUBTYPES, T_STAGES
