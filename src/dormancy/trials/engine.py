@@ -50,7 +50,7 @@ __all__ = ["TrialResult", "power_by_size", "run_trial", "therapy_hooks_available
 DAYS_PER_YEAR = 365.25
 ASSESSMENT_VISIT_OFFSET = 1000  # aspirate visit index of assessment j is 1000 + j (screening aspirates: 0, 1, ...)
 FACTORS = ("er_status", "node_status", "menopausal_status")
-COVARIATES = ("age_at_diagnosis", "subtype", "er_positive", "t_stage", "n_stage", "grade", "dtc_positive")
+COVARIATES = ("age_at_diagnosis", "subtype", "er_positive", "t_stage", "n_stage", "grade", "dtc_positive", "status")
 Progress = Callable[[str, int, int], None]
 
 
@@ -84,7 +84,8 @@ class TrialResult:
     patients : pandas.DataFrame
         One row per enrolled patient: ``replicate``, ``patient`` (id), ``arm``, ``stratum``, ``entry_years``
         (after diagnosis), ``follow_up_years``, covariates, ``<endpoint>_years`` / ``<endpoint>_event`` (from entry),
-        ``dtc_<assessment>`` (``"positive"``, ``"negative"`` or ``"not done"``).
+        ``dtc_<assessment>`` (``"positive"``, ``"negative"`` or ``"not done"``), ``status`` of the simulation
+        (``"ok"``; others are left out of the analyses).
     comparisons : pandas.DataFrame
         Per replicate, endpoint and experimental arm against the control: ``hazard_ratio``, ``ci_low``,
         ``ci_high``, ``p_value`` (log-rank), events and patients per arm.
@@ -396,7 +397,8 @@ def _analyse(spec: TrialSpec, patients: pd.DataFrame, replicates: int, progress:
         for factor in spec.analysis.subgroups
         for level in sorted(patients[factor].unique())
     ]
-    for replicate, part in patients.groupby("replicate", sort=True):
+    analysed = patients[patients["status"] == "ok"]  # a failed simulation is data, not an outcome
+    for replicate, part in analysed.groupby("replicate", sort=True):
         arm = part["arm"].to_numpy(str)
         for endpoint in endpoints:
             time = part[f"{endpoint}_years"].to_numpy(float)
