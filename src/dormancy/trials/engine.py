@@ -128,17 +128,18 @@ class TrialResult:
         """
         alpha = self.spec.analysis.alpha
         rows = []
-        control = self.patients["arm"].to_numpy(str) == self.spec.control_arm
+        patients = self.patients[self.patients["status"] == "ok"]
+        control = patients["arm"].to_numpy(str) == self.spec.control_arm
         for (endpoint, arm, subgroup), part in self.comparisons.groupby(["endpoint", "arm", "subgroup"], sort=False):
             hr = part["hazard_ratio"].to_numpy(float)
             finite = hr[np.isfinite(hr)]
-            pair = control | (self.patients["arm"].to_numpy(str) == arm)
+            pair = control | (patients["arm"].to_numpy(str) == arm)
             if subgroup != "all":
                 factor, _, level = subgroup.partition("=")
-                pair &= self.patients[factor].to_numpy(str) == level
+                pair &= patients[factor].to_numpy(str) == level
             pooled = compare_groups(
-                self.patients[f"{endpoint}_years"].to_numpy(float)[pair],
-                self.patients[f"{endpoint}_event"].to_numpy(bool)[pair],
+                patients[f"{endpoint}_years"].to_numpy(float)[pair],
+                patients[f"{endpoint}_event"].to_numpy(bool)[pair],
                 ~control[pair],
             )
             rows.append(
