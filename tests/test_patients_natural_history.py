@@ -12,6 +12,7 @@ from dormancy.params import load_registry
 from dormancy.patients import CareSpec, CohortSpec, PopulationSpec, save_cohort, simulate_cohort
 from dormancy.patients.parameters import SET_NAME
 from dormancy.patients.seeding import expected_positive_fraction, seeding_mean
+from dormancy.patients.summaries import annual_hazard
 
 pytestmark = pytest.mark.slow
 VALUES = load_registry().sets[SET_NAME].values()
@@ -54,7 +55,9 @@ def test_table_has_the_interface_columns_and_types(cohort):
         "recurrence_years",
         "recurrence_site",
         "recurred",
+        "bone_metastasis_years",
         "followup_years",
+        "end_of_followup_years",
         "status",
     ):
         assert column in table.columns
@@ -173,6 +176,67 @@ def test_longer_lived_er_positive_dormant_cells_recur_later_and_leave_er_negativ
         return cumulative(free, 20.0)
 
     assert late(longer) > late(same)
+
+
+def test_bone_metastases_are_recorded_at_any_time_and_the_first_recurrence_is_unchanged(cohort):
+    table = cohort.table
+    bone = table["bone_metastasis_years"]
+    first_bone = table["recurrence_site"] == "bone"
+    first_other = table["recurrence_site"] == "other"
+    # a first recurrence in bone is the first bone metastasis; a later one comes after a first one elsewhere
+    assert np.array_equal(bone[first_bone], table.loc[first_bone, "recurrence_years"])
+    later = bone[first_other].dropna()
+    assert (later >= table.loc[later.index, "recurrence_years"]).all()
+    assert bone[~table["recurred"]].isna().all()
+    assert (bone.dropna() <= table["end_of_followup_years"][bone.notna()]).all()
+    # the foci left after a first recurrence elsewhere keep growing: some reach bone detection later
+    assert len(later) > 0.05 * first_other.sum()
+    # counts up to the first recurrence: the cohort's first-site statistics do not see the later history
+    short = simulate_cohort(CohortSpec(300, followup_years=6.0), seed=11).table
+    head = table.iloc[:300]
+    within = head["recurred"] & (head["recurrence_years"] < 6.0)
+    assert np.array_equal(short.loc[within, "recurrence_years"], head.loc[within, "recurrence_years"])
+    assert np.array_equal(short.loc[within, "escapes"], head.loc[within, "escapes"])
+
+
+def test_bone_incidence_counts_later_bone_metastases_beyond_the_first_site():
+    from dormancy.patients.summaries import bone_incidence
+
+    table = simulate_cohort(CohortSpec(3000), seed=13).table
+    first_site_only = table.drop(columns=["bone_metastasis_years"])
+    for start, end in ((0, 5), (5, 10), (10, 15)):
+        assert bone_incidence(table, start, end) >= bone_incidence(first_site_only, start, end)
+    assert bone_incidence(table, 0, 20) > 1.1 * bone_incidence(first_site_only, 0, 20)
+
+
+def test_growth_heterogeneity_spreads_recurrence_times_and_leaves_the_other_er_group_alone():
+    # v+ draws one lognormal growth factor per ER+ patient from its own stream: ER− histories are bit-identical
+    spec = CohortSpec(4000, care=CareSpec("none", 0.0))
+    uniform = simulate_cohort(spec, seed=14, parameters={P("growth_rate_cv_er_positive"): 0.0}).table
+    spread = simulate_cohort(spec, seed=14, parameters={P("growth_rate_cv_er_positive"): 1.0}).table
+    negative = ~uniform["er_positive"]
+    pd.testing.assert_frame_equal(uniform[negative], spread[negative])
+    positive = uniform["er_positive"]
+    # seeding and the aspirate come before growth: the same cells in every patient
+    assert uniform.loc[positive, "dtc_at_diagnosis"].equals(spread.loc[positive, "dtc_at_diagnosis"])
+
+    def early_peak(table):  # ER+ hazard in years 0-2 over that in years 2-5
+        hazard = annual_hazard(table[positive], [(0, 2), (2, 5)])["hazard_percent"].to_numpy()
+        return hazard[0] / hazard[1]
+
+    # foci present at diagnosis no longer reach detection together: the early peak flattens
+    assert early_peak(uniform) > 1.2
+    assert early_peak(spread) < 0.8 * early_peak(uniform)
+
+
+def test_awakening_frailty_spreads_escapes_between_patients_with_the_same_seeding():
+    spec = CohortSpec(4000, care=CareSpec("none", 0.0))
+    uniform = simulate_cohort(spec, seed=15).table
+    frail = simulate_cohort(spec, seed=15, parameters={P("awakening_cv"): 1.5}).table
+    assert uniform["dtc_at_diagnosis"].equals(frail["dtc_at_diagnosis"])
+
+    # Jensen: with a mean-1 factor on the awakening hazard, more patients see no cell escape at all
+    assert (frail["escapes"] == 0).mean() > (uniform["escapes"] == 0).mean() + 0.015
 
 
 def test_save_cohort_writes_parquet_and_manifest_atomically(tmp_path, cohort):

@@ -408,6 +408,171 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
         "title": "Documented modelling assumption of the dormancy project",
         "note": ("Each parameter citing this key carries its reasoning in the parameter's note and a prior range."),
     },
+    "ibrance_label": {
+        "authors": "Pfizer",
+        "year": 2019,
+        "title": "Ibrance (palbociclib) capsules and tablets: full prescribing information",
+        "journal": "US prescribing information",
+        "citation": "section 12.3 Pharmacokinetics",
+        "note": (
+            "Pharmacokinetic values recalled from the label by the therapy module's author and not re-read in this "
+            "session: every record citing it is an assumption with a prior wide enough to cover the label's range."
+        ),
+    },
+    "verzenio_label": {
+        "authors": "Eli Lilly and Company",
+        "year": 2021,
+        "title": "Verzenio (abemaciclib) tablets: full prescribing information",
+        "journal": "US prescribing information",
+        "citation": "section 12.3 Pharmacokinetics",
+        "note": (
+            "Pharmacokinetic values recalled from the label by the therapy module's author and not re-read in this "
+            "session: every record citing it is an assumption with a prior wide enough to cover the label's range."
+        ),
+    },
+    "kisqali_label": {
+        "authors": "Novartis Pharmaceuticals Corporation",
+        "year": 2022,
+        "title": "Kisqali (ribociclib) tablets: full prescribing information",
+        "journal": "US prescribing information",
+        "citation": "section 12.3 Pharmacokinetics",
+        "note": (
+            "Pharmacokinetic values recalled from the label by the therapy module's author and not re-read in this "
+            "session: every record citing it is an assumption with a prior wide enough to cover the label's range."
+        ),
+    },
+    "afinitor_label": {
+        "authors": "Novartis Pharmaceuticals Corporation",
+        "year": 2020,
+        "title": "Afinitor (everolimus) tablets: full prescribing information",
+        "journal": "US prescribing information",
+        "citation": "section 12.3 Pharmacokinetics",
+        "note": (
+            "Pharmacokinetic values recalled from the label by the therapy module's author and not re-read in this "
+            "session: every record citing it is an assumption with a prior wide enough to cover the label's range."
+        ),
+    },
+    "plaquenil_label": {
+        "authors": "Concordia Pharmaceuticals",
+        "year": 2021,
+        "title": "Plaquenil (hydroxychloroquine sulfate) tablets: full prescribing information",
+        "journal": "US prescribing information",
+        "citation": "section 12.3 Pharmacokinetics",
+        "note": (
+            "Pharmacokinetic values recalled from the label by the therapy module's author and not re-read in this "
+            "session: every record citing it is an assumption with a prior wide enough to cover the label's range."
+        ),
+    },
+    "mozobil_label": {
+        "authors": "Genzyme Corporation",
+        "year": 2020,
+        "title": "Mozobil (plerixafor) injection, for subcutaneous use: full prescribing information",
+        "journal": "US prescribing information",
+        "citation": "section 12.3 Pharmacokinetics",
+        "note": (
+            "Pharmacokinetic values recalled from the label by the therapy module's author and not re-read in this "
+            "session: every record citing it is an assumption with a prior wide enough to cover the label's range."
+        ),
+    },
+    "ilaris_label": {
+        "authors": "Novartis Pharmaceuticals Corporation",
+        "year": 2020,
+        "title": "Ilaris (canakinumab) injection, for subcutaneous use: full prescribing information",
+        "journal": "US prescribing information",
+        "citation": "section 12.3 Pharmacokinetics",
+        "note": (
+            "Pharmacokinetic values recalled from the label by the therapy module's author and not re-read in this "
+            "session: every record citing it is an assumption with a prior wide enough to cover the label's range."
+        ),
+    },
+    "kineret_label": {
+        "authors": "Swedish Orphan Biovitrum",
+        "year": 2020,
+        "title": "Kineret (anakinra) injection, for subcutaneous use: full prescribing information",
+        "journal": "US prescribing information",
+        "citation": "section 12.3 Pharmacokinetics",
+        "note": (
+            "Pharmacokinetic values recalled from the label by the therapy module's author and not re-read in this "
+            "session: every record citing it is an assumption with a prior wide enough to cover the label's range."
+        ),
+    },
+    "taxotere_label": {
+        "authors": "Sanofi-Aventis",
+        "year": 2020,
+        "title": "Taxotere (docetaxel) injection, for intravenous use: full prescribing information",
+        "journal": "US prescribing information",
+        "citation": "section 12.3 Pharmacokinetics",
+        "note": (
+            "Pharmacokinetic values recalled from the label by the therapy module's author and not re-read in this "
+            "session: every record citing it is an assumption with a prior wide enough to cover the label's range."
+        ),
+    },
+    "nolvadex_label": {
+        "authors": "AstraZeneca",
+        "year": 2006,
+        "title": "Nolvadex (tamoxifen citrate) tablets: full prescribing information",
+        "journal": "US prescribing information",
+        "citation": "Clinical Pharmacology",
+        "note": (
+            "Pharmacokinetic values recalled from the label by the therapy module's author and not re-read in this "
+            "session: every record citing it is an assumption with a prior wide enough to cover the label's range."
+        ),
+    },
+    "femara_label": {
+        "authors": "Novartis Pharmaceuticals Corporation",
+        "year": 2020,
+        "title": "Femara (letrozole) tablets: full prescribing information",
+        "journal": "US prescribing information",
+        "citation": "section 12.3 Pharmacokinetics",
+        "note": (
+            "Pharmacokinetic values recalled from the label by the therapy module's author and not re-read in this "
+            "session: every record citing it is an assumption with a prior wide enough to cover the label's range."
+        ),
+    },
+    "tanaka2008": {
+        "authors": "Tanaka C et al",
+        "year": 2008,
+        "title": (
+            "Identifying optimal biologic doses of everolimus (RAD001) in patients with cancer based on the "
+            "modeling of preclinical and clinical pharmacokinetic and pharmacodynamic data"
+        ),
+        "journal": "J Clin Oncol",
+        "citation": "26:1596–1602",
+        "url": "https://pubmed.ncbi.nlm.nih.gov/18332470/",
+        "pmid": "18332470",
+        "note": (
+            "Seen (abstract, via the project's models notes): everolimus terminal half-life about 30 h; S6K1 "
+            "inhibition in PBMC for at least 7 days at 20 mg/week or more."
+        ),
+    },
+    "white2020": {
+        "authors": "White NJ et al",
+        "year": 2020,
+        "title": (
+            "COVID-19 prevention and treatment: a critical analysis of chloroquine and hydroxychloroquine "
+            "clinical pharmacology"
+        ),
+        "journal": "PLoS Med",
+        "citation": "17:e1003252",
+        "note": (
+            "Seen in part (via the project's models notes): hydroxychloroquine has a very large volume of "
+            "distribution and a terminal elimination half-life of about 40-50 days."
+        ),
+    },
+    "demichele2025": {
+        "authors": "DeMichele A et al",
+        "year": 2025,
+        "title": (
+            "Targeting dormant tumor cells to prevent recurrent breast cancer: a randomized phase 2 trial (CLEVER)"
+        ),
+        "journal": "Nat Med",
+        "citation": "31:3464",
+        "note": (
+            "Design read in the project's trial_designs.yaml (NCT03032406): hydroxychloroquine 600 mg twice daily"
+            " and/or everolimus 10 mg daily, six 28-day cycles, in DTC-positive survivors. The title is as "
+            "recalled; outcomes are deliberately not used."
+        ),
+    },
 }
 """Sources other than the review's reference list, curated by hand (DOIs only where reliably known)."""
 

@@ -345,6 +345,47 @@ records = [
         ["hahnfeldt1999", "review:31", "assumption"],
         "ER+ DTCs proliferate more slowly (review [31]). Free parameter.",
     ),
+    urec(
+        "growth_rate_cv_er_negative",
+        "v−",
+        "Coefficient of variation between ER− patients of the micrometastasis growth rate (lognormal factor, mean 1)",
+        0.0,
+        "dimensionless",
+        0.0,
+        1.5,
+        ["hahnfeldt1999", "assumption"],
+        "Each patient's Gompertz rate is α− Z with Z lognormal of mean 1 and this CV, drawn once per patient. "
+        "Volume doubling times of breast cancers vary several-fold between patients, roughly lognormally (e.g. "
+        "Spratt JS et al., Cancer 1993;71:2013, not in the bibliography and not checked here), i.e. a CV of order "
+        "1. Prior 0–1.5 (0 = every patient grows at α−).",
+    ),
+    urec(
+        "growth_rate_cv_er_positive",
+        "v+",
+        "Coefficient of variation between ER+ patients of the micrometastasis growth rate (lognormal factor, mean 1)",
+        0.0,
+        "dimensionless",
+        0.0,
+        1.5,
+        ["hahnfeldt1999", "review:31", "assumption"],
+        "As for ER−: each ER+ patient grows at α+ Z, Z lognormal of mean 1 and this CV. ER+ tumours span slowly "
+        "(luminal A) to fast proliferating (luminal B) disease, so a spread at least as wide as ER−'s is expected; "
+        "it also spreads in time the recurrences from foci seeded before diagnosis. Prior 0–1.5 (0 = none).",
+    ),
+    urec(
+        "awakening_cv",
+        "v_w",
+        "Coefficient of variation between patients of the dormant-cell awakening scale (lognormal factor, mean 1)",
+        0.0,
+        "dimensionless",
+        0.0,
+        2.0,
+        ["review:140", "assumption"],
+        "Each patient's awakening scale is s_ER Z_w with Z_w lognormal of mean 1 and this CV, drawn once per "
+        "patient: host differences in marrow niche, inflammation and immune state beyond the modelled covariates "
+        "(awakening depends on such signals, review [140–145]). A frailty: fast wakers recur first, so the "
+        "cohort's late hazard falls and then flattens. Not measured. Prior 0–2 (0 = no variation).",
+    ),
     rec(
         "avascular_limit_cells",
         "K_av",

@@ -2,6 +2,8 @@
 
 - :func:`simulate_cohort` (:class:`CohortSpec`, :class:`PopulationSpec`, :class:`CareSpec`) → :class:`CohortResult`
   (per-patient table + manifest); :func:`save_cohort` writes it atomically.
+- Treatment strategies (``simulate_cohort(..., treatment=, treatment_start_years=, patient_ids=, visits_years=)``)
+  and the marrow aspirate as a measurement (:func:`aspirate_positive`): :mod:`~dormancy.patients.therapy`.
 - :data:`FREE_PARAMETERS`: the registry records calibration fits.
 - Modules: :mod:`~dormancy.patients.covariates`, :mod:`~dormancy.patients.seeding`,
   :mod:`~dormancy.patients.niche_rates`, :mod:`~dormancy.patients.natural_history`.
@@ -17,6 +19,7 @@ from dormancy.patients.cohort import (
     save_cohort,
     simulate_cohort,
 )
+from dormancy.patients.therapy import aspirate_positive
 
 __all__ = [
     "FREE_PARAMETERS",
@@ -24,6 +27,7 @@ __all__ = [
     "CohortResult",
     "CohortSpec",
     "PopulationSpec",
+    "aspirate_positive",
     "calibration",
     "report",
     "save_cohort",
@@ -31,4 +35,5 @@ __all__ = [
     "simulate_cohort",
     "summaries",
     "targets",
+    "therapy",
 ]

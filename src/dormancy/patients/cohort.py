@@ -28,11 +28,13 @@ from numpy.typing import NDArray
 from dormancy.errors import InputError, Problem
 from dormancy.params import ParameterSet
 from dormancy.patients import natural_history as kernel
+from dormancy.patients import therapy
 from dormancy.patients.covariates import sample_covariates
 from dormancy.patients.niche_rates import niche_tables
 from dormancy.patients.parameters import FREE_PARAMETERS, SET_NAME, resolve_parameters
 from dormancy.patients.seeding import seeding_mean
 from dormancy.patients.specs import CareSpec, CohortSpec, PopulationSpec
+from dormancy.pkpd import Strategy, parse_strategy
 from dormancy.provenance import Manifest
 
 __all__ = [
@@ -72,14 +74,18 @@ COLUMNS: tuple[str, ...] = (
     "recurrence_years",
     "recurrence_site",
     "recurred",
+    "bone_metastasis_years",
     "followup_years",
+    "end_of_followup_years",
     "status",
     "menopause_age",
     "extra_inflammation",
     "dtc_other_sites",
     "dead_dtcs",
     "dormant_at_end",
+    "treatment",
 )
+VISIT_COLUMNS: tuple[str, ...] = ("patient", "visit", "time_years", "marrow_dtcs", "recurred_before")
 
 
 @dataclass(frozen=True)
@@ -91,13 +97,22 @@ class CohortResult:
     table : pandas.DataFrame
         One row per patient (columns :data:`COLUMNS`; see ``docs/architecture.md``). ``dormant_at_5y``,
         ``dormant_at_10y`` and ``micrometastases_at_10y`` are missing (``<NA>``) when not observed (recurrence
-        before that time, or shorter follow-up).
+        before that time, or shorter follow-up). ``recurrence_years`` and ``recurrence_site`` are the first
+        distant recurrence; ``bone_metastasis_years`` the first bone metastasis at any time (the first recurrence
+        when in bone, or a later one; NaN if none within follow-up), observed until ``end_of_followup_years``.
+        ``escapes``, ``dead_dtcs`` and ``dormant_at_end`` are counted up to the first recurrence (or the end of
+        follow-up).
     manifest : Manifest
         Provenance: the spec, every parameter record used, seed, package version, git commit, time, settings.
+    visits : pandas.DataFrame or None
+        With ``visits_years``: one row per patient and visit (columns :data:`VISIT_COLUMNS`): the visit time
+        (years after diagnosis), the DTCs in the marrow at its start (dormant plus awakened founders not yet
+        growing; ``<NA>`` for no visit or after follow-up) and whether the first distant recurrence came before.
     """
 
     table: pd.DataFrame
     manifest: Manifest
+    visits: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +127,11 @@ class _Inputs:
     rates: NDArray[np.float64]
     vicious: NDArray[np.float64]
     burden_log10: NDArray[np.float64]
+    patient_ids: NDArray[np.int64]
+    treatment_name: str
+    treat_start_step: NDArray[np.int64]
+    regimen: tuple[NDArray, ...]
+    visit_steps: NDArray[np.int64]
 
 
 def _chemotherapy(policy: str, covariates: Mapping[str, NDArray]) -> NDArray[np.bool_]:
@@ -135,10 +155,10 @@ def _inflammation(values: Mapping[str, float], host: Mapping[str, float], covari
     return np.minimum(level, 1.0)
 
 
-def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> pd.DataFrame:
-    """Simulate patients ``start .. stop - 1`` and return their rows (a pure function of its arguments)."""
+def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame, NDArray[np.int64]]:
+    """Simulate the patients at positions ``start .. stop - 1`` of the ids; return their rows and visit DTCs."""
     spec = inputs.spec
-    ids = np.arange(start, stop, dtype=np.int64)
+    ids = inputs.patient_ids[start:stop]
     covariates = sample_covariates(spec.population, seed=inputs.seed, ids=ids, values=inputs.values)
     chemotherapy = _chemotherapy(spec.care.chemotherapy, covariates)
     endocrine = np.where(covariates["er_positive"], float(spec.care.endocrine_years), 0.0)
@@ -149,26 +169,42 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> pd.DataFrame:
         grade=covariates["grade"],
         er_positive=covariates["er_positive"],
     )
-    (dtc, other, positive, dormant5, dormant10, micro10, escapes, dead, dormant_end, recurrence, site, status) = (
-        kernel.simulate_patients(
-            ids,
-            np.uint64(inputs.key[0]),
-            np.uint64(inputs.key[1]),
-            covariates["age_at_diagnosis"],
-            covariates["menopause_age"],
-            covariates["bmi"],
-            covariates["extra_inflammation"],
-            covariates["er_positive"],
-            mean,
-            chemotherapy,
-            endocrine,
-            inputs.vector,
-            inputs.rates,
-            inputs.vicious,
-            inputs.burden_log10,
-            spec.n_steps,
-            float(spec.step_days),
-        )
+    (
+        dtc,
+        other,
+        positive,
+        dormant5,
+        dormant10,
+        micro10,
+        escapes,
+        dead,
+        dormant_end,
+        recurrence,
+        site,
+        bone,
+        status,
+        visits,
+    ) = kernel.simulate_patients(
+        ids,
+        np.uint64(inputs.key[0]),
+        np.uint64(inputs.key[1]),
+        covariates["age_at_diagnosis"],
+        covariates["menopause_age"],
+        covariates["bmi"],
+        covariates["extra_inflammation"],
+        covariates["er_positive"],
+        mean,
+        chemotherapy,
+        endocrine,
+        inputs.vector,
+        inputs.rates,
+        inputs.vicious,
+        inputs.burden_log10,
+        spec.n_steps,
+        float(spec.step_days),
+        inputs.treat_start_step[start:stop],
+        *inputs.regimen,
+        inputs.visit_steps[start:stop],
     )
     followup = spec.n_steps * spec.step_days / kernel.DAYS_PER_YEAR
 
@@ -198,32 +234,103 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> pd.DataFrame:
             "recurrence_years": recurrence,
             "recurrence_site": SITES[site].astype(str),
             "recurred": ~np.isnan(recurrence),
+            "bone_metastasis_years": bone,
             "followup_years": np.where(np.isnan(recurrence), followup, recurrence),
+            "end_of_followup_years": np.full(len(ids), followup),
             "status": np.array(kernel.STATUS_CODES, dtype=object)[status].astype(str),
             "menopause_age": covariates["menopause_age"],
             "extra_inflammation": covariates["extra_inflammation"],
             "dtc_other_sites": other,
             "dead_dtcs": dead,
             "dormant_at_end": dormant_end,
+            "treatment": np.where(inputs.treat_start_step[start:stop] >= 0, inputs.treatment_name, ""),
         },
         columns=list(COLUMNS),
-    )
+    ), visits
 
 
-def _prepare(spec: CohortSpec, seed: int, parameters: Mapping[str, float] | None) -> tuple[_Inputs, dict]:
+def _prepare(
+    spec: CohortSpec,
+    seed: int,
+    parameters: Mapping[str, float] | None,
+    patient_ids: object = None,
+    treatment: object = None,
+    treatment_start_years: object = 0.0,
+    visits_years: object = None,
+) -> tuple[_Inputs, dict]:
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise InputError([Problem("seed", "a non-negative integer", repr(seed))])
     if not isinstance(spec, CohortSpec):
         raise InputError([Problem("spec", "a CohortSpec", type(spec).__name__)])
+    ids = _patient_ids(patient_ids, spec.n_patients)
+    visit_steps = _visit_steps(visits_years, len(ids), spec)
     sets = resolve_parameters(parameters)
     tables = niche_tables(sets)
+    strategy = None if treatment is None else parse_strategy(treatment, where="treatment")
+    if strategy is None:
+        rates, vicious = tables.rates[np.newaxis], tables.vicious_factor[np.newaxis]
+        regimen = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
+        starts = np.full(len(ids), -1, np.int64)
+    else:
+        plan = therapy.regimen(strategy, step_days=float(spec.step_days), sets=sets)
+        rates, vicious = plan.rates, plan.vicious
+        regimen = (plan.step_state, plan.step_log10_kill, plan.step_growth_factor, plan.step_er_inhibition)
+        starts = _start_steps(treatment_start_years, len(ids), spec)
     values = {**sets["host_lifetime"].values(), **sets[SET_NAME].values()}
     vector = np.array([values[name] for name in kernel.KERNEL_SYMBOLS], dtype=np.float64)
     k0, k1 = np.random.SeedSequence(int(seed), spawn_key=(PATIENT_TAG, 0)).generate_state(2, np.uint32)
     inputs = _Inputs(
-        spec, int(seed), values, vector, (int(k0), int(k1)), tables.rates, tables.vicious_factor, tables.burden_log10
+        spec,
+        int(seed),
+        values,
+        vector,
+        (int(k0), int(k1)),
+        np.ascontiguousarray(rates),
+        np.ascontiguousarray(vicious),
+        tables.burden_log10,
+        ids,
+        "" if strategy is None else strategy.name,
+        starts,
+        regimen,
+        visit_steps,
     )
-    return inputs, {"sets": sets, "tables_key": tables.key}
+    return inputs, {"sets": sets, "tables_key": tables.key, "strategy": strategy}
+
+
+def _patient_ids(patient_ids: object, n_patients: int) -> NDArray[np.int64]:
+    if patient_ids is None:
+        return np.arange(n_patients, dtype=np.int64)
+    ids = np.asarray(patient_ids)
+    if ids.ndim != 1 or (ids.size and (not np.issubdtype(ids.dtype, np.integer) or ids.min() < 0)):
+        raise InputError([Problem("patient_ids", "a one-dimensional array of non-negative integers", str(ids.dtype))])
+    return ids.astype(np.int64)
+
+
+def _start_steps(years: object, n: int, spec: CohortSpec) -> NDArray[np.int64]:
+    """Step at which each patient's treatment starts: the first at or after the start time (-1 for NaN: none)."""
+    start = np.asarray(years, dtype=np.float64)
+    if start.ndim == 0:
+        start = np.full(n, float(start))
+    if start.shape != (n,) or np.any(start < 0) or np.any(np.isinf(start)):
+        raise InputError(
+            [Problem("treatment_start_years", f"a number >= 0 or one per patient id ({n}); NaN = untreated", "bad")]
+        )
+    dt_years = spec.step_days / kernel.DAYS_PER_YEAR
+    steps = np.ceil(np.nan_to_num(start, nan=0.0) / dt_years - 1e-9)
+    return np.where(np.isnan(start), -1, steps).astype(np.int64)
+
+
+def _visit_steps(visits: object, n: int, spec: CohortSpec) -> NDArray[np.int64]:
+    if visits is None:
+        return np.zeros((n, 0), np.int64)
+    times = np.asarray(visits, dtype=np.float64)
+    if times.ndim != 2 or times.shape[0] != n or np.any(times < 0) or np.any(np.isinf(times)):
+        raise InputError(
+            [Problem("visits_years", f"an array (patients = {n}, visits) of times >= 0 or NaN", str(times.shape))]
+        )
+    dt_years = spec.step_days / kernel.DAYS_PER_YEAR
+    steps = np.floor(np.nan_to_num(times, nan=-1.0) / dt_years + 1e-9)
+    return np.where(np.isnan(times) | (steps >= spec.n_steps), -1, steps).astype(np.int64)
 
 
 def _records(sets: Mapping[str, ParameterSet]) -> list[dict[str, Any]]:
@@ -255,8 +362,12 @@ def simulate_cohort(
     scheduler: str | Any | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     progress: Callable[[int, int], None] | None = None,
+    patient_ids: NDArray[np.integer] | None = None,
+    treatment: Strategy | str | Mapping | None = None,
+    treatment_start_years: float | NDArray[np.float64] = 0.0,
+    visits_years: NDArray[np.float64] | None = None,
 ) -> CohortResult:
-    """Simulate ``spec.n_patients`` virtual patients over ``spec.followup_years``.
+    """Simulate ``spec.n_patients`` virtual patients (or the given ids) over ``spec.followup_years``.
 
     Parameters
     ----------
@@ -274,33 +385,55 @@ def simulate_cohort(
         Patients per chunk (bounds memory; does not change results).
     progress : callable, optional
         Called as ``progress(patients_done, n_patients)`` after each chunk.
+    patient_ids : array_like of int, optional
+        Ids of the patients to simulate (default ``arange(spec.n_patients)``); patient ``i``'s covariates and
+        history depend only on (seed, i), so a subset re-simulated with a treatment has the untreated history up
+        to the treatment's start.
+    treatment : Strategy, str or mapping, optional
+        A :class:`dormancy.pkpd.Strategy` (or a library name, or a mapping) applied to every patient on top of
+        standard care (:mod:`dormancy.patients.therapy`); None: standard care only.
+    treatment_start_years : float or array_like
+        Start of the treatment, years after diagnosis: one value or one per patient id (NaN: that patient is
+        not treated). It starts at the first patient step at or after that time.
+    visits_years : array_like, optional
+        ``(len(patient_ids), n_visits)`` visit times, years after diagnosis (NaN: none); fills ``result.visits``.
 
     Returns
     -------
     CohortResult
-        The per-patient table and the manifest.
+        The per-patient table, the manifest and, with ``visits_years``, the visits.
 
     Raises
     ------
     InputError
-        For a bad seed, chunk size or parameter override (naming the field or registry record).
+        For a bad seed, chunk size, parameter override, patient ids, treatment, start or visits (naming the field).
     """
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
         raise InputError([Problem("chunk_size", "a positive integer", repr(chunk_size))])
-    inputs, context = _prepare(spec, seed, parameters)
-    bounds = [(start, min(start + chunk_size, spec.n_patients)) for start in range(0, spec.n_patients, chunk_size)]
+    inputs, context = _prepare(spec, seed, parameters, patient_ids, treatment, treatment_start_years, visits_years)
+    total = len(inputs.patient_ids)
+    bounds = [(start, min(start + chunk_size, total)) for start in range(0, total, chunk_size)] or [(0, 0)]
     if scheduler is None:
         parts = []
         for start, stop in bounds:
             parts.append(simulate_chunk(inputs, start, stop))
             if progress is not None:
-                progress(stop, spec.n_patients)
+                progress(stop, total)
     else:
-        parts = _run_distributed(scheduler, inputs, bounds, spec.n_patients, progress)
-    table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        parts = _run_distributed(scheduler, inputs, bounds, total, progress)
+    table = pd.concat([part[0] for part in parts], ignore_index=True) if len(parts) > 1 else parts[0][0]
+    visits = None
+    if visits_years is not None:
+        visits = _visit_table(np.asarray(visits_years, dtype=np.float64), table, np.concatenate([p[1] for p in parts]))
+    strategy = context["strategy"]
     manifest = Manifest.create(
         model="dormancy.patients (virtual-patient natural history)",
-        scenario={"cohort": _spec_dict(spec), "parameter_overrides": dict(parameters or {})},
+        scenario={
+            "cohort": _spec_dict(spec),
+            "parameter_overrides": dict(parameters or {}),
+            "treatment": None if strategy is None else strategy.to_dict(),
+            "patient_ids": "all" if patient_ids is None else f"{total} given",
+        },
         parameters=_records(context["sets"]),
         seed=int(seed),
         settings={
@@ -311,10 +444,27 @@ def simulate_cohort(
             "scheduler": "in-process" if scheduler is None else "dask.distributed",
         },
     )
-    return CohortResult(table, manifest)
+    return CohortResult(table, manifest, visits)
 
 
-def _run_distributed(scheduler, inputs: _Inputs, bounds, total: int, progress) -> list[pd.DataFrame]:
+def _visit_table(times: NDArray[np.float64], table: pd.DataFrame, dtcs: NDArray[np.int64]) -> pd.DataFrame:
+    n, n_visits = dtcs.shape
+    recurrence = table["recurrence_years"].to_numpy()[:, np.newaxis]
+    with np.errstate(invalid="ignore"):
+        before = recurrence < times
+    return pd.DataFrame(
+        {
+            "patient": np.repeat(table["patient"].to_numpy(), n_visits),
+            "visit": np.tile(np.arange(n_visits), n),
+            "time_years": times.ravel(),
+            "marrow_dtcs": pd.arrays.IntegerArray(np.maximum(dtcs.ravel(), 0), dtcs.ravel() < 0),
+            "recurred_before": before.ravel() & ~np.isnan(times.ravel()),
+        },
+        columns=list(VISIT_COLUMNS),
+    )
+
+
+def _run_distributed(scheduler, inputs: _Inputs, bounds, total: int, progress) -> list[tuple]:
     from distributed import Client, as_completed
 
     if isinstance(scheduler, Client):
@@ -330,7 +480,7 @@ def _run_distributed(scheduler, inputs: _Inputs, bounds, total: int, progress) -
         for future in as_completed(futures, loop=client.loop):
             part = future.result()
             parts[index[future.key]] = part
-            done += len(part)
+            done += len(part[0])
             if progress is not None:
                 progress(done, total)
         return [part for part in parts if part is not None]

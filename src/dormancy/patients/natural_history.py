@@ -39,9 +39,34 @@ that start during the course are single cells and almost always cured). Endocrin
 with hazard :math:`h_{endo}` while taken; on it an awakened ER+ cell founds a colony with probability times
 :math:`1 - \varepsilon_{endo}` (its proliferation needs ER
 signalling), and ER+ foci grow at :math:`1 - \varepsilon_{endo}` of their rate.
-Detection (recurrence) is the first focus to reach :math:`X_{det}`; the time is interpolated within the step.
+Detection is a focus reaching :math:`X_{det}`; the time is interpolated within the step. The first detection is
+the (first distant) recurrence, with its site. The history then goes on (no treatment of metastatic disease is
+modelled): the detected focus leaves the simulation, the other bone foci keep growing and the marrow's dormant pools
+keep waking (foci and dormant cells in other organs are no longer followed: no output depends on them), so that the
+first **bone metastasis** is recorded at any time (at the first recurrence when that is in bone, or a
+later bone focus reaching detection after a first recurrence elsewhere), as counted by open cohorts of bone-metastasis
+incidence (BMC Cancer 2010). A patient's simulation stops once both are recorded. The DTC bookkeeping outputs
+(dormant, dead, escapes) are those at the first recurrence (or at the end of follow-up).
 
-Randomness: each (patient, step) pair has its own Philox4x32-10 block keyed by the seed (Salmon et al. 2011;
+**Growth heterogeneity between patients**: each patient's Gompertz rate is :math:`\alpha_{ER} Z` with
+:math:`Z` lognormal of mean 1 and coefficient of variation :math:`v_{ER}` (:math:`\ln Z \sim N(-\sigma^2/2,
+\sigma^2)`, :math:`\sigma^2 = \ln(1 + v^2)`), drawn once per patient (volume doubling times of breast cancers
+vary several-fold between patients, roughly lognormally). Likewise each patient's awakening scale is
+:math:`s_{ER} Z_w`, :math:`Z_w` lognormal of mean 1 and CV :math:`v_w` (host differences in niche and immune
+state that the covariates do not carry: a frailty, which makes the cohort's hazard fall and then flatten as the
+fast-waking patients recur first). With every CV 0 the history is that of the model without heterogeneity, draw for
+draw.
+
+**Treatment** (:mod:`dormancy.patients.therapy`): a strategy starts at the first step at or after its start time
+and follows its regimen, one state per step (that state's niche-rate and vicious-cycle tables, a log10 kill of
+cycling cells applied to every growing focus, a growth factor of every focus and an extra inhibition of ER+ foci
+and founders). From the treatment's start to the first pool boundary after the regimen, dormant pools are updated
+every step. Before the start the history is that of the untreated patient draw for draw; at the start, the events
+the latest yearly pool update placed after it are undone (founders not yet growing return to their pool; dead
+cells and failed lineages return with the probability that their event fell after the start), with draws from a
+stream of their own.
+
+Randomness: each (patient, step, block) triple has its own Philox4x32-10 block keyed by the seed (Salmon et al. 2011;
 :func:`philox_block` equals :func:`dormancy.rng.philox4x32`), which seeds a SplitMix64 sequence for that step's
 draws. A patient's history therefore depends only on (seed, patient id), not on chunking, threads or workers.
 """
@@ -58,6 +83,8 @@ N_NICHES = 5
 MARROW_NICHES = 4
 SPROUTING = 2
 OTHER_SITE = 4
+#: Block of a patient's step-0 Philox counter reserved for its heterogeneity factors (blocks 0 and 1 drive the rest).
+HETEROGENEITY_BLOCK = 2
 STATUS_OK = 0
 STATUS_NONFINITE = 1
 STATUS_CODES = ("ok", "nonfinite")
@@ -85,6 +112,9 @@ KERNEL_SYMBOLS: tuple[str, ...] = (
     "focus_immune_elimination_per_year",
     "growth_rate_er_negative",
     "growth_rate_er_positive",
+    "growth_rate_cv_er_negative",
+    "growth_rate_cv_er_positive",
+    "awakening_cv",
     "avascular_limit_cells",
     "carrying_capacity_cells",
     "detection_cells",
@@ -114,6 +144,8 @@ P_CLONO = _P["clonogenic_fraction"]
 P_KAPPA = _P["immune_kill_rate"]
 P_KAPPA_F = _P["focus_immune_elimination_per_year"]
 P_ALPHA_NEG, P_ALPHA_POS = _P["growth_rate_er_negative"], _P["growth_rate_er_positive"]
+P_CV_NEG, P_CV_POS = _P["growth_rate_cv_er_negative"], _P["growth_rate_cv_er_positive"]
+P_CV_WAKE = _P["awakening_cv"]
 P_KAV, P_K, P_XDET = _P["avascular_limit_cells"], _P["carrying_capacity_cells"], _P["detection_cells"]
 P_ANG, P_ANG_V = _P["angiogenic_switch_per_year"], _P["obesity_angiogenic_gain"]
 P_XBONE = _P["bone_site_capacity_cells"]
@@ -312,6 +344,66 @@ def _establishment(rates, er, endo, i, fi, j, fj, params):
     return max(p, 0.0), evasion
 
 
+@numba.njit(cache=True)
+def _marrow_dtcs(dormant, slots_state, slots_wait, slots_niche):
+    """DTCs in the marrow: dormant in the four marrow niches plus awakened founders not yet growing there."""
+    count = 0
+    for k in range(MARROW_NICHES):
+        count += dormant[k]
+    for s in range(FOCUS_SLOTS):
+        if slots_state[s] > 0 and slots_wait[s] > 0 and slots_niche[s] < MARROW_NICHES:
+            count += 1
+    return count
+
+
+@numba.njit(cache=True)
+def _return_unstarted(
+    pid,
+    start,
+    k0,
+    k1,
+    dormant,
+    slots_state,
+    slots_birth,
+    slots_niche,
+    last_deaths,
+    last_failed,
+    last_hazard,
+    last_update,
+    last_span,
+    dt_years,
+    dead,
+    escapes,
+):
+    r"""At the treatment's start, undo the events the latest pool update placed at or after it (module docstring).
+
+    Founders due to start growing at or after the start go back to their niche's dormant pool; of the cells that
+    died or whose lineage failed over the update's span, each is returned with the probability that its event
+    fell after the start given that it fell within the span: :math:`(e^{-h\tau} - e^{-hS})/(1 - e^{-hS})`.
+    Draws come from the patient's own Philox block 3 at the start step, so the untreated streams are untouched.
+    """
+    if last_update + last_span <= start:
+        return dead, escapes
+    state = _step_state(pid, start + 1, 3, k0, k1)
+    tau = (start - last_update) * dt_years
+    span = last_span * dt_years
+    for k in range(N_NICHES):
+        h = last_hazard[k]
+        if h <= 0.0:
+            continue
+        after = math.exp(-h * tau) * -math.expm1(-h * (span - tau)) / -math.expm1(-h * span)
+        state, back_dead = binomial(state, last_deaths[k], after)
+        state, back_failed = binomial(state, last_failed[k], after)
+        dormant[k] += back_dead + back_failed
+        dead -= back_dead + back_failed
+    for s in range(FOCUS_SLOTS):
+        if slots_state[s] > 0 and slots_birth[s] >= start:
+            dormant[slots_niche[s]] += 1
+            escapes -= 1
+            slots_state[s] = 0
+    return dead, escapes
+
+
 @numba.njit(cache=True, parallel=True)
 def simulate_patients(
     ids,
@@ -331,9 +423,24 @@ def simulate_patients(
     burden_log10,
     n_steps,
     step_days,
+    treat_start_step,
+    regimen_state,
+    regimen_log10_kill,
+    regimen_growth,
+    regimen_er_inhibition,
+    visit_steps,
 ):
-    """Simulate every patient of a chunk (module docstring); returns a tuple of per-patient arrays."""
+    """Simulate every patient of a chunk (module docstring); returns a tuple of per-patient arrays.
+
+    ``rates`` and ``vicious`` carry the regimen states on a first axis (state 0: untreated). Treatment (module
+    docstring, *Treatment*) starts at step ``treat_start_step[p]`` (-1: none) and follows ``regimen_*`` (one
+    entry per step of the regimen). ``visit_steps[p, v]`` is the step at whose start visit ``v`` records the
+    marrow DTCs (-1: no visit).
+    """
     n = ids.shape[0]
+    n_regimen = regimen_state.shape[0]
+    n_visits = visit_steps.shape[1]
+    out_visit_dtcs = np.full((n, n_visits), -1, np.int64)
     out_dtc = np.zeros(n, np.int64)
     out_other = np.zeros(n, np.int64)
     out_positive = np.zeros(n, np.bool_)
@@ -345,6 +452,7 @@ def simulate_patients(
     out_dormant_end = np.zeros(n, np.int64)
     out_recurrence = np.full(n, np.nan)
     out_site = np.zeros(n, np.int8)  # 0 none, 1 bone, 2 other
+    out_bone = np.full(n, np.nan)  # first bone metastasis at any time
     out_status = np.zeros(n, np.int8)
     dt_years = step_days / DAYS_PER_YEAR
     ln_kav = math.log(params[P_KAV])
@@ -355,7 +463,8 @@ def simulate_patients(
     chemo_last_step = max(0, math.ceil(params[P_TCHEMO] / dt_years - 1e-9) - 1)  # the step in which the course ends
     step5 = round(5.0 / dt_years)
     step10 = round(10.0 / dt_years)
-    nd = rates.shape[3]
+    nd = rates.shape[4]
+    untreated = rates[0]
     for p in numba.prange(n):
         pid = ids[p]
         er = 1 if er_positive[p] else 0
@@ -364,11 +473,29 @@ def simulate_patients(
         slots_state = np.zeros(FOCUS_SLOTS, np.int8)
         slots_niche = np.zeros(FOCUS_SLOTS, np.int8)
         slots_wait = np.zeros(FOCUS_SLOTS, np.int64)
+        slots_birth = np.full(FOCUS_SLOTS, -1, np.int64)  # step a founder starts growing (-1: before diagnosis)
+        last_deaths = np.zeros(N_NICHES, np.int64)  # of the latest pool update: cells dead, lineages failed,
+        last_failed = np.zeros(N_NICHES, np.int64)  # and the total event hazard (per year), for the treatment start
+        last_hazard = np.zeros(N_NICHES)
+        last_update, last_span = 0, 0
+        start = treat_start_step[p]
+        # pools are updated every step from the treatment's start to the first pool boundary after the regimen
+        monthly_end = -1 if start < 0 else ((start + n_regimen + pool_steps - 1) // pool_steps) * pool_steps
         dropped = 0
         dead = 0
         escapes = 0
         alpha0 = params[P_ALPHA_POS] if er else params[P_ALPHA_NEG]
         wake_scale = params[P_WAKE_POS] if er else params[P_WAKE_NEG]
+        # per-patient lognormal factors of mean 1 (exactly 1 when the CV is 0), from their own stream
+        factor_state = _step_state(pid, 0, HETEROGENEITY_BLOCK, k0, k1)
+        factor_state, z = _normal(factor_state)
+        cv = params[P_CV_POS] if er else params[P_CV_NEG]
+        sigma2 = math.log1p(cv * cv)
+        alpha0 *= math.exp(math.sqrt(sigma2) * z - 0.5 * sigma2)
+        factor_state, z = _normal(factor_state)
+        sigma2 = math.log1p(params[P_CV_WAKE] * params[P_CV_WAKE])
+        wake_scale *= math.exp(math.sqrt(sigma2) * z - 0.5 * sigma2)
+        recurred = False
         death_scale = params[P_DEATH] * (params[P_DEATH_POS] if er else 1.0)
         # ---------------------------------------------------------------- diagnosis: seeding and aspirate
         state = _step_state(pid, 0, 0, k0, k1)
@@ -395,12 +522,12 @@ def simulate_patients(
         dormant[OTHER_SITE] = other
         for k in range(N_NICHES):
             if k == OTHER_SITE:
-                awake = params[P_F2] * _bilinear(rates[er, 0, SPROUTING, :, :, 6], i, fi, j, fj)
+                awake = params[P_F2] * _bilinear(untreated[er, 0, SPROUTING, :, :, 6], i, fi, j, fj)
             else:
-                awake = _bilinear(rates[er, 0, k, :, :, 6], i, fi, j, fj)
+                awake = _bilinear(untreated[er, 0, k, :, :, 6], i, fi, j, fj)
             state, n_awake = binomial(state, dormant[k], awake)
             dormant[k] -= n_awake
-            p_est, _ = _establishment(rates, er, 0, i, fi, j, fj, params)
+            p_est, _ = _establishment(untreated, er, 0, i, fi, j, fj, params)
             state, founders = binomial(state, n_awake, params[P_CLONO] * p_est)
             dead += n_awake - founders
             escapes += founders
@@ -424,19 +551,49 @@ def simulate_patients(
                     slots_wait[slot] = 0
         # ---------------------------------------------------------------- follow-up
         for step in range(n_steps):
-            if step == step5:
+            for v in range(n_visits):
+                if visit_steps[p, v] == step:
+                    out_visit_dtcs[p, v] = _marrow_dtcs(dormant, slots_state, slots_wait, slots_niche)
+            if step == start:
+                dead, escapes = _return_unstarted(
+                    pid,
+                    step,
+                    k0,
+                    k1,
+                    dormant,
+                    slots_state,
+                    slots_birth,
+                    slots_niche,
+                    last_deaths,
+                    last_failed,
+                    last_hazard,
+                    last_update,
+                    last_span,
+                    dt_years,
+                    dead,
+                    escapes,
+                )
+            treated = start >= 0 and start <= step < start + n_regimen
+            g = step - start if treated else 0
+            tables = rates[regimen_state[g]] if treated else untreated
+            if step == step5 and not recurred:
                 out_dormant5[p] = dormant.sum()
-            if step == step10:
+            if step == step10 and not recurred:
                 out_dormant10[p] = dormant.sum()
                 micro = dropped
                 for s in range(FOCUS_SLOTS):
                     micro += slots_state[s] > 0
                 out_micro10[p] = micro
             t0 = step * dt_years
-            if step % pool_steps == 0:
+            monthly = start >= 0 and start <= step < monthly_end
+            if monthly or step % pool_steps == 0:
                 # dormant pools: one competing-risks update per pool period, at the host state of its middle
                 state = _step_state(pid, step + 1, 1, k0, k1)
-                span = min(pool_steps, n_steps - step)
+                span = 1 if monthly else min(pool_steps, n_steps - step)
+                last_update, last_span = step, span
+                last_deaths[:] = 0
+                last_failed[:] = 0
+                last_hazard[:] = 0.0
                 mid = t0 + 0.5 * span * dt_years
                 deficiency, inflamed, angiogenic = _host(
                     age[p] + mid, menopause_age[p], bmi[p], extra_inflammation[p], params
@@ -444,13 +601,15 @@ def simulate_patients(
                 i, fi = _grid_position(deficiency, nd)
                 j, fj = _grid_position(inflamed, nd)
                 endo = 1 if (er == 1 and mid < endocrine_years[p]) else 0
-                p_est, _ = _establishment(rates, er, endo, i, fi, j, fj, params)
+                p_est, _ = _establishment(tables, er, endo, i, fi, j, fj, params)
                 if endo:
                     p_est *= 1.0 - params[P_ENDO_GROWTH]
+                if treated and er:
+                    p_est *= 1.0 - regimen_er_inhibition[g]
                 for k in range(N_NICHES):
-                    if dormant[k] == 0:
+                    if dormant[k] == 0 or (recurred and k == OTHER_SITE):
                         continue
-                    table = rates[er, endo, k]
+                    table = tables[er, endo, k]
                     h_wake = wake_scale * math.exp(_bilinear(table[:, :, 0], i, fi, j, fj))
                     h_die = death_scale * _bilinear(table[:, :, 1], i, fi, j, fj)
                     total = h_wake + h_die
@@ -460,10 +619,12 @@ def simulate_patients(
                     state, woken = binomial(state, events, h_wake / total)
                     dormant[k] -= events
                     dead += events - woken
+                    last_deaths[k], last_hazard[k] = events - woken, total
                     if woken == 0:
                         continue
                     state, founders = binomial(state, woken, params[P_CLONO] * p_est)
                     dead += woken - founders
+                    last_failed[k] = woken - founders
                     for _f in range(founders):
                         state, u = _next(state)
                         wait = int(u * span)
@@ -472,6 +633,7 @@ def simulate_patients(
                         dropped += lost
                         if slot >= 0:
                             slots_wait[slot] = wait
+                            slots_birth[slot] = step + wait
             occupied = False
             for s in range(FOCUS_SLOTS):
                 occupied = occupied or slots_state[s] > 0
@@ -486,9 +648,11 @@ def simulate_patients(
             j, fj = _grid_position(inflamed, nd)
             endo = 1 if (er == 1 and mid < endocrine_years[p]) else 0
             chemo_ends = chemotherapy[p] and step == chemo_last_step
-            _, evasion = _establishment(rates, er, endo, i, fi, j, fj, params)
+            _, evasion = _establishment(tables, er, endo, i, fi, j, fj, params)
+            kill = regimen_log10_kill[g] if treated else 0.0
             detected = np.inf
             detected_site = 0
+            detected_bone = np.inf
             for s in range(FOCUS_SLOTS):
                 if slots_state[s] == 0:
                     continue
@@ -500,9 +664,12 @@ def simulate_patients(
                 alpha = alpha0
                 if endo:
                     alpha *= 1.0 - params[P_ENDO_GROWTH]
+                if treated:
+                    alpha *= regimen_growth[g] * (1.0 - regimen_er_inhibition[g] if er else 1.0)
                 if niche < MARROW_NICHES:
                     log10_burden = (x - ln_xbone) / math.log(10.0)
-                    alpha *= _vicious(vicious, burden_log10, i, fi, j, fj, log10_burden)
+                    focus_vicious = vicious[regimen_state[g]] if treated else vicious[0]
+                    alpha *= _vicious(focus_vicious, burden_log10, i, fi, j, fj, log10_burden)
                 cap = ln_k if slots_state[s] == 2 else ln_kav
                 x_new = cap - (cap - x) * math.exp(-alpha * step_days)
                 if chemo_ends:
@@ -514,6 +681,14 @@ def simulate_patients(
                     state, u = _next(state)
                     if u < -math.expm1(-params[P_ENDO_KILL] * dt_years):
                         x_new = -1.0
+                if kill > 0.0 and x_new >= 0.0:
+                    # the strategy's chemotherapy this step: each cycling cell survives with probability 10^-kill,
+                    # so a focus of X cells is eradicated with probability (1 - 10^-kill)^X
+                    survival = 10.0**-kill
+                    state, u = _next(state)
+                    cells = math.exp(x_new)
+                    cleared = u < math.exp(cells * math.log1p(-survival)) if survival < 1.0 else False
+                    x_new = -1.0 if cleared else math.log(max(cells * survival, 1.0))
                 if not math.isfinite(x_new):
                     out_status[p] = STATUS_NONFINITE
                     break
@@ -522,6 +697,8 @@ def simulate_patients(
                     if when < detected:
                         detected = when
                         detected_site = 1 if niche < MARROW_NICHES else 2
+                    if niche < MARROW_NICHES:
+                        detected_bone = min(detected_bone, when)
                 if x_new < 0.0:
                     slots_state[s] = 0
                     continue
@@ -536,13 +713,30 @@ def simulate_patients(
                         slots_state[s] = 2
             if out_status[p] != STATUS_OK:
                 break
-            if detected < np.inf:
+            if detected_bone < np.inf:
+                out_bone[p] = detected_bone
+            if detected < np.inf and not recurred:
+                recurred = True
                 out_recurrence[p] = detected
                 out_site[p] = detected_site
+                out_escapes[p] = escapes
+                out_dead[p] = dead
+                out_dormant_end[p] = dormant.sum()
+                # from here on only a bone metastasis is recorded: the detected focus and every focus outside the
+                # marrow leave the simulation (and the other organs' dormant pool is no longer followed)
+                for s in range(FOCUS_SLOTS):
+                    if slots_state[s] > 0 and (slots_x[s] >= ln_det or slots_niche[s] >= MARROW_NICHES):
+                        slots_state[s] = 0
+            if detected_bone < np.inf:
                 break
-        out_escapes[p] = escapes
-        out_dead[p] = dead
-        out_dormant_end[p] = dormant.sum()
+        if not recurred:
+            out_escapes[p] = escapes
+            out_dead[p] = dead
+            out_dormant_end[p] = dormant.sum()
+        for v in range(n_visits):
+            # visits after the simulation stopped (both events recorded) see the pools as they were then
+            if out_visit_dtcs[p, v] < 0 and 0 <= visit_steps[p, v] < n_steps:
+                out_visit_dtcs[p, v] = _marrow_dtcs(dormant, slots_state, slots_wait, slots_niche)
     return (
         out_dtc,
         out_other,
@@ -555,5 +749,7 @@ def simulate_patients(
         out_dormant_end,
         out_recurrence,
         out_site,
+        out_bone,
         out_status,
+        out_visit_dtcs,
     )

@@ -175,8 +175,23 @@ def bone_share(table: pd.DataFrame) -> float:
 
 
 def bone_incidence(table: pd.DataFrame, start: float, end: float) -> float:
-    """Bone as first distant-recurrence site per 100 person-years at risk in ``[start, end)`` years."""
-    events, exposure = _events_and_exposure(_ok(table), start, end, site="bone")
+    """First bone metastases (at any time) per 100 person-years at risk in ``[start, end)`` years.
+
+    An open cohort's incidence (BMC Cancer 2010): a patient is at risk of a bone metastasis from diagnosis until
+    her first bone metastasis (``bone_metastasis_years``, whether or not it was the first distant recurrence) or
+    the end of follow-up (``end_of_followup_years``); a first recurrence elsewhere does not end her time at risk.
+    A table without these columns (written before they existed) gives the first-site reading instead: bone as the
+    site of the first distant recurrence, time at risk ending at the first recurrence (a lower bound).
+    """
+    table = _ok(table)
+    if "bone_metastasis_years" not in table or "end_of_followup_years" not in table:
+        events, exposure = _events_and_exposure(table, start, end, site="bone")
+        return 100.0 * events / exposure if exposure > 0 else math.nan
+    bone_years = table["bone_metastasis_years"].to_numpy(float)
+    has_bone = ~np.isnan(bone_years)
+    exit_years = np.where(has_bone, bone_years, table["end_of_followup_years"].to_numpy(float))
+    events = int(np.sum(has_bone & (exit_years >= start) & (exit_years < end)))
+    exposure = float(np.clip(np.minimum(exit_years, end) - start, 0.0, end - start).sum())
     return 100.0 * events / exposure if exposure > 0 else math.nan
 
 

@@ -339,9 +339,9 @@ def _bone_targets(share: dict, incidence: dict) -> list[Target]:
                 "per 100 person-years",
                 Tolerance("range", low=1.0, high=2.8, text=incidence["tolerance"]),
                 incidence["source"],
-                "Bone as the site of first distant recurrence per 100 person-years at risk, stage I-III cohort "
-                "(the model records the first site only; later bone metastases after a non-bone first recurrence "
-                "are not counted, so this is a lower bound of the published incidence).",
+                "First bone metastases at any time (also after a first distant recurrence elsewhere) per 100 "
+                "person-years at risk of one, stage I-III cohort; time at risk ends at the first bone metastasis "
+                "or the end of follow-up (an open cohort's incidence).",
             )
         )
     return targets
