@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from dormancy.patients import CohortSpec, simulate_cohort
-from dormancy.trials import load_design, run_trial, therapy_hooks_available, trial_from_dict, write_report
+from dormancy.trials import load_design, run_trial, trial_from_dict, write_report
 
 REPLICATES = 200
 SEED = 2026
@@ -27,7 +27,6 @@ BUDGET_SECONDS = 300.0
 
 
 @pytest.mark.benchmark
-@pytest.mark.skipif(not therapy_hooks_available(), reason="CLEVER needs the therapy hooks of simulate_cohort")
 def test_clever_200_replicates():
     spec = load_design("clever")
     run_trial(spec, seed=SEED, replicates=2)  # warm-up: tables and compilation

@@ -14,8 +14,6 @@ from dormancy.trials import (
     design_names,
     dump_trial,
     run_trial,
-    strategies_available,
-    therapy_hooks_available,
     trial_from_dict,
     trial_from_text,
     write_report,
@@ -78,9 +76,15 @@ def test_a_bad_field_is_named(change, field):
     assert problem_fields({**PLACEBO, **change}) == [field]
 
 
-def test_strategies_are_checked_by_name():
+def test_strategies_are_checked_by_name_and_inline():
     fields = problem_fields({**PLACEBO, "arms": [{"name": "control"}, {"name": "x", "strategy": "no-such-drug"}]})
     assert fields == ["arms.1.strategy"]
+    inline = {"name": "mine", "kind": "killing", "courses": [{"schedule": "hydroxychloroquine:600mg:q12h"}]}
+    fields = problem_fields({**PLACEBO, "arms": [{"name": "control"}, {"name": "x", "strategy": inline}]})
+    assert len(fields) == 1 and fields[0].startswith("arms.1.strategy")
+    good = {**inline, "courses": [{"schedule": "hydroxychloroquine:600mg:q12h", "duration": "168d"}]}
+    spec = trial_from_dict({**PLACEBO, "arms": [{"name": "control"}, {"name": "x", "strategy": good}]})
+    assert spec.arm("x").strategy == good
 
 
 def test_yaml_errors_are_input_errors():
@@ -90,7 +94,6 @@ def test_yaml_errors_are_input_errors():
         trial_from_text("")
 
 
-@pytest.mark.skipif(not strategies_available(), reason="needs dormancy.pkpd strategies (therapy branch)")
 @pytest.mark.parametrize("name", ["abcsg18", "azure", "clever", "dcare", "ebctcg"])
 def test_every_design_loads(name):
     from dormancy.trials import load_design
@@ -260,13 +263,6 @@ def test_too_few_candidates_is_a_status_not_an_error():
 def test_bad_run_options_are_input_errors(seed, replicates):
     with pytest.raises(InputError):
         run_trial(trial_from_dict(PLACEBO), seed=seed, replicates=replicates)
-
-
-@pytest.mark.skipif(therapy_hooks_available(), reason="checks the message of a build without therapy hooks")
-def test_a_trial_needing_therapy_hooks_says_so():
-    spec = trial_from_dict({**PLACEBO, "eligibility": {"dtc_status": "positive"}})
-    with pytest.raises(InputError, match=r"eligibility\.dtc_status"):
-        run_trial(spec, seed=0, replicates=1)
 
 
 # --- report and command line --------------------------------------------------------------------------------------

@@ -21,11 +21,7 @@ def _print_designs() -> None:
     table.add_column("enrolled", justify="right")
     table.add_column("arms")
     for name in dormancy.trials.design_names():
-        try:
-            spec = dormancy.trials.load_design(name)
-        except dormancy.InputError as error:
-            table.add_row(name, f"(needs the therapy strategies: {error.problems[0].found})", "", "")
-            continue
+        spec = dormancy.trials.load_design(name)
         arms = ", ".join(f"{arm.name}{' (virtual)' if arm.virtual else ''}" for arm in spec.arms)
         table.add_row(name, spec.title, str(spec.enrolment.target), arms)
     _out.print(table)

@@ -8,7 +8,7 @@
 """
 
 from dormancy.trials.analysis import Comparison, clopper_pearson, compare_groups, kaplan_meier, lifelines_summary
-from dormancy.trials.engine import TrialResult, power_by_size, run_trial, therapy_hooks_available
+from dormancy.trials.engine import TrialResult, power_by_size, run_trial
 from dormancy.trials.report import render_report, write_report
 from dormancy.trials.spec import (
     ENDPOINT_TITLES,
@@ -19,7 +19,6 @@ from dormancy.trials.spec import (
     dump_trial,
     load_design,
     load_trial,
-    strategies_available,
     trial_from_dict,
     trial_from_text,
 )
@@ -42,8 +41,6 @@ __all__ = [
     "power_by_size",
     "render_report",
     "run_trial",
-    "strategies_available",
-    "therapy_hooks_available",
     "trial_from_dict",
     "trial_from_text",
     "write_report",

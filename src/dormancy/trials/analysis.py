@@ -13,7 +13,7 @@ With :math:`x = 1` for the experimental arm, at each distinct event time :math:`
   :math:`U(\beta) = \sum_j d_{1j} - d_j p_j`, information :math:`I(\beta) = \sum_j d_j p_j (1 - p_j)`,
   :math:`p_j = n_{1j} e^\beta / (n_{0j} + n_{1j} e^\beta)`; Newton–Raphson from 0; hazard ratio :math:`e^{\hat\beta}`
   with the Wald 95 % interval :math:`e^{\hat\beta \pm 1.96 / \sqrt{I(\hat\beta)}}`. Undefined (NaN) when either
-  arm has no events (the estimate diverges).
+  arm has no events or the likelihood is monotone (the estimate diverges: :math:`|\hat\beta|` beyond 20).
 - **Log-rank** (Mantel 1966): :math:`Z^2 = (\sum_j d_{1j} - E_{1j})^2 / \sum_j V_j`, :math:`E_{1j} = d_j n_{1j}/n_j`,
   :math:`V_j = d_j (n_{1j}/n_j)(n_{0j}/n_j)(n_j - d_j)/(n_j - 1)`; two-sided p from :math:`\chi^2_1`.
 - **Kaplan–Meier**: :math:`S(t) = \prod_{t_j \le t} (1 - d_j / n_j)`.
@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 Z95 = 1.959963984540054
+MAX_LOG_HAZARD_RATIO = 20.0  # |log HR| beyond this: the estimate diverges (no finite maximum), reported as NaN
 
 
 @dataclass(frozen=True)
@@ -114,22 +115,27 @@ def compare_groups(time: NDArray[np.float64], event: NDArray[np.bool_], experime
     p_value = math.erfc(z / math.sqrt(2.0)) if total_variance > 0 else math.nan
     if counts[0] == 0 or counts[1] == 0:
         return Comparison(math.nan, math.nan, math.nan, p_value, *counts)
-    beta = 0.0
-    information = math.nan
-    for _ in range(50):
+    beta, converged = 0.0, False
+    for _ in range(100):
         share = n1 * math.exp(beta) / (n0 + n1 * math.exp(beta))
         score = float(np.sum(d1 - d * share))
         information = float(np.sum(d * share * (1.0 - share)))
         if information <= 0:
-            return Comparison(math.nan, math.nan, math.nan, p_value, *counts)
-        step = score / information
-        step = max(min(step, 2.0), -2.0)  # damped: the likelihood is concave, a bounded step cannot overshoot far
-        beta += step
-        if abs(step) < 1e-10:
             break
+        step = max(min(score / information, 2.0), -2.0)  # damped; the log-likelihood is concave
+        beta += step
+        if abs(beta) > MAX_LOG_HAZARD_RATIO:
+            break
+        if abs(step) < 1e-10:
+            converged = True
+            break
+    if not converged:  # monotone likelihood (events of one arm only where the other has nobody at risk)
+        return Comparison(math.nan, math.nan, math.nan, p_value, *counts)
     share = n1 * math.exp(beta) / (n0 + n1 * math.exp(beta))
     information = float(np.sum(d * share * (1.0 - share)))
     half_width = Z95 / math.sqrt(information)
+    if abs(beta) + half_width > 700:
+        return Comparison(math.exp(beta), 0.0 if beta < 0 else math.nan, math.inf, p_value, *counts)
     return Comparison(math.exp(beta), math.exp(beta - half_width), math.exp(beta + half_width), p_value, *counts)
 
 

@@ -26,7 +26,6 @@ vectorised call per step:
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,14 +37,14 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from dormancy.errors import InputError, Problem
-from dormancy.patients import CohortSpec, simulate_cohort
+from dormancy.patients import CohortSpec, aspirate_positive, simulate_cohort
 from dormancy.provenance import Manifest
 from dormancy.trials import allocation
 from dormancy.trials.analysis import clopper_pearson, compare_groups, kaplan_meier
 from dormancy.trials.endpoints import patient_endpoints
 from dormancy.trials.spec import MAX_CANDIDATES, TrialSpec, resolve_strategy
 
-__all__ = ["TrialResult", "power_by_size", "run_trial", "therapy_hooks_available"]
+__all__ = ["TrialResult", "power_by_size", "run_trial"]
 
 DAYS_PER_YEAR = 365.25
 ASSESSMENT_VISIT_OFFSET = 1000  # aspirate visit index of assessment j is 1000 + j (screening aspirates: 0, 1, ...)
@@ -54,19 +53,10 @@ COVARIATES = ("age_at_diagnosis", "subtype", "er_positive", "t_stage", "n_stage"
 Progress = Callable[[str, int, int], None]
 
 
-def therapy_hooks_available() -> bool:
-    """Whether :func:`dormancy.patients.simulate_cohort` takes ``patient_ids``, ``treatment`` and ``visits_years``."""
-    parameters = inspect.signature(simulate_cohort).parameters
-    return all(name in parameters for name in ("patient_ids", "treatment", "visits_years"))
-
-
 def _aspirate(marrow_dtcs, *, seed: int, patient_ids, visit: int, parameters) -> NDArray[np.bool_]:
-    from dormancy.patients import aspirate_positive  # the therapy hooks' measurement model
-
+    counts = np.asarray(pd.array(marrow_dtcs, dtype="Int64").fillna(-1), dtype=np.int64)  # missing: no aspirate
     return np.asarray(
-        aspirate_positive(
-            np.asarray(marrow_dtcs), seed=seed, patient_ids=np.asarray(patient_ids), visit=visit, parameters=parameters
-        ),
+        aspirate_positive(counts, seed=seed, patient_ids=np.asarray(patient_ids), visit=visit, parameters=parameters),
         dtype=bool,
     )
 
@@ -210,22 +200,6 @@ def _check_run(seed: object, replicates: object) -> None:
         raise InputError(problems)
 
 
-def _needs_hooks(spec: TrialSpec) -> list[Problem]:
-    if therapy_hooks_available():
-        return []
-    missing = "this build's simulate_cohort has no therapy hooks (patient_ids, treatment, visits_years)"
-    problems = [
-        Problem(f"arms.{i}.strategy", f"null ({missing})", repr(arm.strategy))
-        for i, arm in enumerate(spec.arms)
-        if arm.strategy is not None
-    ]
-    if spec.assessments:
-        problems.append(Problem("assessments", f"none ({missing})", f"{len(spec.assessments)} assessments"))
-    if spec.eligibility.dtc_status != "any":
-        problems.append(Problem("eligibility.dtc_status", f"any ({missing})", spec.eligibility.dtc_status))
-    return problems
-
-
 def _screen(spec: TrialSpec, seed: int, replicates: int, parameters, simulation, progress: Progress | None):
     """Simulate and screen every candidate; return the table, entry times, follow-up and qualification."""
     candidates = math.ceil(spec.enrolment.target * spec.screening.candidates_per_enrolled)
@@ -261,7 +235,7 @@ def _screen(spec: TrialSpec, seed: int, replicates: int, parameters, simulation,
             visits = result.visits
             visit = visits[visits["visit"] == column].set_index("patient").reindex(ids)
             positive = _aspirate(
-                visit["marrow_dtcs"].fillna(0).to_numpy(),
+                visit["marrow_dtcs"],
                 seed=seed,
                 patient_ids=ids,
                 visit=column,
@@ -343,7 +317,7 @@ def _treat(spec: TrialSpec, seed: int, parameters, simulation, progress, screeni
                     visit = visits[visits["visit"] == j].set_index("patient").reindex(ids)
                     done = ~visit["recurred_before"].fillna(True).to_numpy(bool)
                     positive = _aspirate(
-                        visit["marrow_dtcs"].fillna(0).to_numpy(),
+                        visit["marrow_dtcs"],
                         seed=seed,
                         patient_ids=ids,
                         visit=ASSESSMENT_VISIT_OFFSET + j,
@@ -511,14 +485,11 @@ def run_trial(
     Raises
     ------
     InputError
-        For a bad seed or replicate count, too many candidates, or a trial needing therapy hooks this build lacks.
+        For a bad seed or replicate count, or too many candidates.
     """
     _check_run(seed, replicates)
     if not isinstance(spec, TrialSpec):
         raise InputError([Problem("spec", "a TrialSpec", type(spec).__name__)])
-    problems = _needs_hooks(spec)
-    if problems:
-        raise InputError(problems)
     seed, replicates = int(seed), int(replicates)
     simulation = {"scheduler": scheduler, "chunk_size": chunk_size}
     table, screening_manifest, entry, follow, aspirated, candidates = _screen(
@@ -541,7 +512,6 @@ def run_trial(
             "candidates_per_replicate": candidates,
             "patients_model": screening_manifest.model,
             "patients_settings": screening_manifest.settings,
-            "therapy_hooks": therapy_hooks_available(),
             "status": status,
             "under_enrolled_replicates": int((screened["status"] != "ok").sum()),
         },

@@ -43,10 +43,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-import dormancy.pkpd as pkpd
 from dormancy.errors import InputError, Problem, problems_from_validation
 from dormancy.patients import CareSpec, PopulationSpec
 from dormancy.patients.specs import N_STAGES, SUBTYPES, T_STAGES
+from dormancy.pkpd import Strategy, parse_strategy
 
 TRIAL_FORMAT = "dormancy-trial"
 TRIAL_VERSION = 1
@@ -288,29 +288,18 @@ def _build(kind: type, options: Mapping[str, Any], where: str) -> Any:
         raise InputError([Problem("(options)", "valid options", str(error))]) from None
 
 
-def strategies_available() -> bool:
-    """Whether this build's :mod:`dormancy.pkpd` has treatment strategies (``named_strategy``, ``parse_strategy``)."""
-    return hasattr(pkpd, "named_strategy") and hasattr(pkpd, "parse_strategy")
-
-
-def resolve_strategy(value: str | Mapping[str, Any] | None, *, where: str = "strategy") -> Any:
+def resolve_strategy(value: str | Mapping[str, Any] | None, *, where: str = "strategy") -> Strategy | None:
     """Return the :class:`dormancy.pkpd.Strategy` an arm names (None for standard care only).
 
     Raises
     ------
     InputError
-        For an unknown name or a bad inline strategy (naming the field), or when this build has no strategies.
+        For an unknown name (listing :data:`dormancy.pkpd.STRATEGY_NAMES`) or a bad inline strategy, naming the
+        field.
     """
     if value is None:
         return None
-    if not strategies_available():
-        expected = "null (standard care only): this build of dormancy.pkpd has no treatment strategies"
-        raise InputError([Problem(where, expected, repr(value))])
-    if isinstance(value, str):
-        if value not in pkpd.STRATEGY_NAMES:
-            raise InputError([Problem(where, f"null or one of {', '.join(pkpd.STRATEGY_NAMES)}", repr(value))])
-        return pkpd.named_strategy(value)
-    return pkpd.parse_strategy(dict(value), where=where)
+    return parse_strategy(value if isinstance(value, str) else dict(value), where=where)
 
 
 def trial_from_dict(data: object, *, source: str | None = None) -> TrialSpec:
