@@ -74,7 +74,9 @@ class TrialResult:
     patients : pandas.DataFrame
         One row per enrolled patient: ``replicate``, ``patient`` (id), ``arm``, ``stratum``, ``entry_years``
         (after diagnosis), ``follow_up_years``, covariates, ``<endpoint>_years`` / ``<endpoint>_event`` (from entry),
-        ``dtc_<assessment>`` (``"positive"``, ``"negative"`` or ``"not done"``), ``status`` of the simulation
+        ``dtc_<assessment>`` (``"positive"``, ``"negative"`` or ``"not done"``: what the aspirate shows),
+        ``marrow_dtcs_<assessment>`` (the DTCs really in the marrow then: the model's truth, which no real trial
+        sees; NaN when not assessed), ``status`` of the simulation
         (``"ok"``; others are left out of the analyses).
     comparisons : pandas.DataFrame
         Per replicate, endpoint and experimental arm against the control: ``hazard_ratio``, ``ci_low``,
@@ -280,6 +282,7 @@ def _treat(spec: TrialSpec, seed: int, parameters, simulation, progress, screeni
     tables: list[pd.DataFrame | None] = [None] * n
     table_rows = np.empty(n, dtype=object)
     assessments = np.full((n, len(spec.assessments)), "not done", dtype=object)
+    marrow = np.full((n, len(spec.assessments)), np.nan)
     offsets = np.array([a.days_after_entry / DAYS_PER_YEAR for a in spec.assessments])
     for k, arm in enumerate(spec.arms):
         members = np.flatnonzero(arm_index == k)
@@ -324,10 +327,12 @@ def _treat(spec: TrialSpec, seed: int, parameters, simulation, progress, screeni
                         parameters=parameters,
                     )
                     assessments[members, j] = np.where(done, np.where(positive, "positive", "negative"), "not done")
+                    counts = pd.array(visit["marrow_dtcs"], dtype="Int64").to_numpy(dtype=float, na_value=np.nan)
+                    marrow[members, j] = np.where(done, counts, np.nan)
         for position, member in enumerate(members):
             table_rows[member] = position
         tables[k] = part.reset_index(drop=True)
-    return tables, table_rows, assessments
+    return tables, table_rows, (assessments, marrow)
 
 
 def _patients_table(spec, rows, arm_index, strata, entry, follow, tables, table_rows, assessments, candidates):
@@ -355,7 +360,8 @@ def _patients_table(spec, rows, arm_index, strata, entry, follow, tables, table_
             frame[column] = part[column].to_numpy()
         frame = pd.concat([frame, patient_endpoints(part, frame["entry_years"], frame["follow_up_years"])], axis=1)
         for j, assessment in enumerate(spec.assessments):
-            frame[f"dtc_{assessment.name}"] = assessments[members, j]
+            frame[f"dtc_{assessment.name}"] = assessments[0][members, j]
+            frame[f"marrow_dtcs_{assessment.name}"] = assessments[1][members, j]
         parts.append(frame)
     table = pd.concat(parts, ignore_index=True).sort_values("order", kind="stable").drop(columns="order")
     return table.reset_index(drop=True)
