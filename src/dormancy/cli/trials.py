@@ -46,7 +46,7 @@ def _print_summary(result) -> None:
     if result.spec.assessments:
         clearance = result.clearance_summary()
         table = Table(title="DTC-negative aspirates after entry (pooled over replicates, exact 95 % CI)")
-        for column in ("arm", "assessment", "aspirated", "negative", "95 % CI"):
+        for column in ("arm", "assessment", "aspirated", "negative fraction", "95 % CI"):
             table.add_column(column, justify="left" if column in ("arm", "assessment") else "right")
         for row in clearance.itertuples():
             table.add_row(
