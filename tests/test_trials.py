@@ -363,3 +363,21 @@ def test_a_killing_arm_clears_more_dtcs_than_the_same_patients_untreated():
     negative_treated = treated["dtc_after"].to_numpy(str) == "negative"
     assert negative_treated.sum() > negative_untreated.sum()
     assert (negative_treated & ~negative_untreated).sum() > (negative_untreated & ~negative_treated).sum()
+
+
+@pytest.mark.slow
+def test_a_replica_runs_and_writes_its_report(tmp_path):
+    """AZURE at a reduced size (each treated regimen's niche tables take minutes to build on a loaded machine, so
+    the other replicas are run from the command line, not here: see benchmarks/README.md and the report)."""
+    from dormancy.trials import load_design
+
+    for name in ["azure"]:
+        spec = load_design(name)
+        small = spec.with_target(max(60, 4 * sum(arm.ratio for arm in spec.arms)))
+        result = run_trial(small, seed=1, replicates=2)
+        folder = write_report(result, tmp_path / name)
+        assert result.status == "ok", name
+        assert set(result.patients["arm"]) == {arm.name for arm in spec.arms}
+        assert (folder / "report.html").stat().st_size > 10_000
+        treated = [arm.name for arm in spec.arms if arm.strategy is not None]
+        assert set(result.comparisons["arm"]) == set(treated)
