@@ -106,8 +106,9 @@ class CohortResult:
         Provenance: the spec, every parameter record used, seed, package version, git commit, time, settings.
     visits : pandas.DataFrame or None
         With ``visits_years``: one row per patient and visit (columns :data:`VISIT_COLUMNS`): the visit time
-        (years after diagnosis), the DTCs in the marrow at its start (dormant plus awakened founders not yet
-        growing; ``<NA>`` for no visit or after follow-up) and whether the first distant recurrence came before.
+        (years after diagnosis, as requested), the DTCs in the marrow at the start of the patient step containing
+        it (dormant plus awakened founders not yet growing; ``<NA>`` for no visit or after follow-up) and whether
+        the first distant recurrence came before the visit time.
     """
 
     table: pd.DataFrame
@@ -275,6 +276,7 @@ def _prepare(
         plan = therapy.regimen(strategy, step_days=float(spec.step_days), sets=sets)
         rates, vicious = plan.rates, plan.vicious
         regimen = (plan.step_state, plan.step_log10_kill, plan.step_growth_factor, plan.step_er_inhibition)
+        context_regimen = {"regimen_steps": plan.n_steps, "regimen_states": len(plan.state_effects)}
         starts = _start_steps(treatment_start_years, len(ids), spec)
     values = {**sets["host_lifetime"].values(), **sets[SET_NAME].values()}
     vector = np.array([values[name] for name in kernel.KERNEL_SYMBOLS], dtype=np.float64)
@@ -294,7 +296,8 @@ def _prepare(
         regimen,
         visit_steps,
     )
-    return inputs, {"sets": sets, "tables_key": tables.key, "strategy": strategy}
+    regimen_settings = {} if strategy is None else {"effect_step": therapy.EFFECT_STEP, **context_regimen}
+    return inputs, {"sets": sets, "tables_key": tables.key, "strategy": strategy, "regimen": regimen_settings}
 
 
 def _patient_ids(patient_ids: object, n_patients: int) -> NDArray[np.int64]:
@@ -442,6 +445,7 @@ def simulate_cohort(
             "free_parameters": list(FREE_PARAMETERS),
             "focus_slots": kernel.FOCUS_SLOTS,
             "scheduler": "in-process" if scheduler is None else "dask.distributed",
+            **context["regimen"],
         },
     )
     return CohortResult(table, manifest, visits)

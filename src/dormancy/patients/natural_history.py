@@ -575,7 +575,6 @@ def simulate_patients(
                 )
             treated = start >= 0 and start <= step < start + n_regimen
             g = step - start if treated else 0
-            tables = rates[regimen_state[g]] if treated else untreated
             if step == step5 and not recurred:
                 out_dormant5[p] = dormant.sum()
             if step == step10 and not recurred:
@@ -594,6 +593,7 @@ def simulate_patients(
                 last_deaths[:] = 0
                 last_failed[:] = 0
                 last_hazard[:] = 0.0
+                tables = rates[regimen_state[g]] if treated else untreated
                 mid = t0 + 0.5 * span * dt_years
                 deficiency, inflamed, angiogenic = _host(
                     age[p] + mid, menopause_age[p], bmi[p], extra_inflammation[p], params
@@ -640,6 +640,8 @@ def simulate_patients(
             if not occupied:
                 continue
             state = _step_state(pid, step + 1, 0, k0, k1)
+            tables = rates[regimen_state[g]] if treated else untreated
+            step_vicious = vicious[regimen_state[g]] if treated else vicious[0]
             mid = t0 + 0.5 * dt_years
             deficiency, inflamed, angiogenic = _host(
                 age[p] + mid, menopause_age[p], bmi[p], extra_inflammation[p], params
@@ -668,8 +670,7 @@ def simulate_patients(
                     alpha *= regimen_growth[g] * (1.0 - regimen_er_inhibition[g] if er else 1.0)
                 if niche < MARROW_NICHES:
                     log10_burden = (x - ln_xbone) / math.log(10.0)
-                    focus_vicious = vicious[regimen_state[g]] if treated else vicious[0]
-                    alpha *= _vicious(focus_vicious, burden_log10, i, fi, j, fj, log10_burden)
+                    alpha *= _vicious(step_vicious, burden_log10, i, fi, j, fj, log10_burden)
                 cap = ln_k if slots_state[s] == 2 else ln_kav
                 x_new = cap - (cap - x) * math.exp(-alpha * step_days)
                 if chemo_ends:

@@ -177,7 +177,9 @@ def regimen(
     strategy = parse_strategy(strategy, where="treatment")
     sets = sets if sets is not None else resolve_parameters(None)
     base = niche_rates.niche_tables(sets)
-    key = (strategy, float(step_days), base.key)
+    values = sets[SET_NAME].values()
+    scalars = (values["endocrine_growth_inhibition"], values["endocrine_target_effect"])
+    key = (strategy, float(step_days), base.key, scalars)
     if key in _REGIMENS:
         return _REGIMENS[key]
     means = step_effects(strategy, step_days=step_days)
@@ -188,7 +190,6 @@ def regimen(
     step_state = np.zeros(len(means), dtype=np.int64)
     for g, row in enumerate(rounded):
         step_state[g] = states.setdefault(tuple(float(x) for x in row), len(states))
-    values = sets[SET_NAME].values()
     state_effects = np.array(list(states), dtype=np.float64).reshape(len(states), len(TABLE_TARGETS))
     rates = [base.rates]
     vicious = [base.vicious_factor]
@@ -429,6 +430,8 @@ def aspirate_positive(
     InputError
         For mismatched shapes or a bad seed, patient id or visit.
     """
+    if hasattr(marrow_dtcs, "to_numpy"):  # a pandas column with <NA> for visits not observed
+        marrow_dtcs = marrow_dtcs.to_numpy(dtype=np.float64, na_value=np.nan)
     counts = np.asarray(marrow_dtcs, dtype=np.float64).ravel()
     ids = np.asarray(patient_ids).ravel()
     visits = np.broadcast_to(np.asarray(visit), counts.shape) if np.ndim(visit) == 0 else np.asarray(visit).ravel()

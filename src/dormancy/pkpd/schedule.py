@@ -4,7 +4,8 @@ Grammar (case-insensitive, fields separated by ``:``)::
 
     DRUG:DOSE:INTERVAL[:xN][:forDURATION][:atSTART][:ROUTE]
 
-- ``DRUG``: a registry drug (``zoledronic_acid``, ``denosumab``, ``opg_fc``).
+- ``DRUG``: a registry drug (:data:`dormancy.pkpd.DRUG_NAMES`: ``zoledronic_acid``, ``denosumab``, ``opg_fc``,
+  ``hydroxychloroquine``, ``everolimus``, ``palbociclib``, ``docetaxel``, ...).
 - ``DOSE``: a positive number with ``mg``, ``ug`` (``µg``, ``mcg``) or ``g``: ``4mg``, ``120mg``, ``500ug``.
 - ``INTERVAL``: ``q<number><unit>`` (``q3w``, ``q4w``, ``q6mo``, ``q1d``, ``q12h``), ``qd`` (daily) or ``once``.
 - ``xN``: stop after N doses; ``forDURATION``: give doses during that time from the start (a dose exactly at the

@@ -1,0 +1,296 @@
+"""Therapies at the switch and patient scales (issue 7): direction of each drug at its target and on outcomes."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dormancy.bone.pivonka import PivonkaParameters
+from dormancy.errors import InputError
+from dormancy.params import load_registry
+from dormancy.patients import CohortSpec, aspirate_positive, niche_rates, simulate_cohort, therapy
+from dormancy.patients.parameters import resolve_parameters
+from dormancy.pkpd import Course, Strategy, parse_schedule
+from dormancy.signalling import DORMANT_PREPARATION, PROLIFERATING_PREPARATION, SwitchModel, fate_rates, steady_states
+
+SETS = resolve_parameters(None)
+VALUES = SETS["patients_natural_history"].values()
+COUPLING = SETS["bone_lifetime"].values()
+REMODELLING = PivonkaParameters.from_set(SETS["pivonka2008"])
+GRID = np.linspace(0.0, 1.0, niche_rates.GRID_POINTS)
+MID = 4  # grid index of D = I = 0.5
+
+
+def switch_fates(effects, *, er="negative", niche="endosteal", endocrine_factor=1.0):
+    """Fate rates of a dormant and of a proliferating cell of one niche at D = I = 0.5 under constant effects."""
+    effects = {t: float(effects.get(t, 0.0)) for t in therapy.TABLE_TARGETS}
+    model = SwitchModel.from_parameter_set(load_registry().sets[f"switch_er_{er}"])
+    signals = therapy.treated_bone_signals(REMODELLING, COUPLING, GRID, effects)
+    factor = 0.0 if er == "negative" else endocrine_factor
+    inputs = niche_rates._switch_inputs(model, VALUES, signals, GRID, niche, factor, COUPLING)
+    therapy._apply_drugs(model, inputs, effects)
+    row = inputs[MID * len(GRID) + MID][np.newaxis]
+    reference = {name: VALUES.get(f"niche_endosteal__{name}", 0.0) for name in model.wiring.inputs}
+    out = {}
+    for branch, preparation in (("dormant", DORMANT_PREPARATION), ("proliferating", PROLIFERATING_PREPARATION)):
+        prepared = {k: v for k, v in {**reference, **preparation}.items() if v}
+        start = steady_states(model, model.inputs(prepared), 0.0)
+        out[branch] = {k: float(v[0]) for k, v in fate_rates(model, steady_states(model, row, start)).items()}
+    return out
+
+
+UNTREATED = {}
+
+
+def untreated(**kwargs):
+    key = tuple(sorted(kwargs.items()))
+    if key not in UNTREATED:
+        UNTREATED[key] = switch_fates({}, **kwargs)
+    return UNTREATED[key]
+
+
+# --------------------------------------------------------------------------------------------- switch scale
+
+
+@pytest.mark.parametrize("niche", ["endosteal", "perivascular_sprouting"])
+def test_hcq_and_everolimus_kill_dormant_cells_and_together_more_than_bliss_independence(niche):
+    # near-maximal target effects: at the CLEVER doses (effects about 0.5 each) the model is close to additive
+    base = untreated(niche=niche)["dormant"]["apoptosis_rate"]
+    hcq = switch_fates({"autophagy_inhibition": 0.8}, niche=niche)["dormant"]["apoptosis_rate"]
+    eve = switch_fates({"mtor_inhibition": 0.8}, niche=niche)["dormant"]["apoptosis_rate"]
+    both = switch_fates({"autophagy_inhibition": 0.8, "mtor_inhibition": 0.8}, niche=niche)["dormant"]["apoptosis_rate"]
+    assert hcq > base and eve > base and both > max(hcq, eve)
+
+    def killed(rate):
+        # fraction of dormant cells the drug kills over six 28-day cycles beyond untreated death, with the patient
+        # model's hazard: dormant death per year times the switch's apoptosis rate over its untreated value
+        return -math.expm1(-VALUES["dormant_death_per_year"] * (rate - base) / base * 168.0 / 365.25)
+
+    bliss = killed(hcq) + killed(eve) - killed(hcq) * killed(eve)
+    assert killed(both) > bliss  # positive Bliss excess: the energy crisis of losing both mTOR and autophagy
+
+
+def test_cdk46_inhibitor_halts_proliferation_without_killing_dormant_cells():
+    base, treated = untreated(), switch_fates({"cdk46_inhibition": 0.7})
+    assert treated["proliferating"]["proliferation_rate"] < 0.5 * base["proliferating"]["proliferation_rate"]
+    assert treated["dormant"]["quiescence_exit_rate"] < base["dormant"]["quiescence_exit_rate"]
+    assert treated["dormant"]["apoptosis_rate"] == pytest.approx(base["dormant"]["apoptosis_rate"], rel=1e-3)
+
+
+@pytest.mark.parametrize("target", ["hdac_inhibition", "nr2f1_activation"])
+def test_hdac_inhibitor_and_nr2f1_agonist_deepen_dormancy(target):
+    base, treated = untreated(), switch_fates({target: 0.6})
+    assert treated["dormant"]["quiescence_exit_rate"] < base["dormant"]["quiescence_exit_rate"]
+
+
+@pytest.mark.parametrize(("target", "effect"), [("cxcr4_blockade", 0.6), ("mir222_223_blockade", 0.8)])
+def test_cxcr4_blockade_and_antagomir_raise_awakening(target, effect):
+    base, treated = untreated(), switch_fates({target: effect})
+    assert treated["dormant"]["quiescence_exit_rate"] > base["dormant"]["quiescence_exit_rate"]
+
+
+def test_il1_blockade_lowers_awakening_in_an_inflamed_host():
+    base, treated = untreated(), switch_fates({"il1_blockade": 0.9})
+    assert treated["dormant"]["quiescence_exit_rate"] < base["dormant"]["quiescence_exit_rate"]
+
+
+def test_er_blockade_lowers_awakening_of_er_positive_cells_only():
+    positive, treated = untreated(er="positive"), switch_fates({"er_signalling_blockade": 0.8}, er="positive")
+    assert treated["dormant"]["quiescence_exit_rate"] < positive["dormant"]["quiescence_exit_rate"]
+    negative = switch_fates({"er_signalling_blockade": 0.8})
+    assert negative["dormant"] == untreated()["dormant"]
+
+
+@pytest.mark.parametrize("target", ["osteoclast_apoptosis", "rankl_neutralisation"])
+def test_zoledronic_acid_and_denosumab_lower_osteoclast_factors_and_the_vicious_cycle(target):
+    zero = {t: 0.0 for t in therapy.TABLE_TARGETS}
+    rest = therapy.treated_bone_signals(REMODELLING, COUPLING, GRID, zero)
+    treated = therapy.treated_bone_signals(REMODELLING, COUPLING, GRID, {**zero, target: 0.9})
+    assert np.all(treated["OSTEOCLAST_FACTORS"] < rest["OSTEOCLAST_FACTORS"])
+    vicious_rest = niche_rates.vicious_factor(REMODELLING, COUPLING, GRID)
+    vicious = therapy.treated_vicious_factor(REMODELLING, COUPLING, GRID, {**zero, target: 0.9})
+    assert np.all(vicious[..., 8:] < vicious_rest[..., 8:])  # bone foci above 1e-4 of the site grow more slowly
+
+
+def test_zero_effect_signals_and_vicious_factor_equal_the_untreated_ones():
+    zero = {t: 0.0 for t in therapy.TABLE_TARGETS}
+    rest = niche_rates.bone_signals(REMODELLING, COUPLING, GRID)
+    treated = therapy.treated_bone_signals(REMODELLING, COUPLING, GRID, zero)
+    for name in rest:
+        np.testing.assert_allclose(treated[name], rest[name], rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(
+        therapy.treated_vicious_factor(REMODELLING, COUPLING, GRID, zero),
+        niche_rates.vicious_factor(REMODELLING, COUPLING, GRID),
+    )
+
+
+@pytest.mark.slow
+def test_zero_effect_table_equals_the_untreated_table():
+    rates, vicious = therapy.treated_tables(SETS, {})
+    base = niche_rates.niche_tables(SETS)
+    np.testing.assert_allclose(rates, base.rates, rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(vicious, base.vicious_factor)
+
+
+def test_regimen_time_averages_follow_the_dosing_and_end_after_washout():
+    everolimus = Strategy("eve", "killing", (Course(parse_schedule("everolimus:10mg:qd"), duration_days=168.0),))
+    means = therapy.step_effects(everolimus, step_days=365.25 / 12)
+    column = therapy.TARGETS.index("mtor_inhibition")
+    assert 5 <= len(means) <= 8  # six months of dosing, then a short washout (t½ 30 h)
+    assert np.all(means[1:5, column] > 0.45)
+    docetaxel = therapy.step_effects(
+        Strategy("c", "standard", (Course(parse_schedule("docetaxel:135mg:once")),)), step_days=365.25 / 12
+    )
+    assert len(docetaxel) == 1 and docetaxel[0, therapy.TARGETS.index("cycling_cell_kill")] > 0
+
+
+# --------------------------------------------------------------------------------------------- patient scale
+
+SPEC = CohortSpec(n_patients=1500, followup_years=12.0)
+VISITS = np.tile([1.0, 2.5, 4.0], (SPEC.n_patients, 1))
+
+
+@pytest.fixture(scope="module")
+def base():
+    return simulate_cohort(SPEC, seed=11, visits_years=VISITS)
+
+
+def test_untreated_results_are_unchanged_by_a_treatment_never_started(base):
+    never = simulate_cohort(SPEC, seed=11, treatment="chemotherapy", treatment_start_years=np.nan, visits_years=VISITS)
+    pd.testing.assert_frame_equal(never.table, base.table)
+    pd.testing.assert_frame_equal(never.visits, base.visits)
+    late = simulate_cohort(SPEC, seed=11, treatment="chemotherapy", treatment_start_years=50.0)
+    pd.testing.assert_frame_equal(late.table.drop(columns="treatment"), base.table.drop(columns="treatment"))
+
+
+def test_a_subset_of_patient_ids_has_the_same_rows(base):
+    ids = np.array([3, 7, 100, 1499, 42])
+    subset = simulate_cohort(SPEC, seed=11, patient_ids=ids, visits_years=VISITS[: len(ids)])
+    expected = base.table.set_index("patient").loc[ids].reset_index()
+    pd.testing.assert_frame_equal(subset.table, expected)
+
+
+def test_history_before_the_treatment_is_that_of_the_untreated_patient(base):
+    treated = simulate_cohort(SPEC, seed=11, treatment="chemotherapy", treatment_start_years=2.2, visits_years=VISITS)
+    before = base.table["recurrence_years"] < 2.2
+    pd.testing.assert_series_equal(treated.table["recurrence_years"][before], base.table["recurrence_years"][before])
+    first = base.visits["visit"] == 0
+    pd.testing.assert_series_equal(treated.visits["marrow_dtcs"][first], base.visits["marrow_dtcs"][first])
+    assert set(treated.table["treatment"]) == {"chemotherapy"}
+    # undoing the part of the yearly pool update after a mid-year start is unbiased: chemotherapy spares dormant
+    # cells, so the marrow pools after the start match the untreated ones on average
+    late = base.visits["visit"] == 2
+    ratio = treated.visits["marrow_dtcs"][late].sum() / base.visits["marrow_dtcs"][late].sum()
+    assert ratio == pytest.approx(1.0, abs=0.01)
+
+
+def test_chemotherapy_lowers_recurrences_by_killing_cycling_cells_not_dormant_ones(base):
+    treated = simulate_cohort(SPEC, seed=11, treatment="chemotherapy", treatment_start_years=1.0, visits_years=VISITS)
+    assert treated.table["recurred"].sum() < base.table["recurred"].sum()
+    late = treated.visits["visit"] == 2
+    ratio = treated.visits["marrow_dtcs"][late].sum() / base.visits["marrow_dtcs"][late].sum()
+    assert ratio == pytest.approx(1.0, abs=0.01)  # dormant cells are not killed
+
+
+@pytest.mark.slow
+def test_awakening_then_chemotherapy_lowers_marrow_dtcs_more_than_chemotherapy_alone(base):
+    def dtcs(treatment):
+        run = simulate_cohort(SPEC, seed=11, treatment=treatment, treatment_start_years=1.0, visits_years=VISITS)
+        return run.visits["marrow_dtcs"][run.visits["visit"] == 2].sum(), run
+
+    chemo, _ = dtcs("chemotherapy")
+    awakened, run = dtcs("cxcr4i+chemotherapy")
+    assert awakened < 0.99 * chemo  # CXCR4 blockade wakes cells that chemotherapy then kills
+    assert run.table["escapes"].sum() > base.table["escapes"].sum()  # more cells woke (and were killed)
+
+
+@pytest.mark.slow
+def test_everolimus_lowers_marrow_dtcs_after_treatment(base):
+    everolimus = Strategy("eve", "killing", (Course(parse_schedule("everolimus:10mg:qd"), duration_days=168.0),))
+    run = simulate_cohort(SPEC, seed=11, treatment=everolimus, treatment_start_years=1.0, visits_years=VISITS)
+    late = run.visits["visit"] == 1
+    assert run.visits["marrow_dtcs"][late].sum() < base.visits["marrow_dtcs"][late].sum()
+
+
+def test_bad_treatment_arguments_are_input_errors():
+    with pytest.raises(InputError, match="treatment"):
+        simulate_cohort(SPEC, seed=1, treatment="cure-all")
+    with pytest.raises(InputError, match="treatment_start_years"):
+        simulate_cohort(SPEC, seed=1, treatment="chemotherapy", treatment_start_years=[1.0, 2.0])
+    with pytest.raises(InputError, match="visits_years"):
+        simulate_cohort(SPEC, seed=1, visits_years=np.ones((3, 2)))
+    with pytest.raises(InputError, match="patient_ids"):
+        simulate_cohort(SPEC, seed=1, patient_ids=np.array([-1, 2]))
+
+
+# --------------------------------------------------------------------------------------------- aspirate
+
+
+def test_aspirate_positivity_rises_with_the_dtc_count():
+    ids = np.arange(20000)
+    fraction = VALUES["aspirate_sampled_fraction"]
+    for count in (1e4, 1e5, 1e6):
+        positive = aspirate_positive(np.full(ids.size, count), seed=3, patient_ids=ids, visit=0)
+        assert positive.mean() == pytest.approx(-math.expm1(-fraction * count), abs=0.015)
+    assert not aspirate_positive(np.zeros(5), seed=3, patient_ids=np.arange(5), visit=0).any()
+
+
+def test_repeated_aspirates_are_independent_and_reproducible():
+    ids = np.arange(20000)
+    counts = np.full(ids.size, 3.5e5)  # P(positive) about one half
+    first = aspirate_positive(counts, seed=5, patient_ids=ids, visit=1)
+    again = aspirate_positive(counts, seed=5, patient_ids=ids, visit=1)
+    second = aspirate_positive(counts, seed=5, patient_ids=ids, visit=2)
+    np.testing.assert_array_equal(first, again)
+    p1, p2 = first.mean(), second.mean()
+    assert (first & second).mean() == pytest.approx(p1 * p2, abs=0.015)
+
+
+def test_a_patient_with_few_dtcs_can_test_negative():
+    ids = np.arange(1000)
+    positive = aspirate_positive(np.full(ids.size, 1e5), seed=9, patient_ids=ids, visit=0)
+    assert 0 < positive.sum() < ids.size  # P = 1 - exp(-0.2): mostly false negatives
+
+
+@pytest.fixture(scope="module")
+def larger():
+    spec = CohortSpec(n_patients=4000, followup_years=12.0)
+    return spec, simulate_cohort(spec, seed=11).table
+
+
+@pytest.mark.slow
+def test_cdk46_inhibitor_lowers_recurrences_while_given(larger):
+    spec, base = larger
+    treated = simulate_cohort(spec, seed=11, treatment="cdk46i", treatment_start_years=0.5).table
+    assert treated["recurred"].sum() < 0.97 * base["recurred"].sum()
+    assert treated["escapes"].sum() < base["escapes"].sum()  # fewer awakened cells found colonies
+
+
+@pytest.mark.slow
+def test_endocrine_therapy_lowers_er_positive_and_not_er_negative_recurrence(larger):
+    spec, base = larger
+    treated = simulate_cohort(spec, seed=11, treatment="tamoxifen", treatment_start_years=0.5).table
+    positive = base["er_positive"]
+    assert treated["recurred"][positive].sum() < 0.9 * base["recurred"][positive].sum()
+    assert treated["recurred"][~positive].sum() == pytest.approx(base["recurred"][~positive].sum(), rel=0.05)
+
+
+@pytest.mark.slow
+def test_zoledronic_acid_lowers_bone_recurrence(larger):
+    spec, base = larger
+    treated = simulate_cohort(spec, seed=11, treatment="zoledronic_acid_azure", treatment_start_years=0.5).table
+    bone_first = (treated["recurrence_site"] == "bone").sum()
+    assert bone_first < 0.97 * (base["recurrence_site"] == "bone").sum()
+    assert treated["bone_metastasis_years"].notna().sum() < base["bone_metastasis_years"].notna().sum()
+
+
+def test_aspirates_read_the_visit_table_directly(base):
+    visits = base.visits
+    positive = aspirate_positive(
+        visits["marrow_dtcs"], seed=11, patient_ids=visits["patient"].to_numpy(), visit=visits["visit"].to_numpy()
+    )
+    assert positive.shape == (len(visits),) and positive.dtype == bool
+    many = visits["marrow_dtcs"].to_numpy(dtype=float, na_value=0.0) > 2e6
+    few = visits["marrow_dtcs"].to_numpy(dtype=float, na_value=0.0) < 1e4
+    assert positive[many].mean() > positive[few].mean()
