@@ -10,7 +10,7 @@ The public API, by verb:
   switch ``dormancy.signalling``, pharmacology ``dormancy.pkpd``; figures: ``dormancy.plotting``
 """
 
-from dormancy import bone, lab, niche, patients, pkpd, plotting, scenario, signalling
+from dormancy import bone, lab, niche, patients, pkpd, plotting, scenario, signalling, trials
 from dormancy._version import __version__
 from dormancy.atomic import write_text_atomic
 from dormancy.errors import InputError, Problem
@@ -54,5 +54,6 @@ __all__ = [
     "scenario_from_dict",
     "signalling",
     "simulate",
+    "trials",
     "write_text_atomic",
 ]

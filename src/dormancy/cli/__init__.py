@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 import dormancy
-from dormancy.cli import calibration, commands, lab, niche, patients  # noqa: F401  (registers the commands)
+from dormancy.cli import calibration, commands, lab, niche, patients, trials  # noqa: F401  (registers the commands)
 from dormancy.cli._app import _out, app
 
 __all__ = ["app", "main"]

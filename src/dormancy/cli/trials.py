@@ -1,0 +1,129 @@
+"""Command of the trial scale: ``dormancy trial list | DESIGN | FILE.yaml`` (virtual clinical trials)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+import dormancy
+from dormancy.cli._app import _check_destination, _err, _fail, _out, app
+
+
+def _print_designs() -> None:
+    table = Table(title="Built-in trial designs (dormancy trial NAME --out DIR)")
+    table.add_column("name")
+    table.add_column("title")
+    table.add_column("enrolled", justify="right")
+    table.add_column("arms")
+    for name in dormancy.trials.design_names():
+        spec = dormancy.trials.load_design(name)
+        arms = ", ".join(f"{arm.name}{' (virtual)' if arm.virtual else ''}" for arm in spec.arms)
+        table.add_row(name, spec.title, str(spec.enrolment.target), arms)
+    _out.print(table)
+
+
+def _print_summary(result) -> None:
+    summary = result.summary()
+    table = Table(title=f"Hazard ratios against {result.spec.control_arm} over {result.replicates} replicate trials")
+    for column in ("endpoint", "arm", "subgroup", "HR median", "HR 95 % of replicates", "power", "pooled HR (95 % CI)"):
+        table.add_column(column, justify="left" if column in ("endpoint", "arm", "subgroup") else "right")
+    for row in summary.itertuples():
+        table.add_row(
+            row.endpoint,
+            row.arm,
+            row.subgroup,
+            f"{row.hr_median:.3g}",
+            f"{row.hr_low:.3g}–{row.hr_high:.3g}",
+            f"{row.power:.2f}",
+            f"{row.hr_pooled:.3g} ({row.hr_pooled_low:.3g}–{row.hr_pooled_high:.3g})",
+        )
+    _out.print(table)
+    if result.spec.assessments:
+        clearance = result.clearance_summary()
+        table = Table(title="DTC-negative aspirates after entry (pooled over replicates, exact 95 % CI)")
+        for column in ("arm", "assessment", "aspirated", "negative fraction", "95 % CI"):
+            table.add_column(column, justify="left" if column in ("arm", "assessment") else "right")
+        for row in clearance.itertuples():
+            table.add_row(
+                row.arm,
+                row.assessment,
+                str(row.aspirated),
+                f"{row.proportion:.2f}",
+                f"{row.ci_low:.2f}–{row.ci_high:.2f}",
+            )
+        _out.print(table)
+    if result.status != "ok":
+        _out.print(f"status: {result.status} (see screening.csv)", markup=False, highlight=False)
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        values = []
+    if not values or min(values) < 2:
+        raise dormancy.InputError([dormancy.Problem("--sizes", "comma-separated integers >= 2, e.g. 30,60,120", text)])
+    return values
+
+
+@app.command()
+def trial(
+    target: Annotated[str, typer.Argument(help="'list', a built-in design name (see 'list'), or a trial YAML file.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Result folder (report.html, CSV tables, manifest.json), written atomically.")
+    ] = None,
+    replicates: Annotated[int, typer.Option(min=1, max=100_000, help="Replicate trials.")] = 200,
+    seed: Annotated[int, typer.Option(min=0, help="Seed; replicate r depends only on (seed, r).")] = 0,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing result folder.")] = False,
+    sizes: Annotated[
+        str | None,
+        typer.Option(help="Also power by simulation at these enrolment targets, e.g. '30,60,120' (power.csv)."),
+    ] = None,
+) -> None:
+    """Run a virtual clinical trial (replicated) and write an HTML report; 'dormancy trial list' lists the designs."""
+    if target == "list":
+        _print_designs()
+        return
+    if out is None:
+        raise _fail(dormancy.InputError([dormancy.Problem("--out", "a result folder", "nothing")]))
+    _check_destination(out, overwrite, "--out")
+    try:
+        if target in dormancy.trials.design_names():
+            spec = dormancy.trials.load_design(target)
+        elif target.endswith((".yaml", ".yml")) or Path(target).exists():
+            spec = dormancy.trials.load_trial(target)
+        else:
+            names = ", ".join(dormancy.trials.design_names())
+            raise dormancy.InputError([dormancy.Problem("TARGET", f"list, one of {names}, or a YAML file", target)])
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=_err, transient=True) as bar:
+            tasks: dict[str, int] = {}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                bar.update(tasks[stage], completed=done, total=total)
+
+            result = dormancy.trials.run_trial(spec, seed=seed, replicates=replicates, progress=progress)
+            power = None
+            if sizes is not None:
+                targets = _sizes(sizes)
+                power_task = bar.add_task("power by enrolment", total=len(targets))
+                parts = []
+                for index, size in enumerate(targets):
+                    parts.append(dormancy.trials.power_by_size(spec, [size], seed=seed, replicates=replicates))
+                    bar.update(power_task, completed=index + 1)
+                power = pandas.concat(parts, ignore_index=True)
+            bar.add_task("writing the report", total=None)
+            dormancy.trials.write_report(result, out, overwrite=overwrite, power=power)
+    except dormancy.InputError as error:
+        raise _fail(error) from None
+    _print_summary(result)
+    if power is not None:
+        _out.print(power[power["subgroup"] == "all"].to_string(index=False), markup=False, highlight=False)
+    _out.print(f"report: {out / 'report.html'}", markup=False, highlight=False)

@@ -1,0 +1,47 @@
+"""Virtual clinical trials: screening, randomisation, arms with treatment strategies, endpoints, replicate trials.
+
+- :class:`TrialSpec` (``format: dormancy-trial``), :func:`load_trial`, :func:`trial_from_dict`,
+  :func:`load_design` / :func:`design_names` (CLEVER, AZURE, D-CARE, ABCSG-18, EBCTCG replicas).
+- :func:`run_trial` → :class:`TrialResult` (per-patient endpoints, per-replicate Cox / log-rank / Kaplan–Meier,
+  DTC clearance, power); :func:`power_by_size` (sample size by simulation).
+- :func:`write_report`: HTML report, CSV tables and ``manifest.json``, written atomically into a folder.
+"""
+
+from dormancy.trials.analysis import Comparison, clopper_pearson, compare_groups, kaplan_meier, lifelines_summary
+from dormancy.trials.engine import TrialResult, power_by_size, run_trial
+from dormancy.trials.report import render_report, write_report
+from dormancy.trials.spec import (
+    ENDPOINT_TITLES,
+    ENDPOINTS,
+    TrialSpec,
+    design_names,
+    design_text,
+    dump_trial,
+    load_design,
+    load_trial,
+    trial_from_dict,
+    trial_from_text,
+)
+
+__all__ = [
+    "ENDPOINTS",
+    "ENDPOINT_TITLES",
+    "Comparison",
+    "TrialResult",
+    "TrialSpec",
+    "clopper_pearson",
+    "compare_groups",
+    "design_names",
+    "design_text",
+    "dump_trial",
+    "kaplan_meier",
+    "lifelines_summary",
+    "load_design",
+    "load_trial",
+    "power_by_size",
+    "render_report",
+    "run_trial",
+    "trial_from_dict",
+    "trial_from_text",
+    "write_report",
+]

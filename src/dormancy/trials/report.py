@@ -1,0 +1,295 @@
+"""Write a trial run as a folder: a self-contained HTML report, CSV tables, the trial file and ``manifest.json``.
+
+The folder is written atomically (a temporary folder beside it, renamed into place), so a reader never sees half a
+report. Figures are PNG images embedded in the HTML (base64), so the report is one file that opens anywhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from jinja2 import Environment, select_autoescape
+from matplotlib.figure import Figure  # the object API: no pyplot state, no display backend
+
+from dormancy.trials.endpoints import BMFS_ANY_TIME
+from dormancy.trials.engine import TrialResult
+from dormancy.trials.spec import ENDPOINT_TITLES, dump_trial
+
+__all__ = ["REPORT_FILE", "render_report", "write_report"]
+
+REPORT_FILE = "report.html"
+TABLES = ("summary", "survival_summary", "clearance_summary", "comparisons", "survival", "curves", "screening")
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
+<style>
+body { font-family: system-ui, sans-serif; max-width: 70em; margin: 2em auto; color: #222; line-height: 1.4; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: right; }
+th { background: #f2f2f2; } td:first-child, th:first-child { text-align: left; }
+.note { background: #fff8e0; border-left: 4px solid #e0b000; padding: 0.5em 1em; }
+img { max-width: 100%; }
+</style></head><body>
+<h1>{{ title }}</h1>
+<p>{{ spec.source }}</p>
+<p>Trial <code>{{ spec.name }}</code>, {{ replicates }} replicate trial{{ "s" if replicates != 1 else "" }}, seed
+{{ seed }}, status <b>{{ status }}</b>; dormancy {{ manifest.package_version }} (commit
+{{ manifest.git_commit or "unknown" }}), created {{ manifest.created }}.</p>
+<div class="note"><p><b>Predictions, not fits.</b> Every parameter comes from mechanism, pharmacology and preclinical
+sources (see manifest.json); nothing was tuned to this trial's published outcome. Uncertainty shown is the spread
+over replicate trials of this size (sampling variation of patients, randomisation and measurement); it does not
+include uncertainty in the model's parameters.</p>
+<p><b>What the model cannot see.</b> Local and contralateral recurrences, second primaries and deaths from other
+causes are not modelled: every event is a distant metastasis, so disease-free, distant disease-free and
+recurrence-free survival coincide here and are all distant-metastasis-free survival.
+Bone-metastasis-free survival: {{ bmfs_definition }}.</p>
+{% if virtual_arms %}<p><b>Virtual arms</b> (not in the published trial, added in silico):
+{{ virtual_arms }}.</p>{% endif %}
+</div>
+<h2>Arms</h2>
+<table><tr><th>arm</th><th>strategy</th><th>ratio</th><th>enrolled (mean per replicate)</th><th>note</th></tr>
+{% for arm in arms %}<tr><td>{{ arm.name }}</td><td>{{ arm.strategy }}</td><td>{{ arm.ratio }}</td>
+<td>{{ arm.enrolled }}</td><td>{{ arm.note }}</td></tr>{% endfor %}</table>
+<h2>Screening and enrolment</h2>{{ screening_table | safe }}
+<h2>Hazard ratios against {{ spec.control_arm }} (Cox; log-rank power at alpha = {{ spec.analysis.alpha }})</h2>
+<p>hr_low / hr_high: 2.5 and 97.5 percentiles of the hazard ratio over replicate trials; power: fraction of
+replicates with two-sided log-rank p &lt; alpha; hr_pooled: one Cox fit of all replicates' patients together, the
+model's predicted hazard ratio (its interval narrows with more replicates).
+Primary endpoint: {{ spec.analysis.primary_endpoint }}.</p>
+{{ summary_table | safe }}
+{% if forest %}<img alt="hazard ratio forest plot" src="data:image/png;base64,{{ forest }}">{% endif %}
+<h2>Survival at {{ spec.analysis.horizon_years }} years after entry (Kaplan–Meier)</h2>
+{{ survival_table | safe }}
+{% for endpoint, image in km_figures %}<h3>{{ endpoint }}</h3>
+<img alt="Kaplan-Meier curves, {{ endpoint }}" src="data:image/png;base64,{{ image }}">{% endfor %}
+{% if clearance_table %}<h2>DTC clearance (negative aspirates among those aspirated)</h2>
+<p>A negative aspirate can be a false negative: an aspirate samples a small fraction of the marrow.
+proportion / ci: pooled over replicates with an exact 95 % interval; replicate_low / high: 2.5 and 97.5
+percentiles of the per-replicate proportion.</p>
+{{ clearance_table | safe }}
+<img alt="DTC clearance" src="data:image/png;base64,{{ clearance_figure }}">{% endif %}
+{% if power_table %}<h2>Power by enrolment (sample size by simulation)</h2>
+<p>Fraction of replicate trials with p &lt; alpha at each enrolment target (all arms together).</p>
+{{ power_table | safe }}
+<img alt="power by enrolment" src="data:image/png;base64,{{ power_figure }}">{% endif %}
+<h2>Files</h2><p>{{ files }}</p>
+</body></html>
+"""
+
+
+def _png(figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _km_figure(result: TrialResult, endpoint: str) -> str:
+    figure = Figure(figsize=(6.5, 4.0))
+    axes = figure.subplots()
+    curves = result.curves[result.curves["endpoint"] == endpoint]
+    for index, arm in enumerate(result.spec.arms):
+        part = curves[curves["arm"] == arm.name]
+        colour = f"C{index}"
+        axes.step(part["years"], part["median"], where="post", color=colour, label=arm.name)
+        axes.fill_between(part["years"], part["low"], part["high"], step="post", color=colour, alpha=0.15)
+    axes.set_xlabel("years after entry")
+    axes.set_ylabel(f"{ENDPOINT_TITLES[endpoint]}")
+    axes.set_ylim(max(0.0, float(np.nanmin(curves["low"])) - 0.05) if len(curves) else 0.0, 1.01)
+    axes.set_title("median over replicate trials; band: 95 % of replicates", fontsize=9)
+    axes.legend(fontsize=8)
+    return _png(figure)
+
+
+def _forest_figure(result: TrialResult) -> str | None:
+    summary = result.summary()
+    summary = summary[np.isfinite(summary["hr_median"])]
+    if summary.empty:
+        return None
+    figure = Figure(figsize=(6.5, 0.45 * len(summary) + 1.2))
+    axes = figure.subplots()
+    labels = [
+        f"{row.arm} · {row.endpoint}" + ("" if row.subgroup == "all" else f" · {row.subgroup}")
+        for row in summary.itertuples()
+    ]
+    position = np.arange(len(summary))[::-1]
+    axes.errorbar(
+        summary["hr_median"],
+        position,
+        xerr=[summary["hr_median"] - summary["hr_low"], summary["hr_high"] - summary["hr_median"]],
+        fmt="s",
+        color="k",
+        capsize=3,
+    )
+    axes.axvline(1.0, color="grey", linestyle="--")
+    axes.set_xscale("log")
+    ticks = [
+        t
+        for t in (0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+        if summary["hr_low"].min() / 2 <= t <= summary["hr_high"].max() * 2
+    ]
+    axes.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    axes.minorticks_off()
+    axes.set_yticks(position, labels, fontsize=8)
+    axes.set_xlabel(f"hazard ratio against {result.spec.control_arm} (median, 95 % of replicates)")
+    return _png(figure)
+
+
+def _clearance_figure(result: TrialResult, summary: pd.DataFrame) -> str:
+    figure = Figure(figsize=(6.5, 3.8))
+    axes = figure.subplots()
+    assessments = [a.name for a in result.spec.assessments]
+    width = 0.8 / max(len(result.spec.arms), 1)
+    for index, arm in enumerate(result.spec.arms):
+        part = summary[summary["arm"] == arm.name].set_index("assessment").reindex(assessments)
+        x = np.arange(len(assessments)) + index * width
+        error = [part["proportion"] - part["replicate_low"], part["replicate_high"] - part["proportion"]]
+        axes.bar(x, part["proportion"], width, yerr=np.nan_to_num(error), label=arm.name, color=f"C{index}", capsize=2)
+    axes.set_xticks(np.arange(len(assessments)) + 0.4 - width / 2, assessments)
+    axes.set_ylabel("DTC-negative aspirates (fraction)")
+    axes.set_ylim(0, 1.05)
+    axes.legend(fontsize=8)
+    return _png(figure)
+
+
+def _html_table(frame: pd.DataFrame) -> str:
+    def shown(value: object) -> str:
+        if isinstance(value, float | np.floating):
+            return "—" if not math.isfinite(value) else f"{value:.3g}"
+        return str(value)
+
+    return frame.to_html(index=False, formatters={c: shown for c in frame.columns}, escape=True, border=0)
+
+
+def _strategy_text(value: object) -> str:
+    if value is None:
+        return "standard care only"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _power_figure(power: pd.DataFrame) -> str:
+    figure = Figure(figsize=(6.5, 4.0))
+    axes = figure.subplots()
+    overall = power[power["subgroup"] == "all"]
+    for (endpoint, arm), part in overall.groupby(["endpoint", "arm"], sort=False):
+        axes.plot(part["enrolled"], part["power"], marker="o", label=f"{arm} · {endpoint}")
+    axes.axhline(0.8, color="grey", linestyle=":")
+    axes.set_xlabel("patients enrolled (all arms)")
+    axes.set_ylabel("power")
+    axes.set_ylim(0, 1.02)
+    axes.legend(fontsize=7)
+    return _png(figure)
+
+
+def render_report(result: TrialResult, *, power: pd.DataFrame | None = None) -> str:
+    """Return the self-contained HTML report of a trial run (with a power section when ``power`` is given)."""
+    spec = result.spec
+    enrolled = result.patients.groupby("arm").size() / max(result.replicates, 1)
+    arms = [
+        {
+            "name": arm.name,
+            "strategy": _strategy_text(arm.strategy),
+            "ratio": arm.ratio,
+            "enrolled": f"{float(enrolled.get(arm.name, 0.0)):.1f}",
+            "note": ("virtual arm; " if arm.virtual else "") + arm.description,
+        }
+        for arm in spec.arms
+    ]
+    screening = result.screening.drop(columns="replicate").describe().loc[["mean", "min", "max"]].reset_index()
+    clearance = result.clearance_summary() if spec.assessments else None
+    definition = result.patients["bmfs_definition"].iloc[0] if len(result.patients) else BMFS_ANY_TIME
+    environment = Environment(autoescape=select_autoescape(default_for_string=True))
+    return environment.from_string(_TEMPLATE).render(
+        title=spec.title or spec.name,
+        spec=spec,
+        seed=result.seed,
+        replicates=result.replicates,
+        status=result.status,
+        manifest=result.manifest,
+        bmfs_definition=definition,
+        virtual_arms=", ".join(arm.name for arm in spec.arms if arm.virtual),
+        arms=arms,
+        screening_table=_html_table(screening.rename(columns={"index": "over replicates"})),
+        summary_table=_html_table(result.summary()),
+        forest=_forest_figure(result),
+        survival_table=_html_table(result.survival_summary()),
+        km_figures=[(ENDPOINT_TITLES[e], _km_figure(result, e)) for e in spec.analysis.endpoints],
+        clearance_table=_html_table(clearance) if clearance is not None else "",
+        clearance_figure=_clearance_figure(result, clearance) if clearance is not None else "",
+        power_table=_html_table(power) if power is not None else "",
+        power_figure=_power_figure(power) if power is not None else "",
+        files=", ".join(
+            [
+                *(f"{name}.csv" for name in TABLES),
+                "patients.csv",
+                *(["power.csv"] if power is not None else []),
+                "trial.yaml",
+                "manifest.json",
+            ]
+        ),
+    )
+
+
+def write_report(
+    result: TrialResult,
+    folder: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    power: pd.DataFrame | None = None,
+) -> Path:
+    """Write ``report.html``, the CSV tables, ``trial.yaml`` and ``manifest.json`` into ``folder`` atomically.
+
+    ``power`` (from :func:`dormancy.trials.power_by_size`) adds ``power.csv`` and a section of the report.
+
+    Raises
+    ------
+    FileExistsError
+        When ``folder`` exists and ``overwrite`` is False.
+    FileNotFoundError
+        When the parent folder does not exist.
+    """
+    path = Path(folder)
+    if os.path.lexists(path) and not overwrite:
+        raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot write a trial report to {path}: folder {path.parent} does not exist")
+    temporary = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex}"
+    temporary.mkdir()
+    try:
+        frames = {
+            "summary": result.summary(),
+            "survival_summary": result.survival_summary(),
+            "clearance_summary": result.clearance_summary(),
+            "comparisons": result.comparisons,
+            "survival": result.survival,
+            "curves": result.curves,
+            "screening": result.screening,
+            "patients": result.patients,
+        }
+        if power is not None:
+            frames["power"] = power
+        for name, frame in frames.items():
+            frame.to_csv(temporary / f"{name}.csv", index=False)
+        (temporary / "trial.yaml").write_text(dump_trial(result.spec), encoding="utf-8")
+        manifest = json.dumps(result.manifest.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        (temporary / "manifest.json").write_text(manifest, encoding="utf-8")
+        (temporary / REPORT_FILE).write_text(render_report(result, power=power), encoding="utf-8")
+        if os.path.lexists(path):
+            aside = path.parent / f".{path.name}.old-{uuid.uuid4().hex}"
+            os.rename(path, aside)
+            os.rename(temporary, path)
+            shutil.rmtree(aside, ignore_errors=True)
+        else:
+            os.rename(temporary, path)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    return path
