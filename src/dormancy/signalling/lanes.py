@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 from dormancy.signalling.compiled import CELL_NONFINITE, CELL_OK, CELL_TOO_MANY_STEPS, phi123, power
 
 #: Cells per block (vector lanes sharing one step).
-LANES = 8
+LANES = 16
 
 
 @numba.njit(cache=True, inline="always", error_model="numpy")
