@@ -160,8 +160,8 @@ def test_identical_for_one_or_two_threads(model, cells, method):
 
 def test_a_cell_does_not_depend_on_its_batch(model, cells):
     inputs, initial = cells
-    batch = integrate_cells(model.wiring, model.kinetics, initial, inputs, HOURS)
-    alone = integrate_cells(model.wiring, model.kinetics, initial[5:6], inputs[5:6], HOURS)
+    batch = integrate_cells(model.wiring, model.kinetics, initial, inputs, HOURS, method="etd3rk")
+    alone = integrate_cells(model.wiring, model.kinetics, initial[5:6], inputs[5:6], HOURS, method="etd3rk")
     assert np.array_equal(batch.states[:, 5:6], alone.states)
 
 
@@ -182,9 +182,9 @@ def test_per_cell_parameters_equal_separate_runs(model, cells):
         time_constant_hours=np.stack([kinetics.time_constant_hours, slow.time_constant_hours]),
         basal=np.stack([kinetics.basal] * 2),
     )
-    both = integrate_cells(model.wiring, stacked, initial[:2], inputs[:2], HOURS)
-    first = integrate_cells(model.wiring, kinetics, initial[:1], inputs[:1], HOURS)
-    second = integrate_cells(model.wiring, slow, initial[1:2], inputs[1:2], HOURS)
+    both = integrate_cells(model.wiring, stacked, initial[:2], inputs[:2], HOURS, method="etd3rk")
+    first = integrate_cells(model.wiring, kinetics, initial[:1], inputs[:1], HOURS, method="etd3rk")
+    second = integrate_cells(model.wiring, slow, initial[1:2], inputs[1:2], HOURS, method="etd3rk")
     assert np.array_equal(both.states[:, :1], first.states)
     assert np.array_equal(both.states[:, 1:], second.states)
 
