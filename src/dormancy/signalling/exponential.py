@@ -346,13 +346,13 @@ def integrate_cells(
     atol: float = 1e-9,
     first_step_hours: float = 0.01,
     max_steps: int = 100_000,
-    method: str = "etdrk4-lanes",
+    method: str = "etd3rk",
 ) -> CellTrajectories:
     r"""Integrate cells with adaptive exponential Runge–Kutta steps (compiled, threaded over cells or blocks).
 
     Same equations and arguments as :func:`dormancy.signalling.switch.integrate_batch`, but with step size and error
-    control per cell (``"etd3rk"``, ``"etdrk4"``: an easy cell is never held back by a hard one) or per block of
-    cells (the ``-lanes`` methods, the default: every cell's error within the tolerance), the decay integrated
+    control per cell (``"etd3rk"``, the default, and ``"etdrk4"``: an easy cell is never held back by a hard one)
+    or per block of cells (the ``-lanes`` methods: every cell's error within the tolerance), the decay integrated
     exactly (so cells at rest take long steps) and a failing cell reported in ``status`` instead of raising.
     Results do not depend on the number of threads.
 
@@ -380,9 +380,10 @@ def integrate_cells(
         held to the tolerance, computed in vector registers: several times faster, and more accurate at a given
         tolerance (a block steps as finely as its hardest cell), but a cell's result then depends on the other cells
         of its block (it stays the same for any thread count and for any split of a call into chunks of a multiple
-        of ``LANES`` cells). ``"etdrk4-lanes"``, the default, is the fastest, and at equal tolerance more accurate than
-        libroadrunner by maximum and median error (``benchmarks/README.md``); ask for ``"etd3rk"`` where a cell's
-        result must not depend on the other cells of the call.
+        of ``LANES`` cells). ``"etdrk4-lanes"`` is the fastest, and at equal tolerance more accurate than
+        libroadrunner by maximum and median error (``benchmarks/README.md``); it is not the default because
+        callers rely on a cell's result not depending on the other cells of the call (e.g. identical inputs giving
+        bit-identical states wherever they sit in a batch).
 
     Returns
     -------

@@ -1,21 +1,23 @@
-r"""Cells as SIMD lanes: the switch's ETD3RK step for blocks of cells that share one adaptive step.
+r"""Cells as SIMD lanes: the switch's exponential Runge–Kutta steps for blocks of cells that share one step.
 
-The step formula, error estimate and continuous output are those of ETD3RK in
-:mod:`dormancy.signalling.exponential` (Cox & Matthews 2002, J Comput Phys 176:430-455). What differs is the
-layout: :data:`LANES` cells are stored node by node with the cells innermost (``[node, lane]``), so every
-operation of a step runs on all of them at once in vector registers, and they take the same step. The step is
-accepted when every cell's own error norm (RMS over nodes, scaled by :math:`atol + rtol \max(|x_n|, |x_{n+1}|)`)
-is at most 1, and the next step is chosen from the largest of those norms: each cell is integrated at least as
-tightly as alone, a block costs as many steps as its hardest cell needs at each moment. The step weights
-(exponentials and :math:`\varphi` functions, once per distinct time constant) and the weights of the hourly
+The step formulas, error estimates and continuous output are those of ETD3RK and ETDRK4 in
+:mod:`dormancy.signalling.exponential` (Cox & Matthews 2002, J Comput Phys 176:430-455; ``method="etd3rk-lanes"``
+and ``"etdrk4-lanes"``). What differs is the layout: :data:`LANES` cells are stored node by node with the cells
+innermost (``[node, lane]``), so every operation of a step runs on all of them at once in vector registers, and
+they take the same step. The step is accepted when every cell's own error norm (RMS over nodes, scaled by
+:math:`atol + rtol \max(|x_n|, |x_{n+1}|)`) is at most 1, and the next step is chosen from the largest of those
+norms: no cell's local error estimate exceeds the tolerance, and a block takes as many steps as its hardest cell
+needs at each moment (more steps per cell than alone, and smaller errors: ``benchmarks/README.md``). The step
+weights (exponentials and :math:`\varphi` functions, once per distinct time constant) and the weights of the
 output are computed once per block and shared by its cells when the time constants are the same for every cell;
-with per-cell time constants they are computed per cell.
+with per-cell time constants they are computed per cell. On an evenly spaced output grid, the exponential of each
+output after the first within a step is the previous one times :math:`e^{-\Delta t/\tau}`.
 
 Hill terms :math:`x^n/(x^n + k^n)` are computed once per (source node, :math:`n`, :math:`k`) and shared by the
 edges that have them (17 terms for 30 edges between internal nodes in the package network), then scaled by each
 edge's weight. The products of :mod:`dormancy.signalling.hill` are taken in the same order as in the per-cell
-kernel, but the shared Hill term changes rounding, so results agree with ``method="etd3rk"`` to the tolerance,
-not to the bit.
+kernel, but the shared Hill term changes rounding, and the steps differ, so results agree with the per-cell
+methods to the tolerance, not to the bit.
 
 Blocks are cells ``[LANES*b, LANES*(b+1))`` of a call; a last, incomplete block is filled with copies of its last
 cell (which changes nothing: a copy has the same error norm as its original). A cell's result therefore depends on
