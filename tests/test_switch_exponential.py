@@ -110,7 +110,10 @@ def test_exact_for_a_constant_target_whatever_the_step(method):
     assert result.rejected[0] == 0
 
 
-@pytest.mark.parametrize(("method", "least_ratio", "most_ratio"), [("etd3rk", 8.0, 16.0), ("etdrk4", 20.0, 64.0)])
+@pytest.mark.parametrize(
+    ("method", "least_ratio", "most_ratio"),
+    [("etd3rk", 8.0, 16.0), ("etdrk4", 20.0, 64.0), ("etd3rk-lanes", 8.0, 16.0), ("etdrk4-lanes", 20.0, 64.0)],
+)
 def test_one_step_error_falls_with_the_order_of_the_method(model, cells, method, least_ratio, most_ratio):
     # A single step of size h from a random state (tolerances so loose that it is accepted): its local error is
     # O(h^(p+1)), so halving h divides it by about 2^(p+1): 16 for ETD3RK (p = 3), 32 for ETDRK4 (p = 4).
@@ -157,8 +160,8 @@ def test_identical_for_one_or_two_threads(model, cells, method):
 
 def test_a_cell_does_not_depend_on_its_batch(model, cells):
     inputs, initial = cells
-    batch = integrate_cells(model.wiring, model.kinetics, initial, inputs, HOURS)
-    alone = integrate_cells(model.wiring, model.kinetics, initial[5:6], inputs[5:6], HOURS)
+    batch = integrate_cells(model.wiring, model.kinetics, initial, inputs, HOURS, method="etd3rk")
+    alone = integrate_cells(model.wiring, model.kinetics, initial[5:6], inputs[5:6], HOURS, method="etd3rk")
     assert np.array_equal(batch.states[:, 5:6], alone.states)
 
 
@@ -179,9 +182,9 @@ def test_per_cell_parameters_equal_separate_runs(model, cells):
         time_constant_hours=np.stack([kinetics.time_constant_hours, slow.time_constant_hours]),
         basal=np.stack([kinetics.basal] * 2),
     )
-    both = integrate_cells(model.wiring, stacked, initial[:2], inputs[:2], HOURS)
-    first = integrate_cells(model.wiring, kinetics, initial[:1], inputs[:1], HOURS)
-    second = integrate_cells(model.wiring, slow, initial[1:2], inputs[1:2], HOURS)
+    both = integrate_cells(model.wiring, stacked, initial[:2], inputs[:2], HOURS, method="etd3rk")
+    first = integrate_cells(model.wiring, kinetics, initial[:1], inputs[:1], HOURS, method="etd3rk")
+    second = integrate_cells(model.wiring, slow, initial[1:2], inputs[1:2], HOURS, method="etd3rk")
     assert np.array_equal(both.states[:, :1], first.states)
     assert np.array_equal(both.states[:, 1:], second.states)
 
@@ -203,7 +206,7 @@ def test_the_fourth_order_method_needs_fewer_steps_at_equal_tolerance(model, cel
 
 def test_rejects_an_unknown_method(model, cells):
     inputs, initial = cells
-    with pytest.raises(ValueError, match="etd3rk, etdrk4"):
+    with pytest.raises(ValueError, match="etd3rk, etdrk4, etd3rk-lanes, etdrk4-lanes"):
         integrate_cells(model.wiring, model.kinetics, initial[:1], inputs[:1], HOURS, method="rk45")
 
 

@@ -2,8 +2,9 @@
 
 The network is data (:func:`load_network`), wired into index arrays (:func:`wire`); kinetics are normalised Hill
 functions (:mod:`dormancy.signalling.hill`), integrated for many cells at once: :func:`integrate_cells` (compiled
-exponential integrator, each cell with its own step; the default) or :func:`integrate_batch` (NumPy Dormand–Prince
-over the whole batch; the independent reference).
+exponential integrator; by default each cell with its own step, or, faster, blocks of cells as vector lanes sharing
+a step, :mod:`dormancy.signalling.lanes`) or :func:`integrate_batch` (NumPy Dormand–Prince over the whole batch; the
+independent reference).
 """
 
 from dormancy.signalling.analysis import FATE_NAMES, Hysteresis, fate_surface, hysteresis
