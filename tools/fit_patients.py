@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
+from dormancy.errors import InputError
 from dormancy.patients.calibration import _simulate_cohort, deviations, prior_bounds, target_cohorts
 from dormancy.patients.parameters import FREE_PARAMETERS, SET_NAME
 from dormancy.patients.summaries import summarise
@@ -73,9 +74,15 @@ def main() -> None:
         penalty = 100.0 * float(np.sum((x - clipped) ** 2))
         parameters = dict(zip(names, map(float, to_v(clipped)), strict=True))
         began = time.perf_counter()
-        tables = {
-            name: _simulate_cohort(spec, options.seed + i, parameters) for i, (name, spec) in enumerate(cohorts.items())
-        }
+        try:
+            tables = {
+                name: _simulate_cohort(spec, options.seed + i, parameters)
+                for i, (name, spec) in enumerate(cohorts.items())
+            }
+        except InputError as error:  # e.g. niche fractions summing above 1: outside the joint prior
+            with options.log.open("a", encoding="utf-8") as log:
+                log.write(json.dumps(dict(obj=1e3, missed=-1, rejected=str(error), p=parameters)) + "\n")
+            return 1e3
         d = deviations(summarise(tables))
         value = objective_value(d) + penalty
         record = dict(obj=value, missed=int(np.sum(np.abs(d) > 1)), seconds=round(time.perf_counter() - began, 2))
