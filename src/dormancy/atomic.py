@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,3 +47,61 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
         stream.flush()
         os.fsync(stream.fileno())
     return Path(path)
+
+
+@contextmanager
+def atomic_folder(
+    path: str | os.PathLike[str], *, overwrite: bool = False, what: str = "a result", marker: str = "manifest.json"
+) -> Iterator[Path]:
+    """Yield a new temporary folder next to ``path``; on normal exit move it to ``path``, on error delete it.
+
+    A reader sees either the old folder or the complete new one. With ``overwrite``, an existing folder is replaced
+    only if it is one of ours (it holds ``marker``) or is empty, so a mistyped destination such as a home folder is
+    never deleted; the old folder is moved aside first and put back if the final rename fails.
+
+    Parameters
+    ----------
+    path : path-like
+        Destination folder.
+    overwrite : bool
+        Replace an existing folder written by this package.
+    what : str
+        What is being saved, for the error messages ("a cohort", "a trial report").
+    marker : str
+        File whose presence marks a folder written by this package.
+
+    Raises
+    ------
+    FileExistsError
+        When ``path`` exists and ``overwrite`` is False, or it exists and is not replaceable.
+    FileNotFoundError
+        When the parent folder does not exist.
+    """
+    path = Path(path)
+    if os.path.lexists(path):
+        if not overwrite:
+            raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it")
+        if not path.is_dir() or path.is_symlink() or not ((path / marker).is_file() or not any(path.iterdir())):
+            raise FileExistsError(f"{path} exists and is not a folder written by dormancy; refusing to replace it")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot save {what} to {path}: folder {path.parent} does not exist")
+    temporary = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex}"
+    temporary.mkdir()
+    try:
+        yield temporary
+        if not os.path.lexists(path):
+            os.rename(temporary, path)
+        elif not overwrite:
+            raise FileExistsError(f"{path} appeared while {what} was being written; not replacing it")
+        else:
+            aside = path.parent / f".{path.name}.old-{uuid.uuid4().hex}"
+            os.rename(path, aside)
+            try:
+                os.rename(temporary, path)
+            except BaseException:
+                os.rename(aside, path)
+                raise
+            shutil.rmtree(aside, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise

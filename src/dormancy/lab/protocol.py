@@ -12,9 +12,7 @@ from __future__ import annotations
 import json
 import operator
 import os
-import shutil
 import sys
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from pydantic import BaseModel, ValidationError
 
+from dormancy.atomic import atomic_folder
 from dormancy.errors import InputError, Problem, problems_from_validation
 from dormancy.provenance import Manifest
 
@@ -301,13 +300,7 @@ def save_lab_result(
     path = Path(folder)
     if anndata and result.cells is None:
         raise ValueError(f"the {result.protocol} result has no cells to write as AnnData")
-    if os.path.lexists(path) and not overwrite:
-        raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it")
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"cannot save a lab result to {path}: folder {path.parent} does not exist")
-    temporary = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex}"
-    temporary.mkdir()
-    try:
+    with atomic_folder(path, overwrite=overwrite, what="a lab result", marker=MANIFEST_FILE) as temporary:
         result.table.to_csv(temporary / TABLE_FILE, index=False)
         if result.cells is not None:
             result.cells.to_csv(temporary / CELLS_FILE, index=False)
@@ -320,14 +313,4 @@ def save_lab_result(
         manifest["settings"] = {**manifest["settings"], "lab_status": result.status}
         text = json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         (temporary / MANIFEST_FILE).write_text(text, encoding="utf-8")
-        if os.path.lexists(path):
-            aside = path.parent / f".{path.name}.old-{uuid.uuid4().hex}"
-            os.rename(path, aside)
-            os.rename(temporary, path)
-            shutil.rmtree(aside, ignore_errors=True)
-        else:
-            os.rename(temporary, path)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
     return path

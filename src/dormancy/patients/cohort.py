@@ -14,8 +14,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +23,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from dormancy.atomic import atomic_folder
 from dormancy.errors import InputError, Problem
 from dormancy.params import ParameterSet
 from dormancy.patients import natural_history as kernel
@@ -51,6 +50,7 @@ PATIENT_TAG = 0x50415449  # "PATI": spawn-key tag of the key of the patients' st
 DEFAULT_CHUNK_SIZE = 65536
 TABLE_FILE = "patients.parquet"
 MANIFEST_FILE = "manifest.json"
+VISITS_FILE = "visits.parquet"
 SITES = np.array(["", "bone", "other"], dtype=object)
 COLUMNS: tuple[str, ...] = (
     "patient",
@@ -494,7 +494,7 @@ def _run_distributed(scheduler, inputs: _Inputs, bounds, total: int, progress) -
 
 
 def save_cohort(result: CohortResult, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
-    """Write ``patients.parquet`` and ``manifest.json`` into the folder ``path`` atomically (temporary + rename).
+    """Write ``patients.parquet``, ``manifest.json`` (and ``visits.parquet``) into the folder ``path`` atomically.
 
     Raises
     ------
@@ -504,24 +504,10 @@ def save_cohort(result: CohortResult, path: str | os.PathLike[str], *, overwrite
         When the parent folder does not exist.
     """
     path = Path(path)
-    if os.path.lexists(path) and not overwrite:
-        raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it")
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"cannot save a cohort to {path}: folder {path.parent} does not exist")
-    temporary = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex}"
-    temporary.mkdir()
-    try:
+    with atomic_folder(path, overwrite=overwrite, what="a cohort", marker=MANIFEST_FILE) as temporary:
         result.table.to_parquet(temporary / TABLE_FILE, index=False)
+        if result.visits is not None:
+            result.visits.to_parquet(temporary / VISITS_FILE, index=False)
         text = json.dumps(result.manifest.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         (temporary / MANIFEST_FILE).write_text(text, encoding="utf-8")
-        if os.path.lexists(path):
-            aside = path.parent / f".{path.name}.old-{uuid.uuid4().hex}"
-            os.rename(path, aside)
-            os.rename(temporary, path)
-            shutil.rmtree(aside, ignore_errors=True)
-        else:
-            os.rename(temporary, path)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
     return path

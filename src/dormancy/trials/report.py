@@ -11,8 +11,6 @@ import io
 import json
 import math
 import os
-import shutil
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +18,7 @@ import pandas as pd
 from jinja2 import Environment, select_autoescape
 from matplotlib.figure import Figure  # the object API: no pyplot state, no display backend
 
+from dormancy.atomic import atomic_folder
 from dormancy.trials.endpoints import BMFS_ANY_TIME
 from dormancy.trials.engine import TrialResult
 from dormancy.trials.spec import ENDPOINT_TITLES, dump_trial
@@ -257,13 +256,7 @@ def write_report(
         When the parent folder does not exist.
     """
     path = Path(folder)
-    if os.path.lexists(path) and not overwrite:
-        raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it")
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"cannot write a trial report to {path}: folder {path.parent} does not exist")
-    temporary = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex}"
-    temporary.mkdir()
-    try:
+    with atomic_folder(path, overwrite=overwrite, what="a trial report") as temporary:
         frames = {
             "summary": result.summary(),
             "survival_summary": result.survival_summary(),
@@ -282,14 +275,4 @@ def write_report(
         manifest = json.dumps(result.manifest.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         (temporary / "manifest.json").write_text(manifest, encoding="utf-8")
         (temporary / REPORT_FILE).write_text(render_report(result, power=power), encoding="utf-8")
-        if os.path.lexists(path):
-            aside = path.parent / f".{path.name}.old-{uuid.uuid4().hex}"
-            os.rename(path, aside)
-            os.rename(temporary, path)
-            shutil.rmtree(aside, ignore_errors=True)
-        else:
-            os.rename(temporary, path)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
     return path
