@@ -113,6 +113,18 @@ def test_zoledronic_acid_and_denosumab_lower_osteoclast_factors_and_the_vicious_
     assert np.all(vicious[..., 8:] < vicious_rest[..., 8:])  # bone foci above 1e-4 of the site grow more slowly
 
 
+def test_full_rankl_neutralisation_slows_bone_foci_instead_of_taking_the_runaway_value():
+    # At effect 1 osteoclasts vanish and the log-space root finder fails; the bone must then be integrated (it
+    # collapses), not given the runaway cap: foci grow no faster than at effect 0.7, and slower than untreated.
+    zero = {t: 0.0 for t in therapy.TABLE_TARGETS}
+    partial_block = therapy.treated_vicious_factor(REMODELLING, COUPLING, GRID, {**zero, "rankl_neutralisation": 0.7})
+    full_block = therapy.treated_vicious_factor(REMODELLING, COUPLING, GRID, {**zero, "rankl_neutralisation": 1.0})
+    untreated = niche_rates.vicious_factor(REMODELLING, COUPLING, GRID)
+    assert np.all(np.isfinite(full_block))
+    assert np.all(full_block <= partial_block * (1.0 + 1e-9))
+    assert np.all(full_block[..., 8:] < untreated[..., 8:])
+
+
 def test_zero_effect_signals_and_vicious_factor_equal_the_untreated_ones():
     zero = {t: 0.0 for t in therapy.TABLE_TARGETS}
     rest = niche_rates.bone_signals(REMODELLING, COUPLING, GRID)

@@ -31,15 +31,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.integrate import solve_ivp
 
 from dormancy.atomic import atomic_file
-from dormancy.bone.pivonka import BoneDrive, PivonkaParameters, ligands, steady_state
+from dormancy.bone.pivonka import BoneDrive, PivonkaParameters, cell_rates, ligands, steady_state
 from dormancy.params import ParameterSet, load_registry
 from dormancy.patients.parameters import NICHE_NAMES, SET_NAME
 from dormancy.signalling import (
@@ -50,6 +52,12 @@ from dormancy.signalling import (
     is_dormant,
     steady_states,
 )
+
+#: Years the bone is integrated where its steady state cannot be found (:func:`vicious_factor`): remodelling
+#: relaxes over weeks to months, so 50 years settles any bounded state.
+SETTLE_YEARS = 50.0
+#: A bone cell population beyond this multiple of rest counts as a runaway vicious cycle.
+RUNAWAY_FOLD = 1e6
 
 #: Columns of the rate table (last axis of :attr:`NicheTables.rates`).
 RATE_FIELDS: tuple[str, ...] = (
@@ -119,9 +127,19 @@ def _drive(
 
 
 def bone_signals(
-    remodelling: PivonkaParameters, coupling: Mapping[str, float], grid: NDArray[np.float64]
+    remodelling: PivonkaParameters,
+    coupling: Mapping[str, float],
+    grid: NDArray[np.float64],
+    *,
+    drive: Callable[[float, float, float], BoneDrive] | None = None,
+    osteoclast_factor_scale: float = 1.0,
 ) -> dict[str, NDArray[np.float64]]:
-    """Return the bone's niche signals on the ``(D, I)`` grid (module docstring, step 1), each ``(n, n)``."""
+    """Return the bone's niche signals on the ``(D, I)`` grid (module docstring, step 1), each ``(n, n)``.
+
+    ``drive(D, I, burden)`` replaces the host drive (drugs: :mod:`dormancy.patients.therapy`), and
+    ``osteoclast_factor_scale`` multiplies the osteoclast-derived factors (a drug acting on the niche itself).
+    """
+    drive = drive if drive is not None else partial(_drive, remodelling, coupling)
     rest = steady_state(remodelling)
     rest_tgfb = ligands(rest, remodelling).tgfb
     out = {name: np.empty((len(grid), len(grid))) for name in BONE_SIGNALS}
@@ -129,25 +147,60 @@ def bone_signals(
     for i, deficiency in enumerate(grid):
         row_guess = guess
         for j, inflamed in enumerate(grid):
-            drive = _drive(remodelling, coupling, float(deficiency), float(inflamed), 0.0)
-            state = steady_state(remodelling, drive, guess=row_guess)
+            host = drive(float(deficiency), float(inflamed), 0.0)
+            state = steady_state(remodelling, host, guess=row_guess)
             row_guess = state if j else row_guess
             if j == 0:
                 guess = state
-            tgfb = ligands(state, remodelling, drive).tgfb
+            tgfb = ligands(state, remodelling, host).tgfb
             out["TGFB2"][i, j] = niche_signal(state[1] / rest[1], coupling["rest_tgfb2_signal"])
             out["BMP7"][i, j] = niche_signal(state[1] / rest[1], coupling["rest_bmp7_signal"])
             out["TGFB1"][i, j] = niche_signal(tgfb / rest_tgfb, coupling["rest_tgfb1_signal"])
-            out["OSTEOCLAST_FACTORS"][i, j] = niche_signal(
+            out["OSTEOCLAST_FACTORS"][i, j] = osteoclast_factor_scale * niche_signal(
                 state[2] / rest[2], coupling["rest_osteoclast_factor_signal"]
             )
     return out
 
 
+def _settled_state(
+    remodelling: PivonkaParameters, drive: BoneDrive, start: NDArray[np.float64]
+) -> NDArray[np.float64] | None:
+    """Integrate the bone from ``start`` for :data:`SETTLE_YEARS`; the final state, or None if it runs away.
+
+    Used where the root finder fails: a cycle that runs away (cells beyond :data:`RUNAWAY_FOLD` times rest) and a
+    remodelling that collapses (osteoclasts → 0 under full RANKL neutralisation, which log-space root finding cannot
+    reach) both fail there, and only the integration tells them apart.
+    """
+    rest = steady_state(remodelling)
+    solution = solve_ivp(
+        lambda _t, state: cell_rates(np.maximum(state, 0.0), remodelling, drive),
+        (0.0, SETTLE_YEARS * 365.25),
+        np.asarray(start, dtype=np.float64),
+        method="LSODA",
+        rtol=1e-8,
+        atol=1e-12 * rest.min(),
+    )
+    final = np.maximum(solution.y[:, -1], 0.0)
+    if not solution.success or not np.all(np.isfinite(final)) or np.any(final > RUNAWAY_FOLD * rest):
+        return None
+    return final
+
+
 def vicious_factor(
-    remodelling: PivonkaParameters, coupling: Mapping[str, float], grid: NDArray[np.float64]
+    remodelling: PivonkaParameters,
+    coupling: Mapping[str, float],
+    grid: NDArray[np.float64],
+    *,
+    drive: Callable[[float, float, float], BoneDrive] | None = None,
 ) -> NDArray[np.float64]:
-    """Return the bone focus growth factor on the ``(D, I, burden)`` grid (module docstring, step 4)."""
+    """Return the bone focus growth factor on the ``(D, I, burden)`` grid (module docstring, step 4).
+
+    ``drive(D, I, burden)`` replaces the host and tumour drive (drugs: :mod:`dormancy.patients.therapy`); the factor
+    stays relative to the untreated rest. Where no steady state is found the bone is integrated
+    (:func:`_settled_state`): a runaway cycle gets the largest factor the model allows, a collapsed remodelling the
+    factor of its settled state.
+    """
+    drive = drive if drive is not None else partial(_drive, remodelling, coupling)
     rest = steady_state(remodelling)
     basal, half = coupling["tumour_basal_proliferation_fraction"], coupling["tumour_tgfb_half_activation"]
 
@@ -160,14 +213,16 @@ def vicious_factor(
         for j, inflamed in enumerate(grid):
             guess = rest
             for b, log_burden in enumerate(BURDEN_LOG10):
-                drive = _drive(remodelling, coupling, float(deficiency), float(inflamed), 10.0**log_burden)
+                condition = drive(float(deficiency), float(inflamed), 10.0**log_burden)
                 try:
-                    state = steady_state(remodelling, drive, guess=guess)
+                    state = steady_state(remodelling, condition, guess=guess)
                     guess = state
-                    out[i, j, b] = proliferation(ligands(state, remodelling, drive).tgfb) / reference
                 except RuntimeError:
-                    # no steady state: the cycle runs away; keep the largest factor the model allows
+                    state = _settled_state(remodelling, condition, guess)
+                if state is None:
                     out[i, j, b] = 1.0 / reference
+                else:
+                    out[i, j, b] = proliferation(ligands(state, remodelling, condition).tgfb) / reference
     return np.maximum.accumulate(out, axis=2)
 
 

@@ -52,13 +52,14 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dormancy.atomic import atomic_file
-from dormancy.bone.pivonka import PivonkaParameters, ligands, steady_state
+from dormancy.bone.pivonka import PivonkaParameters
 from dormancy.errors import InputError, Problem
 from dormancy.params import ParameterSet, load_registry
 from dormancy.patients import niche_rates
@@ -235,53 +236,22 @@ def treated_bone_signals(
     remodelling: PivonkaParameters, coupling: Mapping[str, float], grid: NDArray[np.float64], effects: Mapping
 ) -> dict[str, NDArray[np.float64]]:
     """Return the bone's niche signals on the ``(D, I)`` grid under drug effects (module docstring, step 3)."""
-    rest = steady_state(remodelling)
-    rest_tgfb = ligands(rest, remodelling).tgfb
-    out = {name: np.empty((len(grid), len(grid))) for name in niche_rates.BONE_SIGNALS}
-    niche_factor = 1.0 - coupling["zoledronic_niche_weight"] * effects["endosteal_niche"]
-    for i, deficiency in enumerate(grid):
-        guess = rest
-        for j, inflamed in enumerate(grid):
-            drive = _drug_drive(remodelling, coupling, float(deficiency), float(inflamed), 0.0, effects)
-            state = steady_state(remodelling, drive, guess=guess)
-            guess = state
-            tgfb = ligands(state, remodelling, drive).tgfb
-            out["TGFB2"][i, j] = niche_rates.niche_signal(state[1] / rest[1], coupling["rest_tgfb2_signal"])
-            out["BMP7"][i, j] = niche_rates.niche_signal(state[1] / rest[1], coupling["rest_bmp7_signal"])
-            out["TGFB1"][i, j] = niche_rates.niche_signal(tgfb / rest_tgfb, coupling["rest_tgfb1_signal"])
-            out["OSTEOCLAST_FACTORS"][i, j] = niche_factor * niche_rates.niche_signal(
-                state[2] / rest[2], coupling["rest_osteoclast_factor_signal"]
-            )
-    return out
+    return niche_rates.bone_signals(
+        remodelling,
+        coupling,
+        grid,
+        drive=partial(_drug_drive, remodelling, coupling, effects=effects),
+        osteoclast_factor_scale=1.0 - coupling["zoledronic_niche_weight"] * effects["endosteal_niche"],
+    )
 
 
 def treated_vicious_factor(
     remodelling: PivonkaParameters, coupling: Mapping[str, float], grid: NDArray[np.float64], effects: Mapping
 ) -> NDArray[np.float64]:
     """Return the bone focus growth factor on the ``(D, I, burden)`` grid under drug effects (over untreated rest)."""
-    rest = steady_state(remodelling)
-    basal, half = coupling["tumour_basal_proliferation_fraction"], coupling["tumour_tgfb_half_activation"]
-
-    def proliferation(tgfb: float) -> float:
-        return basal + (1.0 - basal) * tgfb / (tgfb + half)
-
-    reference = proliferation(ligands(rest, remodelling).tgfb)
-    burdens = niche_rates.BURDEN_LOG10
-    out = np.empty((len(grid), len(grid), len(burdens)))
-    for i, deficiency in enumerate(grid):
-        for j, inflamed in enumerate(grid):
-            guess = rest
-            for b, log_burden in enumerate(burdens):
-                drive = _drug_drive(
-                    remodelling, coupling, float(deficiency), float(inflamed), 10.0**log_burden, effects
-                )
-                try:
-                    state = steady_state(remodelling, drive, guess=guess)
-                    guess = state
-                    out[i, j, b] = proliferation(ligands(state, remodelling, drive).tgfb) / reference
-                except RuntimeError:
-                    out[i, j, b] = 1.0 / reference
-    return np.maximum.accumulate(out, axis=2)
+    return niche_rates.vicious_factor(
+        remodelling, coupling, grid, drive=partial(_drug_drive, remodelling, coupling, effects=effects)
+    )
 
 
 def _apply_drugs(model: SwitchModel, inputs: NDArray[np.float64], effects: Mapping[str, float]) -> None:
