@@ -160,12 +160,6 @@ def test_il1_blockade_lowers_escapes_and_recurrences_in_inflamed_hosts(strategy)
 
 @pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["denosumab_dcare", "denosumab_abcsg18"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="model finding (docs/architecture.md, Therapies): RANKL neutralisation 0.97-0.995 is rounded to 1, which "
-    "shuts remodelling off: osteoblast TGF-beta2/BMP7 fall to 0 with the osteoclast factors, and the switch's dormant "
-    "branch reads TGF-beta2/BMP7 and not the osteoclast factors, so endosteal awakening rises about 7-fold (ER-)",
-)
 def test_denosumab_lowers_escapes_and_bone_recurrence(strategy):
     control, treated = paired(strategy)
     assert escape_rate(treated) < escape_rate(control)

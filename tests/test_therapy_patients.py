@@ -317,3 +317,12 @@ def test_hcq_plus_everolimus_lowers_marrow_dtcs_more_than_everolimus_alone(base)
     untreated_dtcs = base.visits["marrow_dtcs"][base.visits["visit"] == 1].sum()
     both, everolimus = dtcs("hcq+everolimus"), dtcs("everolimus")
     assert both < everolimus < untreated_dtcs
+
+
+def test_disk_cache_keys_change_with_the_code_that_computes_the_tables(monkeypatch):
+    registry = load_registry()
+    switches = {er: registry.sets[f"switch_er_{er}"] for er in ("negative", "positive")}
+    key = niche_rates._table_key(SETS, switches)
+    assert key == niche_rates._table_key(SETS, switches)
+    monkeypatch.setattr(niche_rates, "code_digest", lambda: "edited-source")
+    assert niche_rates._table_key(SETS, switches) != key

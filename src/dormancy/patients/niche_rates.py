@@ -33,7 +33,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -253,9 +253,30 @@ def _switch_inputs(
     return inputs.reshape(n * n, -1)
 
 
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """Return a hash of the source that computes the tables (switch, Pivonka bone, this module and the therapies).
+
+    Part of every table key, so a disk cache (``DORMANCY_CACHE_DIR``) never serves tables computed by other code.
+    """
+    package = Path(__file__).resolve().parent.parent
+    files = sorted((package / "signalling").rglob("*.py")) + sorted((package / "signalling").rglob("*.yaml"))
+    files += [
+        package / "bone" / "pivonka.py",
+        package / "patients" / "niche_rates.py",
+        package / "patients" / "therapy.py",
+    ]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
 def _table_key(sets: Mapping[str, ParameterSet], switches: Mapping[str, ParameterSet]) -> str:
     payload = {
         "version": 1,
+        "code": code_digest(),
         "grid": GRID_POINTS,
         "burden": BURDEN_LOG10.tolist(),
         "sets": {name: sorted(s.values().items()) for name, s in {**sets, **switches}.items() if name != SET_NAME},
