@@ -56,7 +56,7 @@ def test_overwrite_refuses_a_folder_that_is_not_ours(tmp_path):
     home_like.mkdir()
     (home_like / "thesis.tex").write_text("years of work")
     with (
-        pytest.raises(FileExistsError, match="not a folder written by dormancy"),
+        pytest.raises(FileExistsError, match="not a dormancy result folder"),
         atomic_folder(home_like, overwrite=True),
     ):
         pass

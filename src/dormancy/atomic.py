@@ -55,9 +55,10 @@ def atomic_folder(
 ) -> Iterator[Path]:
     """Yield a new temporary folder next to ``path``; on normal exit move it to ``path``, on error delete it.
 
-    A reader sees either the old folder or the complete new one. With ``overwrite``, an existing folder is replaced
-    only if it is one of ours (it holds ``marker``) or is empty, so a mistyped destination such as a home folder is
-    never deleted; the old folder is moved aside first and put back if the final rename fails.
+    A reader sees either the old folder or the complete new one, flushed to disk before the rename. With
+    ``overwrite``, an existing folder is replaced only if it is one of ours (it holds ``marker``) or is empty, so a
+    mistyped destination such as a home folder is never deleted; the old folder is moved aside first and put back
+    if the final rename fails.
 
     Parameters
     ----------
@@ -82,13 +83,14 @@ def atomic_folder(
         if not overwrite:
             raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it")
         if not path.is_dir() or path.is_symlink() or not ((path / marker).is_file() or not any(path.iterdir())):
-            raise FileExistsError(f"{path} exists and is not a folder written by dormancy; refusing to replace it")
+            raise FileExistsError(f"{path} exists and is not a dormancy result folder; refusing to replace it")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot save {what} to {path}: folder {path.parent} does not exist")
     temporary = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex}"
     temporary.mkdir()
     try:
         yield temporary
+        fsync_tree(temporary)
         if not os.path.lexists(path):
             os.rename(temporary, path)
         elif not overwrite:
@@ -101,7 +103,28 @@ def atomic_folder(
             except BaseException:
                 os.rename(aside, path)
                 raise
+            # The new folder is in place; a failure to delete the old one must not report the save as failed.
             shutil.rmtree(aside, ignore_errors=True)
+        fsync(path.parent)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
+
+
+def fsync(path: str | os.PathLike[str]) -> None:
+    """Flush a file or folder to disk (folders cannot be opened for this on Windows, so they are skipped there)."""
+    if os.name == "nt" and os.path.isdir(path):
+        return
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def fsync_tree(root: str | os.PathLike[str]) -> None:
+    """Flush every file, then every folder, under ``root``."""
+    for folder, _, files in os.walk(root, topdown=False):
+        for name in files:
+            fsync(os.path.join(folder, name))
+        fsync(folder)

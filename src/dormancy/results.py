@@ -16,8 +16,6 @@ from __future__ import annotations
 import enum
 import json
 import os
-import shutil
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xarray as xr
 
+from dormancy.atomic import atomic_folder
 from dormancy.provenance import FORMAT_NAME, FORMAT_VERSION, Manifest, ResultFormatError
 
 __all__ = ["Manifest", "Result", "ResultFormatError", "Status", "load_result", "save_result"]
@@ -162,25 +161,6 @@ class Result:
         )
 
 
-def _fsync(path: str | Path) -> None:
-    """Flush a file or folder to disk (folders cannot be opened for this on Windows, so they are skipped there)."""
-    if os.name == "nt" and os.path.isdir(path):
-        return
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _fsync_tree(root: Path) -> None:
-    """Flush every file, then every folder, under ``root``."""
-    for folder, _, files in os.walk(root, topdown=False):
-        for name in files:
-            _fsync(os.path.join(folder, name))
-        _fsync(folder)
-
-
 def _write(result: Result, folder: Path) -> None:
     result.timeseries.drop_encoding().to_zarr(folder / TIMESERIES_STORE, mode="w-", zarr_format=2, consolidated=True)
     pq.write_table(pa.Table.from_pandas(result.table, preserve_index=True), folder / TABLE_FILE)
@@ -219,36 +199,8 @@ def save_result(result: Result, path: str | os.PathLike[str], *, overwrite: bool
         When the parent folder of ``path`` does not exist.
     """
     path = Path(path)
-    if os.path.lexists(path):
-        if not overwrite:
-            raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it")
-        if not path.is_dir() or path.is_symlink() or not ((path / MANIFEST_FILE).is_file() or not any(path.iterdir())):
-            raise FileExistsError(f"{path} exists and is not a dormancy result folder; refusing to replace it")
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"cannot save a result to {path}: folder {path.parent} does not exist")
-    temporary = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex}"
-    temporary.mkdir()
-    try:
+    with atomic_folder(path, overwrite=overwrite, what="a result", marker=MANIFEST_FILE) as temporary:
         _write(result, temporary)
-        _fsync_tree(temporary)
-        if not os.path.lexists(path):
-            os.rename(temporary, path)
-        elif not overwrite:
-            raise FileExistsError(f"{path} appeared while the result was being written; not replacing it")
-        else:
-            aside = path.parent / f".{path.name}.old-{uuid.uuid4().hex}"
-            os.rename(path, aside)
-            try:
-                os.rename(temporary, path)
-            except BaseException:
-                os.rename(aside, path)
-                raise
-            # The new result is in place; a failure to delete the old one must not report the save as failed.
-            shutil.rmtree(aside, ignore_errors=True)
-        _fsync(path.parent)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
     return path
 
 
