@@ -214,3 +214,36 @@ def test_rejects_a_bad_output_grid(model, cells):
     inputs, initial = cells
     with pytest.raises(ValueError, match="strictly increasing"):
         integrate_cells(model.wiring, model.kinetics, initial[:1], inputs[:1], np.array([0.0, 2.0, 1.0]))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_states_written_into_an_earlier_calls_array_are_the_same(model, cells, method):
+    inputs, initial = cells
+    fresh = integrate_cells(model.wiring, model.kinetics, initial, inputs, HOURS, method=method)
+    # An earlier call on other cells (one of them failing, so its buffer holds NaN) provides the memory.
+    broken = initial[::-1].copy()
+    broken[7, 0] = np.nan
+    earlier = integrate_cells(model.wiring, model.kinetics, broken, inputs[::-1], HOURS, method=method)
+    assert np.isnan(earlier.states).any()
+    reused = integrate_cells(model.wiring, model.kinetics, initial, inputs, HOURS, method=method, out=earlier.states)
+    assert reused.states is earlier.states
+    assert np.array_equal(reused.states, fresh.states)
+    assert np.array_equal(reused.steps, fresh.steps)
+
+
+def test_rejects_an_output_array_it_cannot_write_into(model, cells):
+    inputs, initial = cells
+    shape = (len(HOURS), 4, len(model.wiring.internal))
+    time_major = np.zeros(shape)  # right shape, but each cell's trajectory is not contiguous
+    read_only = integrate_cells(model.wiring, model.kinetics, initial[:4], inputs[:4], HOURS).states
+    read_only.flags.writeable = False
+    for out, message in (
+        (np.zeros((len(HOURS), 5, len(model.wiring.internal))), r"shape \(73, 4, 18\)"),
+        (np.zeros(shape, dtype=np.float32), "float64"),
+        (time_major, "transposed view"),
+        (read_only, "writeable"),
+    ):
+        before = out.copy()
+        with pytest.raises(ValueError, match=message):
+            integrate_cells(model.wiring, model.kinetics, initial[:4], inputs[:4], HOURS, out=out)
+        assert np.array_equal(out, before)
