@@ -174,6 +174,35 @@ def _marrow_dtcs(dormant, slots_state, slots_wait, slots_niche):
 
 
 @numba.njit(cache=True)
+def _pending_marrow_events(pid, k0, k1, last_deaths, last_failed, last_hazard, last_update, last_span, at, dt_years):
+    r"""Return the cells of the latest pool update that died or failed at or after step ``at`` (dormant until then).
+
+    A pool update applies a whole span's deaths and failed lineages at its first step; at a visit inside the span
+    those whose event falls later are still dormant in the marrow. Their events are spread over the span's steps
+    by the truncated exponential of the total hazard :math:`h`: step :math:`m` takes each remaining cell with
+    probability :math:`(1 - e^{-h\Delta})/(1 - e^{-h(S - m)\Delta})` (sequential binomials, so that every visit
+    inside the span reads the same chain and the counts are coherent). Draws come from the patient's own Philox
+    block 4 at the update's step, so no draw of the history changes.
+    """
+    tau = at - last_update
+    if tau <= 0 or tau >= last_span:
+        return 0
+    state = step_state(pid, last_update + 1, 4, k0, k1)
+    pending = 0
+    for k in range(MARROW_NICHES):
+        remaining = last_deaths[k] + last_failed[k]
+        h = last_hazard[k]
+        if remaining == 0 or h <= 0.0:
+            continue
+        for m in range(tau):
+            in_step = -math.expm1(-h * dt_years) / -math.expm1(-h * (last_span - m) * dt_years)
+            state, events = binomial(state, remaining, in_step)
+            remaining -= events
+        pending += remaining
+    return pending
+
+
+@numba.njit(cache=True)
 def _return_unstarted(
     pid,
     start,
@@ -367,10 +396,15 @@ def simulate_patients(
                 if slot >= 0:
                     slots_wait[slot] = 0
         # ---------------------------------------------------------------- follow-up
+        stopped = n_steps  # the step at whose start the simulation stopped (both events recorded)
         for step in range(n_steps):
             for v in range(n_visits):
                 if visit_steps[p, v] == step:
-                    out_visit_dtcs[p, v] = _marrow_dtcs(dormant, slots_state, slots_wait, slots_niche)
+                    out_visit_dtcs[p, v] = _marrow_dtcs(
+                        dormant, slots_state, slots_wait, slots_niche
+                    ) + _pending_marrow_events(
+                        pid, k0, k1, last_deaths, last_failed, last_hazard, last_update, last_span, step, dt_years
+                    )
             if step == start:
                 dead, escapes = _return_unstarted(
                     pid,
@@ -530,6 +564,7 @@ def simulate_patients(
                     if u < -math.expm1(-params[P_ANG] * (1.0 + params[P_ANG_V] * angiogenic) * dt_years):
                         slots_state[s] = 2
             if out_status[p] != STATUS_OK:
+                stopped = step + 1
                 break
             if detected_bone < np.inf:
                 out_bone[p] = detected_bone
@@ -546,15 +581,20 @@ def simulate_patients(
                     if slots_state[s] > 0 and (slots_x[s] >= ln_det or slots_niche[s] >= MARROW_NICHES):
                         slots_state[s] = 0
             if detected_bone < np.inf:
+                stopped = step + 1
                 break
         if not recurred:
             out_escapes[p] = escapes
             out_dead[p] = dead
             out_dormant_end[p] = dormant.sum()
         for v in range(n_visits):
-            # visits after the simulation stopped (both events recorded) see the pools as they were then
+            # visits after the simulation stopped (both events recorded) see the marrow as it was then
             if out_visit_dtcs[p, v] < 0 and 0 <= visit_steps[p, v] < n_steps:
-                out_visit_dtcs[p, v] = _marrow_dtcs(dormant, slots_state, slots_wait, slots_niche)
+                out_visit_dtcs[p, v] = _marrow_dtcs(
+                    dormant, slots_state, slots_wait, slots_niche
+                ) + _pending_marrow_events(
+                    pid, k0, k1, last_deaths, last_failed, last_hazard, last_update, last_span, stopped, dt_years
+                )
     return (
         out_dtc,
         out_other,
