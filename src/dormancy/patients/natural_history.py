@@ -64,7 +64,11 @@ and founders). From the treatment's start to the first pool boundary after the r
 every step. Before the start the history is that of the untreated patient draw for draw; at the start, the events
 the latest yearly pool update placed after it are undone (founders not yet growing return to their pool; dead
 cells and failed lineages return with the probability that their event fell after the start), with draws from a
-stream of their own.
+stream of their own. Yearly and monthly pool updates give the same history in distribution (measured and tested:
+``tests/test_patients_pool_updates.py``). A yearly update applies its span's deaths at the span's start, so a visit
+inside the span adds back the cells whose death or failed awakening falls after the visit (again from a stream of
+their own): visits then read the marrow alike under both. ``escapes``, ``dead`` and ``dormant_end`` read at a
+first recurrence inside a yearly span still include the rest of the span's events.
 
 Randomness: each (patient, step, block) triple has its own Philox4x32-10 block keyed by the seed (Salmon et al. 2011;
 :func:`~dormancy.patients.kernel_random.philox_block` equals :func:`dormancy.rng.philox4x32`), which seeds a
