@@ -92,3 +92,16 @@ def test_marrow_dtcs_at_visits_do_not_depend_on_the_pool_update_period(yearly, m
         assert abs(z) < Z_MARGIN, (time, z)
         if time * 12 < start:  # before the start the two histories are the same draw for draw
             assert np.array_equal(visits_y[:, v], visits_m[:, v])
+
+
+def test_visits_inside_one_yearly_update_read_coherent_counts():
+    # the added-back cells of one update come from one chain per niche: a later visit in the same span never reads
+    # more marrow DTCs (the pools do not change within the span, waiting founders only start growing)
+    spec = CohortSpec(20_000, followup_years=3.0)
+    times = np.array([0.1, 0.45, 0.9, 1.05, 1.5, 1.95])
+    inputs, _ = cohort_module._prepare(spec, SEED, None, None, None, 0.0, np.tile(times, (spec.n_patients, 1)))
+    _, dtcs = cohort_module.simulate_chunk(inputs, 0, spec.n_patients)
+    for first, second in ((0, 1), (1, 2), (3, 4), (4, 5)):
+        seen = (dtcs[:, first] >= 0) & (dtcs[:, second] >= 0)
+        assert np.all(dtcs[seen, second] <= dtcs[seen, first])
+        assert np.any(dtcs[seen, second] < dtcs[seen, first])

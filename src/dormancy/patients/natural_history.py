@@ -143,6 +143,9 @@ __all__ = [
 
 #: Block of a patient's step-0 Philox counter reserved for its heterogeneity factors (blocks 0 and 1 drive the rest).
 HETEROGENEITY_BLOCK = 2
+#: First of the blocks (one per marrow niche) of the events a yearly pool update placed after a visit; block 3 is
+#: the treatment start's.
+PENDING_BLOCK = 4
 STATUS_OK = 0
 STATUS_NONFINITE = 1
 STATUS_CODES = ("ok", "nonfinite")
@@ -184,20 +187,20 @@ def _pending_marrow_events(pid, k0, k1, last_deaths, last_failed, last_hazard, l
     A pool update applies a whole span's deaths and failed lineages at its first step; at a visit inside the span
     those whose event falls later are still dormant in the marrow. Their events are spread over the span's steps
     by the truncated exponential of the total hazard :math:`h`: step :math:`m` takes each remaining cell with
-    probability :math:`(1 - e^{-h\Delta})/(1 - e^{-h(S - m)\Delta})` (sequential binomials, so that every visit
-    inside the span reads the same chain and the counts are coherent). Draws come from the patient's own Philox
-    block 4 at the update's step, so no draw of the history changes.
+    probability :math:`(1 - e^{-h\Delta})/(1 - e^{-h(S - m)\Delta})` (sequential binomials). Each marrow niche
+    draws from its own Philox block (:data:`PENDING_BLOCK` + niche) at the update's step, so every visit inside the
+    span reads the same chain (counts never rise between two visits of one span) and no draw of the history changes.
     """
     tau = at - last_update
     if tau <= 0 or tau >= last_span:
         return 0
-    state = step_state(pid, last_update + 1, 4, k0, k1)
     pending = 0
     for k in range(MARROW_NICHES):
         remaining = last_deaths[k] + last_failed[k]
         h = last_hazard[k]
         if remaining == 0 or h <= 0.0:
             continue
+        state = step_state(pid, last_update + 1, PENDING_BLOCK + k, k0, k1)
         for m in range(tau):
             in_step = -math.expm1(-h * dt_years) / -math.expm1(-h * (last_span - m) * dt_years)
             state, events = binomial(state, remaining, in_step)
