@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 
 from dormancy.patients import CohortSpec, PopulationSpec, simulate_cohort, therapy
-from dormancy.pkpd import STRATEGY_NAMES, Course, Strategy, named_strategy, parse_schedule
+from dormancy.pkpd import STRATEGY_NAMES, Course, Strategy, parse_schedule
 
 STEP_DAYS = 365.25 / 12
 N_PATIENTS = 30000
@@ -81,9 +81,8 @@ def test_every_library_strategy_has_an_outcome_test():
 
 
 def n_steps(strategy):
-    return len(
-        therapy.step_effects(named_strategy(strategy) if isinstance(strategy, str) else strategy, step_days=STEP_DAYS)
-    )
+    """Steps of the strategy's regimen (:func:`therapy.regimen` is cached, and ``simulate_cohort`` reuses it)."""
+    return therapy.regimen(strategy, step_days=STEP_DAYS).n_steps
 
 
 def vehicle(steps):
