@@ -10,11 +10,13 @@ instead of yearly. That does not bias the history (``tests/test_patients_pool_up
 recurrences per year agree within 0.9 %, |z| < 0.7; the 2.4 % more marrow DTCs once seen at visits inside a
 yearly-update year was a readout artefact, now fixed), so untreated patients would be an unbiased control for
 recurrences and visits. The vehicle is still the right *paired* control: its monthly pool updates draw from the same
-(patient, step, block) streams as the treated arm's, so the two arms differ draw for draw only where the drug
-changes a count, and small effects are seen at a few tens of thousands of patients; untreated patients draw their
-pool updates from other streams. It also reads ``escapes`` and ``dead_dtcs`` at a recurrence like the treated arm
-(under yearly updates they include the rest of that year's events). The microdose draws one uniform per growing
-focus and step, so the two arms' draws decorrelate a little for patients with foci; the effects asserted pass with
+(patient, step, block) streams as the treated arm's (untreated patients draw their yearly updates from other
+streams), so awakenings, escapes and marrow DTCs, which the pools drive, stay paired patient by patient and small
+effects on them are seen at a few tens of thousands of patients. It also reads ``escapes`` and ``dead_dtcs`` at a
+recurrence like the treated arm (under yearly updates they include the rest of that year's events). The microdose
+draws one uniform per growing focus and step (a treated arm without cycling-cell kill draws none), so the foci's
+draws, and with them recurrences, decorrelate between the arms once a focus grows (vehicle vs untreated at 300,000
+patients: recurrences per year paired z about equal to unpaired z, all |z| < 1.7); the effects asserted pass with
 seeds 1 and 2 at 30,000 patients (the seed used is 1).
 
 Expected directions (``shared/biology.md`` §8): sleeping drugs (IL-1 blockade in inflamed hosts, HDAC inhibitor,
