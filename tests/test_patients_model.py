@@ -10,7 +10,7 @@ from dormancy.errors import InputError
 from dormancy.params import load_registry
 from dormancy.patients import CareSpec, CohortSpec, PopulationSpec
 from dormancy.patients.covariates import sample_covariates
-from dormancy.patients.natural_history import philox_block
+from dormancy.patients.kernel_random import philox_block
 from dormancy.patients.parameters import FREE_PARAMETERS, SET_NAME, resolve_parameters
 from dormancy.patients.seeding import aspirate_positive_probability, expected_positive_fraction, seeding_mean
 from dormancy.rng import philox4x32

@@ -6,7 +6,9 @@
   and the marrow aspirate as a measurement (:func:`aspirate_positive`): :mod:`~dormancy.patients.therapy`.
 - :data:`FREE_PARAMETERS`: the registry records calibration fits.
 - Modules: :mod:`~dormancy.patients.covariates`, :mod:`~dormancy.patients.seeding`,
-  :mod:`~dormancy.patients.niche_rates`, :mod:`~dormancy.patients.natural_history`.
+  :mod:`~dormancy.patients.niche_rates`, :mod:`~dormancy.patients.natural_history` (the compiled kernel; its random
+  draws in :mod:`~dormancy.patients.kernel_random`, parameter vector and table lookups in
+  :mod:`~dormancy.patients.kernel_tables`).
 """
 
 from dormancy.patients import calibration, report, sensitivity, summaries, targets  # calibration side (H4)

@@ -64,11 +64,17 @@ and founders). From the treatment's start to the first pool boundary after the r
 every step. Before the start the history is that of the untreated patient draw for draw; at the start, the events
 the latest yearly pool update placed after it are undone (founders not yet growing return to their pool; dead
 cells and failed lineages return with the probability that their event fell after the start), with draws from a
-stream of their own.
+stream of their own. Yearly and monthly pool updates give the same history in distribution (measured and tested:
+``tests/test_patients_pool_updates.py``). A yearly update applies its span's deaths at the span's start, so a visit
+inside the span adds back the cells whose death or failed awakening falls after the visit (again from a stream of
+their own): visits then read the marrow alike under both. ``escapes``, ``dead`` and ``dormant_end`` read at a
+first recurrence inside a yearly span still include the rest of the span's events.
 
 Randomness: each (patient, step, block) triple has its own Philox4x32-10 block keyed by the seed (Salmon et al. 2011;
-:func:`philox_block` equals :func:`dormancy.rng.philox4x32`), which seeds a SplitMix64 sequence for that step's
-draws. A patient's history therefore depends only on (seed, patient id), not on chunking, threads or workers.
+:func:`~dormancy.patients.kernel_random.philox_block` equals :func:`dormancy.rng.philox4x32`), which seeds a
+SplitMix64 sequence for that step's draws (:mod:`dormancy.patients.kernel_random`). A patient's history therefore
+depends only on (seed, patient id), not on chunking, threads or workers. The parameter vector's order, the host
+state and the table lookups are in :mod:`dormancy.patients.kernel_tables`.
 """
 
 from __future__ import annotations
@@ -78,227 +84,72 @@ import math
 import numba
 import numpy as np
 
-FOCUS_SLOTS = 8
-N_NICHES = 5
-MARROW_NICHES = 4
-SPROUTING = 2
-OTHER_SITE = 4
+from dormancy.patients.kernel_random import binomial, gamma, next_uniform, normal, poisson, step_state
+from dormancy.patients.kernel_tables import (
+    FOCUS_SLOTS,
+    KERNEL_SYMBOLS,
+    MARROW_NICHES,
+    N_NICHES,
+    OTHER_SITE,
+    P_ALPHA_NEG,
+    P_ALPHA_POS,
+    P_ANG,
+    P_ANG_V,
+    P_ASP,
+    P_CLONO,
+    P_CV_NEG,
+    P_CV_POS,
+    P_CV_WAKE,
+    P_DEATH,
+    P_DEATH_POS,
+    P_DISP,
+    P_ENDO_GROWTH,
+    P_ENDO_KILL,
+    P_F0,
+    P_F1,
+    P_F2,
+    P_K,
+    P_KAPPA_F,
+    P_KAV,
+    P_LOGKILL,
+    P_RHO,
+    P_TCHEMO,
+    P_W,
+    P_WAKE_NEG,
+    P_WAKE_POS,
+    P_XBONE,
+    P_XDET,
+    SPROUTING,
+    bilinear,
+    establishment,
+    grid_position,
+    host_state,
+    vicious_factor_at,
+)
+
+__all__ = [
+    "DAYS_PER_YEAR",
+    "FOCUS_SLOTS",
+    "HETEROGENEITY_BLOCK",
+    "KERNEL_SYMBOLS",
+    "MARROW_NICHES",
+    "N_NICHES",
+    "OTHER_SITE",
+    "STATUS_CODES",
+    "STATUS_NONFINITE",
+    "STATUS_OK",
+    "simulate_patients",
+]
+
 #: Block of a patient's step-0 Philox counter reserved for its heterogeneity factors (blocks 0 and 1 drive the rest).
 HETEROGENEITY_BLOCK = 2
+#: First of the blocks (one per marrow niche) of the events a yearly pool update placed after a visit; block 3 is
+#: the treatment start's.
+PENDING_BLOCK = 4
 STATUS_OK = 0
 STATUS_NONFINITE = 1
 STATUS_CODES = ("ok", "nonfinite")
-#: Order of the kernel's parameter vector.
-KERNEL_SYMBOLS: tuple[str, ...] = (
-    "menopause_age_mean",  # unused in the kernel (covariates), kept for one vector
-    "postmenopausal_oestrogen",
-    "menopausal_transition_years",
-    "inflammaging_per_decade",
-    "inflammation_per_5_bmi",
-    "angiogenic_per_5_bmi",
-    "seeding_dispersion",
-    "aspirate_sampled_fraction",
-    "niche_fraction_endosteal",
-    "niche_fraction_perivascular_stable",
-    "niche_fraction_perivascular_sprouting",
-    "other_site_seeding_ratio",
-    "dissemination_window_years",
-    "awakening_scale_er_negative",
-    "awakening_scale_er_positive",
-    "dormant_death_per_year",
-    "dormant_death_ratio_er_positive",
-    "clonogenic_fraction",
-    "immune_kill_rate",
-    "focus_immune_elimination_per_year",
-    "growth_rate_er_negative",
-    "growth_rate_er_positive",
-    "growth_rate_cv_er_negative",
-    "growth_rate_cv_er_positive",
-    "awakening_cv",
-    "avascular_limit_cells",
-    "carrying_capacity_cells",
-    "detection_cells",
-    "angiogenic_switch_per_year",
-    "obesity_angiogenic_gain",
-    "bone_site_capacity_cells",
-    "chemotherapy_log_kill",
-    "chemotherapy_years",
-    "endocrine_growth_inhibition",
-    "endocrine_eradication_per_year",
-)
-_P = {name: i for i, name in enumerate(KERNEL_SYMBOLS)}
-P_E_POST = _P["postmenopausal_oestrogen"]
-P_TAU_E = _P["menopausal_transition_years"]
-P_S_AGE = _P["inflammaging_per_decade"]
-P_S_BMI = _P["inflammation_per_5_bmi"]
-P_S_V = _P["angiogenic_per_5_bmi"]
-P_DISP = _P["seeding_dispersion"]
-P_ASP = _P["aspirate_sampled_fraction"]
-P_F0, P_F1, P_F2 = (_P[f"niche_fraction_{n}"] for n in ("endosteal", "perivascular_stable", "perivascular_sprouting"))
-P_RHO = _P["other_site_seeding_ratio"]
-P_W = _P["dissemination_window_years"]
-P_WAKE_NEG, P_WAKE_POS = _P["awakening_scale_er_negative"], _P["awakening_scale_er_positive"]
-P_DEATH = _P["dormant_death_per_year"]
-P_DEATH_POS = _P["dormant_death_ratio_er_positive"]
-P_CLONO = _P["clonogenic_fraction"]
-P_KAPPA = _P["immune_kill_rate"]
-P_KAPPA_F = _P["focus_immune_elimination_per_year"]
-P_ALPHA_NEG, P_ALPHA_POS = _P["growth_rate_er_negative"], _P["growth_rate_er_positive"]
-P_CV_NEG, P_CV_POS = _P["growth_rate_cv_er_negative"], _P["growth_rate_cv_er_positive"]
-P_CV_WAKE = _P["awakening_cv"]
-P_KAV, P_K, P_XDET = _P["avascular_limit_cells"], _P["carrying_capacity_cells"], _P["detection_cells"]
-P_ANG, P_ANG_V = _P["angiogenic_switch_per_year"], _P["obesity_angiogenic_gain"]
-P_XBONE = _P["bone_site_capacity_cells"]
-P_LOGKILL, P_TCHEMO = _P["chemotherapy_log_kill"], _P["chemotherapy_years"]
-P_ENDO_GROWTH = _P["endocrine_growth_inhibition"]
-P_ENDO_KILL = _P["endocrine_eradication_per_year"]
-
-_M32 = np.uint64(0xFFFFFFFF)
 DAYS_PER_YEAR = 365.25
-
-
-@numba.njit(cache=True, inline="always")
-def philox_block(c0, c1, c2, c3, k0, k1):
-    """Philox4x32-10 of counter ``(c0..c3)`` under key ``(k0, k1)`` (words held in uint64), as four words."""
-    m0 = np.uint64(0xD2511F53)
-    m1 = np.uint64(0xCD9E8D57)
-    w0 = np.uint64(0x9E3779B9)
-    w1 = np.uint64(0xBB67AE85)
-    mask = np.uint64(0xFFFFFFFF)
-    s32 = np.uint64(32)
-    for r in range(10):
-        if r:
-            k0 = (k0 + w0) & mask
-            k1 = (k1 + w1) & mask
-        p0 = m0 * c0
-        p1 = m1 * c2
-        c0, c1, c2, c3 = (p1 >> s32) ^ c1 ^ k0, p1 & mask, (p0 >> s32) ^ c3 ^ k1, p0 & mask
-    return c0, c1, c2, c3
-
-
-@numba.njit(cache=True, inline="always")
-def _step_state(patient, step, block, k0, k1):
-    """SplitMix64 state of (patient, step, block): the first two Philox words of counter (block, id lo, id hi, step)."""
-    pid = np.uint64(patient)
-    w0, w1, _, _ = philox_block(
-        np.uint64(block), pid & np.uint64(0xFFFFFFFF), pid >> np.uint64(32), np.uint64(step), k0, k1
-    )
-    return (w0 << np.uint64(32)) | w1
-
-
-@numba.njit(cache=True, inline="always")
-def _next(state):
-    """SplitMix64 (Steele, Lea & Flood 2014): return (new state, uniform on [0, 1))."""
-    state = state + np.uint64(0x9E3779B97F4A7C15)
-    z = state
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    z = z ^ (z >> np.uint64(31))
-    return state, float(z >> np.uint64(11)) * 2.0**-53
-
-
-@numba.njit(cache=True)
-def _normal(state):
-    state, u1 = _next(state)
-    state, u2 = _next(state)
-    return state, math.sqrt(-2.0 * math.log1p(-u1)) * math.cos(2.0 * math.pi * u2)
-
-
-@numba.njit(cache=True)
-def binomial(state, n, p):
-    """Binomial draw: inversion for mean below 20, else the normal approximation (rounded, clipped to [0, n])."""
-    if n <= 0 or p <= 0.0:
-        return state, 0
-    if p >= 1.0:
-        return state, n
-    if p > 0.5:
-        state, k = binomial(state, n, 1.0 - p)
-        return state, n - k
-    mean = n * p
-    if mean < 20.0:
-        q = 1.0 - p
-        s = p / q
-        a = (n + 1) * s
-        r = math.exp(n * math.log1p(-p))
-        state, u = _next(state)
-        x = 0
-        while u > r and x < n:
-            u -= r
-            x += 1
-            r *= a / x - s
-            if r <= 0.0:
-                break
-        return state, x
-    state, z = _normal(state)
-    x = math.floor(mean + math.sqrt(mean * (1.0 - p)) * z + 0.5)
-    return state, min(max(x, 0), n)
-
-
-@numba.njit(cache=True)
-def poisson(state, lam):
-    """Poisson draw: inversion below mean 30, else the normal approximation (rounded, at least 0)."""
-    if lam <= 0.0:
-        return state, 0
-    if lam < 30.0:
-        state, u = _next(state)
-        x = 0
-        p = math.exp(-lam)
-        cumulative = p
-        while u > cumulative and x < 1000:
-            x += 1
-            p *= lam / x
-            cumulative += p
-        return state, x
-    state, z = _normal(state)
-    return state, max(0, math.floor(lam + math.sqrt(lam) * z + 0.5))
-
-
-@numba.njit(cache=True)
-def gamma(state, shape):
-    """Gamma(shape, 1) draw by Marsaglia & Tsang (2000), with the u^(1/shape) boost below shape 1."""
-    boost = 1.0
-    if shape < 1.0:
-        state, u = _next(state)
-        boost = (1.0 - u) ** (1.0 / shape)
-        shape += 1.0
-    d = shape - 1.0 / 3.0
-    c = 1.0 / math.sqrt(9.0 * d)
-    while True:
-        state, z = _normal(state)
-        v = 1.0 + c * z
-        if v <= 0.0:
-            continue
-        v = v * v * v
-        state, u = _next(state)
-        if math.log(1.0 - u) < 0.5 * z * z + d - d * v + d * math.log(v):
-            return state, d * v * boost
-
-
-@numba.njit(cache=True, inline="always")
-def _grid_position(value, n):
-    x = min(max(value, 0.0), 1.0) * (n - 1)
-    i = min(int(x), n - 2)
-    return i, x - i
-
-
-@numba.njit(cache=True, inline="always")
-def _bilinear(table, i, fi, j, fj):
-    return (
-        table[i, j] * (1 - fi) * (1 - fj)
-        + table[i + 1, j] * fi * (1 - fj)
-        + table[i, j + 1] * (1 - fi) * fj
-        + table[i + 1, j + 1] * fi * fj
-    )
-
-
-@numba.njit(cache=True)
-def _vicious(vicious, burden_log10, i, fi, j, fj, log10_burden):
-    nb = burden_log10.shape[0]
-    lo, hi = burden_log10[0], burden_log10[nb - 1]
-    x = (min(max(log10_burden, lo), hi) - lo) / (hi - lo) * (nb - 1)
-    b = min(int(x), nb - 2)
-    fb = x - b
-    return _bilinear(vicious[:, :, b], i, fi, j, fj) * (1 - fb) + _bilinear(vicious[:, :, b + 1], i, fi, j, fj) * fb
 
 
 @numba.njit(cache=True)
@@ -318,33 +169,6 @@ def _insert(slots_x, slots_state, slots_niche, x, vascular, niche):
 
 
 @numba.njit(cache=True)
-def _host(age, menopause_age, bmi, extra, params):
-    """Oestrogen deficiency, inflammation and angiogenic drive of the host at ``age`` (dormancy.bone.host)."""
-    if age < menopause_age:
-        deficiency = 0.0
-    else:
-        e_post = params[P_E_POST]
-        deficiency = 1.0 - (e_post + (1.0 - e_post) * math.exp(-(age - menopause_age) / params[P_TAU_E]))
-    inflamed = min(
-        1.0,
-        params[P_S_AGE] * max(age - 40.0, 0.0) / 10.0 + params[P_S_BMI] * max(bmi - 25.0, 0.0) / 5.0 + extra,
-    )
-    angiogenic = min(1.0, params[P_S_V] * max(bmi - 25.0, 0.0) / 5.0)
-    return deficiency, inflamed, angiogenic
-
-
-@numba.njit(cache=True)
-def _establishment(rates, er, endo, i, fi, j, fj, params):
-    table = rates[er, endo, SPROUTING]
-    r = _bilinear(table[:, :, 2], i, fi, j, fj)
-    death = _bilinear(table[:, :, 3], i, fi, j, fj)
-    evasion = _bilinear(table[:, :, 5], i, fi, j, fj)
-    loss = death + params[P_KAPPA] * (1.0 - evasion)
-    p = 1.0 - loss / r if r > 0.0 else 0.0
-    return max(p, 0.0), evasion
-
-
-@numba.njit(cache=True)
 def _marrow_dtcs(dormant, slots_state, slots_wait, slots_niche):
     """DTCs in the marrow: dormant in the four marrow niches plus awakened founders not yet growing there."""
     count = 0
@@ -354,6 +178,35 @@ def _marrow_dtcs(dormant, slots_state, slots_wait, slots_niche):
         if slots_state[s] > 0 and slots_wait[s] > 0 and slots_niche[s] < MARROW_NICHES:
             count += 1
     return count
+
+
+@numba.njit(cache=True)
+def _pending_marrow_events(pid, k0, k1, last_deaths, last_failed, last_hazard, last_update, last_span, at, dt_years):
+    r"""Return the cells of the latest pool update that died or failed at or after step ``at`` (dormant until then).
+
+    A pool update applies a whole span's deaths and failed lineages at its first step; at a visit inside the span
+    those whose event falls later are still dormant in the marrow. Their events are spread over the span's steps
+    by the truncated exponential of the total hazard :math:`h`: step :math:`m` takes each remaining cell with
+    probability :math:`(1 - e^{-h\Delta})/(1 - e^{-h(S - m)\Delta})` (sequential binomials). Each marrow niche
+    draws from its own Philox block (:data:`PENDING_BLOCK` + niche) at the update's step, so every visit inside the
+    span reads the same chain (counts never rise between two visits of one span) and no draw of the history changes.
+    """
+    tau = at - last_update
+    if tau <= 0 or tau >= last_span:
+        return 0
+    pending = 0
+    for k in range(MARROW_NICHES):
+        remaining = last_deaths[k] + last_failed[k]
+        h = last_hazard[k]
+        if remaining == 0 or h <= 0.0:
+            continue
+        state = step_state(pid, last_update + 1, PENDING_BLOCK + k, k0, k1)
+        for m in range(tau):
+            in_step = -math.expm1(-h * dt_years) / -math.expm1(-h * (last_span - m) * dt_years)
+            state, events = binomial(state, remaining, in_step)
+            remaining -= events
+        pending += remaining
+    return pending
 
 
 @numba.njit(cache=True)
@@ -384,7 +237,7 @@ def _return_unstarted(
     """
     if last_update + last_span <= start:
         return dead, escapes
-    state = _step_state(pid, start + 1, 3, k0, k1)
+    state = step_state(pid, start + 1, 3, k0, k1)
     tau = (start - last_update) * dt_years
     span = last_span * dt_years
     for k in range(N_NICHES):
@@ -487,25 +340,25 @@ def simulate_patients(
         alpha0 = params[P_ALPHA_POS] if er else params[P_ALPHA_NEG]
         wake_scale = params[P_WAKE_POS] if er else params[P_WAKE_NEG]
         # per-patient lognormal factors of mean 1 (exactly 1 when the CV is 0), from their own stream
-        factor_state = _step_state(pid, 0, HETEROGENEITY_BLOCK, k0, k1)
-        factor_state, z = _normal(factor_state)
+        factor_state = step_state(pid, 0, HETEROGENEITY_BLOCK, k0, k1)
+        factor_state, z = normal(factor_state)
         cv = params[P_CV_POS] if er else params[P_CV_NEG]
         sigma2 = math.log1p(cv * cv)
         alpha0 *= math.exp(math.sqrt(sigma2) * z - 0.5 * sigma2)
-        factor_state, z = _normal(factor_state)
+        factor_state, z = normal(factor_state)
         sigma2 = math.log1p(params[P_CV_WAKE] * params[P_CV_WAKE])
         wake_scale *= math.exp(math.sqrt(sigma2) * z - 0.5 * sigma2)
         recurred = False
         death_scale = params[P_DEATH] * (params[P_DEATH_POS] if er else 1.0)
         # ---------------------------------------------------------------- diagnosis: seeding and aspirate
-        state = _step_state(pid, 0, 0, k0, k1)
-        deficiency, inflamed, angiogenic = _host(age[p], menopause_age[p], bmi[p], extra_inflammation[p], params)
-        i, fi = _grid_position(deficiency, nd)
-        j, fj = _grid_position(inflamed, nd)
+        state = step_state(pid, 0, 0, k0, k1)
+        deficiency, inflamed, angiogenic = host_state(age[p], menopause_age[p], bmi[p], extra_inflammation[p], params)
+        i, fi = grid_position(deficiency, nd)
+        j, fj = grid_position(inflamed, nd)
         shape = params[P_DISP]
         state, g = gamma(state, shape)
         state, marrow = poisson(state, g * seeding_mean[p] / shape)
-        state, u = _next(state)
+        state, u = next_uniform(state)
         out_positive[p] = u < -math.expm1(-params[P_ASP] * marrow)
         state, other = poisson(state, params[P_RHO] * marrow)
         out_dtc[p], out_other[p] = marrow, other
@@ -522,20 +375,20 @@ def simulate_patients(
         dormant[OTHER_SITE] = other
         for k in range(N_NICHES):
             if k == OTHER_SITE:
-                awake = params[P_F2] * _bilinear(untreated[er, 0, SPROUTING, :, :, 6], i, fi, j, fj)
+                awake = params[P_F2] * bilinear(untreated[er, 0, SPROUTING, :, :, 6], i, fi, j, fj)
             else:
-                awake = _bilinear(untreated[er, 0, k, :, :, 6], i, fi, j, fj)
+                awake = bilinear(untreated[er, 0, k, :, :, 6], i, fi, j, fj)
             state, n_awake = binomial(state, dormant[k], awake)
             dormant[k] -= n_awake
-            p_est, _ = _establishment(untreated, er, 0, i, fi, j, fj, params)
+            p_est, _ = establishment(untreated, er, 0, i, fi, j, fj, params)
             state, founders = binomial(state, n_awake, params[P_CLONO] * p_est)
             dead += n_awake - founders
             escapes += founders
             for _f in range(founders):
-                state, u = _next(state)
+                state, u = next_uniform(state)
                 age_years = u * params[P_W]
                 a_days = alpha0 * age_years * DAYS_PER_YEAR
-                state, u = _next(state)
+                state, u = next_uniform(state)
                 switch_years = -math.log1p(-u) / params[P_ANG]
                 if switch_years < age_years:
                     x = ln_kav * -math.expm1(-alpha0 * switch_years * DAYS_PER_YEAR)
@@ -550,10 +403,15 @@ def simulate_patients(
                 if slot >= 0:
                     slots_wait[slot] = 0
         # ---------------------------------------------------------------- follow-up
+        stopped = n_steps  # the step at whose start the simulation stopped (both events recorded)
         for step in range(n_steps):
             for v in range(n_visits):
                 if visit_steps[p, v] == step:
-                    out_visit_dtcs[p, v] = _marrow_dtcs(dormant, slots_state, slots_wait, slots_niche)
+                    out_visit_dtcs[p, v] = _marrow_dtcs(
+                        dormant, slots_state, slots_wait, slots_niche
+                    ) + _pending_marrow_events(
+                        pid, k0, k1, last_deaths, last_failed, last_hazard, last_update, last_span, step, dt_years
+                    )
             if step == start:
                 dead, escapes = _return_unstarted(
                     pid,
@@ -587,7 +445,7 @@ def simulate_patients(
             monthly = start >= 0 and start <= step < monthly_end
             if monthly or step % pool_steps == 0:
                 # dormant pools: one competing-risks update per pool period, at the host state of its middle
-                state = _step_state(pid, step + 1, 1, k0, k1)
+                state = step_state(pid, step + 1, 1, k0, k1)
                 span = 1 if monthly else min(pool_steps, n_steps - step)
                 last_update, last_span = step, span
                 last_deaths[:] = 0
@@ -595,13 +453,13 @@ def simulate_patients(
                 last_hazard[:] = 0.0
                 tables = rates[regimen_state[g]] if treated else untreated
                 mid = t0 + 0.5 * span * dt_years
-                deficiency, inflamed, angiogenic = _host(
+                deficiency, inflamed, angiogenic = host_state(
                     age[p] + mid, menopause_age[p], bmi[p], extra_inflammation[p], params
                 )
-                i, fi = _grid_position(deficiency, nd)
-                j, fj = _grid_position(inflamed, nd)
+                i, fi = grid_position(deficiency, nd)
+                j, fj = grid_position(inflamed, nd)
                 endo = 1 if (er == 1 and mid < endocrine_years[p]) else 0
-                p_est, _ = _establishment(tables, er, endo, i, fi, j, fj, params)
+                p_est, _ = establishment(tables, er, endo, i, fi, j, fj, params)
                 if endo:
                     p_est *= 1.0 - params[P_ENDO_GROWTH]
                 if treated and er:
@@ -610,8 +468,8 @@ def simulate_patients(
                     if dormant[k] == 0 or (recurred and k == OTHER_SITE):
                         continue
                     table = tables[er, endo, k]
-                    h_wake = wake_scale * math.exp(_bilinear(table[:, :, 0], i, fi, j, fj))
-                    h_die = death_scale * _bilinear(table[:, :, 1], i, fi, j, fj)
+                    h_wake = wake_scale * math.exp(bilinear(table[:, :, 0], i, fi, j, fj))
+                    h_die = death_scale * bilinear(table[:, :, 1], i, fi, j, fj)
                     total = h_wake + h_die
                     state, events = binomial(state, dormant[k], -math.expm1(-total * span * dt_years))
                     if events == 0:
@@ -626,7 +484,7 @@ def simulate_patients(
                     dead += woken - founders
                     last_failed[k] = woken - founders
                     for _f in range(founders):
-                        state, u = _next(state)
+                        state, u = next_uniform(state)
                         wait = int(u * span)
                         escapes += 1
                         slot, lost = _insert(slots_x, slots_state, slots_niche, 0.0, False, k)
@@ -639,18 +497,18 @@ def simulate_patients(
                 occupied = occupied or slots_state[s] > 0
             if not occupied:
                 continue
-            state = _step_state(pid, step + 1, 0, k0, k1)
+            state = step_state(pid, step + 1, 0, k0, k1)
             tables = rates[regimen_state[g]] if treated else untreated
             step_vicious = vicious[regimen_state[g]] if treated else vicious[0]
             mid = t0 + 0.5 * dt_years
-            deficiency, inflamed, angiogenic = _host(
+            deficiency, inflamed, angiogenic = host_state(
                 age[p] + mid, menopause_age[p], bmi[p], extra_inflammation[p], params
             )
-            i, fi = _grid_position(deficiency, nd)
-            j, fj = _grid_position(inflamed, nd)
+            i, fi = grid_position(deficiency, nd)
+            j, fj = grid_position(inflamed, nd)
             endo = 1 if (er == 1 and mid < endocrine_years[p]) else 0
             chemo_ends = chemotherapy[p] and step == chemo_last_step
-            _, evasion = _establishment(tables, er, endo, i, fi, j, fj, params)
+            _, evasion = establishment(tables, er, endo, i, fi, j, fj, params)
             kill = regimen_log10_kill[g] if treated else 0.0
             detected = np.inf
             detected_site = 0
@@ -670,23 +528,23 @@ def simulate_patients(
                     alpha *= regimen_growth[g] * (1.0 - regimen_er_inhibition[g] if er else 1.0)
                 if niche < MARROW_NICHES:
                     log10_burden = (x - ln_xbone) / math.log(10.0)
-                    alpha *= _vicious(step_vicious, burden_log10, i, fi, j, fj, log10_burden)
+                    alpha *= vicious_factor_at(step_vicious, burden_log10, i, fi, j, fj, log10_burden)
                 cap = ln_k if slots_state[s] == 2 else ln_kav
                 x_new = cap - (cap - x) * math.exp(-alpha * step_days)
                 if chemo_ends:
                     # the course's per-cell survival 10^-L: the focus is eradicated with probability e^{-X 10^-L}
                     survivors = math.exp(x_new) * 10.0 ** -params[P_LOGKILL]
-                    state, u = _next(state)
+                    state, u = next_uniform(state)
                     x_new = -1.0 if u < math.exp(-survivors) else math.log(max(survivors, 1.0))
                 if endo:
-                    state, u = _next(state)
+                    state, u = next_uniform(state)
                     if u < -math.expm1(-params[P_ENDO_KILL] * dt_years):
                         x_new = -1.0
                 if kill > 0.0 and x_new >= 0.0:
                     # the strategy's chemotherapy this step: each cycling cell survives with probability 10^-kill,
                     # so a focus of X cells is eradicated with probability (1 - 10^-kill)^X
                     survival = 10.0**-kill
-                    state, u = _next(state)
+                    state, u = next_uniform(state)
                     cells = math.exp(x_new)
                     cleared = u < math.exp(cells * math.log1p(-survival)) if survival < 1.0 else False
                     x_new = -1.0 if cleared else math.log(max(cells * survival, 1.0))
@@ -705,14 +563,15 @@ def simulate_patients(
                     continue
                 slots_x[s] = x_new
                 if slots_state[s] == 1:
-                    state, u = _next(state)
+                    state, u = next_uniform(state)
                     if u < -math.expm1(-params[P_KAPPA_F] * (1.0 - evasion) * dt_years):
                         slots_state[s] = 0
                         continue
-                    state, u = _next(state)
+                    state, u = next_uniform(state)
                     if u < -math.expm1(-params[P_ANG] * (1.0 + params[P_ANG_V] * angiogenic) * dt_years):
                         slots_state[s] = 2
             if out_status[p] != STATUS_OK:
+                stopped = step + 1
                 break
             if detected_bone < np.inf:
                 out_bone[p] = detected_bone
@@ -729,15 +588,20 @@ def simulate_patients(
                     if slots_state[s] > 0 and (slots_x[s] >= ln_det or slots_niche[s] >= MARROW_NICHES):
                         slots_state[s] = 0
             if detected_bone < np.inf:
+                stopped = step + 1
                 break
         if not recurred:
             out_escapes[p] = escapes
             out_dead[p] = dead
             out_dormant_end[p] = dormant.sum()
         for v in range(n_visits):
-            # visits after the simulation stopped (both events recorded) see the pools as they were then
+            # visits after the simulation stopped (both events recorded) see the marrow as it was then
             if out_visit_dtcs[p, v] < 0 and 0 <= visit_steps[p, v] < n_steps:
-                out_visit_dtcs[p, v] = _marrow_dtcs(dormant, slots_state, slots_wait, slots_niche)
+                out_visit_dtcs[p, v] = _marrow_dtcs(
+                    dormant, slots_state, slots_wait, slots_niche
+                ) + _pending_marrow_events(
+                    pid, k0, k1, last_deaths, last_failed, last_hazard, last_update, last_span, stopped, dt_years
+                )
     return (
         out_dtc,
         out_other,
