@@ -10,7 +10,7 @@ from dormancy.bone.pivonka import PivonkaParameters
 from dormancy.errors import InputError
 from dormancy.params import load_registry
 from dormancy.patients import CohortSpec, aspirate_positive, niche_rates, simulate_cohort, therapy
-from dormancy.patients.parameters import resolve_parameters
+from dormancy.patients.parameters import NICHE_NAMES, resolve_parameters
 from dormancy.pkpd import Course, Strategy, parse_schedule
 from dormancy.signalling import DORMANT_PREPARATION, PROLIFERATING_PREPARATION, SwitchModel, fate_rates, steady_states
 
@@ -147,7 +147,14 @@ def test_zero_effect_signals_and_vicious_factor_equal_the_untreated_ones():
 def test_zero_effect_table_equals_the_untreated_table():
     rates, vicious = therapy.treated_tables(SETS, {})
     base = niche_rates.niche_tables(SETS)
-    np.testing.assert_allclose(rates, base.rates, rtol=1e-9, atol=1e-9)
+    # the dormant branch everywhere; the proliferating branch (columns 2-6) only where the kernel reads it
+    np.testing.assert_allclose(rates[..., :2], base.rates[..., :2], rtol=1e-9, atol=1e-9)
+    sprouting = NICHE_NAMES.index("perivascular_sprouting")
+    np.testing.assert_allclose(
+        rates[:, :, sprouting, ..., 2:], base.rates[:, :, sprouting, ..., 2:], rtol=1e-9, atol=1e-9
+    )
+    others = np.delete(rates[..., 2:], sprouting, axis=2)
+    assert np.isnan(others).all()
     np.testing.assert_array_equal(vicious, base.vicious_factor)
 
 

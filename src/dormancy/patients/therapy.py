@@ -322,7 +322,10 @@ def treated_tables(
     -------
     tuple of numpy.ndarray
         ``rates`` shaped like :attr:`dormancy.patients.niche_rates.NicheTables.rates` (dormant-branch columns over
-        the untreated reference) and ``vicious`` like its ``vicious_factor``.
+        the untreated reference) and ``vicious`` like its ``vicious_factor``. The proliferating-branch columns
+        (``proliferation_rate`` onwards) are computed only for the sprouting niche, the one the kernel reads them
+        from under treatment (a founder's establishment and a focus's immune evasion); they are NaN elsewhere,
+        which saves two fifths of a table's cost.
     """
     effects = {t: float(effects.get(t, 0.0)) for t in TABLE_TARGETS}
     base_key = niche_rates.niche_tables(sets).key
@@ -372,12 +375,20 @@ def _compute_treated(sets, effects):
                 batches.append(inputs)
         inputs = np.concatenate(batches)
         reference_niche = {name: values.get(f"niche_endosteal__{name}", 0.0) for name in model.wiring.inputs}
+        # the kernel reads a treated table's proliferating branch only in the sprouting niche (establishment):
+        # the other niches' rows are not relaxed and stay NaN in the table
+        niche_of_row = np.tile(np.repeat(np.arange(len(NICHE_NAMES)), n * n), len(endocrine_flags))
+        rows = {"dormant": slice(None), "proliferating": niche_of_row == NICHE_NAMES.index("perivascular_sprouting")}
         branches = {}
         for branch, preparation in (("dormant", DORMANT_PREPARATION), ("proliferating", PROLIFERATING_PREPARATION)):
             prepared = {**reference_niche, **preparation}
             start = steady_states(model, model.inputs({k: v for k, v in prepared.items() if v}), 0.0)
-            states = steady_states(model, inputs, np.repeat(start, len(inputs), axis=0))
-            branches[branch] = (fate_rates(model, states), is_dormant(model, states))
+            selected = inputs[rows[branch]]
+            states = np.full((len(inputs), start.shape[-1]), np.nan)
+            states[rows[branch]] = steady_states(model, selected, np.repeat(start, len(selected), axis=0))
+            rates_of_branch = fate_rates(model, states)
+            dormant_of_branch = np.where(np.isnan(states).any(axis=-1), np.nan, is_dormant(model, states))
+            branches[branch] = (rates_of_branch, dormant_of_branch)
             if reference_exit is None and branch == "dormant":
                 untreated = niche_rates._switch_inputs(model, values, rest_signals, grid, "endosteal", 0.0, coupling)
                 ref_state = steady_states(model, untreated[:1], start)
@@ -399,7 +410,7 @@ def _compute_treated(sets, effects):
         rates[er_index, ..., 3] = awake["apoptosis_rate"].reshape(shape)
         rates[er_index, ..., 4] = awake["quiescence_entry_rate"].reshape(shape)
         rates[er_index, ..., 5] = awake["immune_evasion"].reshape(shape)
-        rates[er_index, ..., 6] = (~awake_dormant).astype(np.float64).reshape(shape)
+        rates[er_index, ..., 6] = (1.0 - awake_dormant).reshape(shape)
     return rates, treated_vicious_factor(remodelling, coupling, grid, effects)
 
 
