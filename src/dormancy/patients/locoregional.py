@@ -28,7 +28,8 @@ year, persisting over 25 years):
 
 :math:`\varepsilon` (``endocrine_local_reduction``) applies to ER+ patients during their ``endocrine_years``
 (Sandberg 2012 ``sandberg2012``, Nichols 2011 ``nichols2011``). The event time solves :math:`H(T) = -\ln(1 - u)`
-with :math:`H` the cumulative hazard (exact inversion on the pieces, :func:`piecewise_exponential_times`).
+with :math:`H` the cumulative hazard (exact inversion on the pieces, :func:`piecewise_exponential_times`; for the
+contralateral hazard, two pieces split at the end of endocrine therapy, in closed form).
 
 Randomness: the two uniforms of patient ``i`` are :func:`dormancy.rng.agent_uniforms` ``(seed, [i], step 0, 2)``
 on the stream :data:`LOCAL_STREAM`, a key no other draw of the package uses, so these times depend only on
@@ -109,12 +110,19 @@ def piecewise_exponential_times(uniforms: ArrayLike, edges: ArrayLike, rates: Ar
     return np.where(hit, time, np.inf)
 
 
-def _pieces(endocrine_years: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Piece edges ``(n, 5)``: 0, the sorted band edges and end of endocrine therapy, inf; and each piece's start."""
+def _pieces(endocrine_years: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Piece edges ``(n, 5)``: 0, the band edges 5 and 10 and the end of endocrine therapy in order, and inf."""
+    first, second = BAND_EDGES_YEARS
     n = len(endocrine_years)
-    inner = np.sort(np.column_stack([np.broadcast_to(BAND_EDGES_YEARS, (n, 2)), endocrine_years]), axis=1)
-    edges = np.column_stack([np.zeros(n), inner, np.full(n, np.inf)])
-    return edges, edges[:, :-1]
+    return np.column_stack(
+        [
+            np.zeros(n),
+            np.minimum(endocrine_years, first),
+            np.clip(endocrine_years, first, second),
+            np.maximum(endocrine_years, second),
+            np.full(n, np.inf),
+        ]
+    )
 
 
 def locoregional_hazard(
@@ -141,22 +149,22 @@ def locoregional_hazard(
         Whether the patient takes endocrine therapy at that time.
     """
     years = np.asarray(years, dtype=np.float64)
-    n_stage = np.asarray(n_stage)
+    n_stage = np.asarray(n_stage, dtype=np.str_)  # fixed-width text: vectorised comparisons below
     base = np.zeros(np.broadcast_shapes(years.shape, n_stage.shape))
     for stage, symbol in NODE_RATE.items():
         base = np.where(n_stage == stage, values[symbol], base)
     base = np.where(np.asarray(er_positive, dtype=bool), base, base * values["locoregional_fold_er_negative"])
-    band = np.where(
-        years < BAND_EDGES_YEARS[0],
-        1.0,
-        np.where(
-            years < BAND_EDGES_YEARS[1],
-            values["locoregional_ratio_years_5_10"],
-            values["locoregional_ratio_after_10_years"],
-        ),
-    )
     endocrine = np.where(np.asarray(on_endocrine, dtype=bool), 1.0 - values["endocrine_local_reduction"], 1.0)
-    return base * band * endocrine
+    return base * _band_ratio(values, years) * endocrine
+
+
+def _band_ratio(values: Mapping[str, float], years: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Return the locoregional hazard at ``years`` relative to years 0–5: 1, ``r_5`` or ``r_10``."""
+    first, second = BAND_EDGES_YEARS
+    late = np.where(
+        years < second, values["locoregional_ratio_years_5_10"], values["locoregional_ratio_after_10_years"]
+    )
+    return np.where(years < first, 1.0, late)
 
 
 def contralateral_hazard(
@@ -207,16 +215,17 @@ def local_event_times(
     er_positive = np.asarray(er_positive, dtype=bool)
     endocrine = np.where(er_positive, np.asarray(endocrine_years, dtype=np.float64), 0.0)
     u = agent_uniforms(seed, ids, 0, 2, stream=LOCAL_STREAM)
-    edges, start = _pieces(endocrine)
-    on_endocrine = start < endocrine[:, np.newaxis]
-    stage = np.asarray(n_stage)[:, np.newaxis]
-    locoregional_rates = locoregional_hazard(
-        values, years=start, er_positive=er_positive[:, np.newaxis], n_stage=stage, on_endocrine=on_endocrine
-    )
-    contralateral_rates = np.broadcast_to(
-        contralateral_hazard(values, er_positive=er_positive[:, np.newaxis], on_endocrine=on_endocrine), start.shape
-    )
-    times = [
-        piecewise_exponential_times(u[:, k], edges, r) for k, r in enumerate((locoregional_rates, contralateral_rates))
-    ]
-    return tuple(np.where(t <= followup_years, t, np.nan) for t in times)
+    edges = _pieces(endocrine)
+    start = edges[:, :-1]
+    kept = 1.0 - values["endocrine_local_reduction"]
+    on_endocrine = np.where(start < endocrine[:, np.newaxis], kept, 1.0)
+    early = locoregional_hazard(values, years=0.0, er_positive=er_positive, n_stage=n_stage)
+    rates = early[:, np.newaxis] * _band_ratio(values, start) * on_endocrine
+    locoregional = piecewise_exponential_times(u[:, 0], edges, rates)
+    # contralateral: rate a (1 - eps) until the end of endocrine therapy E, then a
+    rate = contralateral_hazard(values, er_positive=er_positive)
+    target = -np.log1p(-u[:, 1])
+    during = rate * kept * endocrine
+    with np.errstate(divide="ignore"):
+        contralateral = np.where(target <= during, target / (rate * kept), endocrine + (target - during) / rate)
+    return tuple(np.where(t <= followup_years, t, np.nan) for t in (locoregional, contralateral))
