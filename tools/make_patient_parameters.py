@@ -670,23 +670,29 @@ NICHES = {
     "perivascular_stable": (
         "perivascular niche of stable microvasculature",
         0.5,
-        {"TSP1": 0.8, "O2": 0.8, "NK_CYTOKINES": 0.1},
-        "Stable microvasculature secretes thrombospondin-1 (review [55]); better oxygenated.",
-        ["review:55"],
+        {"TSP1": 0.8, "O2": 0.8, "MIR222_223": 0.5, "NK_CYTOKINES": 0.1},
+        "Stable microvasculature secretes thrombospondin-1 (review [55]); better oxygenated. Marrow MSCs are "
+        "perivascular (NG2+/Nestin+ MSCs around arterioles, review [62]; CXCL12-rich reticular stroma around "
+        "sinusoids, biology.md homing axes [19-25]), so their exosomal miR-222/223 reach this niche as the endosteal "
+        "one (review [49, 58-60]).",
+        ["review:55", "review:62", "review:58", "review:60"],
     ),
     "perivascular_sprouting": (
         "perivascular niche of sprouting neovascular tips",
         0.5,
         {"POSTN": 0.8, "TGFB1": 0.6, "O2": 0.6, "NK_CYTOKINES": 0.1},
-        "Sprouting tips secrete periostin and TGF-β1, driving escape (review [55]).",
+        "Sprouting tips secrete periostin and TGF-β1, driving escape (review [55]). No MSC exosomal miR-222/223: "
+        "nascent sprouts lack the mural (pericyte/MSC) coverage of mature vessels (an assumption).",
         ["review:55"],
     ),
     "other_marrow": (
         "other marrow (haematopoietic cords, away from bone and vessels)",
         0.5,
-        {"O2": 0.5, "NK_CYTOKINES": 0.1},
-        "Neither osteoblastic nor perivascular; moderate hypoxia (Spencer 2014 in models.md §4).",
-        ["review:66"],
+        {"O2": 0.5, "MIR222_223": 0.5, "NK_CYTOKINES": 0.1},
+        "Neither osteoblastic nor perivascular; moderate hypoxia (Spencer 2014 in models.md §4). Marrow MSCs "
+        "(reticular stromal cells) are spread through the marrow, as in the niche model (msc_fraction of marrow "
+        "voxels), and their exosomes diffuse, so miR-222/223 reach every marrow niche (review [49, 58-60]).",
+        ["review:66", "review:58", "review:60"],
     ),
     "other_site": (
         "other distant organs (lung, liver, brain), lumped",

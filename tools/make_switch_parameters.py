@@ -44,6 +44,7 @@ WEIGHTS = {
     "ESTROGEN_activates_CDK46": (0.05, "ER-negative cells barely respond to oestrogen"),
     "MTOR_activates_CDK46": (0.5, "mTOR supports growth, not alone sufficient for cycling"),
     "MIR222_223_inhibits_CDK46": (0.6, "exosomal miRNA lowers but does not abolish proliferation [49, 58]"),
+    "MIR222_223_inhibits_ERK": (0.3, "autocrine CXCL12 is one of several ERK drivers, a weak brake [60]"),
     "ERK_activates_MTOR": (0.5, "growth-factor input to mTOR, secondary to nutrients"),
     "P27_activates_AUTOPHAGY": (0.8, "quiescent cells keep a high autophagic flux [76, 78]"),
     "NK_CYTOKINES_activates_PDL1": (0.5, "IFN-gamma induction of PD-L1 [83]"),

@@ -324,7 +324,15 @@ def _prepare(
         regimen,
         visit_steps,
     )
-    regimen_settings = {} if strategy is None else {"effect_step": therapy.EFFECT_STEP, **context_regimen}
+    regimen_settings = (
+        {}
+        if strategy is None
+        else {
+            "effects_per_decade_of_odds": therapy.EFFECTS_PER_DECADE,
+            "effect_floor": therapy.EFFECT_FLOOR,
+            **context_regimen,
+        }
+    )
     return inputs, {"sets": sets, "tables_key": tables.key, "strategy": strategy, "regimen": regimen_settings}
 
 

@@ -9,11 +9,18 @@ A :class:`dormancy.pkpd.Strategy` becomes a :class:`Regimen` on the patient step
    one dosing cycle for daily to four-weekly regimens, so this is the average over the dosing cycle; slower changes
    (accumulation of hydroxychloroquine, the bone-bound zoledronic acid pool, CDK4/6 resistance) appear from step to
    step. Averaging the *effect* (not the concentration) keeps a drug's on/off cycle (palbociclib 21 of 28 days)
-   effective only while on. The regimen lasts until every effect has faded below half of :data:`EFFECT_STEP`
-   and no cycling-cell kill is left (after the last dose), at most :data:`MAX_REGIMEN_YEARS`.
+   effective only while on. The regimen lasts until every effect has faded below :data:`EFFECT_FLOOR` and no
+   cycling-cell kill is left (after the last dose), at most :data:`MAX_REGIMEN_YEARS`.
 2. **Regimen states.** The effects that enter the switch and bone (every target but ``cycling_cell_kill``) are
-   rounded to multiples of :data:`EFFECT_STEP`; each distinct rounded vector is a state with its own niche-rate
-   table (computed once and cached, like the untreated table). State 0 is no treatment: exactly the untreated table.
+   quantised (:func:`quantise_effects`) on a grid uniform in the log-odds :math:`\ln(E / (1 - E))` with
+   :data:`EFFECTS_PER_DECADE` points per decade of the odds (grid 0.05, 0.09, 0.15, 0.24, 0.36, 0.5, 0.64,
+   0.76, 0.85, 0.91, 0.95, 0.97, 0.98, 0.99, 0.994, ...): near :math:`E = 1/2` the step is about 0.14, and it
+   shrinks geometrically towards 0 and 1, so the remaining activity :math:`1 - E` near full effect (RANKL
+   neutralisation 0.97–0.995) and a small effect keep their size within a factor :math:`10^{\pm 1/(2 n)}` (about
+   ±33 %) instead of becoming exactly 1 or 0. An effect below :data:`EFFECT_FLOOR` is 0, exactly 0 stays 0 and
+   exactly 1 stays 1. Each distinct quantised vector is a state with its own niche-rate table (computed once and
+   cached, like the untreated table; about 10 s each). State 0 is no treatment: exactly the untreated table. The
+   20 library strategies have 77 states in all (71 with the former linear 0.1 rounding, 58 distinct vectors).
 3. **Effects in the niche-rate table** (same steps as :mod:`dormancy.patients.niche_rates`, with the drug terms):
 
    - bone drive: osteoclast apoptosis times :math:`1 + z_{max} Z_{apo}` (zoledronic acid), free RANKL neutralised
@@ -75,8 +82,10 @@ from dormancy.signalling import (
     steady_states,
 )
 
-#: Quantum of the time-averaged target effects that select a regimen state's table.
-EFFECT_STEP = 0.1
+#: Points per decade of the odds E/(1 - E) of the grid the time-averaged target effects are quantised on.
+EFFECTS_PER_DECADE = 4
+#: Time-averaged effects below this are no effect (quantised to 0; the regimen ends when all are below it).
+EFFECT_FLOOR = 0.05
 #: PK samples per day for the time averages.
 SAMPLES_PER_DAY = 8
 #: Longest regimen followed after its start (effects of long-lived drugs beyond it are ignored), years.
@@ -138,6 +147,38 @@ class Regimen:
     vicious: NDArray[np.float64]
 
 
+def quantise_effects(effects: ArrayLike) -> NDArray[np.float64]:
+    r"""Return target effects quantised on the log-odds grid of the regimen states (module docstring, step 2).
+
+    .. math::
+
+        Q(E) = \begin{cases} 0 & E < E_{floor} \\ 1 & E \ge 1 \\
+        \sigma\big(\delta \, \mathrm{round}(\mathrm{logit}(E) / \delta)\big) & \text{otherwise,} \end{cases}
+        \qquad \delta = \ln 10 / n,
+
+    with :math:`\sigma` the logistic function, :math:`n` = :data:`EFFECTS_PER_DECADE` and :math:`E_{floor}` =
+    :data:`EFFECT_FLOOR`. For :math:`E_{floor} \le E < 1` the round trip keeps both :math:`Q/E` and
+    :math:`(1 - Q)/(1 - E)` within :math:`e^{\pm\delta/2}`; :math:`Q` is monotone and :math:`Q(Q(E)) = Q(E)`.
+
+    Parameters
+    ----------
+    effects : array_like
+        Target effects (dimensionless fractions in [0, 1]).
+
+    Returns
+    -------
+    numpy.ndarray
+        The quantised effects, same shape.
+    """
+    values = np.clip(np.asarray(effects, dtype=np.float64), 0.0, 1.0)
+    step = math.log(10.0) / EFFECTS_PER_DECADE
+    inside = (values >= EFFECT_FLOOR) & (values < 1.0)
+    interior = np.where(inside, values, 0.5)
+    log_odds = step * np.round((np.log(interior) - np.log1p(-interior)) / step)
+    grid = 1.0 / (1.0 + np.exp(-log_odds))
+    return np.where(inside, grid, np.where(values >= 1.0, 1.0, 0.0))
+
+
 def step_effects(strategy: Strategy, *, step_days: float) -> NDArray[np.float64]:
     """Return the time-averaged effect on every target in each patient step, ``(n_steps, len(TARGETS))``.
 
@@ -151,7 +192,7 @@ def step_effects(strategy: Strategy, *, step_days: float) -> NDArray[np.float64]
         effects = strategy_effects(strategy, times)
         means = np.stack([effects[t].reshape(n_steps, per_step).mean(axis=1) for t in TARGETS], axis=1)
         kill = means[:, TARGETS.index("cycling_cell_kill")] > 1e-9
-        alive = np.flatnonzero(np.any(means >= 0.5 * EFFECT_STEP, axis=1) | kill)
+        alive = np.flatnonzero(np.any(means >= EFFECT_FLOOR, axis=1) | kill)
         last = int(alive[-1]) + 1 if alive.size else 0
         if last < n_steps or horizon >= MAX_REGIMEN_YEARS * DAYS_PER_YEAR:
             return means[:last]
@@ -186,7 +227,7 @@ def regimen(
     means = step_effects(strategy, step_days=step_days)
     index = {t: i for i, t in enumerate(TARGETS)}
     table_columns = [index[t] for t in TABLE_TARGETS]
-    rounded = np.round(means[:, table_columns] / EFFECT_STEP) * EFFECT_STEP
+    rounded = quantise_effects(means[:, table_columns])
     states: dict[tuple[float, ...], int] = {tuple([0.0] * len(TABLE_TARGETS)): 0}
     step_state = np.zeros(len(means), dtype=np.int64)
     for g, row in enumerate(rounded):
