@@ -735,42 +735,42 @@ for niche, (where, weight, levels, why, sources) in NICHES.items():
             )
         )
 
-# ---------------------------------------------------------------- calibration run 2 (tools/fit_patients.py)
-#: Values fitted by Nelder–Mead to every calibration target (docs/calibration-run-2/README.md); they replace the
+# ---------------------------------------------------------------- calibration (tools/fit_patients.py; run 4)
+#: Values fitted by Nelder–Mead to every calibration target (docs/calibration-run-4/README.md); they replace the
 #: values above, which stay in each record's note as the value before calibration.
 CALIBRATED: dict[str, float] = {
-    "seeding_mean_reference": 81680.0,
-    "seeding_dispersion": 1.972,
-    "niche_fraction_perivascular_sprouting": 0.004331,
-    "other_site_seeding_ratio": 0.6923,
-    "awakening_scale_er_negative": 5.161e-09,
-    "awakening_scale_er_positive": 1.124e-07,
-    "dormant_death_per_year": 0.05542,
-    "clonogenic_fraction": 0.0009679,
-    "immune_kill_rate": 0.04965,
-    "growth_rate_er_negative": 0.005149,
-    "growth_rate_er_positive": 0.00382,
-    "angiogenic_switch_per_year": 0.09057,
-    "dormant_death_ratio_er_positive": 0.5173,
-    "seeding_fold_n1_3": 1.574,
-    "seeding_fold_n4_9": 3.331,
-    "seeding_fold_n10": 8.067,
-    "seeding_fold_t2": 1.252,
-    "seeding_fold_er_negative": 1.072,
-    "endocrine_growth_inhibition": 0.6251,
-    "endocrine_eradication_per_year": 0.4262,
-    "focus_immune_elimination_per_year": 0.06345,
-    "dissemination_window_years": 1.998,
-    "growth_rate_cv_er_negative": 0.3663,
-    "growth_rate_cv_er_positive": 0.5898,
-    "awakening_cv": 0.3671,
-    "niche_fraction_endosteal": 0.2013,
-    "niche_fraction_perivascular_stable": 0.4514,
+    "seeding_mean_reference": 79230.0,
+    "seeding_dispersion": 3.616,
+    "niche_fraction_perivascular_sprouting": 0.003334,
+    "other_site_seeding_ratio": 0.6639,
+    "awakening_scale_er_negative": 6.57e-09,
+    "awakening_scale_er_positive": 1.448e-07,
+    "dormant_death_per_year": 0.05944,
+    "clonogenic_fraction": 0.001006,
+    "immune_kill_rate": 0.0433,
+    "growth_rate_er_negative": 0.008456,
+    "growth_rate_er_positive": 0.004338,
+    "angiogenic_switch_per_year": 0.08919,
+    "dormant_death_ratio_er_positive": 0.502,
+    "seeding_fold_n1_3": 1.554,
+    "seeding_fold_n4_9": 2.912,
+    "seeding_fold_n10": 9.474,
+    "seeding_fold_t2": 1.318,
+    "seeding_fold_er_negative": 1.079,
+    "endocrine_growth_inhibition": 0.696,
+    "endocrine_eradication_per_year": 0.2849,
+    "focus_immune_elimination_per_year": 0.175,
+    "dissemination_window_years": 1.55,
+    "growth_rate_cv_er_negative": 0.4995,
+    "growth_rate_cv_er_positive": 0.5312,
+    "awakening_cv": 0.5038,
+    "niche_fraction_endosteal": 0.1291,
+    "niche_fraction_perivascular_stable": 0.3899,
 }
 CALIBRATION_NOTE = (
-    "Fitted (calibration run 3, docs/calibration-run-3/README.md): Nelder–Mead with common random numbers on the "
+    "Fitted (calibration run 4, docs/calibration-run-4/README.md): Nelder–Mead with common random numbers on the "
     "tolerance-normalised distance to every target of src/dormancy/patients/data/calibration_targets.yaml "
-    "(Colleoni 2016 hazards by ER status, Pan 2017 20-year distant recurrence after 5 years of endocrine therapy, "
+    "(Colleoni 2016 hazards of any recurrence by ER status, Pan 2017 20-year distant recurrence after 5 years of endocrine therapy, "
     "Braun 2005 DTC prevalence and outcome ratio, Willis 2010 escape statistics, bone share and incidence); no "
     "trial outcome is a target. Value before calibration {before:.4g}."
 )
