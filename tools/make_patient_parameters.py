@@ -739,40 +739,40 @@ for niche, (where, weight, levels, why, sources) in NICHES.items():
 #: Values fitted by Nelder–Mead to every calibration target (docs/calibration-run-4/README.md); they replace the
 #: values above, which stay in each record's note as the value before calibration.
 CALIBRATED: dict[str, float] = {
-    "seeding_mean_reference": 79230.0,
-    "seeding_dispersion": 3.616,
-    "niche_fraction_perivascular_sprouting": 0.003334,
-    "other_site_seeding_ratio": 0.6639,
-    "awakening_scale_er_negative": 6.57e-09,
-    "awakening_scale_er_positive": 1.448e-07,
-    "dormant_death_per_year": 0.05944,
-    "clonogenic_fraction": 0.001006,
-    "immune_kill_rate": 0.0433,
-    "growth_rate_er_negative": 0.008456,
-    "growth_rate_er_positive": 0.004338,
-    "angiogenic_switch_per_year": 0.08919,
-    "dormant_death_ratio_er_positive": 0.502,
-    "seeding_fold_n1_3": 1.554,
-    "seeding_fold_n4_9": 2.912,
-    "seeding_fold_n10": 9.474,
-    "seeding_fold_t2": 1.318,
-    "seeding_fold_er_negative": 1.079,
-    "endocrine_growth_inhibition": 0.696,
-    "endocrine_eradication_per_year": 0.2849,
-    "focus_immune_elimination_per_year": 0.175,
-    "dissemination_window_years": 1.55,
-    "growth_rate_cv_er_negative": 0.4995,
-    "growth_rate_cv_er_positive": 0.5312,
-    "awakening_cv": 0.5038,
-    "niche_fraction_endosteal": 0.1291,
-    "niche_fraction_perivascular_stable": 0.3899,
+    "seeding_mean_reference": 78290.0,
+    "seeding_dispersion": 3.249,
+    "niche_fraction_perivascular_sprouting": 0.003546,
+    "other_site_seeding_ratio": 0.6323,
+    "awakening_scale_er_negative": 7.384e-09,
+    "awakening_scale_er_positive": 1.474e-07,
+    "dormant_death_per_year": 0.06485,
+    "clonogenic_fraction": 0.001009,
+    "immune_kill_rate": 0.04374,
+    "growth_rate_er_negative": 0.006881,
+    "growth_rate_er_positive": 0.004164,
+    "angiogenic_switch_per_year": 0.09041,
+    "dormant_death_ratio_er_positive": 0.4787,
+    "seeding_fold_n1_3": 1.524,
+    "seeding_fold_n4_9": 2.853,
+    "seeding_fold_n10": 9.819,
+    "seeding_fold_t2": 1.388,
+    "seeding_fold_er_negative": 1.066,
+    "endocrine_growth_inhibition": 0.7927,
+    "endocrine_eradication_per_year": 0.2944,
+    "focus_immune_elimination_per_year": 0.1799,
+    "dissemination_window_years": 1.423,
+    "growth_rate_cv_er_negative": 0.5982,
+    "growth_rate_cv_er_positive": 0.5683,
+    "awakening_cv": 0.3675,
+    "niche_fraction_endosteal": 0.1312,
+    "niche_fraction_perivascular_stable": 0.3661,
 }
 CALIBRATION_NOTE = (
     "Fitted (calibration run 4, docs/calibration-run-4/README.md): Nelder–Mead with common random numbers on the "
     "tolerance-normalised distance to every target of src/dormancy/patients/data/calibration_targets.yaml "
-    "(Colleoni 2016 hazards of any recurrence by ER status, Pan 2017 20-year distant recurrence after 5 years of endocrine therapy, "
-    "Braun 2005 DTC prevalence and outcome ratio, Willis 2010 escape statistics, bone share and incidence); no "
-    "trial outcome is a target. Value before calibration {before:.4g}."
+    "(Colleoni 2016 hazards of any recurrence by ER status, Pan 2017 20-year distant recurrence after 5 years of "
+    "endocrine therapy, Braun 2005 DTC prevalence and outcome ratio, Willis 2010 escape statistics, bone share and "
+    "incidence); no trial outcome is a target. Value before calibration {before:.4g}."
 )
 for record in records:
     if record["symbol"] in CALIBRATED:
