@@ -25,7 +25,7 @@ from dormancy.trials.allocation import (
     randomise,
     screening_times,
 )
-from dormancy.trials.endpoints import BMFS_FIRST_SITE, patient_endpoints
+from dormancy.trials.endpoints import BMFS_FIRST_SITE, DFS_ANY, DFS_DISTANT_ONLY, patient_endpoints
 
 PLACEBO = {
     "name": "placebo",
@@ -163,6 +163,10 @@ def test_eligibility_at_entry():
     np.testing.assert_array_equal(covariates_eligible(table, entry, post), [False, False, True, False, True])
     er = base.model_copy(update={"er_status": "positive"})
     np.testing.assert_array_equal(covariates_eligible(table, entry, er), [True, False, True, False, False])
+    # a locoregional or contralateral recurrence before entry also excludes (patient 3); after entry does not (4)
+    local = table.assign(any_recurrence_years=table["recurrence_years"].to_numpy(float))
+    local.loc[3, "any_recurrence_years"], local.loc[4, "any_recurrence_years"] = 0.5, 2.0
+    np.testing.assert_array_equal(covariates_eligible(local, entry, base), [True, False, True, False, True])
 
 
 def test_permuted_blocks_balance_every_stratum_and_are_reproducible():
@@ -202,6 +206,31 @@ def test_endpoints_are_measured_from_entry_and_censored_at_follow_up():
     later = patient_endpoints(with_bone, entry, follow)
     np.testing.assert_array_equal(later["bmfs_event"], [False, True, False, True])
     np.testing.assert_allclose(later["bmfs_years"], [5.0, 1.5, 5.0, 3.5])
+    assert (endpoints["dfs_definition"] == DFS_DISTANT_ONLY).all()
+
+
+def test_dfs_counts_local_and_contralateral_events_and_rfs_local_ones():
+    table = pd.DataFrame(
+        {
+            "recurrence_years": [np.nan, 4.0, 9.0, 3.0, np.nan],
+            "recurrence_site": ["", "bone", "other", "other", ""],
+            "locoregional_years": [2.0, np.nan, 7.0, 2.5, np.nan],
+            "contralateral_years": [1.0, 3.0, np.nan, np.nan, np.nan],
+        }
+    )
+    entry = np.array([0.5, 0.5, 0.5, 1.0, 0.5])
+    follow = np.full(5, 5.0)
+    endpoints = patient_endpoints(table, entry, follow)
+    np.testing.assert_allclose(endpoints["ddfs_years"], [5.0, 3.5, 5.0, 2.0, 5.0])
+    np.testing.assert_array_equal(endpoints["ddfs_event"], [False, True, False, True, False])
+    np.testing.assert_allclose(endpoints["rfs_years"], [1.5, 3.5, 5.0, 1.5, 5.0])
+    np.testing.assert_array_equal(endpoints["rfs_event"], [True, True, False, True, False])
+    np.testing.assert_allclose(endpoints["dfs_years"], [0.5, 2.5, 5.0, 1.5, 5.0])
+    np.testing.assert_array_equal(endpoints["dfs_event"], [True, True, False, True, False])
+    # every DFS event comes no later than the RFS and DDFS events: DFS <= RFS <= DDFS
+    assert (endpoints["dfs_years"] <= endpoints["rfs_years"]).all()
+    assert (endpoints["rfs_years"] <= endpoints["ddfs_years"]).all()
+    assert (endpoints["dfs_definition"] == DFS_ANY).all()
 
 
 # --- the engine ---------------------------------------------------------------------------------------------------

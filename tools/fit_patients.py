@@ -16,7 +16,7 @@ printed. Copy the best values into ``CALIBRATED`` in ``tools/make_patient_parame
 Usage::
 
     PYTHONPATH=src python tools/fit_patients.py --log fit.jsonl [--patients 6000] [--seed 777]
-        [--start start.json] [--extra seeding_fold_n1_3,...]
+        [--start start.json] [--extra seeding_fold_n1_3,...] [--fixed growth_rate_er_negative,...]
 """
 
 from __future__ import annotations
@@ -49,10 +49,12 @@ def main() -> None:
     parser.add_argument("--log", type=Path, required=True)
     parser.add_argument("--start", type=Path, help="JSON mapping of registry name to starting value")
     parser.add_argument("--extra", default="", help="comma-separated symbols of the set fitted besides FREE_PARAMETERS")
+    parser.add_argument("--fixed", default="", help="comma-separated symbols of FREE_PARAMETERS kept at their value")
     parser.add_argument("--max-evaluations", type=int, default=2000)
     options = parser.parse_args()
 
-    names = list(FREE_PARAMETERS) + [f"{SET_NAME}.{e}" for e in options.extra.split(",") if e]
+    fixed = {f"{SET_NAME}.{e}" for e in options.fixed.split(",") if e}
+    names = [n for n in FREE_PARAMETERS if n not in fixed] + [f"{SET_NAME}.{e}" for e in options.extra.split(",") if e]
     priors = prior_bounds(tuple(names))
     low, high = priors["low"].to_numpy(float), priors["high"].to_numpy(float)
     log_scale = (priors["scale"] == "log10").to_numpy()

@@ -203,6 +203,111 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
         "citation": "34:927–935",
         "pmid": "26786933",
     },
+    "ebctcg2014": {
+        "authors": "EBCTCG (Early Breast Cancer Trialists' Collaborative Group); McGale P et al",
+        "year": 2014,
+        "title": (
+            "Effect of radiotherapy after mastectomy and axillary surgery on 10-year recurrence and 20-year breast "
+            "cancer mortality: meta-analysis of individual patient data for 8135 women in 22 randomised trials"
+        ),
+        "journal": "Lancet",
+        "citation": "383:2127–2135",
+        "doi": "10.1016/S0140-6736(14)60488-8",
+        "pmid": "24656685",
+        "note": (
+            "Women randomised 1964–86 to radiotherapy or not after mastectomy and axillary surgery: radiotherapy "
+            "did not change locoregional recurrence after axillary dissection with no positive nodes, and reduced "
+            "it strongly with 1–3 and 4+ positive nodes (abstract read; the 10-year percentages were not read here)."
+        ),
+    },
+    "wang2020lrr": {
+        "authors": "Wang J, Tang Y, Jing H, et al",
+        "year": 2020,
+        "title": (
+            "Risk stratification for prediction of locoregional recurrence in patients with pathologic T1–2N0 "
+            "breast cancer after mastectomy"
+        ),
+        "journal": "BMC Cancer",
+        "citation": "20:1132",
+        "doi": "10.1186/s12885-020-07594-7",
+        "pmid": "33228588",
+        "note": (
+            "4,841 pT1–2N0 patients, mastectomy without radiotherapy (1999–2014): 5-year locoregional recurrence "
+            "3.9 %; ER- and PR-negative tumours HR 1.485 (abstract read)."
+        ),
+    },
+    "lu2013lrr": {
+        "authors": "Lu C, Xu H, Chen X, Tong Z, Liu X, Jia Y",
+        "year": 2013,
+        "title": (
+            "Irradiation after surgery for breast cancer patients with primary tumours and one to three positive "
+            "axillary lymph nodes: yes or no?"
+        ),
+        "journal": "Curr Oncol",
+        "citation": "20:e585–e592",
+        "doi": "10.3747/co.20.1540",
+        "pmid": "24311960",
+        "note": (
+            "368 T1–2N1 patients, modified radical mastectomy without radiotherapy (2001–05): locoregional "
+            "recurrence 7.2 % at 5 years and 10.7 % at 8 years; ER negativity an independent risk factor "
+            "(abstract read)."
+        ),
+    },
+    "geurts2017": {
+        "authors": "Geurts YM, Witteveen A, Bretveld R, et al",
+        "year": 2017,
+        "title": "Patterns and predictors of first and subsequent recurrence in women with early breast cancer",
+        "journal": "Breast Cancer Res Treat",
+        "doi": "10.1007/s10549-017-4340-3",
+        "note": (
+            "Netherlands Cancer Registry, 9,342 women with stage I–III disease: 362 local, 148 regional and 1,343 "
+            "distant first recurrences; the hazard of first recurrence peaked in year 2 with similar time patterns "
+            "for local, regional and distant recurrence (abstract read; authors after the first as recalled)."
+        ),
+    },
+    "giannakeas2021": {
+        "authors": "Giannakeas V, Lim DW, Narod SA",
+        "year": 2021,
+        "title": "The risk of contralateral breast cancer: a SEER-based analysis",
+        "journal": "Br J Cancer",
+        "citation": "125:601–610",
+        "doi": "10.1038/s41416-021-01417-7",
+        "pmid": "34040177",
+        "note": (
+            "812,851 women with unilateral stage 0–III breast cancer (SEER 1990–2015): annual risk of "
+            "contralateral invasive breast cancer ~0.37 %, persisting over 25 years of follow-up; 25-year "
+            "actuarial risk 9.5 % after an ER+ and 11.2 % after an ER- first cancer (abstract read)."
+        ),
+    },
+    "nichols2011": {
+        "authors": "Nichols HB, Berrington de González A, Lacey JV Jr, Rosenberg PS, Anderson WF",
+        "year": 2011,
+        "title": "Declining incidence of contralateral breast cancer in the United States from 1975 to 2006",
+        "journal": "J Clin Oncol",
+        "citation": "29:1564–1569",
+        "doi": "10.1200/JCO.2010.32.7395",
+        "pmid": "21402610",
+        "note": (
+            "SEER 1975–2006: contralateral breast cancer incidence stable before 1985, then falling ~3 % a year; "
+            "from 1990 the fall is restricted to contralateral cancers after an ER+ first cancer (abstract read; "
+            "authors after the first as recalled)."
+        ),
+    },
+    "sandberg2012": {
+        "authors": "Sandberg MEC et al",
+        "year": 2012,
+        "title": (
+            "Estrogen receptor status in relation to risk of contralateral breast cancer - a population-based "
+            "cohort study"
+        ),
+        "journal": "PLoS One",
+        "url": "https://pmc.ncbi.nlm.nih.gov/articles/PMC3466301",
+        "note": (
+            "Stockholm 1976–2005, 25,715 patients, 940 contralateral cancers: SIR 2.30 after an ER+ and 2.17 after "
+            "an ER- first cancer; 1.74 after an ER+ cancer treated with hormone therapy (abstract read at PMC; "
+            "authors, year and journal as recalled)."
+        ),
+    },
     "pan2017": {
         "authors": "Pan H et al (EBCTCG)",
         "year": 2017,

@@ -524,6 +524,139 @@ records = [
     ),
 ]
 
+# ---------------------------------------------------------------- recurrences not from DTCs (patients/locoregional.py)
+LOCAL_SOURCES = ["ebctcg2014", "wang2020lrr", "lu2013lrr", "colleoni2016", "assumption"]
+records += [
+    rec(
+        "locoregional_per_year_n0",
+        "h_LR,N0",
+        "Hazard of locoregional recurrence (chest wall, regional nodes) in years 0–5 after mastectomy without "
+        "radiotherapy, node-negative ER+ patient, off endocrine therapy",
+        0.008,
+        "1 / year",
+        0.002,
+        0.03,
+        LOCAL_SOURCES,
+        "IBCSG I–V (1978–85; Colleoni 2016's cohort) treated by mastectomy, mostly without radiotherapy. Wang 2020: "
+        "5-year locoregional recurrence 3.9 % after mastectomy without radiotherapy in pT1–2N0 (modern era); EBCTCG "
+        "2014: radiotherapy did not change locoregional recurrence after axillary dissection in pN0 (so it is low). "
+        "0.8 %/year gives ~4 % in 5 years. The IBCSG's own site-specific rates (Wallgren et al. 2003) were not "
+        "read. Not fitted. Prior 0.2–3 %/year.",
+    ),
+    rec(
+        "locoregional_per_year_n1_3",
+        "h_LR,N1",
+        "Hazard of locoregional recurrence in years 0–5 after mastectomy without radiotherapy, 1–3 positive nodes "
+        "(ER+, off endocrine therapy)",
+        0.02,
+        "1 / year",
+        0.007,
+        0.06,
+        LOCAL_SOURCES,
+        "Lu 2013: 7.2 % at 5 years and 10.7 % at 8 years in T1–2N1 after mastectomy without radiotherapy, with "
+        "modern systemic therapy (the 1978–85 era's is taken higher); EBCTCG 2014: radiotherapy strongly reduced "
+        "locoregional recurrence with 1–3 positive nodes. 2 %/year gives ~10 % in 5 years (an assumption). Not "
+        "fitted. Prior 0.7–6 %/year.",
+    ),
+    rec(
+        "locoregional_per_year_n4_plus",
+        "h_LR,N4",
+        "Hazard of locoregional recurrence in years 0–5 after mastectomy without radiotherapy, 4 or more positive "
+        "nodes (ER+, off endocrine therapy)",
+        0.045,
+        "1 / year",
+        0.015,
+        0.12,
+        LOCAL_SOURCES,
+        "Locoregional recurrence rises with the number of positive nodes (EBCTCG 2014: the largest absolute "
+        "radiotherapy benefit with 4+ nodes). 4.5 %/year gives ~20 % in 5 years (an assumption). Not fitted. "
+        "Prior 1.5–12 %/year.",
+    ),
+    rec(
+        "locoregional_fold_er_negative",
+        "f_LR,ER",
+        "Fold change of the locoregional recurrence hazard for an ER- against an ER+ tumour",
+        1.5,
+        "dimensionless",
+        1.0,
+        3.0,
+        ["wang2020lrr", "lu2013lrr", "assumption"],
+        "Wang 2020: ER- and PR-negative tumours HR 1.485 for locoregional recurrence after mastectomy without "
+        "radiotherapy (pT1–2N0); Lu 2013: ER negativity an independent risk factor in T1–2N1. Taken for every "
+        "nodal stage and time (an assumption). Not fitted. Prior 1–3.",
+    ),
+    urec(
+        "locoregional_ratio_years_5_10",
+        "r_LR,5",
+        "Locoregional recurrence hazard in years 5–10 relative to years 0–5",
+        0.3,
+        "dimensionless",
+        0.1,
+        0.6,
+        ["geurts2017", "assumption"],
+        "Geurts 2017: local, regional and distant first recurrences share one time pattern, highest in year 2 and "
+        "falling after; most locoregional recurrences after mastectomy come in the first 5 years (widely quoted, "
+        "not checked here). With 0.3 and 0.1 after year 10, ~74 % of the 15-year risk falls in years 0–5. Not "
+        "fitted. Prior 0.1–0.6.",
+    ),
+    urec(
+        "locoregional_ratio_after_10_years",
+        "r_LR,10",
+        "Locoregional recurrence hazard after year 10 relative to years 0–5",
+        0.1,
+        "dimensionless",
+        0.02,
+        0.4,
+        ["geurts2017", "assumption"],
+        "See the ratio for years 5–10; late locoregional recurrences are rare but occur. Not fitted. Prior 0.02–0.4.",
+    ),
+    rec(
+        "contralateral_per_year_er_positive",
+        "h_CBC+",
+        "Hazard of a contralateral invasive breast cancer after an ER+ first cancer, off endocrine therapy "
+        "(constant over time since diagnosis)",
+        0.0045,
+        "1 / year",
+        0.002,
+        0.008,
+        ["giannakeas2021", "nichols2011", "sandberg2012"],
+        "Giannakeas 2021 (SEER 1990–2015): annual risk ~0.37 %, persisting over 25 years; 25-year actuarial risk "
+        "9.5 % after an ER+ first cancer, i.e. −ln(1 − 0.095)/25 = 0.40 %/year, in a population partly on "
+        "endocrine therapy, which lowers it (Nichols 2011: the fall after 1985 is restricted to ER+ first cancers; "
+        "Sandberg 2012: SIR 1.74 with hormone therapy against 2.30 for all ER+). Untreated (the IBCSG 1978–85 era, "
+        "before the decline): 0.45 %/year. Not fitted. Prior 0.2–0.8 %/year.",
+        evidence="derived",
+    ),
+    rec(
+        "contralateral_per_year_er_negative",
+        "h_CBC−",
+        "Hazard of a contralateral invasive breast cancer after an ER- first cancer (constant over time)",
+        0.0048,
+        "1 / year",
+        0.002,
+        0.008,
+        ["giannakeas2021", "nichols2011"],
+        "Giannakeas 2021: 25-year actuarial risk 11.2 % after an ER- first cancer, −ln(1 − 0.112)/25 = 0.475 "
+        "%/year; Nichols 2011: no clear decline over calendar time after ER- cancers. Not fitted. Prior 0.2–0.8 "
+        "%/year.",
+        evidence="derived",
+    ),
+    urec(
+        "endocrine_local_reduction",
+        "ε_LC",
+        "Fractional reduction of the locoregional and contralateral hazards of an ER+ patient while on endocrine "
+        "therapy",
+        0.4,
+        "dimensionless",
+        0.0,
+        0.7,
+        ["sandberg2012", "nichols2011", "assumption"],
+        "Endocrine therapy lowers contralateral breast cancer (Sandberg 2012: SIR 1.74 on hormone therapy against "
+        "2.30 for all ER+ first cancers; Nichols 2011: the decline after 1985 restricted to ER+) and local "
+        "recurrence (assumed to the same degree). Applied only while taken. Not fitted. Prior 0–0.7.",
+    ),
+]
+
 # ---------------------------------------------------------------- niche input levels for the switch
 NICHES = {
     "endosteal": (
@@ -602,44 +735,44 @@ for niche, (where, weight, levels, why, sources) in NICHES.items():
             )
         )
 
-# ---------------------------------------------------------------- calibration run 2 (tools/fit_patients.py)
-#: Values fitted by Nelder–Mead to every calibration target (docs/calibration-run-2/README.md); they replace the
+# ---------------------------------------------------------------- calibration (tools/fit_patients.py; run 4)
+#: Values fitted by Nelder–Mead to every calibration target (docs/calibration-run-4/README.md); they replace the
 #: values above, which stay in each record's note as the value before calibration.
 CALIBRATED: dict[str, float] = {
-    "seeding_mean_reference": 81680.0,
-    "seeding_dispersion": 1.972,
-    "niche_fraction_perivascular_sprouting": 0.004331,
-    "other_site_seeding_ratio": 0.6923,
-    "awakening_scale_er_negative": 5.161e-09,
-    "awakening_scale_er_positive": 1.124e-07,
-    "dormant_death_per_year": 0.05542,
-    "clonogenic_fraction": 0.0009679,
-    "immune_kill_rate": 0.04965,
-    "growth_rate_er_negative": 0.005149,
-    "growth_rate_er_positive": 0.00382,
-    "angiogenic_switch_per_year": 0.09057,
-    "dormant_death_ratio_er_positive": 0.5173,
-    "seeding_fold_n1_3": 1.574,
-    "seeding_fold_n4_9": 3.331,
-    "seeding_fold_n10": 8.067,
-    "seeding_fold_t2": 1.252,
-    "seeding_fold_er_negative": 1.072,
-    "endocrine_growth_inhibition": 0.6251,
-    "endocrine_eradication_per_year": 0.4262,
-    "focus_immune_elimination_per_year": 0.06345,
-    "dissemination_window_years": 1.998,
-    "growth_rate_cv_er_negative": 0.3663,
-    "growth_rate_cv_er_positive": 0.5898,
-    "awakening_cv": 0.3671,
-    "niche_fraction_endosteal": 0.2013,
-    "niche_fraction_perivascular_stable": 0.4514,
+    "seeding_mean_reference": 78290.0,
+    "seeding_dispersion": 3.249,
+    "niche_fraction_perivascular_sprouting": 0.003546,
+    "other_site_seeding_ratio": 0.6323,
+    "awakening_scale_er_negative": 7.384e-09,
+    "awakening_scale_er_positive": 1.474e-07,
+    "dormant_death_per_year": 0.06485,
+    "clonogenic_fraction": 0.001009,
+    "immune_kill_rate": 0.04374,
+    "growth_rate_er_negative": 0.006881,
+    "growth_rate_er_positive": 0.004164,
+    "angiogenic_switch_per_year": 0.09041,
+    "dormant_death_ratio_er_positive": 0.4787,
+    "seeding_fold_n1_3": 1.524,
+    "seeding_fold_n4_9": 2.853,
+    "seeding_fold_n10": 9.819,
+    "seeding_fold_t2": 1.388,
+    "seeding_fold_er_negative": 1.066,
+    "endocrine_growth_inhibition": 0.7927,
+    "endocrine_eradication_per_year": 0.2944,
+    "focus_immune_elimination_per_year": 0.1799,
+    "dissemination_window_years": 1.423,
+    "growth_rate_cv_er_negative": 0.5982,
+    "growth_rate_cv_er_positive": 0.5683,
+    "awakening_cv": 0.3675,
+    "niche_fraction_endosteal": 0.1312,
+    "niche_fraction_perivascular_stable": 0.3661,
 }
 CALIBRATION_NOTE = (
-    "Fitted (calibration run 3, docs/calibration-run-3/README.md): Nelder–Mead with common random numbers on the "
+    "Fitted (calibration run 4, docs/calibration-run-4/README.md): Nelder–Mead with common random numbers on the "
     "tolerance-normalised distance to every target of src/dormancy/patients/data/calibration_targets.yaml "
-    "(Colleoni 2016 hazards by ER status, Pan 2017 20-year distant recurrence after 5 years of endocrine therapy, "
-    "Braun 2005 DTC prevalence and outcome ratio, Willis 2010 escape statistics, bone share and incidence); no "
-    "trial outcome is a target. Value before calibration {before:.4g}."
+    "(Colleoni 2016 hazards of any recurrence by ER status, Pan 2017 20-year distant recurrence after 5 years of "
+    "endocrine therapy, Braun 2005 DTC prevalence and outcome ratio, Willis 2010 escape statistics, bone share and "
+    "incidence); no trial outcome is a target. Value before calibration {before:.4g}."
 )
 for record in records:
     if record["symbol"] in CALIBRATED:

@@ -224,8 +224,10 @@ def plot_kaplan_meier(table, *, by: str, title: str = "", horizon_years: float =
     return figure
 
 
-def plot_annual_hazard(table, *, by: str, title: str = "", horizon_years: float = 20.0) -> Figure:
-    """Plot the annual distant-recurrence hazard (events / person-years, 1-year intervals) by subgroup.
+def plot_annual_hazard(
+    table, *, by: str, title: str = "", horizon_years: float = 20.0, endpoint: str = "distant"
+) -> Figure:
+    """Plot the annual recurrence hazard (events / person-years, 1-year intervals) by subgroup.
 
     Parameters
     ----------
@@ -237,6 +239,8 @@ def plot_annual_hazard(table, *, by: str, title: str = "", horizon_years: float 
         Figure title.
     horizon_years : float
         Last year shown.
+    endpoint : {"distant", "any"}
+        First distant recurrence, or first recurrence of any kind (distant, locoregional, contralateral).
 
     Returns
     -------
@@ -249,7 +253,7 @@ def plot_annual_hazard(table, *, by: str, title: str = "", horizon_years: float 
     axis = figure.subplots()
     intervals = [(year, year + 1.0) for year in range(int(horizon_years))]
     for label, part in _subgroups(table, by):
-        hazard = annual_hazard(part, intervals)
+        hazard = annual_hazard(part, intervals, endpoint=endpoint)
         edges = np.append(hazard["start"].to_numpy(), hazard["end"].iloc[-1])
         values = hazard["hazard_percent"].to_numpy()
         line = axis.stairs(values, edges, label=label, linewidth=1.8)
@@ -258,7 +262,8 @@ def plot_annual_hazard(table, *, by: str, title: str = "", horizon_years: float 
             hazard["start"] + 0.5, values - spread, values + spread, alpha=0.15, color=line.get_edgecolor()
         )
     axis.set_xlabel("years since diagnosis")
-    axis.set_ylabel("annual hazard of distant recurrence (% per year)")
+    what = "any recurrence" if endpoint == "any" else "distant recurrence"
+    axis.set_ylabel(f"annual hazard of {what} (% per year)")
     axis.set_ylim(bottom=0.0)
     axis.grid(True, alpha=0.3)
     axis.legend(fontsize=8)

@@ -89,7 +89,7 @@ def calibration_report(
     for cohort, by in (("colleoni", "er_positive"), ("braun", "dtc_positive"), ("braun", "t_stage")):
         table = report.tables[cohort]
         paths.append(plotting.save_figure(plotting.plot_kaplan_meier(table, by=by), folder / f"km_{cohort}_{by}.png"))
-        figure = plotting.plot_annual_hazard(table, by=by)
+        figure = plotting.plot_annual_hazard(table, by=by, endpoint="any" if cohort == "colleoni" else "distant")
         paths.append(plotting.save_figure(figure, folder / f"hazard_{cohort}_{by}.png"))
     shown = report.comparison[["target", "stratum", "published", "model", "tolerance", "within"]]
     _say(shown.to_string(index=False, float_format=lambda v: f"{v:.3g}"))

@@ -117,9 +117,11 @@ def _demo_patients(n_patients: int, out: Path) -> None:
         markup=False,
         highlight=False,
     )
-    hazard = patients.summaries.annual_hazard(table, by="er_positive").set_index(["group", "start"])
+    hazard = patients.summaries.annual_hazard(table, by="er_positive", endpoint="any").set_index(["group", "start"])
     published = {t.statistic: t for t in patients.targets.load_targets()}
-    rows = Table(title="Annual distant-recurrence hazard (% per year) vs Colleoni 2016 (any recurrence)")
+    rows = Table(
+        title="Annual hazard of any recurrence (% per year; distant, locoregional, contralateral) vs Colleoni 2016"
+    )
     for column in ("ER status", "years", "events", "person-years", "model", "published", "accepted (±20 %)", "within"):
         rows.add_column(column, justify="right")
     for group, key in ((True, "er_positive"), (False, "er_negative")):
@@ -138,14 +140,14 @@ def _demo_patients(n_patients: int, out: Path) -> None:
                 "yes" if target.within(model) else "no",
             )
     _out.print(rows)
-    crossover = patients.summaries.er_crossover_year(table)
+    crossover = patients.summaries.er_crossover_year(table, endpoint="any")
     when = "never (within 20 years)" if np.isnan(crossover) else f"at {crossover:.1f} years"
     _out.print(f"ER+ hazard overtakes ER- {when} (target: between 3 and 6 years)", markup=False, highlight=False)
     plotting = dormancy.plotting
     written = []
     for by in ("er_positive", "dtc_positive", "n_stage"):
         written.append(plotting.save_figure(plotting.plot_kaplan_meier(table, by=by), out / f"patients_km_{by}.png"))
-        figure = plotting.plot_annual_hazard(table, by=by)
+        figure = plotting.plot_annual_hazard(table, by=by, endpoint="any")
         written.append(plotting.save_figure(figure, out / f"patients_hazard_{by}.png"))
     _out.print("\n".join(f"figure: {path}" for path in written), markup=False, highlight=False)
 

@@ -4,9 +4,10 @@
 rates once (:mod:`dormancy.patients.niche_rates`), then runs the compiled kernel
 (:mod:`dormancy.patients.natural_history`) over chunks of patient ids, in-process or on a Dask distributed cluster.
 A patient's randomness depends only on (seed, patient id), so the table is identical for any chunk size and any
-number of workers. All recurrences modelled are distant (bone or other organs); Colleoni 2016's "any recurrence"
-also counts local and contralateral events the model does not carry, which the calibration accounts for
-(:mod:`dormancy.patients.calibration`).
+number of workers. The kernel carries the distant recurrences (bone or other organs) that come from DTCs;
+locoregional recurrences and contralateral breast cancers, which Colleoni 2016's "any recurrence" and a trial's
+disease-free survival also count, are drawn per patient by :mod:`dormancy.patients.locoregional` from their own
+random stream, so adding them moves no draw of the DTC history.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dormancy.params import ParameterSet
 from dormancy.patients import natural_history as kernel
 from dormancy.patients import therapy
 from dormancy.patients.covariates import sample_covariates
+from dormancy.patients.locoregional import local_event_times
 from dormancy.patients.niche_rates import niche_tables
 from dormancy.patients.parameters import FREE_PARAMETERS, SET_NAME, resolve_parameters
 from dormancy.patients.seeding import seeding_mean
@@ -84,7 +86,13 @@ COLUMNS: tuple[str, ...] = (
     "dead_dtcs",
     "dormant_at_end",
     "treatment",
+    "locoregional_years",
+    "contralateral_years",
+    "any_recurrence_years",
+    "first_recurrence",
 )
+#: ``first_recurrence`` values: none within follow-up, then the kinds in the order ties are broken.
+FIRST_RECURRENCE_KINDS = np.array(["", "distant", "locoregional", "contralateral"], dtype=object)
 VISIT_COLUMNS: tuple[str, ...] = ("patient", "visit", "time_years", "marrow_dtcs", "recurred_before")
 
 
@@ -101,7 +109,11 @@ class CohortResult:
         distant recurrence; ``bone_metastasis_years`` the first bone metastasis at any time (the first recurrence
         when in bone, or a later one; NaN if none within follow-up), observed until ``end_of_followup_years``.
         ``escapes``, ``dead_dtcs`` and ``dormant_at_end`` are counted up to the first recurrence (or the end of
-        follow-up).
+        follow-up). ``locoregional_years`` and ``contralateral_years`` are the first locoregional recurrence and
+        contralateral breast cancer (NaN if none within follow-up; :mod:`dormancy.patients.locoregional`), whether
+        before or after a distant recurrence; ``any_recurrence_years`` the first of the three (Colleoni's
+        breast-cancer-free interval) and ``first_recurrence`` its kind (``distant``, ``locoregional``,
+        ``contralateral``, or empty).
     manifest : Manifest
         Provenance: the spec, every parameter record used, seed, package version, git commit, time, settings.
     visits : pandas.DataFrame or None
@@ -208,6 +220,18 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
         inputs.visit_steps[start:stop],
     )
     followup = spec.n_steps * spec.step_days / kernel.DAYS_PER_YEAR
+    locoregional, contralateral = local_event_times(
+        inputs.values,
+        seed=inputs.seed,
+        ids=ids,
+        er_positive=covariates["er_positive"],
+        n_stage=covariates["n_stage"],
+        endocrine_years=endocrine,
+        followup_years=followup,
+    )
+    candidates = np.column_stack([recurrence, locoregional, contralateral])
+    any_recurrence = np.fmin.reduce(candidates, axis=1)
+    first_kind = np.where(np.isnan(any_recurrence), 0, 1 + np.argmin(np.nan_to_num(candidates, nan=np.inf), axis=1))
 
     def observed(values: NDArray[np.int64]) -> pd.arrays.IntegerArray:
         return pd.arrays.IntegerArray(np.where(values < 0, 0, values), values < 0)
@@ -245,6 +269,10 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
             "dead_dtcs": dead,
             "dormant_at_end": dormant_end,
             "treatment": np.where(inputs.treat_start_step[start:stop] >= 0, inputs.treatment_name, ""),
+            "locoregional_years": locoregional,
+            "contralateral_years": contralateral,
+            "any_recurrence_years": any_recurrence,
+            "first_recurrence": FIRST_RECURRENCE_KINDS[first_kind].astype(str),
         },
         columns=list(COLUMNS),
     ), visits

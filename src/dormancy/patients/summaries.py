@@ -4,7 +4,10 @@ Every function takes the per-patient table of :func:`dormancy.patients.simulate_
 interface: ``recurred``, ``recurrence_years``, ``followup_years``, ``recurrence_site``, ``er_positive``, ``t_stage``,
 ``n_stage``, ``grade``, ``dtc_positive``, ``dormant_at_5y``, ``micrometastases_at_10y``, ``escapes``, ``status``)
 and uses only patients whose ``status`` is ``"ok"``. Time at risk of a patient ends at the first distant recurrence
-or at the end of follow-up.
+or at the end of follow-up, except for the ``endpoint="any"`` statistics (Colleoni 2016's breast-cancer-free
+interval): there the event is the first recurrence of any kind, distant, locoregional or contralateral
+(``any_recurrence_years``, :mod:`dormancy.patients.locoregional`), and time at risk ends at it. A table without that
+column (written before it existed) falls back to distant recurrence for them.
 
 The annual hazard over ``[a, b)`` is the occurrence/exposure rate ``h = D / Y`` (``D`` recurrences in the interval,
 ``Y`` person-years at risk in it), the maximum-likelihood estimate of a hazard constant on the interval, and what
@@ -36,23 +39,39 @@ __all__ = [
 
 STANDARD_INTERVALS: tuple[tuple[float, float], ...] = ((0, 5), (5, 10), (10, 15), (15, 20))
 PAN_STRATA: tuple[str, ...] = ("T1N0", "T1N1-3", "T2N0", "T2N4-9")
+#: ``distant``: first distant recurrence; ``any``: first recurrence of any kind (distant, locoregional, contralateral).
+ENDPOINTS: tuple[str, ...] = ("distant", "any")
 
 
 def _ok(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["status"] == "ok"] if "status" in table else table
 
 
-def _exit_times(table: pd.DataFrame) -> np.ndarray:
-    """Years from diagnosis to the end of time at risk: the first recurrence, else the end of follow-up."""
+def _events(table: pd.DataFrame, endpoint: str = "distant") -> tuple[np.ndarray, np.ndarray]:
+    """Whether each patient had the event within follow-up, and the years to the end of her time at risk."""
+    if endpoint not in ENDPOINTS:
+        raise ValueError(f"endpoint must be one of {ENDPOINTS}; got {endpoint!r}")
+    follow = table["followup_years"].to_numpy(float)
+    if endpoint == "any" and "any_recurrence_years" in table:
+        first = table["any_recurrence_years"].to_numpy(float)
+        event = ~np.isnan(first)
+        return event, np.where(event, first, follow)
     recurred = table["recurred"].to_numpy(bool)
-    return np.where(recurred, table["recurrence_years"].to_numpy(float), table["followup_years"].to_numpy(float))
+    return recurred, np.where(recurred, table["recurrence_years"].to_numpy(float), follow)
+
+
+def _exit_times(table: pd.DataFrame) -> np.ndarray:
+    """Years from diagnosis to the end of time at risk: the first distant recurrence, else the end of follow-up."""
+    return _events(table)[1]
 
 
 def _events_and_exposure(
-    table: pd.DataFrame, start: float, end: float, *, site: str | None = None
+    table: pd.DataFrame, start: float, end: float, *, site: str | None = None, endpoint: str = "distant"
 ) -> tuple[int, float]:
-    exit_years = _exit_times(table)
-    event = table["recurred"].to_numpy(bool) & (exit_years >= start) & (exit_years < end)
+    if site is not None and endpoint != "distant":
+        raise ValueError("a recurrence site applies to the distant endpoint only")
+    had_event, exit_years = _events(table, endpoint)
+    event = had_event & (exit_years >= start) & (exit_years < end)
     if site is not None:
         event &= table["recurrence_site"].to_numpy(str) == site
     exposure = np.clip(np.minimum(exit_years, end) - start, 0.0, end - start)
@@ -65,8 +84,9 @@ def annual_hazard(
     *,
     by: str | None = None,
     site: str | None = None,
+    endpoint: str = "distant",
 ) -> pd.DataFrame:
-    """Annual distant-recurrence hazard ``D / Y`` per interval since diagnosis, optionally by subgroup.
+    """Annual recurrence hazard ``D / Y`` per interval since diagnosis, optionally by subgroup.
 
     Parameters
     ----------
@@ -77,7 +97,10 @@ def annual_hazard(
     by : str, optional
         Column to group by (e.g. ``"er_positive"``, ``"dtc_positive"``, ``"t_stage"``).
     site : str, optional
-        Count only recurrences at this first site (``"bone"`` or ``"other"``); exposure is unchanged.
+        Count only recurrences at this first site (``"bone"`` or ``"other"``); exposure is unchanged. Distant
+        endpoint only.
+    endpoint : {"distant", "any"}
+        The first distant recurrence, or the first recurrence of any kind (see the module docstring).
 
     Returns
     -------
@@ -90,19 +113,22 @@ def annual_hazard(
     rows = []
     for group, part in groups:
         for start, end in intervals:
-            events, exposure = _events_and_exposure(part, float(start), float(end), site=site)
+            events, exposure = _events_and_exposure(part, float(start), float(end), site=site, endpoint=endpoint)
             row = {"start": float(start), "end": float(end), "events": events, "person_years": exposure}
             row["hazard_percent"] = 100.0 * events / exposure if exposure > 0 else math.nan
             rows.append(row if by is None else {"group": group, **row})
     return pd.DataFrame(rows)
 
 
-def er_crossover_year(table: pd.DataFrame, *, horizon_years: float = 20.0, persist: int = 3) -> float:
+def er_crossover_year(
+    table: pd.DataFrame, *, horizon_years: float = 20.0, persist: int = 3, endpoint: str = "distant"
+) -> float:
     """Year at which the ER+ annual hazard overtakes the ER- hazard for good.
 
     Hazards on 1-year intervals; the crossover is in the first interval ``k >= 1`` where the difference
     ``h_ER+ - h_ER-`` turns from ``<= 0`` (interval ``k - 1``) to positive for ``persist`` intervals, placed by
-    linear interpolation of the difference between the midpoints of intervals ``k - 1`` and ``k``.
+    linear interpolation of the difference between the midpoints of intervals ``k - 1`` and ``k``. ``endpoint`` as
+    in :func:`annual_hazard`.
 
     Returns
     -------
@@ -112,7 +138,7 @@ def er_crossover_year(table: pd.DataFrame, *, horizon_years: float = 20.0, persi
     """
     table = _ok(table)
     intervals = [(year, year + 1.0) for year in range(int(horizon_years))]
-    by_group = annual_hazard(table, intervals, by="er_positive")
+    by_group = annual_hazard(table, intervals, by="er_positive", endpoint=endpoint)
     if set(by_group["group"]) != {False, True}:
         return math.nan
     positive = by_group[by_group["group"]]["hazard_percent"].to_numpy()
@@ -246,7 +272,8 @@ def summarise(tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
     ----------
     tables : mapping of str to pandas.DataFrame
         Per-patient tables by target cohort name (see :func:`dormancy.patients.calibration.target_cohorts`):
-        ``colleoni`` (IBCSG I-V era), ``pan_<stratum>`` for each of :data:`PAN_STRATA` (ER+, 5 y endocrine) and
+        ``colleoni`` (IBCSG I-V era; hazards and ER crossover of any recurrence, Willis statistics of distant
+        recurrence), ``pan_<stratum>`` for each of :data:`PAN_STRATA` (ER+, 5 y endocrine) and
         ``braun`` (stage I-III). A missing cohort leaves its statistics out.
 
     Returns
@@ -257,11 +284,11 @@ def summarise(tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
     stats: dict[str, float] = {}
     if "colleoni" in tables:
         colleoni = tables["colleoni"]
-        hazard = annual_hazard(colleoni, by="er_positive")
+        hazard = annual_hazard(colleoni, by="er_positive", endpoint="any")
         for row in hazard.itertuples():
             key = "er_positive" if row.group else "er_negative"
             stats[f"colleoni.hazard.{key}.{row.start:g}-{row.end:g}"] = row.hazard_percent
-        stats["colleoni.er_crossover_year"] = er_crossover_year(colleoni)
+        stats["colleoni.er_crossover_year"] = er_crossover_year(colleoni, endpoint="any")
         for name, value in willis_statistics(colleoni).items():
             stats[f"willis.{name}"] = value
     pan = [tables[f"pan_{stratum}"] for stratum in PAN_STRATA if f"pan_{stratum}" in tables]

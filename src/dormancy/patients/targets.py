@@ -162,9 +162,10 @@ def _hazard_targets(block: dict) -> list[Target]:
     block_name = "recurrence_hazard_by_er_status"
     source = block["source"]
     note = (
-        "Colleoni's events are any breast-cancer recurrence (local, contralateral and distant); the model carries "
-        "distant recurrence only and is compared with the any-recurrence hazard directly, so the fitted distant "
-        "hazard is an upper bound (distant events were the majority of first events in IBCSG I-V)."
+        "Colleoni's events are any breast-cancer recurrence (breast-cancer-free interval: local, regional, "
+        "contralateral and distant); the model's any-recurrence hazard counts the first of its distant recurrence "
+        "(from DTCs), locoregional recurrence and contralateral breast cancer (dormancy.patients.locoregional), "
+        "time at risk ending at that first event."
     )
     targets = []
     for group, key in (("ER+", "er_positive"), ("ER-", "er_negative")):
@@ -191,8 +192,8 @@ def _hazard_targets(block: dict) -> list[Target]:
             "years",
             Tolerance("range", low=3.0, high=6.0, text=block["tolerance"]),
             source,
-            "Year at which the ER+ annual hazard (1-year intervals) first exceeds the ER- hazard and stays above for "
-            "the next two years, interpolated linearly between interval midpoints.",
+            "Year at which the ER+ annual hazard of any recurrence (1-year intervals) first exceeds the ER- hazard "
+            "and stays above for the next two years, interpolated linearly between interval midpoints.",
         )
     )
     return targets

@@ -2,12 +2,16 @@
 
 Time zero is entry; each patient is followed for her own follow-up length and censored at its end.
 
-- ``dfs``, ``ddfs``, ``rfs`` (disease-free, distant disease-free, recurrence-free survival): the first distant
-  metastasis after entry. In a real trial DFS also counts local and contralateral recurrences, second primaries and
-  deaths from any cause, and RFS local recurrences; the model carries none of these (all its recurrences are
-  distant and nobody dies of other causes), so the three coincide here and are all distant-metastasis-free
-  survival. A real trial's hazard ratios on DFS are diluted by events a bone-directed drug cannot touch; the model's
-  are not.
+- ``ddfs`` (distant disease-free survival): the first distant metastasis after entry (``recurrence_years``).
+- ``rfs`` (recurrence-free survival, e.g. CLEVER's): the first distant metastasis or locoregional recurrence
+  (``locoregional_years``).
+- ``dfs`` (disease-free survival, e.g. AZURE's and D-CARE's): the first distant metastasis, locoregional recurrence
+  or contralateral breast cancer (``contralateral_years``), i.e. the cohort's ``any_recurrence_years`` after entry.
+  The locoregional and contralateral events come from :mod:`dormancy.patients.locoregional` and no trial treatment
+  acts on them, so they dilute a bone-directed drug's hazard ratio on DFS as in a real trial. Not modelled: second
+  primaries other than contralateral breast cancer, and deaths from other causes (real DFS counts both), so the
+  model's DFS has fewer non-distant events than a real trial's. A table without the locoregional and contralateral
+  columns (written before they existed) gives distant-only DFS and RFS, and ``dfs_definition`` says which.
 - ``bmfs`` (bone-metastasis-free survival, D-CARE's primary endpoint): the first bone metastasis after entry,
   from the table's ``bone_metastasis_years`` (bone metastasis at any time) when the cohort has that column;
   otherwise bone as the *first* distant site, censored at a first recurrence elsewhere (AZURE's "bone metastasis as
@@ -25,10 +29,15 @@ from numpy.typing import NDArray
 
 from dormancy.trials.spec import ENDPOINTS
 
-__all__ = ["BMFS_ANY_TIME", "BMFS_FIRST_SITE", "patient_endpoints"]
+__all__ = ["BMFS_ANY_TIME", "BMFS_FIRST_SITE", "DFS_ANY", "DFS_DISTANT_ONLY", "patient_endpoints"]
 
 BMFS_ANY_TIME = "bone metastasis at any time"
 BMFS_FIRST_SITE = "bone metastasis as first distant event (censored at a first recurrence elsewhere)"
+DFS_ANY = (
+    "DFS: first distant, locoregional or contralateral breast cancer; RFS: first distant or locoregional "
+    "(no second primaries elsewhere, no deaths from other causes)"
+)
+DFS_DISTANT_ONLY = "DFS and RFS: first distant recurrence only (table without locoregional and contralateral events)"
 
 
 def patient_endpoints(
@@ -48,20 +57,29 @@ def patient_endpoints(
     Returns
     -------
     pandas.DataFrame
-        Columns ``<endpoint>_years`` and ``<endpoint>_event`` for each endpoint of :data:`ENDPOINTS`, and
-        ``bmfs_definition``; same row order as ``table``.
+        Columns ``<endpoint>_years`` and ``<endpoint>_event`` for each endpoint of :data:`ENDPOINTS`,
+        ``bmfs_definition`` and ``dfs_definition``; same row order as ``table``.
     """
     entry = np.asarray(entry_years, dtype=float)
     follow = np.asarray(follow_up_years, dtype=float)
-    recurrence = table["recurrence_years"].to_numpy(float) - entry
-    distant_event = recurrence <= follow  # NaN (no recurrence in the simulated follow-up) compares False
-    distant_time = np.where(distant_event, recurrence, follow)
+
+    def first_after_entry(*names: str) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+        times = np.fmin.reduce([table[name].to_numpy(float) for name in names]) - entry
+        event = times <= follow  # NaN (no event in the simulated follow-up) compares False
+        return np.where(event, times, follow), event
+
+    distant_time, distant_event = first_after_entry("recurrence_years")
+    local = {"locoregional_years", "contralateral_years"} <= set(table.columns)
+    events = {
+        "ddfs": ("recurrence_years",),
+        "rfs": ("recurrence_years", "locoregional_years") if local else ("recurrence_years",),
+        "dfs": ("recurrence_years", "locoregional_years", "contralateral_years") if local else ("recurrence_years",),
+    }
     columns: dict[str, object] = {}
     for name in ENDPOINTS:
         if name == "bmfs":
             continue
-        columns[f"{name}_years"] = distant_time
-        columns[f"{name}_event"] = distant_event
+        columns[f"{name}_years"], columns[f"{name}_event"] = first_after_entry(*events[name])
     if "bone_metastasis_years" in table:
         bone = table["bone_metastasis_years"].to_numpy(float) - entry
         bone_event = bone <= follow
@@ -75,4 +93,5 @@ def patient_endpoints(
     columns["bmfs_years"] = bone_time
     columns["bmfs_event"] = bone_event
     columns["bmfs_definition"] = np.full(len(table), definition, dtype=object)
+    columns["dfs_definition"] = np.full(len(table), DFS_ANY if local else DFS_DISTANT_ONLY, dtype=object)
     return pd.DataFrame(columns, index=table.index)

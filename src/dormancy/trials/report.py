@@ -19,7 +19,7 @@ from jinja2 import Environment, select_autoescape
 from matplotlib.figure import Figure  # the object API: no pyplot state, no display backend
 
 from dormancy.atomic import atomic_folder
-from dormancy.trials.endpoints import BMFS_ANY_TIME
+from dormancy.trials.endpoints import BMFS_ANY_TIME, DFS_ANY
 from dormancy.trials.engine import TrialResult
 from dormancy.trials.spec import ENDPOINT_TITLES, dump_trial
 
@@ -47,9 +47,10 @@ img { max-width: 100%; }
 sources (see manifest.json); nothing was tuned to this trial's published outcome. Uncertainty shown is the spread
 over replicate trials of this size (sampling variation of patients, randomisation and measurement); it does not
 include uncertainty in the model's parameters.</p>
-<p><b>What the model cannot see.</b> Local and contralateral recurrences, second primaries and deaths from other
-causes are not modelled: every event is a distant metastasis, so disease-free, distant disease-free and
-recurrence-free survival coincide here and are all distant-metastasis-free survival.
+<p><b>What the model cannot see.</b> Distant metastases come from the simulated DTCs; locoregional recurrences and
+contralateral breast cancers are drawn from published rates, independently of the DTC history, and no trial
+treatment acts on them. Second primaries elsewhere and deaths from other causes are not modelled.
+Disease-free and recurrence-free survival: {{ dfs_definition }}.
 Bone-metastasis-free survival: {{ bmfs_definition }}.</p>
 {% if virtual_arms %}<p><b>Virtual arms</b> (not in the published trial, added in silico):
 {{ virtual_arms }}.</p>{% endif %}
@@ -205,6 +206,7 @@ def render_report(result: TrialResult, *, power: pd.DataFrame | None = None) -> 
     screening = result.screening.drop(columns="replicate").describe().loc[["mean", "min", "max"]].reset_index()
     clearance = result.clearance_summary() if spec.assessments else None
     definition = result.patients["bmfs_definition"].iloc[0] if len(result.patients) else BMFS_ANY_TIME
+    dfs_definition = result.patients["dfs_definition"].iloc[0] if len(result.patients) else DFS_ANY
     environment = Environment(autoescape=select_autoescape(default_for_string=True))
     return environment.from_string(_TEMPLATE).render(
         title=spec.title or spec.name,
@@ -214,6 +216,7 @@ def render_report(result: TrialResult, *, power: pd.DataFrame | None = None) -> 
         status=result.status,
         manifest=result.manifest,
         bmfs_definition=definition,
+        dfs_definition=dfs_definition,
         virtual_arms=", ".join(arm.name for arm in spec.arms if arm.virtual),
         arms=arms,
         screening_table=_html_table(screening.rename(columns={"index": "over replicates"})),

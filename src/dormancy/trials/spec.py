@@ -24,11 +24,11 @@ On disk a trial is YAML with ``format: dormancy-trial`` and ``version: 1``::
     analysis: {primary_endpoint: dfs, alpha: 0.05, horizon_years: 5}
 
 What the model cannot see (so the endpoints are narrower than a real trial's; see :mod:`dormancy.trials.endpoints`):
-local and contralateral recurrences and second primaries are not modelled, and nobody dies of anything but
-metastatic breast cancer, which is not modelled as a separate event either: every event is a distant metastasis.
-Disease-free, distant disease-free and recurrence-free survival are therefore the same time in this model (the
-first distant metastasis after entry); they are kept as separate endpoints so that a design reads like its
-protocol, and the report says they coincide.
+second primaries other than contralateral breast cancer are not modelled, and nobody dies of anything but
+metastatic breast cancer, which is not modelled as a separate event either. Distant disease-free survival is the
+first distant metastasis after entry; recurrence-free survival adds locoregional recurrence, and disease-free
+survival also contralateral breast cancer (drawn by :mod:`dormancy.patients.locoregional`, untouched by the
+trial's treatments); the report states the definitions.
 """
 
 from __future__ import annotations
