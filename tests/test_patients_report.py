@@ -74,12 +74,6 @@ def test_figures_of_a_cohort_and_of_the_report_are_written(synthetic_report, tmp
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 6 open: the shipped natural-history parameters meet 26 of 27 assessed targets at 10,000 "
-    "patients (bone-metastasis incidence in years 10-15 is missed; docs/calibration-run-4); remove this mark when "
-    "calibration reaches every target",
-)
 def test_every_calibration_target_is_reproduced_within_tolerance():
     """Issue 6's Done-when: the shipped parameters reproduce every assessed target at a moderate cohort size."""
     report = report_module.run_report(n_patients=10_000)

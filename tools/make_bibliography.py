@@ -308,6 +308,36 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
             "authors, year and journal as recalled)."
         ),
     },
+    "solomayer2000": {
+        "authors": "Solomayer EF, Diel IJ, Meyberg GC, Gollan C, Bastert G",
+        "year": 2000,
+        "title": (
+            "Metastatic breast cancer: clinical course, prognosis and therapy related to the first site of metastasis"
+        ),
+        "journal": "Breast Cancer Res Treat",
+        "citation": "59:271–278",
+        "doi": "10.1023/A:1006308619659",
+        "pmid": "10832597",
+        "note": (
+            "648 patients with metastatic breast cancer: bone the site of first metastasis in 46 %, and 71 % "
+            "developed bone metastases; median survival after first metastasis 24 months with bone and 12 months "
+            "with visceral metastases at first relapse (abstract read)."
+        ),
+    },
+    "coleman1987": {
+        "authors": "Coleman RE, Rubens RD",
+        "year": 1987,
+        "title": "The clinical course of bone metastases from breast cancer",
+        "journal": "Br J Cancer",
+        "citation": "55:61–66",
+        "doi": "10.1038/bjc.1987.13",
+        "pmid": "3814476",
+        "note": (
+            "Guy's Hospital Breast Unit, all patients since 1970: 69 % of patients dying with breast cancer had bone "
+            "metastases, bone the commonest site of first distant relapse; median survival 24 months with disease "
+            "confined to the skeleton against 3 months after first relapse in the liver (abstract read)."
+        ),
+    },
     "pan2017": {
         "authors": "Pan H et al (EBCTCG)",
         "year": 2017,

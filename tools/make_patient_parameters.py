@@ -657,6 +657,41 @@ records += [
     ),
 ]
 
+# ---------------------------------------------------------------- metastatic course (patients/metastatic_course.py)
+records += [
+    urec(
+        "bone_after_visceral_probability",
+        "p_B|V",
+        "Probability that a patient whose first distant metastasis is not in bone develops a bone metastasis during "
+        "the metastatic course (beside the model's own later marrow foci)",
+        0.46,
+        "dimensionless",
+        0.25,
+        0.65,
+        ["solomayer2000", "coleman1987"],
+        "Solomayer 2000 (648 patients with metastatic breast cancer): bone the first metastatic site in 46 %, bone "
+        "metastases at some time in 71 %, so (0.71 − 0.46)/(1 − 0.46) = 0.46 of those whose first site was not "
+        "bone developed bone metastases later, before death for most. Coleman 1987: 69 % of patients dying of "
+        "breast cancer had bone metastases. Independent of subtype (an assumption). Not fitted. Prior 0.25–0.65.",
+        evidence="derived",
+    ),
+    rec(
+        "bone_after_visceral_delay_years",
+        "m_B|V",
+        "Mean delay from a first distant metastasis elsewhere to a bone metastasis from the metastatic course "
+        "(exponential)",
+        0.75,
+        "year",
+        0.25,
+        2.0,
+        ["solomayer2000", "coleman1987", "assumption"],
+        "Median survival after a first visceral metastasis 12 months (Solomayer 2000; 3 months after a first relapse "
+        "in the liver, Coleman 1987): bone metastases found during that course come within about a year, and an "
+        "exponential delay with mean 0.75 year puts 74 % of them within 1 year (median 0.52 year). The model has "
+        "no deaths, so no death competes with the delay. An assumption. Not fitted. Prior 0.25–2 years.",
+    ),
+]
+
 # ---------------------------------------------------------------- niche input levels for the switch
 NICHES = {
     "endosteal": (

@@ -8,7 +8,9 @@
 - Modules: :mod:`~dormancy.patients.covariates`, :mod:`~dormancy.patients.seeding`,
   :mod:`~dormancy.patients.niche_rates`, :mod:`~dormancy.patients.natural_history` (the compiled kernel; its random
   draws in :mod:`~dormancy.patients.kernel_random`, parameter vector and table lookups in
-  :mod:`~dormancy.patients.kernel_tables`).
+  :mod:`~dormancy.patients.kernel_tables`), :mod:`~dormancy.patients.locoregional` (locoregional and
+  contralateral events) and :mod:`~dormancy.patients.metastatic_course` (bone metastases after a first distant
+  recurrence elsewhere), both drawn outside the kernel.
 """
 
 from dormancy.patients import calibration, report, sensitivity, summaries, targets  # calibration side (H4)

@@ -7,7 +7,9 @@ A patient's randomness depends only on (seed, patient id), so the table is ident
 number of workers. The kernel carries the distant recurrences (bone or other organs) that come from DTCs;
 locoregional recurrences and contralateral breast cancers, which Colleoni 2016's "any recurrence" and a trial's
 disease-free survival also count, are drawn per patient by :mod:`dormancy.patients.locoregional` from their own
-random stream, so adding them moves no draw of the DTC history.
+random stream, so adding them moves no draw of the DTC history. Likewise the bone metastases that arise during the
+metastatic course after a first distant recurrence elsewhere (:mod:`dormancy.patients.metastatic_course`) join
+``bone_metastasis_years`` from a stream of their own.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from dormancy.patients import natural_history as kernel
 from dormancy.patients import therapy
 from dormancy.patients.covariates import sample_covariates
 from dormancy.patients.locoregional import local_event_times
+from dormancy.patients.metastatic_course import bone_after_visceral_years
 from dormancy.patients.niche_rates import niche_tables
 from dormancy.patients.parameters import FREE_PARAMETERS, SET_NAME, resolve_parameters
 from dormancy.patients.seeding import seeding_mean
@@ -107,7 +110,9 @@ class CohortResult:
         ``dormant_at_10y`` and ``micrometastases_at_10y`` are missing (``<NA>``) when not observed (recurrence
         before that time, or shorter follow-up). ``recurrence_years`` and ``recurrence_site`` are the first
         distant recurrence; ``bone_metastasis_years`` the first bone metastasis at any time (the first recurrence
-        when in bone, or a later one; NaN if none within follow-up), observed until ``end_of_followup_years``.
+        when in bone, or a later one from the kernel's marrow foci or from the metastatic course,
+        :mod:`dormancy.patients.metastatic_course`; NaN if none within follow-up), observed until
+        ``end_of_followup_years``.
         ``escapes``, ``dead_dtcs`` and ``dormant_at_end`` are counted up to the first recurrence (or the end of
         follow-up). ``locoregional_years`` and ``contralateral_years`` are the first locoregional recurrence and
         contralateral breast cancer (NaN if none within follow-up; :mod:`dormancy.patients.locoregional`), whether
@@ -229,6 +234,15 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
         endocrine_years=endocrine,
         followup_years=followup,
     )
+    site_names = SITES[site].astype(str)
+    visceral_bone = bone_after_visceral_years(
+        inputs.values,
+        seed=inputs.seed,
+        ids=ids,
+        recurrence_years=recurrence,
+        recurrence_site=site_names,
+        followup_years=followup,
+    )
     candidates = np.column_stack([recurrence, locoregional, contralateral])
     any_recurrence = np.fmin.reduce(candidates, axis=1)
     first_kind = np.where(np.isnan(any_recurrence), 0, 1 + np.argmin(np.nan_to_num(candidates, nan=np.inf), axis=1))
@@ -257,9 +271,9 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
             "micrometastases_at_10y": observed(micro10),
             "escapes": escapes,
             "recurrence_years": recurrence,
-            "recurrence_site": SITES[site].astype(str),
+            "recurrence_site": site_names,
             "recurred": ~np.isnan(recurrence),
-            "bone_metastasis_years": bone,
+            "bone_metastasis_years": np.fmin(bone, visceral_bone),
             "followup_years": np.where(np.isnan(recurrence), followup, recurrence),
             "end_of_followup_years": np.full(len(ids), followup),
             "status": np.array(kernel.STATUS_CODES, dtype=object)[status].astype(str),

@@ -13,9 +13,10 @@ Time zero is entry; each patient is followed for her own follow-up length and ce
   model's DFS has fewer non-distant events than a real trial's. A table without the locoregional and contralateral
   columns (written before they existed) gives distant-only DFS and RFS, and ``dfs_definition`` says which.
 - ``bmfs`` (bone-metastasis-free survival, D-CARE's primary endpoint): the first bone metastasis after entry,
-  from the table's ``bone_metastasis_years`` (bone metastasis at any time) when the cohort has that column;
-  otherwise bone as the *first* distant site, censored at a first recurrence elsewhere (AZURE's "bone metastasis as
-  first event"), and the table says which (``bmfs_definition``).
+  from the table's ``bone_metastasis_years`` (bone metastasis at any time, including those of the metastatic
+  course, :mod:`dormancy.patients.metastatic_course`, on which no trial treatment acts) when the cohort has that
+  column; otherwise bone as the *first* distant site, censored at a first recurrence elsewhere (AZURE's "bone
+  metastasis as first event"), and the table says which (``bmfs_definition``).
 - DTC clearance: each scheduled aspirate after entry is positive, negative or not done (the patient had recurred
   by then, or was not followed that long); negative aspirates can be false negatives (the aspirate samples a
   fraction of the marrow, :func:`dormancy.patients.aspirate_positive`).
