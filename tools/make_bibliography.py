@@ -694,6 +694,23 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
             "distribution and a terminal elimination half-life of about 40-50 days."
         ),
     },
+    "canuaslandero2021": {
+        "authors": "Canuas-Landero VG, George CN, Lefley DV, Corness H, Muthana M, Wilson C, Ottewell PD",
+        "year": 2021,
+        "title": (
+            "Oestradiol contributes to differential antitumour effects of adjuvant zoledronic acid observed between"
+            " pre- and post-menopausal women"
+        ),
+        "journal": "Front Endocrinol",
+        "citation": "12:749428",
+        "doi": "10.3389/fendo.2021.749428",
+        "note": (
+            "Abstract read: ovariectomy plus goserelin with 0, 1.38 or 12.5 mg/ml oestradiol supplement gave serum"
+            " oestradiol 1.00 +/- 0.27, 48.64 +/- 18.44 and 153.16 +/- 18.10 pg/ml (post-, peri-, premenopausal);"
+            " MDA-MB-231, 4T1 or E0771 cells; saline or 100 ug/kg zoledronic acid weekly. Osteoclast and bone-volume"
+            " fold changes were not read here."
+        ),
+    },
     "demichele2025": {
         "authors": "DeMichele A et al",
         "year": 2025,

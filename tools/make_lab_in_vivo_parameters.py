@@ -384,6 +384,41 @@ R = [
         ["review:96", "review:97"],
         "Young adult mice (6–10 weeks, the usual hosts) remodel their metaphyses actively; moderate level. Prior 0–1.",
     ),
+    rec(
+        "ovariectomy_oestrogen_deficiency",
+        "D_OVX",
+        "Oestrogen deficiency D = 1 - E of an ovariectomised mouse (E: serum oestradiol over the premenopausal level)",
+        0.9935,
+        "dimensionless",
+        0.9,
+        1.0,
+        ["canuaslandero2021", "review:97", "review:100"],
+        "Derived: ovariectomised mice (with goserelin, no oestradiol supplement) had serum oestradiol 1.00 +/- 0.27 "
+        "pg/ml against 153.16 +/- 18.10 pg/ml in ovariectomised mice supplemented to premenopausal levels "
+        "(Canuas-Landero et al. 2021, abstract), so D = 1 - 1.00/153.16 = 0.9935. It drives the bone model's host "
+        "terms (RANKL, OPG, osteoclast apoptosis; dormancy.bone.lifetime) in the mouse marrow and scales the ER "
+        "input of ER+ DTCs by 1 - D (dormancy.lab.menopause). Sham-operated mice have D = 0. Prior 0.9-1.",
+        evidence="derived",
+        dist="uniform",
+    ),
+    rec(
+        "mouse_zoledronic_effect",
+        "Z_mouse",
+        "Effect of zoledronic acid 100 ug/kg weekly in mice on the osteoclast-apoptosis and endosteal-niche targets",
+        0.711,
+        "dimensionless",
+        0.3,
+        0.95,
+        ["assumption", "canuaslandero2021", "review:100"],
+        "The Sheffield mouse protocols give 100 ug/kg zoledronic acid weekly (Canuas-Landero et al. 2021, abstract), "
+        "used there as the clinically relevant dose; the package has no mouse pharmacokinetics, so the mouse dose is "
+        "taken as equivalent to 4 mg every 4 weeks in women (an assumption) and the effect is the time average over "
+        "8 weeks of that schedule's osteoclast_apoptosis (= endosteal_niche) effect in dormancy.pkpd "
+        "(target_effects of zoledronic_acid:4mg:q4w, 0.711; tested). It enters the bone drive and the osteoclast "
+        "factors as the patient model's drug terms do (dormancy.lab.menopause). Prior 0.3-0.95.",
+        evidence="derived",
+        dist="uniform",
+    ),
     level(
         "mouse_nk_cytokines",
         "u_NK,mouse",

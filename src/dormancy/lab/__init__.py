@@ -12,7 +12,8 @@ import dormancy.lab.chip
 import dormancy.lab.explant
 import dormancy.lab.intravital
 import dormancy.lab.mouse
-import dormancy.lab.spheroid  # noqa: F401  (these five imports register lab-B's protocols)
+import dormancy.lab.ovariectomy
+import dormancy.lab.spheroid  # noqa: F401  (these six imports register lab-B's protocols)
 from dormancy.lab import coculture, hypoxia  # noqa: F401  (register their protocols)
 from dormancy.lab.expression import DORMANCY_GENES, NODE_GENES, score_dormancy, to_anndata, write_h5ad
 from dormancy.lab.protocol import (

@@ -37,6 +37,11 @@ image at or above the floor :math:`F`. Time to detectable bone metastasis (``eve
 (``event`` 0) — a Kaplan–Meier table (:func:`kaplan_meier`) — and DTC counts at sacrifice (dormant cells, awake single
 cells, foci, all tumour cells).
 
+**Host state.** ``ovariectomy`` and ``zoledronic_acid`` change the marrow's bone signals as the package's bone model
+changes them on oestrogen loss and under the drug (Pivonka quasi-steady state, :mod:`dormancy.lab.menopause`), and
+ovariectomy scales the ER input of ER+ DTCs by :math:`1 - D_{OVX}`; ``mouse-ovariectomy``
+(:mod:`dormancy.lab.ovariectomy`) runs the sham/OVX × vehicle/zoledronic-acid factorial [97, 100].
+
 **Limitations.** Both protocols use the same switch parameters (the ER status chosen), so they compare hosts, as one
 line grown in immune-intact and in NSG mice would; a human line's species differences (mouse factors acting on human
 receptors) are not modelled. Awakening over weeks comes mostly from DTCs that settle awake in permissive niches
@@ -53,6 +58,7 @@ from matplotlib.figure import Figure
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
+from dormancy.lab.menopause import host_marrow_values
 from dormancy.lab.protocol import LabResult, Protocol, lab_manifest, register
 from dormancy.lab.tissue import SwitchCells, cell_frame, input_factors, lab_parameters, parameter_records
 from dormancy.params import load_registry
@@ -107,7 +113,11 @@ class _MouseOptions(BaseModel):
     resection_day: float = Field(21.0, ge=1.0, le=60.0, description="Day of primary resection (orthotopic only)")
     imaging_every_days: float = Field(7.0, ge=1.0, le=28.0, description="Bioluminescence imaging interval, days")
     er_status: Literal["negative", "positive"] = Field("negative", description="Cell line's ER status")
-    mouse_estrogen: float = Field(0.5, ge=0.0, le=1.0, description="ESTROGEN input of ER+ DTCs (0 if ovariectomised)")
+    mouse_estrogen: float = Field(0.5, ge=0.0, le=1.0, description="ESTROGEN input of ER+ DTCs of an intact mouse")
+    ovariectomy: bool = Field(
+        False, description="Ovariectomised (postmenopausal-like marrow, ER input x (1 - D)) or sham-operated host"
+    )
+    zoledronic_acid: bool = Field(False, description="Zoledronic acid 100 µg/kg weekly from injection, or vehicle")
 
 
 class MouseSyngeneicOptions(_MouseOptions):
@@ -139,7 +149,8 @@ def niche_inputs(switch, niche: str, host: str, spec: _MouseOptions, values: dic
         base = values.get(f"{prefix}{name}", 0.0)
         levels[name] = min(1.0, base + weight * values[f"mouse_marrow__{name}"]) if name in BONE_SIGNALS else base
     levels["NK_CYTOKINES"] = values["mouse_nk_cytokines"] if HOSTS[host][1] else 0.0
-    levels["ESTROGEN"] = spec.mouse_estrogen if spec.er_status == "positive" else 0.0
+    residual = 1.0 - values["ovariectomy_oestrogen_deficiency"] if spec.ovariectomy else 1.0
+    levels["ESTROGEN"] = spec.mouse_estrogen * residual if spec.er_status == "positive" else 0.0
     return switch.inputs(levels)[0]
 
 
@@ -233,7 +244,11 @@ def run_mouse(spec: _MouseOptions, seed: int, *, host: str, name: str) -> LabRes
     """Run a mouse cohort (module docstring) for ``host`` in :data:`HOSTS`; ``name`` is the protocol name."""
     parameters = lab_parameters()
     patients = load_registry().sets[PATIENT_SET]
-    values = {**patients.values(), **parameters.values()}
+    values = host_marrow_values(
+        {**patients.values(), **parameters.values()},
+        ovariectomy=spec.ovariectomy,
+        zoledronic_acid=spec.zoledronic_acid,
+    )
     switch = load_switch(spec.er_status)
     first = [values[f"niche_fraction_{niche}"] for niche in MARROW[:3]]
     fractions = np.array([*first, 1.0 - sum(first)])
@@ -241,6 +256,9 @@ def run_mouse(spec: _MouseOptions, seed: int, *, host: str, name: str) -> LabRes
     last_day = round(spec.weeks * 7.0)
     imaging = np.unique(np.append(np.round(np.arange(0.0, last_day + 1e-9, spec.imaging_every_days)), last_day))
     condition = f"{host} mice, {spec.delivery}"
+    if spec.ovariectomy or spec.zoledronic_acid:
+        arm = ("OVX" if spec.ovariectomy else "sham", "zoledronic acid" if spec.zoledronic_acid else "vehicle")
+        condition = f"{condition}, {arm[0]} + {arm[1]}"
     rows: list[dict] = []
     frames = []
     for mouse in range(spec.mice):
@@ -322,12 +340,22 @@ def run_mouse(spec: _MouseOptions, seed: int, *, host: str, name: str) -> LabRes
         name,
         spec,
         seed,
-        parameters=parameter_records(parameters, patients, load_registry().sets[switch.parameter_set]),
+        parameters=parameter_records(
+            parameters,
+            patients,
+            load_registry().sets[switch.parameter_set],
+            *(
+                load_registry().sets[name]
+                for name in ("pivonka2008", "bone_lifetime")
+                if spec.ovariectomy or spec.zoledronic_acid
+            ),
+        ),
         settings={
             "host": host,
             "t_cells": HOSTS[host][0],
             "nk_cells": HOSTS[host][1],
             "imaging_days": imaging.tolist(),
+            "marrow_bone_signals": {name: values[f"mouse_marrow__{name}"] for name in BONE_SIGNALS},
         },
     )
     return LabResult(name, pd.DataFrame(rows), manifest, pd.concat(frames, ignore_index=True))
