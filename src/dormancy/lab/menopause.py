@@ -31,7 +31,7 @@ from dataclasses import replace
 
 from dormancy.bone.pivonka import PivonkaParameters, ligands, steady_state
 from dormancy.params import load_registry
-from dormancy.patients.niche_rates import _drive, niche_signal
+from dormancy.patients.niche_rates import host_bone_drive, niche_signal
 
 __all__ = ["BONE_SIGNALS", "host_bone_folds", "host_marrow_values"]
 
@@ -61,7 +61,7 @@ def host_bone_folds(deficiency: float, zoledronic: float) -> dict[str, float]:
     """
     remodelling, coupling = _bone_constants()
     rest = steady_state(remodelling)
-    drive = _drive(remodelling, coupling, float(deficiency), 0.0, 0.0)
+    drive = host_bone_drive(remodelling, coupling, float(deficiency), 0.0, 0.0)
     drive = replace(
         drive,
         osteoclast_apoptosis_factor=drive.osteoclast_apoptosis_factor

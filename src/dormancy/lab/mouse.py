@@ -154,7 +154,7 @@ def niche_inputs(switch, niche: str, host: str, spec: _MouseOptions, values: dic
     return switch.inputs(levels)[0]
 
 
-def _settle(switch, inputs: np.ndarray, hours: float):
+def settle_states(switch, inputs: np.ndarray, hours: float):
     """Return the settled arriving and dormant-branch states of DTCs reading ``inputs`` (module docstring)."""
     circulating = steady_states(switch, switch.inputs({**DEFAULT_NICHE, **PROLIFERATING_PREPARATION}), 0.0)
     dormant_start = steady_states(switch, switch.inputs({**DEFAULT_NICHE, **DORMANT_PREPARATION}), 0.0)
@@ -269,7 +269,7 @@ def run_mouse(spec: _MouseOptions, seed: int, *, host: str, name: str) -> LabRes
         niche = np.minimum(niche, len(MARROW) - 1)
         base = table[niche]
         inputs = np.clip(base * input_factors(seed, ids, base.shape[1], values["input_variability_cv"]), 0.0, 1.0)
-        settled, dormant_branch = _settle(switch, inputs, values["arrival_settle_time"])
+        settled, dormant_branch = settle_states(switch, inputs, values["arrival_settle_time"])
         awake_rates, dormant_rates = fate_rates(switch, settled), fate_rates(switch, dormant_branch)
         awake0 = ~is_dormant(switch, settled)
         rates = {

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from pydantic import Field, model_validator
 
 from dormancy.lab.menopause import host_marrow_values
-from dormancy.lab.mouse import MARROW, MouseXenograftOptions, _settle, kaplan_meier, niche_inputs, run_mouse
+from dormancy.lab.mouse import MARROW, MouseXenograftOptions, kaplan_meier, niche_inputs, run_mouse, settle_states
 from dormancy.lab.protocol import LabResult, Protocol, lab_manifest, register
 from dormancy.lab.tissue import lab_parameters
 from dormancy.params import load_registry
@@ -139,7 +139,7 @@ def niche_fates(er_status: str = "negative", host: str = "nude") -> pd.DataFrame
         )
         values = host_marrow_values(base, ovariectomy=ovx, zoledronic_acid=zol)
         inputs = np.stack([niche_inputs(switch, niche, host, spec, values) for niche in MARROW])
-        awake, dormant = _settle(switch, inputs, values["arrival_settle_time"])
+        awake, dormant = settle_states(switch, inputs, values["arrival_settle_time"])
         awake_rates, dormant_rates = fate_rates(switch, awake), fate_rates(switch, dormant)
         on_arrival = ~is_dormant(switch, awake)
         for i, niche in enumerate(MARROW):

@@ -111,9 +111,28 @@ def niche_signal(ratio: NDArray[np.float64] | float, rest_level: float) -> NDArr
     return ratio / (ratio + (1.0 - rest_level) / rest_level)
 
 
-def _drive(
+def host_bone_drive(
     remodelling: PivonkaParameters, coupling: Mapping[str, float], deficiency: float, inflamed: float, burden: float
 ) -> BoneDrive:
+    """Return the external drive of the Pivonka bone from the host's state, as :mod:`dormancy.bone.lifetime` does.
+
+    Parameters
+    ----------
+    remodelling : PivonkaParameters
+        The remodelling model (its RANKL production scales the oestrogen- and inflammation-driven RANKL).
+    coupling : Mapping[str, float]
+        The ``bone_lifetime`` coupling records (``oestrogen_rankl_gain``, ``oestrogen_opg_loss``, ...).
+    deficiency, inflamed : float
+        Oestrogen deficiency D and extra inflammation I, dimensionless in [0, 1].
+    burden : float
+        Tumour burden in bone, dimensionless (PTHrP, Jagged1/IL-6 and integrin-driven RANKL and TGF-β terms).
+
+    Returns
+    -------
+    BoneDrive
+        External PTH, RANKL and TGF-β (pM/day), the OPG production factor :math:`1 - g_{OPG} D` and the osteoclast
+        apoptosis factor :math:`1 - g_{apo} D`.
+    """
     c = coupling
     return BoneDrive(
         pth_external=c["pthrp_production"] * burden,
@@ -139,7 +158,7 @@ def bone_signals(
     ``drive(D, I, burden)`` replaces the host drive (drugs: :mod:`dormancy.patients.therapy`), and
     ``osteoclast_factor_scale`` multiplies the osteoclast-derived factors (a drug acting on the niche itself).
     """
-    drive = drive if drive is not None else partial(_drive, remodelling, coupling)
+    drive = drive if drive is not None else partial(host_bone_drive, remodelling, coupling)
     rest = steady_state(remodelling)
     rest_tgfb = ligands(rest, remodelling).tgfb
     out = {name: np.empty((len(grid), len(grid))) for name in BONE_SIGNALS}
@@ -200,7 +219,7 @@ def vicious_factor(
     (:func:`_settled_state`): a runaway cycle gets the largest factor the model allows, a collapsed remodelling the
     factor of its settled state.
     """
-    drive = drive if drive is not None else partial(_drive, remodelling, coupling)
+    drive = drive if drive is not None else partial(host_bone_drive, remodelling, coupling)
     rest = steady_state(remodelling)
     basal, half = coupling["tumour_basal_proliferation_fraction"], coupling["tumour_tgfb_half_activation"]
 

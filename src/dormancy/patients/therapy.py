@@ -264,7 +264,9 @@ def regimen(
 
 
 def _drug_drive(remodelling, coupling, deficiency, inflamed, burden, effects):
-    drive = niche_rates._drive(remodelling, coupling, deficiency, inflamed * (1.0 - effects["il1_blockade"]), burden)
+    drive = niche_rates.host_bone_drive(
+        remodelling, coupling, deficiency, inflamed * (1.0 - effects["il1_blockade"]), burden
+    )
     return dataclasses.replace(
         drive,
         osteoclast_apoptosis_factor=drive.osteoclast_apoptosis_factor
