@@ -50,6 +50,17 @@ def test_ovariectomy_raises_resorption_signals_and_zoledronic_acid_lowers_them_i
         assert treated["mouse_marrow__TGFB1"] < intact["mouse_marrow__TGFB1"]
 
 
+def test_the_diagnostic_variant_holds_only_the_osteoblast_signals_at_rest():
+    values = _values()
+    model = host_marrow_values(values, ovariectomy=True, zoledronic_acid=False)
+    held = host_marrow_values(values, ovariectomy=True, zoledronic_acid=False, osteoblast_signals=False)
+    for name in ("TGFB2", "BMP7"):
+        assert model[f"mouse_marrow__{name}"] > values[f"mouse_marrow__{name}"]  # they follow active osteoblasts
+        assert held[f"mouse_marrow__{name}"] == values[f"mouse_marrow__{name}"]
+    for name in ("TGFB1", "OSTEOCLAST_FACTORS"):
+        assert held[f"mouse_marrow__{name}"] == model[f"mouse_marrow__{name}"]
+
+
 def test_ovariectomy_removes_the_er_input_of_er_positive_dtcs():
     switch = load_switch("positive")
     values = _values()

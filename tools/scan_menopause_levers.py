@@ -2,8 +2,8 @@ r"""Scan the candidate levers of the menopause / bone-drug departure at the swit
 
 ``mouse-ovariectomy`` (:mod:`dormancy.lab.ovariectomy`) finds that ovariectomy (OVX) lowers and zoledronic acid (ZA)
 raises the dormant-branch quiescence exit rate in the dormant marrow niches, against Ottewell 2014 (review [100]).
-This tool recomputes :func:`dormancy.lab.ovariectomy.niche_fates` (cells at the niche's mean inputs, the same
-host state of :mod:`dormancy.lab.menopause`) with registry records overridden inside their priors, including the
+This tool calls :func:`dormancy.lab.ovariectomy.niche_fates` (cells at the niche's mean inputs, the host state of
+:mod:`dormancy.lab.menopause`) with registry records overridden inside their priors, including the
 switch sets (which the patient simulator cannot override), and prints per setting the folds
 
 * OVX/sham = exit(OVX + vehicle) / exit(sham + vehicle),
@@ -23,18 +23,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
-from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 
-from dormancy.bone.pivonka import PivonkaParameters, ligands, steady_state
-from dormancy.lab.menopause import BONE_SIGNALS
-from dormancy.lab.mouse import MARROW, MouseXenograftOptions, niche_inputs, settle_states
-from dormancy.lab.ovariectomy import ARMS, arm_label
+from dormancy.bone.pivonka import PivonkaParameters
+from dormancy.lab.ovariectomy import niche_fates
 from dormancy.params import ParameterSet, load_registry
-from dormancy.patients.niche_rates import host_bone_drive, niche_signal
-from dormancy.signalling import SwitchModel, fate_rates
+from dormancy.signalling import SwitchModel
 
 #: Sets a setting may override (the mouse protocol reads all of them).
 SETS = (
@@ -62,54 +57,24 @@ def resolve(overrides: Mapping[str, float]) -> dict[str, ParameterSet]:
     return {name: registry[name].with_values(grouped.get(name, {}), reason="lever scan") for name in SETS}
 
 
-def marrow_values(
-    sets: Mapping[str, ParameterSet], ovariectomy: bool, zoledronic: bool, frozen: bool
-) -> dict[str, float]:
-    """Return the mouse values of an arm, as :func:`dormancy.lab.menopause.host_marrow_values` with these sets."""
-    values = {**sets["patients_natural_history"].values(), **sets["lab_in_vivo"].values()}
-    if not (ovariectomy or zoledronic):
-        return values
-    remodelling = PivonkaParameters.from_set(sets["pivonka2008"])
-    coupling = sets["bone_lifetime"].values()
-    deficiency = values["ovariectomy_oestrogen_deficiency"] if ovariectomy else 0.0
-    effect = values["mouse_zoledronic_effect"] if zoledronic else 0.0
-    rest = steady_state(remodelling)
-    drive = host_bone_drive(remodelling, coupling, deficiency, 0.0, 0.0)
-    drive = replace(
-        drive,
-        osteoclast_apoptosis_factor=drive.osteoclast_apoptosis_factor
-        * (1.0 + coupling["zoledronic_max_apoptosis_fold"] * effect),
-    )
-    state = steady_state(remodelling, drive, guess=rest)
-    osteoblasts = 1.0 if frozen else state[1] / rest[1]
-    ratio = {
-        "TGFB2": osteoblasts,
-        "BMP7": osteoblasts,
-        "TGFB1": ligands(state, remodelling, drive).tgfb / ligands(rest, remodelling).tgfb,
-        "OSTEOCLAST_FACTORS": state[2] / rest[2],
-    }
-    for name in BONE_SIGNALS:
-        key = f"mouse_marrow__{name}"
-        values[key] = float(niche_signal(ratio[name], values[key]))
-    values["mouse_marrow__OSTEOCLAST_FACTORS"] *= 1.0 - coupling["zoledronic_niche_weight"] * effect
-    return values
-
-
 def exit_rates(overrides: Mapping[str, float], *, frozen: bool = False) -> pd.DataFrame:
     """Return the dormant-branch quiescence exit rate (1/day), index (er, niche), one column per arm."""
     sets = resolve(overrides)
-    rows = {}
+    values = {**sets["patients_natural_history"].values(), **sets["lab_in_vivo"].values()}
+    tables = []
     for er in ("negative", "positive"):
-        switch = SwitchModel.from_parameter_set(sets[f"switch_er_{er}"])
-        for ovx, zol in ARMS:
-            values = marrow_values(sets, ovx, zol, frozen)
-            spec = MouseXenograftOptions(er_status=er, host="nude", ovariectomy=ovx, zoledronic_acid=zol)
-            inputs = np.stack([niche_inputs(switch, niche, "nude", spec, values) for niche in MARROW])
-            _, dormant = settle_states(switch, inputs, values["arrival_settle_time"])
-            rate = fate_rates(switch, dormant)["quiescence_exit_rate"]
-            for i, niche in enumerate(MARROW):
-                rows.setdefault((er, niche), {})[arm_label(ovx, zol)] = float(rate[i])
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(["er", "niche"])
+        fates = niche_fates(
+            er,
+            "nude",
+            switch=SwitchModel.from_parameter_set(sets[f"switch_er_{er}"]),
+            values=values,
+            remodelling=PivonkaParameters.from_set(sets["pivonka2008"]),
+            coupling=sets["bone_lifetime"].values(),
+            osteoblast_signals=not frozen,
+        )
+        rates = fates.pivot(index="niche", columns="arm", values="quiescence_exit_rate")
+        tables.append(rates.reindex(fates["niche"].unique()).assign(er=er))
+    return pd.concat(tables).reset_index().set_index(["er", "niche"])
 
 
 def folds(rates: pd.DataFrame) -> pd.DataFrame:

@@ -44,7 +44,13 @@ def _bone_constants() -> tuple[PivonkaParameters, dict[str, float]]:
     return PivonkaParameters.from_set(sets["pivonka2008"]), dict(sets["bone_lifetime"].values())
 
 
-def host_bone_folds(deficiency: float, zoledronic: float) -> dict[str, float]:
+def host_bone_folds(
+    deficiency: float,
+    zoledronic: float,
+    *,
+    remodelling: PivonkaParameters | None = None,
+    coupling: Mapping[str, float] | None = None,
+) -> dict[str, float]:
     r"""Return the bone cells and TGF-β at the Pivonka steady state over rest (module docstring, **Drive**).
 
     Parameters
@@ -53,13 +59,18 @@ def host_bone_folds(deficiency: float, zoledronic: float) -> dict[str, float]:
         Oestrogen deficiency :math:`D` in [0, 1].
     zoledronic : float
         Zoledronic acid effect :math:`Z` in [0, 1] on osteoclast apoptosis.
+    remodelling, coupling : optional
+        The ``pivonka2008`` model and the ``bone_lifetime`` values; the registry's when omitted.
 
     Returns
     -------
     dict of str to float
         ``active_osteoblasts``, ``active_osteoclasts``, ``tgfb``: ratios to the rest steady state (dimensionless).
     """
-    remodelling, coupling = _bone_constants()
+    if remodelling is None or coupling is None:
+        registry_remodelling, registry_coupling = _bone_constants()
+        remodelling = registry_remodelling if remodelling is None else remodelling
+        coupling = registry_coupling if coupling is None else coupling
     rest = steady_state(remodelling)
     drive = host_bone_drive(remodelling, coupling, float(deficiency), 0.0, 0.0)
     drive = replace(
@@ -75,7 +86,15 @@ def host_bone_folds(deficiency: float, zoledronic: float) -> dict[str, float]:
     }
 
 
-def host_marrow_values(values: Mapping[str, float], *, ovariectomy: bool, zoledronic_acid: bool) -> dict[str, float]:
+def host_marrow_values(
+    values: Mapping[str, float],
+    *,
+    ovariectomy: bool,
+    zoledronic_acid: bool,
+    remodelling: PivonkaParameters | None = None,
+    coupling: Mapping[str, float] | None = None,
+    osteoblast_signals: bool = True,
+) -> dict[str, float]:
     """Return ``values`` with the ``mouse_marrow__*`` bone signals of the host state (module docstring).
 
     Parameters
@@ -86,6 +105,11 @@ def host_marrow_values(values: Mapping[str, float], *, ovariectomy: bool, zoledr
         Ovariectomised (oestrogen deficiency ``ovariectomy_oestrogen_deficiency``) or sham-operated (0).
     zoledronic_acid : bool
         Treated with zoledronic acid (effect ``mouse_zoledronic_effect``) or vehicle (0).
+    remodelling, coupling : optional
+        The ``pivonka2008`` model and the ``bone_lifetime`` values; the registry's when omitted.
+    osteoblast_signals : bool
+        True (the model): TGF-β2 and BMP7 follow the active osteoblasts. False holds them at their rest levels, a
+        structural variant for diagnosis (``tools/scan_menopause_levers.py``).
 
     Returns
     -------
@@ -97,11 +121,13 @@ def host_marrow_values(values: Mapping[str, float], *, ovariectomy: bool, zoledr
         return out
     deficiency = values["ovariectomy_oestrogen_deficiency"] if ovariectomy else 0.0
     effect = values["mouse_zoledronic_effect"] if zoledronic_acid else 0.0
-    folds = host_bone_folds(deficiency, effect)
-    _, coupling = _bone_constants()
+    if coupling is None:
+        _, coupling = _bone_constants()
+    folds = host_bone_folds(deficiency, effect, remodelling=remodelling, coupling=coupling)
+    osteoblasts = folds["active_osteoblasts"] if osteoblast_signals else 1.0
     ratio = {
-        "TGFB2": folds["active_osteoblasts"],
-        "BMP7": folds["active_osteoblasts"],
+        "TGFB2": osteoblasts,
+        "BMP7": osteoblasts,
         "TGFB1": folds["tgfb"],
         "OSTEOCLAST_FACTORS": folds["active_osteoclasts"],
     }

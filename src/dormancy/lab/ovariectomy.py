@@ -17,6 +17,7 @@ from which a difference between arms is diagnosed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
@@ -24,13 +25,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 from pydantic import Field, model_validator
 
+from dormancy.bone.pivonka import PivonkaParameters
 from dormancy.lab.menopause import host_marrow_values
 from dormancy.lab.mouse import MARROW, MouseXenograftOptions, kaplan_meier, niche_inputs, run_mouse, settle_states
 from dormancy.lab.protocol import LabResult, Protocol, lab_manifest, register
 from dormancy.lab.tissue import lab_parameters
 from dormancy.params import load_registry
 from dormancy.patients.parameters import SET_NAME as PATIENT_SET
-from dormancy.signalling import fate_rates, is_dormant, load_switch
+from dormancy.signalling import SwitchModel, fate_rates, is_dormant, load_switch
 
 __all__ = ["ARMS", "QUICK_OPTIONS", "MouseOvariectomyOptions", "arm_summary", "niche_fates", "run_ovariectomy"]
 
@@ -123,23 +125,44 @@ def arm_summary(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def niche_fates(er_status: str = "negative", host: str = "nude") -> pd.DataFrame:
+def niche_fates(
+    er_status: str = "negative",
+    host: str = "nude",
+    *,
+    switch: SwitchModel | None = None,
+    values: Mapping[str, float] | None = None,
+    remodelling: PivonkaParameters | None = None,
+    coupling: Mapping[str, float] | None = None,
+    osteoblast_signals: bool = True,
+) -> pd.DataFrame:
     """Return the switch's rates per marrow niche and arm, for cells at the niche's mean inputs (no variability).
 
     Columns: ``arm``, ``niche``, ``awake_on_arrival`` (bool), ``quiescence_exit_rate`` and ``dormant_death_rate``
     (dormant branch, 1/day), ``proliferation_rate``, ``awake_death_rate``, ``reentry_rate`` (awake branch, 1/day), and
     the bone signals the niche reads over the marrow (``mouse_marrow__*`` of the arm).
+
+    ``switch`` (the ER status's registry switch when omitted), ``values`` (the patient and ``lab_in_vivo`` values),
+    ``remodelling``, ``coupling`` and ``osteoblast_signals`` (:func:`dormancy.lab.menopause.host_marrow_values`)
+    let a scan replace any of them.
     """
-    switch = load_switch(er_status)
-    base = {**load_registry().sets[PATIENT_SET].values(), **lab_parameters().values()}
+    switch = load_switch(er_status) if switch is None else switch
+    if values is None:
+        values = {**load_registry().sets[PATIENT_SET].values(), **lab_parameters().values()}
     rows = []
     for ovx, zol in ARMS:
         spec = MouseOvariectomyOptions(er_status=er_status, host=host).model_copy(
             update={"ovariectomy": ovx, "zoledronic_acid": zol}
         )
-        values = host_marrow_values(base, ovariectomy=ovx, zoledronic_acid=zol)
-        inputs = np.stack([niche_inputs(switch, niche, host, spec, values) for niche in MARROW])
-        awake, dormant = settle_states(switch, inputs, values["arrival_settle_time"])
+        arm_values = host_marrow_values(
+            values,
+            ovariectomy=ovx,
+            zoledronic_acid=zol,
+            remodelling=remodelling,
+            coupling=coupling,
+            osteoblast_signals=osteoblast_signals,
+        )
+        inputs = np.stack([niche_inputs(switch, niche, host, spec, arm_values) for niche in MARROW])
+        awake, dormant = settle_states(switch, inputs, arm_values["arrival_settle_time"])
         awake_rates, dormant_rates = fate_rates(switch, awake), fate_rates(switch, dormant)
         on_arrival = ~is_dormant(switch, awake)
         for i, niche in enumerate(MARROW):
@@ -153,7 +176,7 @@ def niche_fates(er_status: str = "negative", host: str = "nude") -> pd.DataFrame
                     proliferation_rate=float(awake_rates["proliferation_rate"][i]),
                     awake_death_rate=float(awake_rates["apoptosis_rate"][i]),
                     reentry_rate=float(awake_rates["quiescence_entry_rate"][i]),
-                    **{name: values[name] for name in values if name.startswith("mouse_marrow__")},
+                    **{name: arm_values[name] for name in arm_values if name.startswith("mouse_marrow__")},
                 )
             )
     return pd.DataFrame(rows)
