@@ -20,6 +20,7 @@ LAYERS = {
     "pkpd": 2,
     "bone": 3,
     "signalling": 3,
+    "coupling": 3.5,
     "niche": 4,
     "patients": 4,
     "scenario": 5,

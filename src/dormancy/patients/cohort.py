@@ -1,7 +1,7 @@
 """Simulate a cohort of virtual patients: covariates, seeding, natural history and standard care, in chunks.
 
 :func:`simulate_cohort` resolves the parameters (registry + overrides checked against priors), tabulates the niche
-rates once (:mod:`dormancy.patients.niche_rates`), then runs the compiled kernel
+rates once (:mod:`dormancy.coupling.tables`), then runs the compiled kernel
 (:mod:`dormancy.patients.natural_history`) over chunks of patient ids, in-process or on a Dask distributed cluster.
 A patient's randomness depends only on (seed, patient id), so the table is identical for any chunk size and any
 number of workers. The kernel carries the distant recurrences (bone or other organs) that come from DTCs;
@@ -27,6 +27,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from dormancy.atomic import atomic_folder
+from dormancy.coupling.tables import TableCache, tabulate
 from dormancy.errors import InputError, Problem
 from dormancy.params import ParameterSet
 from dormancy.patients import natural_history as kernel
@@ -34,7 +35,6 @@ from dormancy.patients import therapy
 from dormancy.patients.covariates import sample_covariates
 from dormancy.patients.locoregional import local_event_times
 from dormancy.patients.metastatic_course import bone_after_visceral_years
-from dormancy.patients.niche_rates import niche_tables
 from dormancy.patients.parameters import FREE_PARAMETERS, SET_NAME, resolve_parameters
 from dormancy.patients.seeding import seeding_mean
 from dormancy.patients.specs import CareSpec, CohortSpec, PopulationSpec
@@ -300,6 +300,7 @@ def _prepare(
     treatment: object = None,
     treatment_start_years: object = 0.0,
     visits_years: object = None,
+    cache: TableCache | None = None,
 ) -> tuple[_Inputs, dict]:
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise InputError([Problem("seed", "a non-negative integer", repr(seed))])
@@ -308,14 +309,15 @@ def _prepare(
     ids = _patient_ids(patient_ids, spec.n_patients)
     visit_steps = _visit_steps(visits_years, len(ids), spec)
     sets = resolve_parameters(parameters)
-    tables = niche_tables(sets)
+    cache = cache if cache is not None else therapy.DEFAULT_CACHE
+    tables = tabulate(sets, cache=cache)
     strategy = None if treatment is None else parse_strategy(treatment, where="treatment")
     if strategy is None:
         rates, vicious = tables.rates[np.newaxis], tables.vicious_factor[np.newaxis]
         regimen = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
         starts = np.full(len(ids), -1, np.int64)
     else:
-        plan = therapy.regimen(strategy, step_days=float(spec.step_days), sets=sets)
+        plan = therapy.regimen(strategy, step_days=float(spec.step_days), sets=sets, cache=cache)
         rates, vicious = plan.rates, plan.vicious
         regimen = (plan.step_state, plan.step_log10_kill, plan.step_growth_factor, plan.step_er_inhibition)
         context_regimen = {"regimen_steps": plan.n_steps, "regimen_states": len(plan.state_effects)}
@@ -419,6 +421,7 @@ def simulate_cohort(
     treatment: Strategy | str | Mapping | None = None,
     treatment_start_years: float | NDArray[np.float64] = 0.0,
     visits_years: NDArray[np.float64] | None = None,
+    cache: TableCache | None = None,
 ) -> CohortResult:
     """Simulate ``spec.n_patients`` virtual patients (or the given ids) over ``spec.followup_years``.
 
@@ -450,6 +453,9 @@ def simulate_cohort(
         not treated). It starts at the first patient step at or after that time.
     visits_years : array_like, optional
         ``(len(patient_ids), n_visits)`` visit times, years after diagnosis (NaN: none); fills ``result.visits``.
+    cache : dormancy.coupling.tables.TableCache, optional
+        Where the niche-rate tables are kept (default :data:`dormancy.patients.therapy.DEFAULT_CACHE`, in memory;
+        the command line passes one on ``DORMANCY_CACHE_DIR``).
 
     Returns
     -------
@@ -463,7 +469,9 @@ def simulate_cohort(
     """
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
         raise InputError([Problem("chunk_size", "a positive integer", repr(chunk_size))])
-    inputs, context = _prepare(spec, seed, parameters, patient_ids, treatment, treatment_start_years, visits_years)
+    inputs, context = _prepare(
+        spec, seed, parameters, patient_ids, treatment, treatment_start_years, visits_years, cache=cache
+    )
     total = len(inputs.patient_ids)
     bounds = [(start, min(start + chunk_size, total)) for start in range(0, total, chunk_size)] or [(0, 0)]
     if scheduler is None:
