@@ -241,3 +241,15 @@ def test_rate_table_fields_are_named(tables):
     with pytest.raises(KeyError, match="log_exit_ratio"):
         tables.field("log_exit_ratio")
     assert (tables.field("drug_death_rate") == 0.0).all()  # untreated
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Model departure (docs/bridge.md, 'The gap that remains'): the calibrated bridge scales are far below 1 — "
+    "awakening 2.5e-5 (ER-) and 5.0e-4 (ER+) of the switch's exits, death 0.050 of the switch's untreated dormant "
+    "death (1.31/year at the reference cell). The switch's dormant branch exits at ~3.8/year in other marrow; the "
+    "patient needs ~1e-4/year per cell. Not a fudge: a named parameter whose size is the open question.",
+)
+def test_bridge_scales_are_within_an_order_of_magnitude_of_the_mechanism():
+    for name in ("awakening_scale_er_negative", "awakening_scale_er_positive", "dormant_death_scale"):
+        assert 0.1 <= VALUES[name] <= 10.0, name

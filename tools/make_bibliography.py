@@ -694,6 +694,30 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
             "distribution and a terminal elimination half-life of about 40-50 days."
         ),
     },
+    "tett1988": {
+        "authors": "Tett SE, Cutler DJ, Day RO, Brown KF",
+        "year": 1988,
+        "title": (
+            "A dose-ranging study of the pharmacokinetics of hydroxy-chloroquine following intravenous administration"
+            " to healthy volunteers"
+        ),
+        "journal": "Br J Clin Pharmacol",
+        "citation": "26:303–313",
+        "doi": "10.1111/j.1365-2125.1988.tb05281.x",
+        "note": (
+            "Abstract: half-life and mean residence time around 40 days; volumes of distribution 5,522 L from blood and"
+            " 44,257 L from plasma; clearance 667 ml/min (plasma), 96 ml/min (blood); blood:plasma 7.2 +/- 4.2."
+        ),
+    },
+    "tett1989": {
+        "authors": "Tett SE, Cutler DJ, Day RO, Brown KF",
+        "year": 1989,
+        "title": "Bioavailability of hydroxychloroquine tablets in healthy volunteers",
+        "journal": "Br J Clin Pharmacol",
+        "citation": "27:771–779",
+        "doi": "10.1111/j.1365-2125.1989.tb03439.x",
+        "note": "Abstract: fraction of the oral dose absorbed 0.74 +/- 0.13 (blood and urine data).",
+    },
     "finkelman1992": {
         "authors": "Finkelman RD, Bell NH, Strong DD, Demers LM, Baylink DJ",
         "year": 1992,

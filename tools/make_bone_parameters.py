@@ -669,7 +669,7 @@ life = [
         "dimensionless",
         1.0,
         3.0,
-        ["plant2002"],
+        [*A, "plant2002"],
         "assumption",
         "Plant & Tobias 2002: oestradiol induces BMP-6 in marrow stromal cells (direction seen; the fold and its transfer to BMP7, the BMP the switch reads, are assumptions). Prior 1–3 (log-uniform).",
     ),

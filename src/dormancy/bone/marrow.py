@@ -44,6 +44,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dormancy.bone.pivonka import BoneDrive, PivonkaParameters
+from dormancy.params import required_value
 
 __all__ = [
     "BONE_SIGNALS",
@@ -74,10 +75,7 @@ DRIVE_RECORDS: tuple[str, ...] = (
 
 
 def _record(coupling: Mapping[str, float], name: str) -> float:
-    try:
-        return float(coupling[name])
-    except KeyError:
-        raise KeyError(f"bone coupling record {name!r} is missing (parameter set bone_lifetime)") from None
+    return required_value(coupling, name, "bone_lifetime")
 
 
 def bone_drive(

@@ -31,16 +31,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from dormancy.bone.marrow import BONE_SIGNALS
 from dormancy.coupling.vocabulary import DRUG_INPUTS, LINING_SIGNALS, RETENTION_INPUTS, check_switch
+from dormancy.params import required_value
 from dormancy.signalling import SwitchModel, fate_rates
 
 __all__ = ["exposed_inputs", "exposure_averaged_rates", "niche_exposure", "niche_inputs"]
 
 
 def _record(values: Mapping[str, float], name: str, set_name: str = "patients_natural_history") -> float:
-    try:
-        return float(values[name])
-    except KeyError:
-        raise KeyError(f"record {name} is missing (parameter set {set_name})") from None
+    return required_value(values, name, set_name)
 
 
 def niche_inputs(
