@@ -831,21 +831,21 @@ CALIBRATED: dict[str, float] = {
     "niche_fraction_perivascular_sprouting": 0.003546,
     "other_site_seeding_ratio": 0.6323,
     "awakening_scale_er_negative": 2.482e-05,
-    "awakening_scale_er_positive": 4.985e-04,
+    "awakening_scale_er_positive": 0.0005993,
     "dormant_death_scale": 0.04998,
     "clonogenic_fraction": 0.001009,
     "immune_kill_rate": 0.04374,
     "growth_rate_er_negative": 0.006881,
-    "growth_rate_er_positive": 0.004164,
+    "growth_rate_er_positive": 0.005513,
     "angiogenic_switch_per_year": 0.09041,
-    "dormant_death_ratio_er_positive": 0.4787,
+    "dormant_death_ratio_er_positive": 0.6679,
     "seeding_fold_n1_3": 1.524,
     "seeding_fold_n4_9": 2.853,
     "seeding_fold_n10": 9.819,
     "seeding_fold_t2": 1.388,
     "seeding_fold_er_negative": 1.066,
-    "endocrine_growth_inhibition": 0.7927,
-    "endocrine_eradication_per_year": 0.2944,
+    "endocrine_growth_inhibition": 0.6819,
+    "endocrine_eradication_per_year": 0.3565,
     "focus_immune_elimination_per_year": 0.1799,
     "dissemination_window_years": 1.423,
     "growth_rate_cv_er_negative": 0.5982,
@@ -855,11 +855,12 @@ CALIBRATED: dict[str, float] = {
     "niche_fraction_perivascular_stable": 0.3661,
 }
 CALIBRATION_NOTE = (
-    "Fitted (calibration run 4, docs/calibration-run-4/README.md): Nelder–Mead with common random numbers on the "
-    "tolerance-normalised distance to every target of src/dormancy/patients/data/calibration_targets.yaml "
+    "Fitted (calibration runs 4 and 6, docs/calibration-run-6/README.md): Nelder–Mead with common random numbers "
+    "on the tolerance-normalised distance to every target of src/dormancy/patients/data/calibration_targets.yaml "
     "(Colleoni 2016 hazards of any recurrence by ER status, Pan 2017 20-year distant recurrence after 5 years of "
     "endocrine therapy, Braun 2005 DTC prevalence and outcome ratio, Willis 2010 escape statistics, bone share and "
-    "incidence); no trial outcome is a target. Value before calibration {before:.4g}."
+    "incidence, EBCTCG 2011 tamoxifen rate ratios by period); no trial outcome is a target. Value before "
+    "calibration {before:.4g}."
 )
 for record in records:
     if record["symbol"] in CALIBRATED:
