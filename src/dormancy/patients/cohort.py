@@ -33,6 +33,7 @@ from dormancy.params import ParameterSet
 from dormancy.patients import natural_history as kernel
 from dormancy.patients import therapy
 from dormancy.patients.covariates import sample_covariates
+from dormancy.patients.kernel_io import KernelTables, PatientBatch, RegimenSteps, parameter_vector, run_kernel
 from dormancy.patients.locoregional import local_event_times
 from dormancy.patients.metastatic_course import bone_after_visceral_years
 from dormancy.patients.parameters import FREE_PARAMETERS, SET_NAME, resolve_parameters
@@ -148,7 +149,7 @@ class _Inputs:
     patient_ids: NDArray[np.int64]
     treatment_name: str
     treat_start_step: NDArray[np.int64]
-    regimen: tuple[NDArray, ...]
+    regimen: RegimenSteps
     visit_steps: NDArray[np.int64]
 
 
@@ -187,43 +188,29 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
         grade=covariates["grade"],
         er_positive=covariates["er_positive"],
     )
-    (
-        dtc,
-        other,
-        positive,
-        dormant5,
-        dormant10,
-        micro10,
-        escapes,
-        dead,
-        dormant_end,
-        recurrence,
-        site,
-        bone,
-        status,
-        visits,
-    ) = kernel.simulate_patients(
-        ids,
-        np.uint64(inputs.key[0]),
-        np.uint64(inputs.key[1]),
-        covariates["age_at_diagnosis"],
-        covariates["menopause_age"],
-        covariates["bmi"],
-        covariates["extra_inflammation"],
-        covariates["er_positive"],
-        mean,
-        chemotherapy,
-        endocrine,
-        inputs.vector,
-        inputs.rates,
-        inputs.vicious,
-        inputs.burden_log10,
-        spec.n_steps,
-        float(spec.step_days),
-        inputs.treat_start_step[start:stop],
-        *inputs.regimen,
-        inputs.visit_steps[start:stop],
+    batch = PatientBatch(
+        ids=ids,
+        age_at_diagnosis=covariates["age_at_diagnosis"],
+        menopause_age=covariates["menopause_age"],
+        bmi=covariates["bmi"],
+        extra_inflammation=covariates["extra_inflammation"],
+        er_positive=covariates["er_positive"],
+        seeding_mean=mean,
+        chemotherapy=chemotherapy,
+        endocrine_years=endocrine,
+        treatment_start_step=inputs.treat_start_step[start:stop],
+        visit_steps=inputs.visit_steps[start:stop],
     )
+    history = run_kernel(
+        batch,
+        key=inputs.key,
+        parameters=inputs.vector,
+        tables=KernelTables(inputs.rates, inputs.vicious, inputs.burden_log10),
+        regimen=inputs.regimen,
+        n_steps=spec.n_steps,
+        step_days=float(spec.step_days),
+    )
+    recurrence, site, bone = history.recurrence_years, history.recurrence_site, history.bone_metastasis_years
     followup = spec.n_steps * spec.step_days / kernel.DAYS_PER_YEAR
     locoregional, contralateral = local_event_times(
         inputs.values,
@@ -264,24 +251,24 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
             "inflammation": _inflammation(inputs.values, inputs.values, covariates),
             "chemotherapy": chemotherapy,
             "endocrine_years": endocrine,
-            "dtc_at_diagnosis": dtc,
-            "dtc_positive": positive,
-            "dormant_at_5y": observed(dormant5),
-            "dormant_at_10y": observed(dormant10),
-            "micrometastases_at_10y": observed(micro10),
-            "escapes": escapes,
+            "dtc_at_diagnosis": history.marrow_dtcs,
+            "dtc_positive": history.dtc_positive,
+            "dormant_at_5y": observed(history.dormant_at_5y),
+            "dormant_at_10y": observed(history.dormant_at_10y),
+            "micrometastases_at_10y": observed(history.micrometastases_at_10y),
+            "escapes": history.escapes,
             "recurrence_years": recurrence,
             "recurrence_site": site_names,
             "recurred": ~np.isnan(recurrence),
             "bone_metastasis_years": np.fmin(bone, visceral_bone),
             "followup_years": np.where(np.isnan(recurrence), followup, recurrence),
             "end_of_followup_years": np.full(len(ids), followup),
-            "status": np.array(kernel.STATUS_CODES, dtype=object)[status].astype(str),
+            "status": np.array(kernel.STATUS_CODES, dtype=object)[history.status].astype(str),
             "menopause_age": covariates["menopause_age"],
             "extra_inflammation": covariates["extra_inflammation"],
-            "dtc_other_sites": other,
-            "dead_dtcs": dead,
-            "dormant_at_end": dormant_end,
+            "dtc_other_sites": history.other_site_dtcs,
+            "dead_dtcs": history.dead_dtcs,
+            "dormant_at_end": history.dormant_at_end,
             "treatment": np.where(inputs.treat_start_step[start:stop] >= 0, inputs.treatment_name, ""),
             "locoregional_years": locoregional,
             "contralateral_years": contralateral,
@@ -289,7 +276,7 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
             "first_recurrence": FIRST_RECURRENCE_KINDS[first_kind].astype(str),
         },
         columns=list(COLUMNS),
-    ), visits
+    ), history.visit_dtcs
 
 
 def _prepare(
@@ -314,16 +301,16 @@ def _prepare(
     strategy = None if treatment is None else parse_strategy(treatment, where="treatment")
     if strategy is None:
         rates, vicious = tables.rates[np.newaxis], tables.vicious_factor[np.newaxis]
-        regimen = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
+        regimen = RegimenSteps.none()
         starts = np.full(len(ids), -1, np.int64)
     else:
         plan = therapy.regimen(strategy, step_days=float(spec.step_days), sets=sets, cache=cache)
         rates, vicious = plan.rates, plan.vicious
-        regimen = (plan.step_state, plan.step_log10_kill, plan.step_growth_factor, plan.step_er_inhibition)
+        regimen = RegimenSteps(plan.step_state, plan.step_log10_kill, plan.step_growth_factor, plan.step_er_inhibition)
         context_regimen = {"regimen_steps": plan.n_steps, "regimen_states": len(plan.state_effects)}
         starts = _start_steps(treatment_start_years, len(ids), spec)
     values = {**sets["host_lifetime"].values(), **sets[SET_NAME].values()}
-    vector = np.array([values[name] for name in kernel.KERNEL_SYMBOLS], dtype=np.float64)
+    vector = parameter_vector(values)
     k0, k1 = np.random.SeedSequence(int(seed), spawn_key=(PATIENT_TAG, 0)).generate_state(2, np.uint32)
     inputs = _Inputs(
         spec,
