@@ -12,7 +12,7 @@ The public API, by verb:
 
 from dormancy import bone, lab, niche, patients, pkpd, plotting, scenario, signalling, trials
 from dormancy._version import __version__
-from dormancy.atomic import write_text_atomic
+from dormancy.atomic import remove_stale, replace_problem, write_text_atomic
 from dormancy.errors import InputError, Problem
 from dormancy.params import load_bibliography, load_registry
 from dormancy.results import Manifest, Result, Status, load_result, save_result
@@ -48,6 +48,8 @@ __all__ = [
     "patients",
     "pkpd",
     "plotting",
+    "remove_stale",
+    "replace_problem",
     "save_result",
     "save_scenario",
     "scenario",

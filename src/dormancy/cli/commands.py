@@ -17,8 +17,10 @@ from rich.table import Table
 
 import dormancy
 from dormancy.cli._app import (
+    FIGURE_SUFFIXES,
     OutputFormat,
     _check_destination,
+    _check_file,
     _err,
     _fail,
     _load,
@@ -49,7 +51,7 @@ def run(
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     out: Annotated[Path | None, typer.Option(help="Result folder [default: dormancy-results/<name>].")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing result folder.")] = False,
-    plot: Annotated[bool, typer.Option(help="Also write <out>.png.")] = True,
+    plot: Annotated[bool, typer.Option(help="Also write <out>/figure.png (Komarova runs).")] = True,
 ) -> None:
     """Run a scenario and save its result folder (atomically) and a figure."""
     scenario = _load(file)
@@ -58,13 +60,16 @@ def run(
         destination.parent.mkdir(exist_ok=True)
     _check_destination(destination, overwrite, "--out")
     result = _simulate_with_progress(scenario)
-    dormancy.save_result(result, destination, overwrite=overwrite)
+    with_figure = plot and scenario.model.kind == "komarova"
+
+    def figure(folder: Path) -> None:  # written inside the atomic save: the folder never lacks its figure
+        dormancy.plotting.save_figure(dormancy.plotting.plot_bone_cells([result]), folder / "figure.png")
+
+    dormancy.save_result(result, destination, overwrite=overwrite, extra=figure if with_figure else None)
     _print_summary(result)
     _out.print(f"result: {destination}", markup=False, highlight=False)
-    if plot and scenario.model.kind == "komarova":
-        figure_path = destination.with_suffix(".png")
-        dormancy.plotting.save_figure(dormancy.plotting.plot_bone_cells([result]), figure_path)
-        _out.print(f"figure: {figure_path}", markup=False, highlight=False)
+    if with_figure:
+        _out.print(f"figure: {destination / 'figure.png'}", markup=False, highlight=False)
 
 
 @app.command()
@@ -257,6 +262,7 @@ def sbml(
     if out is None:
         sys.stdout.write(document)
         return
+    _check_file(out, True, "--out")
     dormancy.write_text_atomic(out, document)
     _out.print(f"SBML: {out}", markup=False, highlight=False)
 
@@ -336,6 +342,8 @@ def switch(
                     [dormancy.Problem("--scan NAME", f"one of {', '.join(model.wiring.inputs)}", repr(name))]
                 )
             )
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise _fail(dormancy.InputError([dormancy.Problem("--scan LOW HIGH", "finite numbers", f"{low} {high}")]))
         raw = np.linspace(low, high, points)
         levels = model.oxygen_activity(raw) if name == "O2" else raw
         if levels.min() < 0.0 or levels.max() > 1.0:
@@ -343,7 +351,7 @@ def switch(
                 dormancy.InputError([dormancy.Problem("--scan LOW HIGH", "levels in [0, 1]", f"{low}..{high}")])
             )
         destination = out if out is not None else Path(f"switch-scan-{name}.png")
-        _check_destination(destination, True, "--out")
+        _check_file(destination, True, "--out", FIGURE_SUFFIXES)
         loop = signalling.hysteresis(
             model,
             name,
@@ -466,9 +474,9 @@ def bone(
     overwrite: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
 ) -> None:
     """Run the bone over a lifetime: remodelling, menopause and ageing, a tumour and bone-targeted drugs."""
-    _check_destination(out, overwrite, "--out")
+    _check_file(out, overwrite, "--out", FIGURE_SUFFIXES)
     if table is not None:
-        _check_destination(table, overwrite, "--table")
+        _check_file(table, overwrite, "--table")
     model = _bone_model(age, menopause_age, bmi, inflammation, tumour, list(drug or []), years)
     with _err.status("running the bone model"):
         run = dormancy.bone.simulate_bone(model, years=years)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import tempfile
+import os
+import shutil
+import uuid
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import dormancy
-from dormancy.cli._app import _check_destination, _err, _fail, _out, app
+from dormancy.cli._app import _check_destination, _check_file, _err, _fail, _out, app
 
 
 def _checks(scenario: Path | None, days: float | None, movie: Path | None, field: str) -> None:
@@ -46,7 +48,7 @@ def niche(
     _checks(scenario, days, movie, movie_field)
     _check_destination(out, False, "--out")
     if movie is not None:
-        _check_destination(movie, False, "--movie")
+        _check_file(movie, False, "--movie")
     try:
         spec = (
             dormancy.niche.load_niche_scenario(scenario)
@@ -68,7 +70,12 @@ def niche(
     checkpoint = out.with_name(out.name + ".checkpoint.npz") if checkpoint_every else None
     total = max(1, round((spec.days if days is None else days) * 24.0 / spec.dt_hours))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with tempfile.TemporaryDirectory(prefix="dormancy-niche-") as frames_dir:
+    # Movie frames and snapshots are written next to the result folder under a name that the next save to the
+    # same folder recognises and removes when this process has been killed (dormancy.remove_stale).
+    dormancy.remove_stale(out)
+    frames_dir = out.parent / f".{out.name}.tmp-{os.getpid()}-{uuid.uuid4().hex}"
+    frames_dir.mkdir()
+    try:
         frames: list[Path] = []
         snapshots = Path(frames_dir) / "snapshots.zarr" if spec.outputs.snapshots else None
 
@@ -103,6 +110,8 @@ def niche(
         dormancy.niche.save_niche_run(run, out, snapshots=snapshots)
         if movie is not None:
             dormancy.niche.write_movie(frames, movie)
+    finally:
+        shutil.rmtree(frames_dir, ignore_errors=True)
     final = run.timeseries.isel(time_days=-1)
     table = Table(show_header=True, header_style="bold", title=f"DTCs at day {float(final.time_days):g}")
     table.add_column("niche")

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from dormancy.atomic import atomic_folder
 from dormancy.errors import InputError, Problem, problems_from_validation
+from dormancy.inputs import check_finite
 from dormancy.provenance import Manifest
 
 __all__ = [
@@ -182,7 +183,7 @@ def validate_options(name: str, options: Mapping[str, Any] | None = None) -> Bas
     """
     protocol = _protocol(name)
     try:
-        return protocol.spec.model_validate(dict(options or {}))
+        spec = protocol.spec.model_validate(dict(options or {}))
     except ValidationError as error:
         problems = problems_from_validation(
             error.errors(include_url=False), documentation=f"`dormancy lab list` and the {name} options"
@@ -193,6 +194,10 @@ def validate_options(name: str, options: Mapping[str, Any] | None = None) -> Bas
             for p in problems
         ]
         raise InputError(problems, source=name) from None
+    problems = check_finite(spec.model_dump())
+    if problems:
+        raise InputError(problems, source=name)
+    return spec
 
 
 def run_protocol(name: str, *, seed: int, options: Mapping[str, Any] | None = None) -> LabResult:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +19,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from dormancy.atomic import atomic_file
+from dormancy.atomic import atomic_file, atomic_folder
 from dormancy.errors import InputError, Problem
 from dormancy.niche.agents import Dtcs, Residents
-from dormancy.niche.model import NicheModel, NicheState, init, step
+from dormancy.niche.fields import initial_fields
+from dormancy.niche.model import COUNTERS, NicheModel, NicheState, init, step
 from dormancy.niche.outputs import cell_table, record, timeseries, write_snapshot
 from dormancy.params import load_registry
 from dormancy.provenance import Manifest
@@ -97,24 +97,38 @@ def load_checkpoint(path: str | os.PathLike[str], model: NicheModel) -> tuple[Ni
     """
     try:
         data = np.load(Path(path), allow_pickle=False)
-    except (OSError, ValueError) as error:
-        raise InputError([Problem("resume", "a readable niche checkpoint (.npz)", str(error))]) from None
+    except FileNotFoundError:
+        raise InputError([Problem("resume", "an existing niche checkpoint (.npz)", f"no such file {path}")]) from None
+    except Exception as error:  # not a zip, not numpy, truncated: whatever it is, it is not a checkpoint
+        found = f"{path} ({type(error).__name__}: {str(error)[:120]})"
+        raise InputError([Problem("resume", "a readable niche checkpoint (.npz)", found)]) from None
+    if not hasattr(data, "files"):  # a bare .npy array, not an archive
+        raise InputError([Problem("resume", f"a checkpoint of format {CHECKPOINT_FORMAT}", f"{path}: a bare array")])
     with data:
-        if "format" not in data or str(data["format"]) != CHECKPOINT_FORMAT:
-            raise InputError([Problem("resume", f"a checkpoint of format {CHECKPOINT_FORMAT}", "another file")])
-        if str(data["scenario"]) != _scenario_text(model):
-            raise InputError([Problem("resume", "a checkpoint of the same scenario", "a different scenario")])
-        state = NicheState(
-            step=int(data["step"]),
-            seed=int(data["seed"]),
-            fields=data["fields"].copy(),
-            dtcs=Dtcs(*(data[f"dtc_{name}"].copy() for name in _DTC)),
-            residents=Residents(*(data[f"res_{name}"].copy() for name in _RES)),
-            next_id=int(data["next_id"]),
-            counters=data["counters"].copy(),
-        )
-        n_rows = int(data["n_rows"])
-        rows = [{key: data[f"row_{key}"][i].copy() for key in _ROW_KEYS} for i in range(n_rows)]
+        try:
+            if "format" not in data or str(data["format"]) != CHECKPOINT_FORMAT:
+                raise InputError([Problem("resume", f"a checkpoint of format {CHECKPOINT_FORMAT}", "another file")])
+            if str(data["scenario"]) != _scenario_text(model):
+                raise InputError([Problem("resume", "a checkpoint of the same scenario", "a different scenario")])
+            state = NicheState(
+                step=int(data["step"]),
+                seed=int(data["seed"]),
+                fields=data["fields"].copy(),
+                dtcs=Dtcs(*(data[f"dtc_{name}"].copy() for name in _DTC)),
+                residents=Residents(*(data[f"res_{name}"].copy() for name in _RES)),
+                next_id=int(data["next_id"]),
+                counters=data["counters"].copy(),
+            )
+            n_rows = int(data["n_rows"])
+            rows = [{key: data[f"row_{key}"][i].copy() for key in _ROW_KEYS} for i in range(n_rows)]
+        except InputError:
+            raise
+        except Exception as error:  # a missing array, a wrong shape or type: a damaged checkpoint
+            found = f"{path} ({type(error).__name__}: {str(error)[:120]})"
+            raise InputError([Problem("resume", "a complete niche checkpoint", found)]) from None
+        fields = initial_fields(model.field_specs, model.geometry)
+        if state.fields.shape != fields.shape or state.counters.shape != (len(COUNTERS),):
+            raise InputError([Problem("resume", "a checkpoint of this model's grid", f"{path}: other array shapes")])
     return state, rows
 
 
@@ -216,19 +230,11 @@ def save_niche_run(
         If ``path`` exists.
     """
     path = Path(path)
-    if os.path.lexists(path):
-        raise FileExistsError(f"{path} already exists")
-    temporary = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex}"
-    temporary.mkdir()
-    try:
+    with atomic_folder(path, overwrite=False, what="a niche run") as temporary:
         run.timeseries.to_zarr(temporary / "timeseries.zarr", mode="w-", zarr_format=2, consolidated=True)
         run.cells.to_parquet(temporary / "cells.parquet")
         text = json.dumps(_manifest(run).to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         (temporary / "manifest.json").write_text(text, encoding="utf-8")
         if snapshots is not None:
             shutil.move(str(snapshots), temporary / "snapshots.zarr")
-        os.rename(temporary, path)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
     return path
