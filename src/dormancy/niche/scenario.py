@@ -62,7 +62,7 @@ _DEFAULT_PATH = Path(__file__).with_name("default_niche.yaml")
 
 
 #: Smallest generated section, µm: 100 µm of cortical bone, then marrow with room for a sinusoid.
-MIN_SECTION_UM = 200.0
+MIN_SECTION_UM = 150.0
 #: Most time steps of a run (ten years at one hour is 87,600).
 MAX_STEPS = 100_000
 #: Most DTCs arriving over a run (each carries a 30-node switch).

@@ -8,6 +8,7 @@ uninterrupted run reaches.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -95,8 +96,8 @@ def load_checkpoint(path: str | os.PathLike[str], model: NicheModel) -> tuple[Ni
     InputError
         If the file is missing or unreadable, not a niche checkpoint, or belongs to a different scenario.
     """
-    try:
-        data = np.load(Path(path), allow_pickle=False)
+    try:  # read whole first: np.load keeps a failed file open
+        data = np.load(io.BytesIO(Path(path).read_bytes()), allow_pickle=False)
     except FileNotFoundError:
         raise InputError([Problem("resume", "an existing niche checkpoint (.npz)", f"no such file {path}")]) from None
     except Exception as error:  # not a zip, not numpy, truncated: whatever it is, it is not a checkpoint

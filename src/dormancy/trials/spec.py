@@ -103,6 +103,15 @@ class Eligibility(_Frozen):
             raise ValueError(f"a non-empty list of {', '.join(known)}, found {list(value)}")
         return tuple(value)
 
+    @model_validator(mode="after")
+    def _someone(self) -> Eligibility:
+        # ER+/HER2- patients are ER-positive and TN ones ER-negative; HER2+ ones may be either.
+        possible = {"positive": {"ER+/HER2-", "HER2+"}, "negative": {"TN", "HER2+"}}.get(self.er_status)
+        if possible is not None and not possible & set(self.subtypes):
+            expected = f"a subtype an ER-{self.er_status} patient can have ({', '.join(sorted(possible))})"
+            raise ValueError(InputError([Problem("subtypes", expected, f"{list(self.subtypes)}: nobody is eligible")]))
+        return self
+
 
 class Screening(_Frozen):
     """How many candidates are approached per enrolled patient, and whether DTC-negative ones are rescreened.
