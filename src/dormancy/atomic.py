@@ -27,9 +27,10 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
         Final destination; replaced if it exists.
     """
     path = Path(path)
+    _remove_stale_files(path)
     # Not mkstemp: its 0600 mode would survive the rename; os.open with 0666 honours the umask like any new file.
     while True:
-        temporary = path.parent / f".{path.stem}.{secrets.token_hex(6)}{path.suffix}.tmp"
+        temporary = path.parent / f".{path.stem}.{os.getpid()}-{secrets.token_hex(6)}{path.suffix}.tmp"
         try:
             os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
             break
@@ -41,6 +42,19 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _remove_stale_files(path: Path) -> None:
+    """Delete the temporary files that killed writes of ``path`` left next to it (their process is gone)."""
+    pattern = re.compile(re.escape(f".{path.stem}.") + r"(\d+)-[0-9a-f]{12}" + re.escape(f"{path.suffix}.tmp"))
+    try:
+        siblings = list(path.parent.iterdir())
+    except OSError:
+        return
+    for sibling in siblings:
+        match = pattern.fullmatch(sibling.name)
+        if match is not None and not sibling.is_symlink() and sibling.is_file() and not _alive(int(match[1])):
+            sibling.unlink(missing_ok=True)
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
