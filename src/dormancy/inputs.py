@@ -163,7 +163,11 @@ def parse_yaml(text: str, *, source: str | None = None) -> Any:
     """
     if len(text) > MAX_BYTES:
         raise InputError([Problem("(file)", f"at most {MAX_BYTES:,} characters", f"{len(text):,}")], source)
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader refuses control characters at once
+    except yaml.YAMLError as error:
+        found = getattr(error, "reason", None) or str(error).splitlines()[0]
+        raise InputError([Problem("(file)", "valid YAML (printable characters)", found)], source) from None
     try:
         try:
             node = loader.get_single_node()

@@ -82,7 +82,7 @@ class Solver(_Frozen):
     """ODE solver settings (scipy ``solve_ivp``)."""
 
     method: Literal[SOLVER_METHODS] = "DOP853"  # type: ignore[valid-type]
-    rtol: float = Field(1e-8, gt=0.0, lt=1.0)
+    rtol: float = Field(1e-8, ge=1e-13, lt=1.0, description="relative tolerance; scipy works to 100 machine epsilons")
     atol: float = Field(1e-10, gt=0.0)
     max_step_days: float | None = Field(None, gt=0.0, description="largest step; None lets the method choose")
 

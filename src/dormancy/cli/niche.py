@@ -112,6 +112,8 @@ def niche(
             dormancy.niche.write_movie(frames, movie)
     finally:
         shutil.rmtree(frames_dir, ignore_errors=True)
+    if run.status != "ok":
+        _err.print(f"warning: the run stopped early ({run.status}: {run.message})", markup=False, highlight=False)
     final = run.timeseries.isel(time_days=-1)
     table = Table(show_header=True, header_style="bold", title=f"DTCs at day {float(final.time_days):g}")
     table.add_column("niche")

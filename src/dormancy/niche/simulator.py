@@ -28,6 +28,7 @@ from dormancy.niche.model import COUNTERS, NicheModel, NicheState, init, step
 from dormancy.niche.outputs import cell_table, record, timeseries, write_snapshot
 from dormancy.params import load_registry
 from dormancy.provenance import Manifest
+from dormancy.results import Status
 
 __all__ = ["CHECKPOINT_FORMAT", "NicheRun", "load_checkpoint", "run_niche", "save_checkpoint", "save_niche_run"]
 
@@ -51,12 +52,20 @@ class NicheRun:
         Recorded summaries (:func:`dormancy.niche.outputs.timeseries`).
     cells : pandas.DataFrame
         The final per-cell table (:func:`dormancy.niche.outputs.cell_table`).
+    status : str
+        A :class:`dormancy.results.Status` value: ``"ok"``; ``"nonfinite"`` when a field stopped being finite,
+        ``"model_error"`` when a step raised. The run then stops at the last good state, which ``state``,
+        ``timeseries`` and ``cells`` describe (failure is data: the run is still saved).
+    message : str
+        What went wrong; empty when the status is ``ok``.
     """
 
     model: NicheModel
     state: NicheState
     timeseries: xr.Dataset
     cells: pd.DataFrame
+    status: str = Status.OK.value
+    message: str = ""
 
 
 def _scenario_text(model: NicheModel) -> str:
@@ -190,8 +199,19 @@ def run_niche(
         if snapshots is not None:
             write_snapshot(snapshots, model, state)
     last = total if stop_after is None else min(total, stop_after)
+    status, message = Status.OK, ""
     while state.step < last:
-        state = step(state, model, state.step)
+        try:
+            following = step(state, model, state.step)
+        except InputError:
+            raise
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as error:  # failure is data: stop, record
+            status, message = Status.MODEL_ERROR, f"step {state.step + 1}: {type(error).__name__}: {str(error)[:200]}"
+            break
+        if not np.isfinite(following.fields).all():
+            status, message = Status.NONFINITE, f"a field is not finite after step {following.step}"
+            break
+        state = following
         if state.step % every == 0 or state.step == total:
             rows.append(record(model, state))
             if observer is not None:
@@ -202,7 +222,12 @@ def run_niche(
             save_checkpoint(checkpoint_path, model, state, rows)
         if progress is not None:
             progress(state.step, total)
-    return NicheRun(model=model, state=state, timeseries=timeseries(model, rows), cells=cell_table(model, state))
+    if status is not Status.OK:  # the last good state closes the time series
+        final = record(model, state)
+        if float(final["time_days"]) != float(rows[-1]["time_days"]):
+            rows.append(final)
+    series = timeseries(model, rows).assign_attrs(status=status.value, message=message)
+    return NicheRun(model, state, series, cell_table(model, state), status.value, message)
 
 
 def _manifest(run: NicheRun) -> Manifest:
@@ -214,7 +239,13 @@ def _manifest(run: NicheRun) -> Manifest:
         scenario=run.model.scenario.to_dict(),
         parameters=parameters,
         seed=run.state.seed,
-        settings={"steps": run.state.step, "dt_hours": run.model.dt_hours, "switch": run.model.switch.parameter_set},
+        settings={
+            "steps": run.state.step,
+            "dt_hours": run.model.dt_hours,
+            "switch": run.model.switch.parameter_set,
+            "status": run.status,
+            "message": run.message,
+        },
     )
 
 

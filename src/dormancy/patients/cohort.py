@@ -41,6 +41,7 @@ from dormancy.patients.seeding import seeding_mean
 from dormancy.patients.specs import CareSpec, CohortSpec, PopulationSpec
 from dormancy.pkpd import Strategy, parse_strategy
 from dormancy.provenance import Manifest
+from dormancy.results import Status
 
 __all__ = [
     "FREE_PARAMETERS",
@@ -277,7 +278,7 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
             "bone_metastasis_years": np.fmin(bone, visceral_bone),
             "followup_years": np.where(np.isnan(recurrence), followup, recurrence),
             "end_of_followup_years": np.full(len(ids), followup),
-            "status": np.array(kernel.STATUS_CODES, dtype=object)[status].astype(str),
+            "status": np.array([Status(code).value for code in kernel.STATUS_CODES], dtype=object)[status].astype(str),
             "menopause_age": covariates["menopause_age"],
             "extra_inflammation": covariates["extra_inflammation"],
             "dtc_other_sites": other,

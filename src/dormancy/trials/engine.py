@@ -305,7 +305,7 @@ def _enrol(spec: TrialSpec, seed: int, replicates: int, table, entry, aspirated,
                 "aspirated": int(aspirated[block].sum()),
                 "qualifying": int(qualifying[block].sum()),
                 "enrolled": len(chosen),
-                "status": "ok" if len(chosen) == target else "under-enrolled",
+                "status": Status.OK.value if len(chosen) == target else Status.UNDER_ENROLLED.value,
             }
         )
     return np.concatenate(rows), np.concatenate(arms), np.concatenate(labels), pd.DataFrame(screened)
@@ -580,7 +580,7 @@ def run_trial(
         spec, rows, arm_index, strata, entry, follow, tables, table_rows, assessments, candidates
     )
     comparisons, survival, curves, clearance = _analyse(spec, patients, replicates, progress)
-    status = "ok" if (screened["status"] == "ok").all() else "under-enrolled"
+    status = Status.OK.value if (screened["status"] == Status.OK).all() else Status.UNDER_ENROLLED.value
     manifest = Manifest.create(
         model="dormancy.trials (virtual clinical trial)",
         scenario={"trial": spec.to_dict(), "replicates": replicates, "parameter_overrides": dict(parameters or {})},
