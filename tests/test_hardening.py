@@ -367,3 +367,41 @@ def test_stale_temporary_folders_of_a_killed_save_are_removed_by_the_next_save(i
     invoke(["cohort", "--patients", "20", "--years", "1", "--out", "p"], expect=0)
     assert listing(in_tmp) == ["p"]
     assert not any(name.startswith(".") for name in os.listdir(in_tmp))
+
+
+# validate reads every file format --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expect", "said"),
+    [
+        ("format: dormancy.niche-scenario\nversion: 1\ndomain: {size_um: 300}\n", 0, "valid — niche scenario"),
+        ("format: dormancy.niche-scenario\nversion: 1\ndomain: {size_um: 150, spacing_um: 30}\n", 2, "x.yaml: domain"),
+        ("format: dormancy.niche-scenario\nversion: 1\ndt_hours: 1.0e-9\n", 2, "x.yaml: dt_hours"),
+        (TRIAL, 0, "valid — trial 'tiny'"),
+        (TRIAL.replace("target: 10", "target: .nan"), 2, "x.yaml: enrolment.target"),
+        (SCENARIO, 0, "valid — scenario 'small'"),
+    ],
+    ids=["niche", "niche_no_vessel", "niche_steps", "trial", "trial_nan", "scenario"],
+)
+def test_validate_judges_niche_and_trial_files_too(in_tmp, text, expect, said):
+    (in_tmp / "x.yaml").write_text(text)
+    result = invoke(["validate", "x.yaml"], expect=expect)
+    assert said in (result.stdout if expect == 0 else result.stderr)
+
+
+def test_a_niche_run_keeps_its_frames_next_to_the_result_and_clears_those_of_killed_runs(in_tmp):
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    stale = in_tmp / f".o.tmp-{child.pid}-{'1' * 32}"
+    stale.mkdir()
+    (stale / "frame_00000.png").write_bytes(b"x")
+    (in_tmp / "n.yaml").write_text("format: dormancy.niche-scenario\nversion: 1\ndays: 0.1\ndomain: {size_um: 300}\n")
+    result = invoke(["niche", "--scenario", "n.yaml", "--out", "o"], expect=0)
+    assert "wrote o" in result.stdout
+    assert listing(in_tmp) == ["n.yaml", "o"]
+    manifest = json.loads((in_tmp / "o" / "manifest.json").read_text())
+    assert manifest["format_name"] == "dormancy.result" and manifest["settings"]["status"] == "ok"

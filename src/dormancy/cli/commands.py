@@ -34,16 +34,36 @@ _BAR = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), Tim
 
 
 @app.command()
-def validate(file: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) -> None:
-    """Check a scenario file and report every problem (exit code 2 when there is any)."""
-    scenario = _load(file)
-    _out.print(
-        f"{file}: valid — scenario {scenario.name!r}, model {scenario.model.kind} "
-        f"({scenario.model.parameter_set}), {scenario.ensemble.replicates} replicate(s), "
-        f"{scenario.save.t_end_days:g} days",
-        markup=False,
-        highlight=False,
-    )
+def validate(
+    file: Annotated[Path, typer.Argument(help="Scenario, niche scenario or trial YAML file (told by its format).")],
+) -> None:
+    """Check a scenario, niche scenario or trial file and report every problem (exit code 2 when there is any).
+
+    A niche scenario's section is also built, so a geometry the run could not use is reported here.
+    """
+    try:
+        data = dormancy.inputs.load_yaml_file(file, what="scenario, niche scenario or trial file")
+        kind = data.get("format") if isinstance(data, dict) else None
+        if kind == "dormancy.niche-scenario":
+            spec = dormancy.niche.load_niche_scenario(file)
+            try:
+                with _err.status("building the niche section"):
+                    dormancy.niche.build_niche_model(spec)
+            except dormancy.InputError as error:  # the section: name the file the problem came from
+                raise dormancy.InputError(list(error.problems), error.source or str(file)) from None
+            summary = f"niche scenario {spec.name!r}, {spec.steps} steps of {spec.dt_hours:g} h"
+        elif kind == "dormancy-trial":
+            trial = dormancy.trials.load_trial(file)
+            summary = f"trial {trial.name!r}, {len(trial.arms)} arms, target {trial.enrolment.target}"
+        else:
+            scenario = dormancy.load_scenario(file)
+            summary = (
+                f"scenario {scenario.name!r}, model {scenario.model.kind} ({scenario.model.parameter_set}), "
+                f"{scenario.ensemble.replicates} replicate(s), {scenario.save.t_end_days:g} days"
+            )
+    except dormancy.InputError as error:
+        raise _fail(error) from None
+    _out.print(f"{file}: valid — {summary}", markup=False, highlight=False)
 
 
 @app.command()

@@ -66,7 +66,8 @@ def niche(
         with _err.status("building the niche"):
             model = dormancy.niche.build_niche_model(spec)
     except dormancy.InputError as error:
-        raise _fail(error) from None
+        source = error.source or (str(scenario) if scenario is not None else None)
+        raise _fail(dormancy.InputError(list(error.problems), source)) from None
     checkpoint = out.with_name(out.name + ".checkpoint.npz") if checkpoint_every else None
     total = max(1, round((spec.days if days is None else days) * 24.0 / spec.dt_hours))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
