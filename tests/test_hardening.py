@@ -292,6 +292,7 @@ def test_infeasible_niche_scenarios_exit_2_before_running(in_tmp, change, field)
         (["sbml", "komarova2003", "--out", "/nonexistent/m.xml"], "--out"),
         (["sbml", "komarova2003", "--out", "."], "--out"),
         (["bone", "--years", "1", "--drug", "zoledronic_acid:4mg:q1e-9d"], "--drug zoledronic_acid: interval"),
+        (["bone", "--years", "80", "--drug", "zoledronic_acid:4mg:q1h"], "--drug zoledronic_acid:4mg:q1h"),
         (["cohort", "--patients", "20", "--out", "c", "--scheduler", "garbage"], "--scheduler"),
         (["cohort", "--patients", "20", "--out", "c", "--dashboard"], "--dashboard"),
         (["cohort", "--patients", "20", "--years", "1", "--out", ".", "--overwrite"], "--out"),

@@ -437,6 +437,8 @@ BONE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("tumour", "tumour_burden"),
     *((name, f"signal_{name}") for name in ("TGFB2", "TGFB1", "OSTEOCLAST_FACTORS", "IL1B", "ESTROGEN")),
 )
+#: Most doses one --drug schedule may give over a bone run (daily dosing for 80 years is 29,220).
+MAX_DOSES = 50_000
 RELATIVE_COLUMNS = frozenset({"active_osteoclasts", "active_osteoblasts", "rankl", "matrix_tgfb_release"})
 
 
@@ -447,9 +449,16 @@ def _bone_model(
     schedules = []
     for text in drugs:
         try:
-            schedules.append(dormancy.pkpd.parse_schedule(text))
+            schedule = dormancy.pkpd.parse_schedule(text)
         except dormancy.InputError as error:
             problems.extend(error.problems)
+            continue
+        doses = len(schedule.dose_times_days(years * 365.25))
+        if doses > MAX_DOSES:
+            problems.append(
+                dormancy.Problem(f"--drug {text}", f"at most {MAX_DOSES:,} doses over the run", f"{doses:,}")
+            )
+        schedules.append(schedule)
     try:
         host = dormancy.bone.HostProfile(
             age_years=age,
