@@ -406,3 +406,21 @@ def test_a_niche_run_keeps_its_frames_next_to_the_result_and_clears_those_of_kil
     assert listing(in_tmp) == ["n.yaml", "o"]
     manifest = json.loads((in_tmp / "o" / "manifest.json").read_text())
     assert manifest["format_name"] == "dormancy.result" and manifest["settings"]["status"] == "ok"
+
+
+@pytest.mark.parametrize("content", ["huge_header", "junk"])
+def test_a_mask_file_is_checked_before_it_is_read(tmp_path, content):
+    import io
+
+    import numpy as np
+
+    path = tmp_path / "mask.npy"
+    if content == "huge_header":  # 10 GB claimed by a 128-byte file
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": (10**5, 10**5)})
+        path.write_bytes(header.getvalue())
+    else:
+        path.write_bytes(b"not an array")
+    scenario = dormancy.niche.default_niche_scenario(domain={"mask": str(path)})
+    with pytest.raises(dormancy.InputError, match=r"domain\.mask\.file: expected a"):
+        dormancy.niche.build_niche_model(scenario)
