@@ -4,9 +4,10 @@ dosing schedules and checkpoints.
 What every example asserts: the input is either accepted or refused with an :class:`dormancy.InputError` (on the
 command line: exit code 0 or 2, a one-line ``error:`` message per problem, no traceback), within a stated time,
 and nothing is written when it is refused. The examples are derandomised (``tests/conftest.py``), so every run
-draws the same ones; the sizes below total 720 examples (about 20 s on one shared core).
+draws the same ones; the sizes below total 760 examples (20-30 s on one shared core).
 """
 
+import contextlib
 import functools
 import json
 import math
@@ -246,6 +247,32 @@ def test_cli_flag_values_exit_2_before_running_anything(tmp_path_factory, case, 
     assert "Traceback" not in result.output
     assert sorted(p.name for p in folder.iterdir()) == ["mine"]
     assert (folder / "mine" / "thesis.tex").read_text() == "years of work"
+
+
+READ_ONLY_CASES = [
+    ["cite"],
+    ["params", "--set"],
+    ["params", "--grep"],
+    ["scenarios", "--show"],
+    ["sbml"],
+    ["lab", "list", "--options", "--"],
+    ["trial"],
+    ["validate"],
+]
+
+
+@settings(max_examples=40)
+@given(st.sampled_from(READ_ONLY_CASES), st.text(min_size=1, max_size=16).filter(lambda t: not t.startswith("-")))
+def test_commands_that_only_read_take_any_argument(tmp_path_factory, case, value):
+    folder = tmp_path_factory.mktemp("readonly")
+    started = time.perf_counter()
+    with contextlib.chdir(folder):
+        result = runner.invoke(app, [*case, value], env={"COLUMNS": "200"})
+    assert time.perf_counter() - started < BOUND_S
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exit_code in (0, 2), result.output
+    assert "Traceback" not in result.output
+    assert list(folder.iterdir()) == []
 
 
 # checkpoints -----------------------------------------------------------------------------------------------------
