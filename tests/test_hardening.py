@@ -424,3 +424,10 @@ def test_a_mask_file_is_checked_before_it_is_read(tmp_path, content):
     scenario = dormancy.niche.default_niche_scenario(domain={"mask": str(path)})
     with pytest.raises(dormancy.InputError, match=r"domain\.mask\.file: expected a"):
         dormancy.niche.build_niche_model(scenario)
+
+
+def test_demo_never_replaces_a_user_folder_under_its_out(in_tmp):
+    _user_folder(in_tmp / "komarova_steady")
+    result = invoke(["demo", "--quick", "--out", "."], expect=2)
+    assert "--out" in result.stderr and "not a dormancy result folder" in result.stderr
+    assert (in_tmp / "komarova_steady" / "keep.txt").read_text() == "x"

@@ -107,6 +107,11 @@ def demo(
     """
     if out.exists() and not out.is_dir():
         raise _fail(dormancy.InputError([dormancy.Problem("--out", "a folder", f"{out} is a file")]))
+    for name in ("komarova_steady", "komarova_oscillating"):  # replaced below: only if they are result folders
+        reason = dormancy.replace_problem(out / name)
+        if reason is not None:
+            found = f"{out / name} is {reason}"
+            raise _fail(dormancy.InputError([dormancy.Problem("--out", "a folder for the demo's results", found)]))
     out.mkdir(parents=True, exist_ok=True)
     results = []
     for name in ("komarova_steady", "komarova_oscillating"):
