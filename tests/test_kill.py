@@ -1,7 +1,7 @@
 """A real SIGKILL at any moment, then the same command: no temporary folder left, the same result folder.
 
-The command runs in a child process that is killed with SIGKILL at times spread over an uninterrupted run
-(import, simulation, the atomic save and its figure), then run again to completion. The result folder must equal
+The command runs in a child process that is killed with SIGKILL at 80, 93 and 98 % of the time an uninterrupted
+run takes (the simulation, the atomic save and its figure), then run again to completion. The result folder must equal
 the uninterrupted one (time series, table, manifest but for its creation time, the figure present) and nothing
 hidden may remain next to it.
 """
@@ -57,7 +57,7 @@ def test_a_kill_at_any_moment_then_the_same_command_gives_the_uninterrupted_resu
     subprocess.run(command("reference"), cwd=tmp_path, env=environment(), check=True, capture_output=True)
     duration = time.perf_counter() - started
     reference, reference_manifest = comparable(tmp_path / "reference")
-    for fraction in (0.5, 0.9, 0.97, 1.03):
+    for fraction in (0.8, 0.93, 0.98):
         child = subprocess.Popen(
             command("out"), cwd=tmp_path, env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
