@@ -72,3 +72,41 @@ def test_a_kill_at_any_moment_then_the_same_command_gives_the_uninterrupted_resu
         pd.testing.assert_frame_equal(result.table, reference.table)
         assert manifest == reference_manifest
         assert (tmp_path / "out" / "figure.png").stat().st_size > 10_000
+
+
+CHILD = """
+import sys, time
+from pathlib import Path
+import dormancy
+scenario = dormancy.scenario_from_dict({"name": "k", "seed": 2, "save": {"t_end_days": 30, "dt_days": 1}})
+result = dormancy.simulate(scenario)
+
+def stall(folder):
+    print("inside", flush=True)
+    time.sleep(60)
+
+dormancy.save_result(result, Path(sys.argv[1]), overwrite=True, extra=stall if sys.argv[2] == "stall" else None)
+print("done", flush=True)
+"""
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new", "replacing"])
+def test_a_kill_inside_the_atomic_save_leaves_nothing_and_the_next_save_completes(tmp_path, existing):
+    out = tmp_path / "out"
+    if existing:
+        subprocess.run([sys.executable, "-c", CHILD, str(out), "plain"], env=environment(), check=True)
+        before = (out / "manifest.json").read_text()
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(out), "stall"], env=environment(), stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout.readline().strip() == "inside"  # the temporary folder exists and holds the result
+    assert any(p.name.startswith(".out.tmp-") for p in tmp_path.iterdir())
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    child.stdout.close()
+    if existing:
+        assert (out / "manifest.json").read_text() == before  # the old folder is untouched by the kill
+    again = subprocess.run([sys.executable, "-c", CHILD, str(out), "plain"], env=environment(), capture_output=True)
+    assert again.returncode == 0, again.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert load_result(out).manifest.seed == 2
