@@ -431,3 +431,10 @@ def test_demo_never_replaces_a_user_folder_under_its_out(in_tmp):
     result = invoke(["demo", "--quick", "--out", "."], expect=2)
     assert "--out" in result.stderr and "not a dormancy result folder" in result.stderr
     assert (in_tmp / "komarova_steady" / "keep.txt").read_text() == "x"
+
+
+def test_niche_days_flag_is_bounded_by_the_scenario_step(in_tmp):
+    (in_tmp / "n.yaml").write_text("format: dormancy.niche-scenario\nversion: 1\ndt_hours: 0.05\n")
+    result = invoke(["niche", "--scenario", "n.yaml", "--days", "3000", "--out", "o"], expect=2)
+    assert "--days: expected at most 100,000 steps" in result.stderr
+    assert listing(in_tmp) == ["n.yaml"]

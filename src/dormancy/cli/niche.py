@@ -55,6 +55,10 @@ def niche(
             if scenario is not None
             else dormancy.niche.default_niche_scenario()
         )
+        steps = (spec.days if days is None else days) * 24.0 / spec.dt_hours
+        if steps > dormancy.niche.scenario.MAX_STEPS:
+            expected = f"at most {dormancy.niche.scenario.MAX_STEPS:,} steps of the scenario's dt_hours"
+            raise dormancy.InputError([dormancy.Problem("--days", expected, f"{steps:,.0f} steps")])
         if movie is not None and movie_field not in spec.fields:
             raise dormancy.InputError(
                 [

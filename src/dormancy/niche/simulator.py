@@ -26,6 +26,7 @@ from dormancy.niche.agents import Dtcs, Residents
 from dormancy.niche.fields import initial_fields
 from dormancy.niche.model import COUNTERS, NicheModel, NicheState, init, step
 from dormancy.niche.outputs import cell_table, record, timeseries, write_snapshot
+from dormancy.niche.scenario import MAX_STEPS
 from dormancy.params import load_registry
 from dormancy.provenance import Manifest
 from dormancy.results import Status
@@ -185,7 +186,12 @@ def run_niche(
     NicheRun
     """
     scenario = model.scenario
+    if days is not None and not (isinstance(days, int | float) and 0 < days <= 3650):
+        raise InputError([Problem("days", "a number of days in (0, 3650]", repr(days))])
     total = max(1, round((scenario.days if days is None else days) * 24.0 / scenario.dt_hours))
+    if total > MAX_STEPS:
+        expected = f"at most {MAX_STEPS:,} steps of dt_hours {scenario.dt_hours:g}"
+        raise InputError([Problem("days", expected, f"{total:,} steps")])
     every = max(1, round(scenario.outputs.every_hours / scenario.dt_hours))
     if checkpoint_every is not None and (checkpoint_every < 1 or checkpoint_path is None):
         raise InputError([Problem("checkpoint_every", "a positive step count with a checkpoint path", "")])
