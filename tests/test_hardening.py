@@ -438,3 +438,10 @@ def test_niche_days_flag_is_bounded_by_the_scenario_step(in_tmp):
     result = invoke(["niche", "--scenario", "n.yaml", "--days", "3000", "--out", "o"], expect=2)
     assert "--days: expected at most 100,000 steps" in result.stderr
     assert listing(in_tmp) == ["n.yaml"]
+
+
+@pytest.mark.parametrize("sizes", ["nan", "1,x", "30,1000000000"])
+def test_trial_sizes_are_judged_before_the_trial_runs(in_tmp, sizes):
+    result = invoke(["trial", "abcsg18", "--replicates", "1", "--out", "t", "--sizes", sizes], expect=2, within_s=15)
+    assert "--sizes" in result.stderr
+    assert listing(in_tmp) == []
