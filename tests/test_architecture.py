@@ -14,6 +14,7 @@ LAYERS = {
     "rng": 0,
     "provenance": 0,
     "results": 0,
+    "inputs": 0,
     "params": 1,
     "ode": 2,
     "sbml": 2,

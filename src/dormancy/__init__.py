@@ -10,9 +10,9 @@ The public API, by verb:
   switch ``dormancy.signalling``, pharmacology ``dormancy.pkpd``; figures: ``dormancy.plotting``
 """
 
-from dormancy import bone, lab, niche, patients, pkpd, plotting, scenario, signalling, trials
+from dormancy import bone, inputs, lab, niche, patients, pkpd, plotting, scenario, signalling, trials
 from dormancy._version import __version__
-from dormancy.atomic import write_text_atomic
+from dormancy.atomic import remove_stale, replace_problem, write_text_atomic
 from dormancy.errors import InputError, Problem
 from dormancy.params import load_bibliography, load_registry
 from dormancy.results import Manifest, Result, Status, load_result, save_result
@@ -39,6 +39,7 @@ __all__ = [
     "builtin_scenario",
     "builtin_scenario_names",
     "builtin_scenario_text",
+    "inputs",
     "lab",
     "load_bibliography",
     "load_registry",
@@ -48,6 +49,8 @@ __all__ = [
     "patients",
     "pkpd",
     "plotting",
+    "remove_stale",
+    "replace_problem",
     "save_result",
     "save_scenario",
     "scenario",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 
@@ -54,12 +55,38 @@ def _load(path: Path) -> dormancy.Scenario:
 
 
 def _check_destination(destination: Path, overwrite: bool, field: str) -> None:
-    if destination.exists() and not overwrite:
+    """Refuse a result-folder destination that exists (without --overwrite) or that is not ours to replace."""
+    if os.path.lexists(destination) and not overwrite:
         raise _fail(
             dormancy.InputError(
                 [dormancy.Problem(field, "a path that does not exist yet (or pass --overwrite)", str(destination))]
             )
         )
+    reason = dormancy.replace_problem(destination)
+    if reason is not None:
+        expected = "a new path, an empty folder or a result folder written by dormancy"
+        raise _fail(dormancy.InputError([dormancy.Problem(field, expected, f"{destination} is {reason}")]))
+    if not destination.parent.is_dir():
+        raise _fail(dormancy.InputError([dormancy.Problem(field, "a path in an existing folder", str(destination))]))
+
+
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
+
+
+def _check_file(destination: Path, overwrite: bool, field: str, suffixes: tuple[str, ...] = ()) -> None:
+    """Refuse an output-file destination: an existing one without --overwrite, a folder, a missing folder."""
+    if suffixes and destination.suffix.lower() not in suffixes:
+        found = repr(destination.suffix) if destination.suffix else "no suffix"
+        raise _fail(dormancy.InputError([dormancy.Problem(field, f"a file name ending {', '.join(suffixes)}", found)]))
+    if os.path.lexists(destination):
+        if destination.is_dir() or not destination.name:
+            raise _fail(dormancy.InputError([dormancy.Problem(field, "a file path", f"{destination} is a folder")]))
+        if not overwrite:
+            raise _fail(
+                dormancy.InputError(
+                    [dormancy.Problem(field, "a path that does not exist yet (or pass --overwrite)", str(destination))]
+                )
+            )
     if not destination.parent.is_dir():
         raise _fail(dormancy.InputError([dormancy.Problem(field, "a path in an existing folder", str(destination))]))
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ from dormancy.patients.seeding import seeding_mean
 from dormancy.patients.specs import CareSpec, CohortSpec, PopulationSpec
 from dormancy.pkpd import Strategy, parse_strategy
 from dormancy.provenance import Manifest
+from dormancy.results import Status
 
 __all__ = [
     "FREE_PARAMETERS",
@@ -263,7 +265,9 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
             "bone_metastasis_years": np.fmin(bone, visceral_bone),
             "followup_years": np.where(np.isnan(recurrence), followup, recurrence),
             "end_of_followup_years": np.full(len(ids), followup),
-            "status": np.array(kernel.STATUS_CODES, dtype=object)[history.status].astype(str),
+            "status": np.array([Status(code).value for code in kernel.STATUS_CODES], dtype=object)[
+                history.status
+            ].astype(str),
             "menopause_age": covariates["menopause_age"],
             "extra_inflammation": covariates["extra_inflammation"],
             "dtc_other_sites": history.other_site_dtcs,
@@ -513,6 +517,12 @@ def _visit_table(times: NDArray[np.float64], table: pd.DataFrame, dtcs: NDArray[
     )
 
 
+#: Form of a scheduler address: protocol, host and port.
+SCHEDULER_ADDRESS = re.compile(r"(tcp|tls|ucx|ws|wss)://[A-Za-z0-9_.\-\[\]:]+:\d{1,5}")
+#: Seconds to wait for a scheduler to answer.
+CONNECT_TIMEOUT_S = 10
+
+
 def _run_distributed(scheduler, inputs: _Inputs, bounds, total: int, progress) -> list[tuple]:
     from distributed import Client, as_completed
 
@@ -520,7 +530,14 @@ def _run_distributed(scheduler, inputs: _Inputs, bounds, total: int, progress) -
         client, own = scheduler, False
     else:
         address = scheduler if isinstance(scheduler, str) else scheduler.scheduler_address
-        client, own = Client(address, set_as_default=False), True
+        if isinstance(scheduler, str) and not SCHEDULER_ADDRESS.fullmatch(scheduler):
+            expected = "a Dask scheduler address such as tcp://127.0.0.1:8786, a Client or a cluster"
+            raise InputError([Problem("scheduler", expected, repr(address)[:80])])
+        try:
+            client, own = Client(address, set_as_default=False, timeout=CONNECT_TIMEOUT_S), True
+        except (OSError, TimeoutError) as error:
+            expected = f"a Dask scheduler answering within {CONNECT_TIMEOUT_S} s"
+            raise InputError([Problem("scheduler", expected, f"{address}: {type(error).__name__}")]) from None
     try:
         futures = [client.submit(simulate_chunk, inputs, start, stop, pure=False) for start, stop in bounds]
         index = {future.key: i for i, future in enumerate(futures)}
