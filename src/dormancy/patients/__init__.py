@@ -23,7 +23,7 @@ from dormancy.patients.cohort import (
     save_cohort,
     simulate_cohort,
 )
-from dormancy.patients.therapy import aspirate_positive
+from dormancy.patients.therapy import aspirate_positive, use_table_cache_folder
 
 __all__ = [
     "FREE_PARAMETERS",
@@ -40,4 +40,5 @@ __all__ = [
     "summaries",
     "targets",
     "therapy",
+    "use_table_cache_folder",
 ]

@@ -42,8 +42,10 @@ aspirate is positive with probability :math:`1 - e^{-fN}`. A negative aspirate c
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -67,8 +69,16 @@ DAYS_PER_YEAR = 365.25
 #: Targets that change the switch or bone (tabulated); ``cycling_cell_kill`` acts per step.
 TABLE_TARGETS: tuple[str, ...] = tuple(t for t in TARGETS if t != "cycling_cell_kill")
 ASPIRATE_STREAM = 0x41535049  # "ASPI": counter-based stream of the aspirate draws
-#: The tables every call without an explicit cache shares (in memory; the command line passes its own).
+#: The tables every call without an explicit cache shares (in memory unless given a folder,
+#: :func:`use_table_cache_folder`, as the command line does for ``DORMANCY_CACHE_DIR``).
 DEFAULT_CACHE = TableCache()
+
+
+def use_table_cache_folder(folder: str | os.PathLike[str] | None) -> None:
+    """Keep the tables of :data:`DEFAULT_CACHE` on disk in ``folder`` too (None: memory only)."""
+    DEFAULT_CACHE.directory = None if folder is None else Path(folder)
+
+
 _REGIMENS: dict[tuple, Regimen] = {}
 
 
