@@ -231,10 +231,8 @@ def bone_grid(
     for i, deficiency in enumerate(grid):
         row_guess = guess
         for j, inflamed in enumerate(grid):
-            state = bone_state(
-                remodelling, coupling, deficiency=float(deficiency), inflamed=float(inflamed), drugs=drugs,
-                guess=row_guess,
-            )  # fmt: skip
+            host = {"deficiency": float(deficiency), "inflamed": float(inflamed)}
+            state = bone_state(remodelling, coupling, **host, drugs=drugs, guess=row_guess)
             row_guess = state.cells
             if j == 0:
                 guess = state.cells
