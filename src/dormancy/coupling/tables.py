@@ -154,6 +154,8 @@ class TableCache:
     """
 
     directory: Path | None = None
+    #: What callers derive from the tables and keep with them (e.g. a strategy's regimen), keyed by the caller.
+    derived: dict[object, object] = field(default_factory=dict, repr=False)
     _memory: dict[str, NicheTables] = field(default_factory=dict, repr=False)
     _digest: str | None = field(default=None, repr=False)
 

@@ -79,9 +79,6 @@ def use_table_cache_folder(folder: str | os.PathLike[str] | None) -> None:
     DEFAULT_CACHE.directory = None if folder is None else Path(folder)
 
 
-_REGIMENS: dict[tuple, Regimen] = {}
-
-
 @dataclass(frozen=True)
 class Regimen:
     """A strategy on the patient step: per-step state index and scalars, and the state tables.
@@ -202,8 +199,8 @@ def regimen(
     values = sets[SET_NAME].values()
     scalars = (values["endocrine_growth_inhibition"], values["endocrine_target_effect"])
     key = (strategy, float(step_days), base.key, scalars)
-    if key in _REGIMENS:
-        return _REGIMENS[key]
+    if key in cache.derived:
+        return cache.derived[key]
     means = step_effects(strategy, step_days=step_days)
     index = {t: i for i, t in enumerate(TARGETS)}
     table_columns = [index[t] for t in TABLE_TARGETS]
@@ -236,7 +233,7 @@ def regimen(
         rates=np.stack(rates),
         vicious=np.stack(vicious),
     )
-    _REGIMENS[key] = out
+    cache.derived[key] = out
     return out
 
 
