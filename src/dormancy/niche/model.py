@@ -134,6 +134,10 @@ class NicheModel:
         Marrow voxels next to a vessel, where DTCs land.
     niche_map : numpy.ndarray of int8
         Niche code of every voxel (:data:`NICHES`).
+    switch_method : str
+        Integrator of the DTCs' switch (:func:`dormancy.signalling.integrate_cells`). The default
+        ``"etd3rk-own"`` takes the same steps as the per-cell ``"etd3rk"`` (same accuracy, states equal to ~1e-13)
+        several times faster, and a cell's result never depends on which other cells are alive.
     """
 
     scenario: NicheScenario
@@ -145,6 +149,7 @@ class NicheModel:
     homing_voxels: NDArray[np.intp]
     niche_map: NDArray[np.int8]
     _values: Mapping[str, float] = field(repr=False, default_factory=dict)
+    switch_method: str = "etd3rk-own"
 
     @property
     def dt_hours(self) -> float:
@@ -609,7 +614,9 @@ def step(state: NicheState, model: NicheModel, step_index: int | None = None) ->
     inputs, local = dtc_inputs(model, state)
     if len(dtcs):
         times = np.array([0.0, dt_h])
-        trajectory = integrate_cells(sw.wiring, sw.kinetics, dtcs.switch, inputs, times, first_step_hours=dt_h)
+        trajectory = integrate_cells(
+            sw.wiring, sw.kinetics, dtcs.switch, inputs, times, first_step_hours=dt_h, method=model.switch_method
+        )
         ok = trajectory.ok
         switch = np.where(ok[:, np.newaxis], trajectory.states[-1], dtcs.switch)
         counters[COUNTERS.index("switch_failures")] += int((~ok).sum())
