@@ -65,6 +65,7 @@ from dormancy.niche.agents import (
     uniforms,
     voxel_of,
 )
+from dormancy.niche.field_stepper import FieldStepper, build_field_stepper
 from dormancy.niche.fields import FieldSpec, diffuse, initial_fields, load_field_specs
 from dormancy.niche.geometry import Geometry, default_section, geometry_from_mask
 from dormancy.niche.scenario import NicheScenario
@@ -109,7 +110,6 @@ COUNTERS: tuple[str, ...] = (
 STREAM_HOMING, STREAM_FATE, STREAM_MOVE, STREAM_DAUGHTER, STREAM_RESIDENT, STREAM_PLACEMENT = range(6)
 FIELD_BURN_IN_STEPS = 24
 FIELD_BURN_IN_MINUTES = 60.0
-LOD_DECAY_STEP = 0.05
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,8 @@ class NicheModel:
         Integrator of the DTCs' switch (:func:`dormancy.signalling.integrate_cells`). The default
         ``"etd3rk-own"`` takes the same steps as the per-cell ``"etd3rk"`` (same accuracy, states equal to ~1e-13)
         several times faster, and a cell's result never depends on which other cells are alive.
+    field_steppers : tuple of FieldStepper
+        The fields' solvers, set up once for the step length and the burn-in step (``field_scheme: mixed``).
     """
 
     scenario: NicheScenario
@@ -150,6 +152,7 @@ class NicheModel:
     niche_map: NDArray[np.int8]
     _values: Mapping[str, float] = field(repr=False, default_factory=dict)
     switch_method: str = "etd3rk-own"
+    field_steppers: tuple[FieldStepper, ...] = field(repr=False, default=())
 
     @property
     def dt_hours(self) -> float:
@@ -269,11 +272,17 @@ def build_niche_model(scenario: NicheScenario) -> NicheModel:
     homing = _next_to(geometry.vessel) & geometry.marrow
     if not homing.any() and scenario.dtc.count + scenario.dtc.per_day > 0:
         raise InputError([Problem("domain", "a section with at least one vessel next to marrow", "no vessel")])
+    specs = tuple(load_field_specs(scenario.fields))
+    steppers = ()
+    if scenario.field_scheme == "mixed":
+        lengths = sorted({60.0 * scenario.dt_hours, FIELD_BURN_IN_MINUTES})
+        steppers = tuple(build_field_stepper(specs, geometry, dt_min) for dt_min in lengths)
     return NicheModel(
         scenario=scenario,
         geometry=geometry,
         switch=switch,
-        field_specs=tuple(load_field_specs(scenario.fields)),
+        field_specs=specs,
+        field_steppers=steppers,
         parameters=parameters,
         arrival_state=arrival,
         homing_voxels=np.argwhere(homing),
@@ -362,39 +371,21 @@ def advance_fields(
 ) -> NDArray[np.float64]:
     r"""Advance every field by ``dt_min`` minutes with the scenario's ``field_scheme``.
 
-    ``mixed`` (default): fields with uptake (O2) take one unsplit implicit step (``scheme="coupled"``, exact at
-    steady state, needed where cells take up 10–25/min); the others take LOD steps short enough that
-    :math:`\lambda \Delta t \le` :data:`LOD_DECAY_STEP` (their steady decay length is then within
+    ``mixed`` (default): the model's :class:`~dormancy.niche.field_stepper.FieldStepper` (set up once): fields
+    with uptake (O2) take one unsplit implicit step (exact at steady state, needed where cells take up
+    10–25/min) by conjugate gradients preconditioned with a factorisation or multigrid hierarchy fixed for the
+    run; each other field takes its own number of LOD sub-steps, enough that :math:`\lambda \Delta t \le`
+    :data:`~dormancy.niche.field_stepper.LOD_DECAY_STEP` (its steady decay length is then within
     :math:`\sqrt{1.05}`, 2.5 %, of the exact one). ``coupled``: every field unsplit. ``lod``: one LOD step of
     ``dt_min`` for every field (fastest; decay lengths too long by :math:`\sqrt{1 + (\lambda + u)\Delta t}`).
     """
     g, specs, scheme = model.geometry, model.field_specs, model.scenario.field_scheme
     if scheme != "mixed":
         return diffuse(values, specs=specs, geometry=g, dt_min=dt_min, sources=sources, uptake=uptake, scheme=scheme)
-    taking_up = np.array([bool(uptake[i].any()) for i in range(len(specs))])
-    out = np.empty_like(values)
-    if taking_up.any():
-        rows = np.flatnonzero(taking_up)
-        picked = [specs[i] for i in rows]
-        out[rows] = diffuse(
-            values[rows],
-            specs=picked,
-            geometry=g,
-            dt_min=dt_min,
-            sources=sources[rows],
-            uptake=uptake[rows],
-            scheme="coupled",
-        )
-    rows = np.flatnonzero(~taking_up)
-    if len(rows):
-        picked = [specs[i] for i in rows]
-        fastest = max(spec.decay_per_min for spec in picked)
-        substeps = max(1, int(np.ceil(dt_min * fastest / LOD_DECAY_STEP)))
-        current = values[rows]
-        for _ in range(substeps):
-            current = diffuse(current, specs=picked, geometry=g, dt_min=dt_min / substeps, sources=sources[rows])
-        out[rows] = current
-    return out
+    for stepper in model.field_steppers:
+        if stepper.dt_min == dt_min:
+            return stepper.advance(values, sources, uptake)
+    return build_field_stepper(specs, g, dt_min).advance(values, sources, uptake)  # a step length not set up
 
 
 def _osteoclast_activity(model: NicheModel) -> float:
