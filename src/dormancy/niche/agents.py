@@ -22,6 +22,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from dormancy.jit import serial_and_parallel
 from dormancy.rng import UNIFORM_TAG
 
 __all__ = [
@@ -262,8 +263,7 @@ def _migrate(  # pragma: no cover - compiled
                 out[a, 2] = x2
 
 
-_migrate_serial = numba.njit(cache=True)(_migrate)
-_migrate_parallel = numba.njit(parallel=True, cache=True)(_migrate)
+_migrate_serial, _migrate_parallel = serial_and_parallel(_migrate, cache=True)
 PARALLEL_MOVES = 50_000
 """From this many agents on, :func:`migrate` runs in threads; below, one thread (thread start-up costs milliseconds
 under load, a serial move of a few thousand agents tens of microseconds). Results are the same either way."""
@@ -368,8 +368,7 @@ def _philox_uniforms(k0, k1, ids, step, n_draws, out):  # pragma: no cover - com
                 out[a, 2 * b + 1] = float(((c2 << thirty_two) | c3) >> eleven) * scale
 
 
-_philox_serial = numba.njit(cache=True)(_philox_uniforms)
-_philox_parallel = numba.njit(parallel=True, cache=True)(_philox_uniforms)
+_philox_serial, _philox_parallel = serial_and_parallel(_philox_uniforms, cache=True)
 PARALLEL_DRAWS = 200_000  # below this many draws, starting threads costs more than it saves
 
 

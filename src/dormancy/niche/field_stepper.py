@@ -42,6 +42,7 @@ import scipy.sparse
 import scipy.sparse.linalg
 from numpy.typing import NDArray
 
+from dormancy.jit import serial_and_parallel
 from dormancy.niche.fields import CG_TOLERANCE, DIRECT_SOLVE_VOXELS, SMALL_GRID, FieldSpec, backward_euler_matrix
 from dormancy.niche.geometry import Geometry
 
@@ -147,8 +148,7 @@ def _lod_field(values, source, kind, decay, dt, substeps, axis_ptr, starts, coun
                                  dirichlet, vessel_value)  # fmt: skip
 
 
-_lod_field_serial = numba.njit(cache=True)(_lod_field)
-_lod_field_parallel = numba.njit(cache=True, parallel=True)(_lod_field)
+_lod_field_serial, _lod_field_parallel = serial_and_parallel(_lod_field, cache=True)
 
 
 @numba.njit(cache=True)

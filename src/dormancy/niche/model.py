@@ -28,7 +28,9 @@ One step of length :math:`\Delta t` (hours; fields in minutes, fate rates per da
    [54, 84]; a cycling cell enters quiescence or divides, a dormant cell leaves quiescence. Daughters take new ids
    in order of their parents' ids.
 6. **Motion.** DTCs follow CXCL12 gradients with random motility, slowed on the endosteal surface; NK and CD8
-   cells random-walk; no agent enters bone or a vessel lumen.
+   cells random-walk; no agent enters bone or a vessel lumen. With ``mechanics.enabled`` (default) DTCs then push
+   and hold each other for the step by PhysiCell's pairwise potentials (:mod:`dormancy.niche.mechanics`), so
+   colonies crowd and take shape.
 7. **Residents.** An MSC touched by a DTC becomes primed [59]; an M1 macrophage turns M2 at a rate proportional
    to the cycling DTCs around it [109, 110, 137, 138]. Dead DTCs are removed.
 
@@ -68,6 +70,7 @@ from dormancy.niche.agents import (
 from dormancy.niche.field_stepper import FieldStepper, build_field_stepper
 from dormancy.niche.fields import FieldSpec, diffuse, initial_fields, load_field_specs
 from dormancy.niche.geometry import Geometry, default_section, geometry_from_mask
+from dormancy.niche.mechanics import Mechanics, relax
 from dormancy.niche.scenario import NicheScenario
 from dormancy.params import ParameterSet, load_registry
 from dormancy.rng import agent_normals
@@ -674,6 +677,25 @@ def step(state: NicheState, model: NicheModel, step_index: int | None = None) ->
         dt_min=dt_min,
     )
     dtcs = dtcs.with_(position_um=np.where(live[:, np.newaxis], moved, dtcs.position_um))
+    mechanics = model.scenario.mechanics
+    if mechanics.enabled and live.sum() > 1:
+        constants = Mechanics(
+            repulsion_um_per_min=mechanics.repulsion_um_per_min,
+            adhesion_um_per_min=mechanics.adhesion_um_per_min,
+            radius_um=(3.0 * v("cell_volume") / (4.0 * np.pi)) ** (1.0 / 3.0),
+            relative_adhesion_distance=mechanics.relative_adhesion_distance,
+            dt_min=mechanics.dt_min,
+        )
+        pushed = dtcs.position_um.copy()
+        pushed[live] = relax(
+            dtcs.position_um[live],
+            np.full(int(live.sum()), constants.radius_um),
+            constants,
+            dt_min,
+            blocked=model.blocked,
+            spacing_um=g.spacing_um,
+        )
+        dtcs = dtcs.with_(position_um=pushed)
     res = state.residents
     mobile = (res.kind == NK) | (res.kind == CD8)
     position = res.position_um.copy()
