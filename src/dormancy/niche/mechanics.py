@@ -12,7 +12,9 @@ with :math:`d = |\mathbf{x}_i - \mathbf{x}_j|`, :math:`R = r_i + r_j` (contact),
 largest adhesion distance, :math:`s` = ``relative_adhesion_distance``), :math:`c_r` and :math:`c_a` the repulsion and
 adhesion strengths in µm/min (PhysiCell's defaults: 10 and 0.4 µm/min, s = 1.25, radius 8.41 µm, mechanics step 0.1
 min). Pairs are found on a grid of boxes of edge :math:`\ge R_A` (each cell looks in its own and the neighbouring
-boxes), so the cost grows with the number of cells, not its square. Positions advance by the second-order
+boxes), so the cost grows with the number of cells, not its square; :func:`relax` keeps Verlet lists (pairs within
+:math:`R_A` plus a skin of :data:`SKIN` radii, rebuilt when a cell has moved half the skin) and skips cells with no
+neighbour, so scattered single cells cost nothing per mechanics step. Positions advance by the second-order
 Adams–Bashforth rule PhysiCell uses, :math:`\mathbf{x} \mathrel{+}= \Delta t (\tfrac32 \mathbf{v}_n - \tfrac12
 \mathbf{v}_{n-1})`, the first step of a call by forward Euler (a call starts from rest: the niche does not carry
 velocities between its hourly steps). A move that ends in a blocked voxel (bone, vessel lumen) is not taken and
@@ -37,7 +39,11 @@ from numpy.typing import NDArray
 from dormancy.jit import serial_and_parallel
 
 PARALLEL_CELLS = 20_000
-"""From this many cells on, velocities are computed in threads; below, on one thread (same results)."""
+"""From this many cells on, :func:`pair_velocities` computes in threads; below, on one thread (same results)."""
+
+SKIN = 0.5
+"""Verlet-list skin of :func:`relax`, in cell radii: lists hold pairs within reach plus this, rebuilt once a cell has
+moved half of it."""
 
 
 @dataclass(frozen=True)
@@ -155,25 +161,99 @@ _velocities_serial, _velocities_parallel = serial_and_parallel(_velocities, cach
 
 
 @numba.njit(cache=True)
-def _relax_loop(position, radius, repulsion, adhesion, reach_factor, box, steps, dt, blocked, spacing, walls, threads):
-    """Adams–Bashforth 2 mechanics steps in place (forward Euler first); moves into ``blocked`` voxels are not taken."""
+def _neighbour_lists(position, radius, reach_factor, skin):
+    """Verlet lists: per cell, the cells within its adhesion reach plus ``skin`` (CSR; in box-scan order)."""
+    n, ndim = position.shape
+    box = reach_factor * 2.0 * radius.max() + skin
+    origin, dims, order, box_start = _cell_list(position, box)
+    pointer = np.zeros(n + 1, dtype=np.int64)
+    neighbours = np.empty(0, dtype=np.int64)
+    for fill in range(2):  # count, then fill
+        for i in range(n):
+            k = np.zeros(3, dtype=np.int64)
+            for d in range(ndim):
+                k[d] = min(int((position[i, d] - origin[d]) / box), dims[d] - 1)
+            at = pointer[i]
+            for a in range(max(k[0] - 1, 0), min(k[0] + 2, dims[0])):
+                for b in range(max(k[1] - 1, 0), min(k[1] + 2, dims[1])):
+                    for c in range(max(k[2] - 1, 0), min(k[2] + 2, dims[2])):
+                        flat = (a * dims[1] + b) * dims[2] + c
+                        for slot in range(box_start[flat], box_start[flat + 1]):
+                            j = order[slot]
+                            if j == i:
+                                continue
+                            squared = 0.0
+                            for d in range(ndim):
+                                squared += (position[i, d] - position[j, d]) ** 2
+                            limit = reach_factor * (radius[i] + radius[j]) + skin
+                            if squared < limit * limit:
+                                if fill:
+                                    neighbours[at] = j
+                                    at += 1
+                                else:
+                                    pointer[i + 1] += 1
+        if not fill:
+            for i in range(n):
+                pointer[i + 1] += pointer[i]
+            neighbours = np.empty(pointer[n], dtype=np.int64)
+    return pointer, neighbours
+
+
+@numba.njit(cache=True)
+def _relax_loop(position, radius, repulsion, adhesion, reach_factor, skin, steps, dt, blocked, spacing, walls):
+    """Adams–Bashforth 2 mechanics steps in place (forward Euler first) on Verlet neighbour lists.
+
+    A list holds the pairs within reach plus ``skin`` and is rebuilt once a cell has moved ``skin / 2`` since it was
+    built, so every pair within reach is always in it. Cells with an empty list have no velocity and are skipped.
+    Moves into ``blocked`` voxels are not taken.
+    """
     n, ndim = position.shape
     velocity = np.zeros((n, ndim))
     previous = np.zeros((n, ndim))
+    built_at = position.copy()
+    active = np.empty(0, dtype=np.int64)
+    pointer = np.zeros(n + 1, dtype=np.int64)
+    neighbours = np.empty(0, dtype=np.int64)
+    rebuild = True
     for step in range(steps):
-        if threads:
-            _velocities_parallel(position, radius, repulsion, adhesion, reach_factor, box, velocity)
-        else:
-            _velocities_serial(position, radius, repulsion, adhesion, reach_factor, box, velocity)
-        if step == 0:
-            moving = False
-            for i in range(n):
-                for d in range(ndim):
-                    if velocity[i, d] != 0.0:
-                        moving = True
-            if not moving:
-                return  # no pair within reach: nothing will ever move
-        for i in range(n):
+        if rebuild:
+            pointer, neighbours = _neighbour_lists(position, radius, reach_factor, skin)
+            active = np.flatnonzero(pointer[1:] > pointer[:-1])
+            built_at[:, :] = position
+            rebuild = False
+        moving = False
+        for i in active:
+            v0 = v1 = v2 = 0.0
+            for slot in range(pointer[i], pointer[i + 1]):
+                j = neighbours[slot]
+                dx0 = position[i, 0] - position[j, 0]
+                dx1 = position[i, 1] - position[j, 1] if ndim > 1 else 0.0
+                dx2 = position[i, 2] - position[j, 2] if ndim > 2 else 0.0
+                distance = math.sqrt(dx0 * dx0 + dx1 * dx1 + dx2 * dx2)
+                contact = radius[i] + radius[j]
+                limit = reach_factor * contact
+                if distance >= limit or distance <= 1e-12 * contact:
+                    continue
+                speed = 0.0
+                if distance < contact:
+                    overlap = 1.0 - distance / contact
+                    speed += repulsion * overlap * overlap
+                gap = 1.0 - distance / limit
+                speed -= adhesion * gap * gap
+                scale = speed / distance
+                v0 += scale * dx0
+                v1 += scale * dx1
+                v2 += scale * dx2
+            velocity[i, 0] = v0
+            if ndim > 1:
+                velocity[i, 1] = v1
+            if ndim > 2:
+                velocity[i, 2] = v2
+            moving = moving or v0 != 0.0 or v1 != 0.0 or v2 != 0.0
+        if step == 0 and not moving:
+            return  # no pair within reach: nothing will ever move
+        farthest = 0.0
+        for i in active:
             x0 = x1 = x2 = 0.0
             for d in range(ndim):
                 change = dt * velocity[i, d] if step == 0 else dt * (1.5 * velocity[i, d] - 0.5 * previous[i, d])
@@ -186,20 +266,25 @@ def _relax_loop(position, radius, repulsion, adhesion, reach_factor, box, steps,
                     x1 = value
                 else:
                     x2 = value
+            blocked_move = False
             if walls:
-                v0 = min(int(x0 / spacing), blocked.shape[0] - 1)
-                v1 = min(int(x1 / spacing), blocked.shape[1] - 1) if ndim > 1 else 0
-                v2 = min(int(x2 / spacing), blocked.shape[2] - 1) if ndim > 2 else 0
-                if blocked[v0, v1, v2]:
-                    continue
-            position[i, 0] = x0
-            if ndim > 1:
-                position[i, 1] = x1
-            if ndim > 2:
-                position[i, 2] = x2
-        for i in range(n):
+                w0 = min(int(x0 / spacing), blocked.shape[0] - 1)
+                w1 = min(int(x1 / spacing), blocked.shape[1] - 1) if ndim > 1 else 0
+                w2 = min(int(x2 / spacing), blocked.shape[2] - 1) if ndim > 2 else 0
+                blocked_move = blocked[w0, w1, w2]
+            if not blocked_move:
+                position[i, 0] = x0
+                if ndim > 1:
+                    position[i, 1] = x1
+                if ndim > 2:
+                    position[i, 2] = x2
+            moved = 0.0
             for d in range(ndim):
+                moved += (position[i, d] - built_at[i, d]) ** 2
                 previous[i, d] = velocity[i, d]
+            farthest = max(farthest, moved)
+        if farthest > 0.25 * skin * skin:
+            rebuild = True
 
 
 def pair_velocities(position_um: NDArray[np.float64], radius_um: NDArray[np.float64], mechanics: Mechanics):
@@ -265,6 +350,6 @@ def relax(
     grid = np.zeros((1, 1, 1), dtype=bool) if blocked is None else np.ascontiguousarray(blocked)
     grid = grid.reshape(grid.shape + (1,) * (3 - grid.ndim))
     _relax_loop(position, radius, mechanics.repulsion_um_per_min, mechanics.adhesion_um_per_min,
-           mechanics.relative_adhesion_distance, mechanics.relative_adhesion_distance * 2.0 * float(radius.max()),
-           steps, duration_min / steps, grid, float(spacing_um), walls, len(position) >= PARALLEL_CELLS)  # fmt: skip
+                mechanics.relative_adhesion_distance, SKIN * float(radius.max()), steps, duration_min / steps, grid,
+                float(spacing_um), walls)  # fmt: skip
     return position
