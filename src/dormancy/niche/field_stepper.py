@@ -43,7 +43,7 @@ import scipy.sparse.linalg
 from numpy.typing import NDArray
 
 from dormancy.jit import serial_and_parallel
-from dormancy.niche.fields import CG_TOLERANCE, DIRECT_SOLVE_VOXELS, SMALL_GRID, FieldSpec, backward_euler_matrix
+from dormancy.niche.fields import CG_TOLERANCE, DIRECT_SOLVE_VOXELS, FieldSpec, backward_euler_matrix
 from dormancy.niche.geometry import Geometry
 
 LOD_DECAY_STEP = 0.05
@@ -57,6 +57,11 @@ LINES_PER_BATCH = 16
 
 COLUMNS_PER_BATCH = 64
 """Grid lines along a strided axis solved together (adjacent in memory) by one task of the LOD kernel."""
+
+PARALLEL_VOXELS = 4_000_000
+"""From this many voxels on, the LOD kernel runs batches of lines in threads. Measured on the 2-core development
+machine at load 3–5: at 100³ one thread took 9.7 ns per voxel and axis, two threads 24 ns (one parallel region per
+sub-step and axis; waking threads under load costs more than the sweep); at 100² two threads took ~1 µs."""
 
 TABLE_BYTES = 64 * 2**20
 """Fields' Thomas coefficients are tabulated once (3 arrays per voxel, axis and distinct ``D Δt``) when they take at
@@ -446,6 +451,6 @@ def build_field_stepper(
         _kind=kind,
         _lines=_Lines.pack(axes),
         _solvers=tuple(_uptake_solver(specs[i], geometry, float(dt_min)) for i in taking_up),
-        _parallel=int(np.prod(geometry.shape)) >= SMALL_GRID,
+        _parallel=int(np.prod(geometry.shape)) >= PARALLEL_VOXELS,
         _tables=tuple(tables.get(keys[f]) if f in keys else None for f in range(len(specs))),
     )
