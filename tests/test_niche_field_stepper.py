@@ -204,3 +204,19 @@ def test_coupled_oxygen_reaches_its_exact_steady_state(preconditioner):
     exact = scipy.sparse.linalg.spsolve(matrix, right).reshape(geometry.shape)
     assert np.abs(values[0] - exact).max() < 1e-6 * o2.vessel_value
     assert exact[uptake[0] > 0].mean() < exact[geometry.marrow & (uptake[0] == 0)].mean() - 0.1  # cells deplete it
+
+
+def test_the_niche_model_sets_its_steppers_up_once_and_uses_them():
+    from dormancy.niche import build_niche_model, default_niche_scenario
+    from dormancy.niche.model import advance_fields
+
+    model = build_niche_model(default_niche_scenario(domain={"size_um": 300.0}, dt_hours=0.5))
+    assert sorted(stepper.dt_min for stepper in model.field_steppers) == [30.0, 60.0]
+    rng = np.random.default_rng(3)
+    values = initial_fields(model.field_specs, model.geometry)
+    sources = rng.uniform(0.0, 0.01, values.shape)
+    uptake = np.zeros_like(values)
+    uptake[0] = 15.0 * (rng.uniform(size=model.geometry.shape) < 0.03)
+    for dt in (30.0, 45.0):  # 45 min was not set up: built on the fly, same solver
+        expected = build_field_stepper(model.field_specs, model.geometry, dt).advance(values, sources, uptake)
+        assert np.array_equal(advance_fields(model, values, sources, uptake, dt), expected)
