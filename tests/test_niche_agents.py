@@ -6,7 +6,18 @@ import numpy as np
 import pytest
 
 from dormancy.errors import InputError
-from dormancy.niche.agents import CYCLING, DORMANT, PARALLEL_DRAWS, box_sum, count_grid, migrate, uniforms, voxel_of
+from dormancy.niche.agents import (
+    CYCLING,
+    DORMANT,
+    PARALLEL_DRAWS,
+    _migrate_parallel,
+    _migrate_serial,
+    box_sum,
+    count_grid,
+    migrate,
+    uniforms,
+    voxel_of,
+)
 from dormancy.niche.model import _arrivals, build_niche_model, dtc_inputs, immune_kill_rate, init, step
 from dormancy.niche.scenario import (
     default_niche_scenario,
@@ -75,6 +86,22 @@ def test_migration_climbs_the_gradient_and_never_enters_blocked_voxels():
         )
         assert not blocked[tuple(voxel_of(position, 10.0, shape).T)].any()
         assert (position >= 0).all() and (position < 200).all()
+
+
+def test_serial_and_threaded_migration_kernels_agree_to_the_bit():
+    rng = np.random.default_rng(4)
+    shape = (30, 30, 30)
+    attractant = rng.uniform(size=shape)
+    blocked = rng.uniform(size=shape) < 0.2
+    adhesive = rng.uniform(size=shape) < 0.3
+    position = rng.uniform(0.0, 300.0, size=(2000, 3))
+    normals = rng.normal(size=(2000, 3))
+    args = (attractant, blocked, adhesive, 10.0, 2.0, 0.01, 30.0, 0.5, 60.0)
+    serial, threaded = np.empty_like(position), np.empty_like(position)
+    _migrate_serial(position, normals, *args, serial)
+    _migrate_parallel(position, normals, *args, threaded)
+    assert np.array_equal(serial, threaded)
+    assert not np.array_equal(serial, position)
 
 
 def test_adhesion_slows_cells_on_adhesive_voxels():

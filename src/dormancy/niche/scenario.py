@@ -132,6 +132,20 @@ class NicheHost(_Frozen):
     nutrients: float = Field(0.6, ge=0.0, le=1.0)
 
 
+class NicheMechanics(_Frozen):
+    """DTC mechanics: PhysiCell's pairwise repulsion and adhesion (:mod:`dormancy.niche.mechanics`), on by default.
+
+    Cells are spheres of the ``niche_agents`` cell volume (2494 µm³: radius 8.41 µm); scattered single DTCs feel
+    nothing, growing colonies crowd and push.
+    """
+
+    enabled: bool = True
+    dt_min: float = Field(0.1, gt=0.0, le=10.0)
+    repulsion_um_per_min: float = Field(10.0, ge=0.0, le=1000.0)
+    adhesion_um_per_min: float = Field(0.4, ge=0.0, le=100.0)
+    relative_adhesion_distance: float = Field(1.25, ge=1.0, le=3.0)
+
+
 class NicheOutputs(_Frozen):
     """What to record: the time-series interval and whether to keep snapshots of agents and fields."""
 
@@ -152,6 +166,7 @@ class NicheScenario(_Frozen):
     host: NicheHost = NicheHost()
     fields: tuple[str, ...] = SWITCH_FIELDS
     field_scheme: Literal["mixed", "coupled", "lod"] = "mixed"
+    mechanics: NicheMechanics = NicheMechanics()
     days: float = Field(7.0, gt=0.0, le=3650.0)
     dt_hours: float = Field(1.0, gt=0.0, le=24.0)
     seed: int = Field(0, ge=0, lt=2**63)

@@ -66,10 +66,11 @@ from numpy.typing import ArrayLike, NDArray
 from dormancy.signalling.compiled import CELL_NONFINITE, CELL_OK, CELL_TOO_MANY_STEPS, phi123, power
 from dormancy.signalling.lanes import LANES, compressed_slots, distinct_rates, hill_terms, integrate_lanes_kernel
 from dormancy.signalling.network import Wiring
+from dormancy.signalling.own_lanes import SERIAL_CELLS, own_lanes_parallel, own_lanes_serial
 from dormancy.signalling.switch import SwitchKinetics
 
 #: Step formulas of :func:`integrate_cells`.
-METHODS = ("etd3rk", "etdrk4", "etd3rk-lanes", "etdrk4-lanes")
+METHODS = ("etd3rk", "etdrk4", "etd3rk-lanes", "etdrk4-lanes", "etd3rk-own", "etdrk4-own")
 
 
 @numba.njit(cache=True)
@@ -390,7 +391,7 @@ def integrate_cells(
         Trial first step, hours.
     max_steps : int
         A cell that needs more attempted steps stops with :data:`CELL_TOO_MANY_STEPS`.
-    method : {"etd3rk", "etdrk4", "etd3rk-lanes", "etdrk4-lanes"}
+    method : {"etd3rk", "etdrk4", "etd3rk-lanes", "etdrk4-lanes", "etd3rk-own", "etdrk4-own"}
         Step formula (module docstring): third-order ETD3RK with a second-order estimate (the more accurate per
         unit of tolerance), or fourth-order ETDRK4 with a third-order estimate (fewer, costlier steps), each cell
         with its own step. The ``-lanes`` variants (:mod:`dormancy.signalling.lanes`) use the same formulas on blocks of
@@ -401,7 +402,10 @@ def integrate_cells(
         of ``LANES`` cells). ``"etdrk4-lanes"`` is the fastest, and at equal tolerance more accurate than
         libroadrunner by maximum and median error (``benchmarks/README.md``); it is not the default because
         callers rely on a cell's result not depending on the other cells of the call (e.g. identical inputs giving
-        bit-identical states wherever they sit in a batch).
+        bit-identical states wherever they sit in a batch). The ``-own`` variants
+        (:mod:`dormancy.signalling.own_lanes`) keep the lanes but give each its own step, so a cell's result is
+        bit-identical whatever its block-mates (and on one thread below
+        :data:`~dormancy.signalling.own_lanes.SERIAL_CELLS` cells).
     out : numpy.ndarray, optional
         Where to write the states instead of a new array: the ``states`` of an earlier call with as many cells and
         output times (any method), whose values are overwritten and which is returned as ``states``. Reusing it
@@ -428,13 +432,15 @@ def integrate_cells(
     rejected = np.zeros(cells, dtype=np.int64)
     status = np.zeros(cells, dtype=np.int8)
     source = _plain(wiring.edge_source, np.int64)
-    if method.endswith("-lanes"):
+    if method.endswith(("-lanes", "-own")):
         hill = _rows(kinetics.hill_coefficient, n_edges, cells, "hill_coefficient")
         threshold = _rows(kinetics.threshold, n_edges, cells, "threshold")
         tau = _rows(kinetics.time_constant_hours, n_internal, cells, "time_constant_hours")
         activator_slots = _plain(wiring.activator_slots, np.int64)
         inhibitor_slots = _plain(wiring.inhibitor_slots, np.int64)
-        integrate_lanes_kernel(
+        own = method.endswith("-own")
+        kernel = (own_lanes_serial if cells < SERIAL_CELLS else own_lanes_parallel) if own else integrate_lanes_kernel
+        kernel(
             initial,
             inputs,
             times,
@@ -452,7 +458,7 @@ def integrate_cells(
             *compressed_slots(inhibitor_slots, source, n_internal),
             distinct_rates(tau),
             LANES,
-            method == "etdrk4-lanes",
+            method.startswith("etdrk4"),
             float(rtol),
             float(atol),
             float(first_step_hours),
