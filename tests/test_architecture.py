@@ -15,6 +15,7 @@ LAYERS = {
     "provenance": 0,
     "results": 0,
     "inputs": 0,
+    "jit": 0,
     "params": 1,
     "ode": 2,
     "sbml": 2,
