@@ -4,6 +4,8 @@ Every test here runs the compiled kernel on small cohorts (the niche tables take
 module is marked slow.
 """
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -106,8 +108,8 @@ def test_chunking_does_not_change_the_table():
 
 def test_without_awakening_or_arrival_nobody_recurs():
     quiet = {
-        P("awakening_scale_er_negative"): 1e-9,
-        P("awakening_scale_er_positive"): 1e-9,
+        P("awakening_scale_er_negative"): 1e-7,  # the prior's floor: a ten-millionth of the switch's exits
+        P("awakening_scale_er_positive"): 1e-7,
         P("clonogenic_fraction"): 1e-6,
         P("niche_fraction_perivascular_sprouting"): 0.0,
     }
@@ -309,12 +311,12 @@ def test_niche_tables_carry_the_switch_and_bone_directions(cohort):
     from dormancy.patients.therapy import DEFAULT_CACHE
 
     tables = tabulate(resolve_parameters(), cache=DEFAULT_CACHE)
-    exit_ratio = RATE_FIELDS.index("log_awakening_ratio")
+    exit_ratio = RATE_FIELDS.index("log_awakening_rate")
     awake = RATE_FIELDS.index("awake_on_arrival")
     endosteal, sprouting = NICHE_NAMES.index("endosteal"), NICHE_NAMES.index("perivascular_sprouting")
     negative_off = tables.rates[0, 0]
-    # the reference point (ER- endosteal, no deficiency, no inflammation) is the unit of the awakening scale
-    assert negative_off[endosteal, 0, 0, exit_ratio] == pytest.approx(0.0, abs=1e-12)
+    # the reference cell (ER- endosteal, no deficiency, no inflammation) wakes at the rate the tables carry
+    assert math.exp(negative_off[endosteal, 0, 0, exit_ratio]) == pytest.approx(tables.reference["awakening_rate"])
     # IL-1β raises the awakening propensity in every marrow niche (review [140-145])
     assert (negative_off[:4, :, -1, exit_ratio] > negative_off[:4, :, 0, exit_ratio]).all()
     # sprouting tips (POSTN, TGF-β1) keep arriving cells awake; the endosteal niche puts them to sleep (review [55, 61])

@@ -21,6 +21,7 @@ import pytest
 
 from dormancy.patients import CohortSpec
 from dormancy.patients import cohort as cohort_module
+from dormancy.patients.kernel_io import RegimenSteps
 
 pytestmark = pytest.mark.slow
 N_PATIENTS = 60_000
@@ -37,7 +38,7 @@ def simulate(start_step=-1, regimen_steps=0):
     visits = np.tile(np.asarray(VISITS, dtype=np.float64), (N_PATIENTS, 1))
     inputs, _ = cohort_module._prepare(spec, SEED, None, None, None, 0.0, visits)
     if start_step >= 0:
-        no_effect = (
+        no_effect = RegimenSteps(
             np.zeros(regimen_steps, np.int64),
             np.zeros(regimen_steps),
             np.ones(regimen_steps),

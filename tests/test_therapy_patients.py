@@ -8,7 +8,15 @@ import pytest
 
 from dormancy.bone.pivonka import PivonkaParameters
 from dormancy.coupling import NICHE_LEVEL_INPUTS, NICHE_NAMES, niche_inputs
-from dormancy.coupling.tables import GRID_POINTS, TableCache, bone_grid, tabulate, vicious_factor
+from dormancy.coupling.tables import (
+    GRID_POINTS,
+    PROLIFERATING_FIELDS,
+    RATE_FIELDS,
+    TableCache,
+    bone_grid,
+    tabulate,
+    vicious_factor,
+)
 from dormancy.errors import InputError
 from dormancy.params import load_registry
 from dormancy.patients import CohortSpec, aspirate_positive, simulate_cohort, therapy
@@ -150,16 +158,19 @@ def test_a_treated_table_is_the_untreated_one_where_the_drug_does_not_act():
     base = tabulate(SETS, cache=therapy.DEFAULT_CACHE)
     treated = tabulate(SETS, {"er_signalling_blockade": 0.5}, cache=therapy.DEFAULT_CACHE)
     assert treated.key != base.key
-    # the dormant branch everywhere; the proliferating branch only where the kernel reads it under treatment
-    np.testing.assert_allclose(treated.rates[0, ..., :2], base.rates[0, ..., :2], rtol=1e-9, atol=1e-12)
+    # the dormant-branch fields everywhere; the proliferating branch only where the kernel reads it under treatment
+    dormant = [RATE_FIELDS.index(name) for name in ("log_awakening_rate", "death_rate", "drug_death_rate")]
+    awake = [RATE_FIELDS.index(name) for name in PROLIFERATING_FIELDS]
+    np.testing.assert_allclose(treated.rates[0][..., dormant], base.rates[0][..., dormant], rtol=1e-9, atol=1e-12)
     sprouting = NICHE_NAMES.index("perivascular_sprouting")
     np.testing.assert_allclose(
-        treated.rates[0, :, sprouting, ..., 2:], base.rates[0, :, sprouting, ..., 2:], rtol=1e-9, atol=1e-12
+        treated.rates[0, :, sprouting][..., awake], base.rates[0, :, sprouting][..., awake], rtol=1e-9, atol=1e-12
     )
-    assert np.isnan(np.delete(treated.rates[..., 2:], sprouting, axis=2)).all()
+    assert np.isnan(np.delete(treated.rates[..., awake], sprouting, axis=2)).all()
     np.testing.assert_array_equal(treated.vicious_factor, base.vicious_factor)
-    awakening = treated.field("log_awakening_ratio")
-    assert (awakening[1, :, :4] < base.field("log_awakening_ratio")[1, :, :4]).all()  # ER+ cells wake less
+    awakening = treated.field("log_awakening_rate")
+    # ER+ cells wake less wherever oestrogen is left to block (D < 1)
+    assert (awakening[1, :, :4, :-1] < base.field("log_awakening_rate")[1, :, :4, :-1]).all()
 
 
 def test_regimen_time_averages_follow_the_dosing_and_end_after_washout():
