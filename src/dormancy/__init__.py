@@ -8,28 +8,101 @@ The public API, by verb:
 - results: :func:`save_result`, :func:`load_result`, :class:`Status`
 - models: ``dormancy.bone`` (Komarova, Pivonka, the lifetime bone with host, tumour and drugs), the dormancy
   switch ``dormancy.signalling``, pharmacology ``dormancy.pkpd``; figures: ``dormancy.plotting``
+
+Names are imported on first use (PEP 562), so ``import dormancy`` and ``dormancy --help`` stay fast: the
+scientific stack (NumPy, SciPy, xarray, pandas, Numba, matplotlib) loads only when a model or result is touched.
 """
 
-from dormancy import bone, lab, niche, patients, pkpd, plotting, scenario, signalling, trials
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
 from dormancy._version import __version__
-from dormancy.atomic import write_text_atomic
-from dormancy.errors import InputError, Problem
-from dormancy.params import load_bibliography, load_registry
-from dormancy.results import Manifest, Result, Status, load_result, save_result
-from dormancy.scenario import (
-    Scenario,
-    builtin_scenario,
-    builtin_scenario_names,
-    builtin_scenario_text,
-    load_scenario,
-    save_scenario,
-    scenario_from_dict,
-)
-from dormancy.simulate import simulate
+
+# name -> module that defines it (a subpackage when the name is the module itself)
+_LAZY: dict[str, str] = {
+    "MissingExtraError": "dormancy._optional",
+    "require_optional": "dormancy._optional",
+    "write_text_atomic": "dormancy.atomic",
+    "InputError": "dormancy.errors",
+    "Problem": "dormancy.errors",
+    "load_bibliography": "dormancy.params",
+    "load_registry": "dormancy.params",
+    "Manifest": "dormancy.results",
+    "Result": "dormancy.results",
+    "Status": "dormancy.results",
+    "load_result": "dormancy.results",
+    "save_result": "dormancy.results",
+    "Scenario": "dormancy.scenario",
+    "builtin_scenario": "dormancy.scenario",
+    "builtin_scenario_names": "dormancy.scenario",
+    "builtin_scenario_text": "dormancy.scenario",
+    "load_scenario": "dormancy.scenario",
+    "save_scenario": "dormancy.scenario",
+    "scenario_from_dict": "dormancy.scenario",
+    "simulate": "dormancy.simulate",
+}
+_SUBPACKAGES = ("bone", "lab", "niche", "patients", "pkpd", "plotting", "scenario", "signalling", "trials")
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from dormancy import bone, lab, niche, patients, pkpd, plotting, scenario, signalling, trials
+    from dormancy._optional import MissingExtraError, require_optional
+    from dormancy.atomic import write_text_atomic
+    from dormancy.errors import InputError, Problem
+    from dormancy.params import load_bibliography, load_registry
+    from dormancy.results import Manifest, Result, Status, load_result, save_result
+    from dormancy.scenario import (
+        Scenario,
+        builtin_scenario,
+        builtin_scenario_names,
+        builtin_scenario_text,
+        load_scenario,
+        save_scenario,
+        scenario_from_dict,
+    )
+    from dormancy.simulate import simulate
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first access and cache it in the module namespace."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif name in _SUBPACKAGES or importlib.util.find_spec(f"dormancy.{name}") is not None:
+        value = importlib.import_module(f"dormancy.{name}")
+    else:
+        raise AttributeError(f"module 'dormancy' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """The package module; keeps a function that shares its name with its module (``simulate``) a function.
+
+    Importing ``dormancy.simulate`` (the module) makes Python set the package attribute ``simulate`` to the module;
+    without this, ``dormancy.simulate(scenario)`` would then fail depending on what was imported before.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _LAZY.get(name) == value.__name__:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __all__ = [
     "InputError",
     "Manifest",
+    "MissingExtraError",
     "Problem",
     "Result",
     "Scenario",
@@ -48,6 +121,7 @@ __all__ = [
     "patients",
     "pkpd",
     "plotting",
+    "require_optional",
     "save_result",
     "save_scenario",
     "scenario",

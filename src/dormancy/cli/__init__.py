@@ -35,4 +35,8 @@ def _options(
 
 def main() -> None:
     """Entry point of the ``dormancy`` command."""
-    app()
+    try:
+        app()
+    except dormancy.MissingExtraError as error:  # an optional package reached by a path without an early check
+        typer.echo(f"error: {error}", err=True)
+        raise SystemExit(2) from None

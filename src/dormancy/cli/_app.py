@@ -46,6 +46,16 @@ def _fail(error: dormancy.InputError) -> typer.Exit:
     return typer.Exit(EXIT_BAD_INPUT)
 
 
+def _require(module: str, field: str) -> None:
+    """Exit 2 with the extra to install when an optional package a flag needs is missing (before any work)."""
+    try:
+        dormancy.require_optional(module)
+    except dormancy.MissingExtraError as error:
+        raise _fail(
+            dormancy.InputError([dormancy.Problem(field, "an installed optional package", str(error))])
+        ) from None
+
+
 def _load(path: Path) -> dormancy.Scenario:
     try:
         return dormancy.load_scenario(path)

@@ -24,6 +24,7 @@ from dormancy.cli._app import (
     _load,
     _out,
     _print_summary,
+    _require,
     _simulate_with_progress,
     app,
 )
@@ -253,6 +254,7 @@ def sbml(
     if parameter_set not in registry.sets or registry.sets[parameter_set].model not in exporters:
         allowed = ", ".join(name for name, s in registry.sets.items() if s.model in exporters)
         raise _fail(dormancy.InputError([dormancy.Problem("PARAMETER_SET", f"one of {allowed}", parameter_set)]))
+    _require("libsbml", "sbml")
     document = exporters[registry.sets[parameter_set].model](registry.sets[parameter_set])
     if out is None:
         sys.stdout.write(document)

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 import dormancy
-from dormancy.cli._app import _check_destination, _err, _fail, _out, app
+from dormancy.cli._app import _check_destination, _err, _fail, _out, _require, app
 
 lab_app = typer.Typer(
     name="lab",
@@ -73,6 +73,8 @@ def run(
     """Run a protocol and write readouts.csv, figure.png and manifest.json (and cells.h5ad with --anndata)."""
     destination = Path(f"lab_{name}") if out is None else out
     _check_destination(destination, overwrite, "--out")
+    if anndata:
+        _require("scanpy", "--anndata")
     options: dict[str, object] = _settings(list(set_ or []))
     if days is not None:
         options["days"] = days

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import dormancy
-from dormancy.cli._app import _check_destination, _err, _fail, _out, app
+from dormancy.cli._app import _check_destination, _err, _fail, _out, _require, app
 
 
 def _checks(scenario: Path | None, days: float | None, movie: Path | None, field: str) -> None:
@@ -44,6 +44,8 @@ def niche(
         _out.print(dormancy.niche.default_niche_scenario_path().read_text(encoding="utf-8"), markup=False)
         return
     _checks(scenario, days, movie, movie_field)
+    if movie is not None and movie.suffix.lower() == ".mp4":
+        _require("imageio_ffmpeg", "--movie")
     _check_destination(out, False, "--out")
     if movie is not None:
         _check_destination(movie, False, "--movie")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -118,6 +117,8 @@ def trial(
                 for index, size in enumerate(targets):
                     parts.append(dormancy.trials.power_by_size(spec, [size], seed=seed, replicates=replicates))
                     bar.update(power_task, completed=index + 1)
+                import pandas  # here, not at the top: keeps `dormancy --help` fast
+
                 power = pandas.concat(parts, ignore_index=True)
             bar.add_task("writing the report", total=None)
             dormancy.trials.write_report(result, out, overwrite=overwrite, power=power)

@@ -16,6 +16,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
+from dormancy._optional import require_optional
 from dormancy.atomic import atomic_file
 from dormancy.errors import InputError, Problem
 from dormancy.niche.fields import FIELD_NAMES, FIELD_UNITS
@@ -212,7 +213,6 @@ def write_movie(
         For no frames, an unknown suffix or a non-positive frame rate.
     """
     import imageio.v3 as iio
-    import imageio_ffmpeg
 
     path = Path(path)
     suffix = path.suffix.lower()
@@ -225,6 +225,7 @@ def write_movie(
         problems.append(Problem("fps", "a positive frame rate", repr(fps)))
     if problems:
         raise InputError(problems)
+    imageio_ffmpeg = require_optional("imageio_ffmpeg") if suffix == ".mp4" else None
     images = [_frame_array(frame) for frame in frames]
     height = max(image.shape[0] for image in images)
     width = max(image.shape[1] for image in images)

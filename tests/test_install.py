@@ -1,0 +1,90 @@
+"""A lean start and a lean install: lazy imports, optional extras with a message naming the extra (issue 20)."""
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import dormancy
+from dormancy.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("numpy", "pandas", "scipy", "xarray", "numba", "matplotlib", "zarr", "dask", "lifelines", "anndata")
+runner = CliRunner()
+
+
+def modules_after(code: str) -> set[str]:
+    """Top-level modules a fresh interpreter has imported after running ``code``."""
+    probe = f"{code}\nimport sys\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT / "src")}
+    )
+    return set(done.stdout.split())
+
+
+def test_import_dormancy_loads_no_scientific_stack():
+    assert not modules_after("import dormancy") & set(HEAVY)
+
+
+def test_help_and_version_load_no_model_code():
+    heavy = set(HEAVY) - {"numpy"}  # the command modules use NumPy at module level; it loads in ~0.05 s
+    help_ = (
+        "import sys\nfrom dormancy.cli import main\nsys.argv = ['dormancy', '--help']\n"
+        "try: main()\nexcept SystemExit: pass"
+    )
+    assert not modules_after(help_) & heavy
+
+
+def test_lazy_names_resolve_to_the_same_objects():
+    from dormancy.results import load_result
+    from dormancy.simulate import simulate
+
+    assert dormancy.load_result is load_result
+    assert dormancy.simulate is simulate  # a function, although dormancy.simulate is also a module
+    assert callable(dormancy.simulate)
+    assert dormancy.bone.__name__ == "dormancy.bone"
+    assert set(dormancy.__all__) <= set(dir(dormancy))
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        dormancy.nope  # noqa: B018
+
+
+def test_jinja2_is_declared_and_heavy_optionals_are_extras():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    core = " ".join(project["dependencies"]).lower()
+    assert "jinja2" in core
+    for package in ("scanpy", "pyabc", "imageio-ffmpeg", "python-libsbml"):
+        assert package not in core
+    extras = project["optional-dependencies"]
+    assert {"sbml", "calibration", "movie", "scanpy", "all"} <= set(extras)
+    assert any(text.startswith("dormancy[all]") for text in extras["test"])  # the test command installs them
+
+
+@pytest.mark.parametrize(
+    ("module", "extra", "arguments"),
+    [
+        ("libsbml", "sbml", ["sbml", "komarova2003"]),
+        ("pyabc", "calibration", ["calibrate", "--out", "calib"]),
+        ("imageio_ffmpeg", "movie", ["niche", "--days", "1", "--movie", "m.mp4", "--out", "run"]),
+        ("scanpy", "scanpy", ["lab", "run", "hypoxia-intermittent", "--anndata", "--out", "hx"]),
+    ],
+)
+def test_a_missing_extra_exits_2_naming_it_before_any_work(tmp_path, monkeypatch, module, extra, arguments):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, module, None)  # makes `import module` fail as if it were not installed
+    result = runner.invoke(app, arguments)
+    assert result.exit_code == 2, result.output
+    assert f'pip install "dormancy[{extra}]"' in result.output
+    assert "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []  # failed before writing anything
+
+
+def test_the_python_api_raises_an_import_error_naming_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "libsbml", None)
+    parameter_set = dormancy.load_registry().sets["komarova2003"]
+    with pytest.raises(dormancy.MissingExtraError, match=r"dormancy\[sbml\]") as caught:
+        dormancy.bone.komarova.to_sbml(parameter_set)
+    assert isinstance(caught.value, ImportError)
+    assert caught.value.extra == "sbml"
