@@ -14,6 +14,9 @@ import typer
 import dormancy
 from dormancy.cli import calibration, commands, lab, niche, patients, trials  # noqa: F401  (registers the commands)
 from dormancy.cli._app import _out, app
+from dormancy.cli.examples import add_examples
+
+add_examples(app)
 
 __all__ = ["app", "main"]
 

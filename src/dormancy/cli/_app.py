@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from enum import StrEnum
 from pathlib import Path
 
@@ -16,7 +17,7 @@ app = typer.Typer(
     name="dormancy",
     help="Simulate breast-cancer metastatic dormancy in bone, from one cell's switch to virtual trials.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 _PIPED_WIDTH = 200  # when output goes to a file or pipe, do not fold tables at 80 columns
@@ -63,15 +64,27 @@ def _load(path: Path) -> dormancy.Scenario:
         raise _fail(error) from None
 
 
-def _check_destination(destination: Path, overwrite: bool, field: str) -> None:
+def _check_destination(destination: Path, overwrite: bool, field: str, *, can_overwrite: bool = True) -> None:
     if destination.exists() and not overwrite:
-        raise _fail(
-            dormancy.InputError(
-                [dormancy.Problem(field, "a path that does not exist yet (or pass --overwrite)", str(destination))]
-            )
-        )
-    if not destination.parent.is_dir():
-        raise _fail(dormancy.InputError([dormancy.Problem(field, "a path in an existing folder", str(destination))]))
+        expected = "a path that does not exist yet" + (" (or pass --overwrite)" if can_overwrite else "")
+        raise _fail(dormancy.InputError([dormancy.Problem(field, expected, str(destination))]))
+    if not destination.parent.is_dir():  # results/my-run: make results/ (an empty folder if the run then fails)
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            raise _fail(
+                dormancy.InputError([dormancy.Problem(field, "a path in a folder that can be made", str(destination))])
+            ) from None
+
+
+def _timestamped(prefix: str) -> Path:
+    """Return a new folder name for a default ``--out``: ``PREFIX-YYYYMMDD-HHMMSS`` (``-2``... if taken)."""
+    base = f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
+    candidate, suffix = Path(base), 1
+    while candidate.exists():
+        suffix += 1
+        candidate = Path(f"{base}-{suffix}")
+    return candidate
 
 
 def _simulate_with_progress(scenario: dormancy.Scenario) -> dormancy.Result:

@@ -46,9 +46,9 @@ def niche(
     _checks(scenario, days, movie, movie_field)
     if movie is not None and movie.suffix.lower() == ".mp4":
         _require("imageio_ffmpeg", "--movie")
-    _check_destination(out, False, "--out")
+    _check_destination(out, False, "--out", can_overwrite=False)
     if movie is not None:
-        _check_destination(movie, False, "--movie")
+        _check_destination(movie, False, "--movie", can_overwrite=False)
     try:
         spec = (
             dormancy.niche.load_niche_scenario(scenario)

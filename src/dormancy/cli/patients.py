@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import dormancy
-from dormancy.cli._app import _check_destination, _err, _fail, _out, app
+from dormancy.cli._app import _check_destination, _err, _fail, _out, _timestamped, app
 
 INTERVALS = ((0.0, 5.0), (5.0, 10.0), (10.0, 15.0), (15.0, 20.0))
 
@@ -57,7 +57,13 @@ def _print_recurrence(table, years: float) -> None:
 
 @app.command()
 def cohort(
-    out: Annotated[Path, typer.Option(help="Result folder (patients.parquet + manifest.json), written atomically.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Result folder (patients.parquet + manifest.json), written atomically "
+            "(default: a new folder cohort-YYYYMMDD-HHMMSS)."
+        ),
+    ] = None,
     patients: Annotated[int, typer.Option(min=1, help="Number of virtual patients.")] = 10_000,
     years: Annotated[float, typer.Option(min=0.1, max=40.0, help="Follow-up, years.")] = 20.0,
     seed: Annotated[int, typer.Option(min=0, help="Seed; patient i depends only on (seed, i).")] = 0,
@@ -77,6 +83,7 @@ def cohort(
     """Simulate a cohort of virtual patients and print recurrence by ER status and interval."""
     if scheduler is not None and workers is not None:
         raise _fail(dormancy.InputError([dormancy.Problem("--workers", "not together with --scheduler", str(workers))]))
+    out = _timestamped("cohort") if out is None else out
     _check_destination(out, overwrite, "--out")
     try:
         spec = dormancy.patients.CohortSpec(

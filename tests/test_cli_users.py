@@ -1,0 +1,134 @@
+"""Command line for users (issue 20): parent folders, default --out, trial template, examples, citations."""
+
+import re
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+import dormancy
+from dormancy.cli import app
+from dormancy.cli.examples import EXAMPLES
+
+runner = CliRunner()
+
+SMALL = """\
+format: dormancy.scenario
+version: 1
+name: small
+seed: 5
+model: {kind: komarova, parameter_set: komarova2003}
+save: {t_end_days: 20, dt_days: 2}
+"""
+
+TINY_TRIAL = """\
+format: dormancy-trial
+version: 1
+name: tiny
+screening: {candidates_per_enrolled: 1.0}
+enrolment: {target: 8}
+arms:
+  - {name: zoledronic, strategy: zoledronic_acid_azure}
+  - {name: observation, strategy: null}
+control_arm: observation
+follow_up: {min_years: 1.0, max_years: 1.0}
+analysis: {endpoints: [dfs], primary_endpoint: dfs, horizon_years: 1.0}
+"""
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_run_makes_the_parent_folder_of_out(in_tmp):
+    (in_tmp / "my.yaml").write_text(SMALL)
+    result = runner.invoke(app, ["run", "my.yaml", "--out", "results/my-run"])
+    assert result.exit_code == 0, result.output
+    assert (in_tmp / "results" / "my-run" / "manifest.json").is_file()
+    assert (in_tmp / "results" / "my-run.png").is_file()
+
+
+def test_out_under_a_file_is_refused_cleanly(in_tmp):
+    (in_tmp / "my.yaml").write_text(SMALL)
+    (in_tmp / "results").write_text("a file, not a folder")
+    result = runner.invoke(app, ["run", "my.yaml", "--out", "results/my-run"])
+    assert result.exit_code == 2
+    assert "--out: expected a path in a folder that can be made" in result.output
+
+
+def test_niche_does_not_suggest_an_overwrite_flag_it_lacks(in_tmp):
+    (in_tmp / "taken").mkdir()
+    result = runner.invoke(app, ["niche", "--days", "1", "--out", "taken"])
+    assert result.exit_code == 2
+    assert "--out: expected a path that does not exist yet;" in result.output
+    assert "--overwrite" not in result.output
+
+
+def test_trial_template_prints_a_valid_commented_trial_file():
+    result = runner.invoke(app, ["trial", "template"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("# A virtual trial")
+    spec = dormancy.trials.trial_from_text(result.output)
+    assert spec.name == "my-trial"
+    assert {arm.name for arm in spec.arms} == {"zoledronic", "observation"}
+    assert result.output == dormancy.trials.template_text()
+
+
+@pytest.mark.slow
+def test_trial_without_out_writes_a_new_timestamped_folder(in_tmp):
+    (in_tmp / "tiny.yaml").write_text(TINY_TRIAL)
+    for _ in range(2):  # the second run gets its own folder
+        result = runner.invoke(app, ["trial", "tiny.yaml", "--replicates", "1"])
+        assert result.exit_code == 0, result.output
+    folders = sorted(p.name for p in in_tmp.iterdir() if p.is_dir())
+    assert len(folders) == 2
+    assert all(re.fullmatch(r"trial-tiny-\d{8}-\d{6}(-\d+)?", name) for name in folders)
+    assert all((in_tmp / name / "report.html").is_file() for name in folders)
+
+
+def test_cohort_without_out_writes_a_new_timestamped_folder(in_tmp):
+    result = runner.invoke(app, ["cohort", "--patients", "50", "--years", "2"])
+    assert result.exit_code == 0, result.output
+    (folder,) = in_tmp.iterdir()
+    assert re.fullmatch(r"cohort-\d{8}-\d{6}", folder.name)
+    assert (folder / "patients.parquet").is_file()
+
+
+def test_cite_says_et_al_once():
+    result = runner.invoke(app, ["cite", "review:1"])
+    assert result.exit_code == 0, result.output
+    bibliography = dormancy.load_bibliography()
+    lines = [bibliography.resolve(key).short() for key in bibliography.references]
+    assert not [line for line in lines if "et al et al" in line]
+    assert sum(" et al (" in line for line in lines) > 100
+
+
+def _commands():
+    command = typer.main.get_command(app)
+    for name, sub in command.commands.items():
+        if hasattr(sub, "commands"):  # a group (lab)
+            for inner_name, inner in sub.commands.items():
+                yield f"{name} {inner_name}", inner
+        else:
+            yield name, sub
+
+
+@pytest.mark.parametrize(("name", "command"), list(_commands()), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_command_has_examples_that_use_its_own_options(name, command):
+    assert name in EXAMPLES, f"no --help examples for {name}"
+    options = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
+    own = [example for example in EXAMPLES[name] if example.startswith(f"dormancy {name} ")]
+    assert own, f"no example of {name} itself"
+    for example in own:  # others prepare its input (dormancy scenarios --show ... > my.yaml)
+        used = set(re.findall(r"(?<!\S)(--[a-z][a-z0-9-]*)", example))
+        assert used <= options, f"{example!r}: unknown {used - options}"
+    result = runner.invoke(app, [*name.split(), "--help"], terminal_width=200)
+    assert "Examples:" in result.output
+    assert own[0] in " ".join(result.output.split())  # rich may fold a long example
+
+
+def test_shell_completion_is_offered():
+    result = runner.invoke(app, ["--help"], terminal_width=200)
+    assert "--install-completion" in result.output
