@@ -4,7 +4,7 @@ The public API, by verb:
 
 - parameters: :func:`load_registry`, :func:`load_bibliography` (``dormancy.params``)
 - scenarios: :func:`load_scenario`, :func:`save_scenario`, :func:`scenario_from_dict`, :func:`builtin_scenario`
-- running: :func:`simulate` → :class:`Result`
+- running: :func:`simulate` → :class:`Result`; one DTC's switch: :func:`run_switch`, :func:`scan_switch` (xarray)
 - results: :func:`save_result`, :func:`load_result`, :class:`Status`
 - models: ``dormancy.bone`` (Komarova, Pivonka, the lifetime bone with host, tumour and drugs), the dormancy
   switch ``dormancy.signalling``, pharmacology ``dormancy.pkpd``; figures: ``dormancy.plotting``
@@ -45,6 +45,8 @@ _LAZY: dict[str, str] = {
     "save_scenario": "dormancy.scenario",
     "scenario_from_dict": "dormancy.scenario",
     "simulate": "dormancy.simulate",
+    "run_switch": "dormancy.signalling",
+    "scan_switch": "dormancy.signalling",
 }
 _SUBPACKAGES = ("bone", "lab", "niche", "patients", "pkpd", "plotting", "scenario", "signalling", "trials")
 
@@ -64,6 +66,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         save_scenario,
         scenario_from_dict,
     )
+    from dormancy.signalling import run_switch, scan_switch
     from dormancy.simulate import simulate
 
 
@@ -122,9 +125,11 @@ __all__ = [
     "pkpd",
     "plotting",
     "require_optional",
+    "run_switch",
     "save_result",
     "save_scenario",
     "scenario",
+    "scan_switch",
     "scenario_from_dict",
     "signalling",
     "simulate",
