@@ -196,12 +196,15 @@ def plot_kaplan_meier(table, *, by: str, title: str = "", horizon_years: float =
     -------
     matplotlib.figure.Figure
         Survival free of distant recurrence (%) against years since diagnosis; time at risk ends at the first
-        recurrence or the end of follow-up.
+        recurrence or the end of follow-up. Below it, the numbers at risk (followed and free of recurrence) by
+        subgroup at each tick (every 5 years, or every year for a horizon under 10 years).
     """
     from lifelines import KaplanMeierFitter
 
-    figure = Figure(figsize=(6.5, 4.5), layout="constrained")
-    axis = figure.subplots()
+    figure = Figure(figsize=(6.5, 5.4), layout="constrained")
+    axis, risk = figure.subplots(2, 1, height_ratios=[4.0, 1.0])
+    ticks = np.arange(0.0, horizon_years + 1e-9, 5.0 if horizon_years >= 10.0 else 1.0)
+    rows = []
     for label, part in _subgroups(table, by):
         recurred = part["recurred"].to_numpy(bool)
         exit_years = np.where(
@@ -215,12 +218,27 @@ def plot_kaplan_meier(table, *, by: str, title: str = "", horizon_years: float =
         axis.fill_between(
             band.index, 100 * band.iloc[:, 0], 100 * band.iloc[:, 1], step="post", alpha=0.2, color=line.get_color()
         )
+        rows.append((label, exit_years, line.get_color()))
     axis.set_xlim(0.0, horizon_years)
     axis.set_xlabel("years since diagnosis")
     axis.set_ylabel("free of distant recurrence (%)")
     axis.grid(True, alpha=0.3)
     axis.legend(fontsize=8)
     axis.set_title(title or f"Kaplan–Meier by {_SUBGROUP_NAMES.get(by, by.replace('_', ' '))}")
+    # numbers at risk (still followed and free of recurrence) under the curves, at the axis ticks
+    for row, (_, exit_years, color) in enumerate(rows):
+        for tick in ticks:
+            risk.text(
+                tick, row, f"{int((exit_years >= tick).sum()):,}", ha="center", va="center", fontsize=8, color=color
+            )
+    axis.set_xticks(ticks)
+    risk.set_xlim(axis.get_xlim())
+    risk.set_ylim(len(rows) - 0.5, -0.5)
+    risk.set_yticks(range(len(rows)), [label for label, _, _ in rows], fontsize=8)
+    risk.set_xticks([])
+    risk.set_title("number at risk", fontsize=8, loc="left")
+    for side in ("top", "right", "bottom", "left"):
+        risk.spines[side].set_visible(False)
     return figure
 
 
