@@ -28,6 +28,7 @@ LAYERS = {
     "trials": 5,
     "lab": 5,
     "simulate": 6,
+    "folders": 6,
     "__init__": 7,
     "plotting": 7,
     "cli": 8,

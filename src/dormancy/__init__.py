@@ -5,7 +5,8 @@ The public API, by verb:
 - parameters: :func:`load_registry`, :func:`load_bibliography` (``dormancy.params``)
 - scenarios: :func:`load_scenario`, :func:`save_scenario`, :func:`scenario_from_dict`, :func:`builtin_scenario`
 - running: :func:`simulate` → :class:`Result`; one DTC's switch: :func:`run_switch`, :func:`scan_switch` (xarray)
-- results: :func:`save_result`, :func:`load_result`, :class:`Status`
+- results: :func:`save_result`, :func:`load_result`, :class:`Status`; any result folder: :func:`load`; cells to
+  AnnData: :func:`to_anndata`
 - models: ``dormancy.bone`` (Komarova, Pivonka, the lifetime bone with host, tumour and drugs), the dormancy
   switch ``dormancy.signalling``, pharmacology ``dormancy.pkpd``; figures: ``dormancy.plotting``
 
@@ -45,6 +46,9 @@ _LAZY: dict[str, str] = {
     "save_scenario": "dormancy.scenario",
     "scenario_from_dict": "dormancy.scenario",
     "simulate": "dormancy.simulate",
+    "ResultFolder": "dormancy.folders",
+    "load": "dormancy.folders",
+    "to_anndata": "dormancy.folders",
     "run_switch": "dormancy.signalling",
     "scan_switch": "dormancy.signalling",
 }
@@ -55,6 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from dormancy._optional import MissingExtraError, require_optional
     from dormancy.atomic import write_text_atomic
     from dormancy.errors import InputError, Problem
+    from dormancy.folders import ResultFolder, load, to_anndata
     from dormancy.params import load_bibliography, load_registry
     from dormancy.results import Manifest, Result, Status, load_result, save_result
     from dormancy.scenario import (
@@ -108,6 +113,7 @@ __all__ = [
     "MissingExtraError",
     "Problem",
     "Result",
+    "ResultFolder",
     "Scenario",
     "Status",
     "__version__",
@@ -116,6 +122,7 @@ __all__ = [
     "builtin_scenario_names",
     "builtin_scenario_text",
     "lab",
+    "load",
     "load_bibliography",
     "load_registry",
     "load_result",
@@ -133,6 +140,7 @@ __all__ = [
     "scenario_from_dict",
     "signalling",
     "simulate",
+    "to_anndata",
     "trials",
     "write_text_atomic",
 ]
