@@ -88,3 +88,19 @@ def test_the_python_api_raises_an_import_error_naming_the_extra(monkeypatch):
         dormancy.bone.komarova.to_sbml(parameter_set)
     assert isinstance(caught.value, ImportError)
     assert caught.value.extra == "sbml"
+
+
+def test_figures_returned_by_a_notebook_cell_are_shown_as_png():
+    code = (
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = InteractiveShell.instance()\n"
+        "import dormancy\n"
+        "import sys\n"
+        "assert 'matplotlib' not in sys.modules\n"
+        "from matplotlib.figure import Figure\n"
+        "figure = Figure()\n"
+        "figure.subplots().plot([1, 2])\n"
+        "data, _ = shell.display_formatter.format(figure)\n"
+        "assert data['image/png'][:4] == b'\\x89PNG', data.keys()\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": str(ROOT / "src")})

@@ -107,6 +107,28 @@ class _Package(types.ModuleType):
 sys.modules[__name__].__class__ = _Package
 
 
+def _figure_png(figure: Any) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight", dpi=100)
+    return buffer.getvalue()
+
+
+def _show_figures_in_notebooks() -> None:
+    """In Jupyter, show every matplotlib figure a cell returns (ours are made without pyplot, so nothing else does).
+
+    Registered by type name, so matplotlib is not imported here.
+    """
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    if shell is not None and hasattr(shell, "display_formatter"):
+        shell.display_formatter.formatters["image/png"].for_type_by_name("matplotlib.figure", "Figure", _figure_png)
+
+
+_show_figures_in_notebooks()
+
+
 __all__ = [
     "InputError",
     "Manifest",
