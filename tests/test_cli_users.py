@@ -2,6 +2,7 @@
 
 import re
 
+import pandas as pd
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -132,3 +133,15 @@ def test_every_command_has_examples_that_use_its_own_options(name, command):
 def test_shell_completion_is_offered():
     result = runner.invoke(app, ["--help"], terminal_width=200)
     assert "--install-completion" in result.output
+
+
+def test_lab_run_prints_its_key_readouts(in_tmp):
+    quick = [f"--set={key}={value}" for key, value in dormancy.lab.PROTOCOLS["hypoxia-intermittent"].quick.items()]
+    result = runner.invoke(app, ["lab", "run", "hypoxia-intermittent", *quick, "--out", "hx"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    readouts = pd.read_csv(in_tmp / "hx" / "readouts.csv")
+    final = readouts.sort_values("time_days").groupby(["readout", "condition"]).tail(1)
+    ki67 = final[final["readout"] == "ki67_fraction"].set_index("condition")["value"]
+    line = next(line for line in result.output.splitlines() if "ki67_fraction" in line)
+    assert [f"{ki67[c]:.3g}" for c in ("normoxia", "hypoxia")] == re.findall(r"\d\.\d+", line)
+    assert "Readouts at the end" in result.output
