@@ -201,8 +201,8 @@ def plot_kaplan_meier(table, *, by: str, title: str = "", horizon_years: float =
     """
     from lifelines import KaplanMeierFitter
 
-    figure = Figure(figsize=(6.5, 5.4), layout="constrained")
-    axis, risk = figure.subplots(2, 1, height_ratios=[4.0, 1.0])
+    figure = Figure(figsize=(6.5, 5.2), layout="constrained")
+    axis, risk = figure.subplots(2, 1, height_ratios=[6.0, 1.0])
     ticks = np.arange(0.0, horizon_years + 1e-9, 5.0 if horizon_years >= 10.0 else 1.0)
     rows = []
     for label, part in _subgroups(table, by):
@@ -236,6 +236,7 @@ def plot_kaplan_meier(table, *, by: str, title: str = "", horizon_years: float =
     risk.set_ylim(len(rows) - 0.5, -0.5)
     risk.set_yticks(range(len(rows)), [label for label, _, _ in rows], fontsize=8)
     risk.set_xticks([])
+    risk.tick_params(axis="y", length=0, pad=24)  # clear of the numbers centred on year 0
     risk.set_title("number at risk", fontsize=8, loc="left")
     for side in ("top", "right", "bottom", "left"):
         risk.spines[side].set_visible(False)
