@@ -10,6 +10,7 @@ extra                     package             feature
 ``calibration``           pyabc               ABC-SMC calibration (``dormancy calibrate``)
 ``movie``                 imageio-ffmpeg      MP4 movies of niche runs (``--movie x.mp4``; GIF needs none)
 ``scanpy``                scanpy              dormancy-signature scores (``score_dormancy``, ``--anndata``)
+``app``                   panel               the interactive what-if app (``dormancy app``)
 ========================  ==================  ==========================================
 """
 
@@ -27,6 +28,7 @@ EXTRAS: dict[str, tuple[str, str, str]] = {
     "pyabc": ("calibration", "pyabc", "ABC-SMC calibration"),
     "imageio_ffmpeg": ("movie", "imageio-ffmpeg", "MP4 movies"),
     "scanpy": ("scanpy", "scanpy", "dormancy-signature scores"),
+    "panel": ("app", "panel", "The interactive app"),
 }
 
 

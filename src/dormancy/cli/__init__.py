@@ -12,7 +12,15 @@ from typing import Annotated
 import typer
 
 import dormancy
-from dormancy.cli import calibration, commands, lab, niche, patients, trials  # noqa: F401  (registers the commands)
+from dormancy.cli import (  # noqa: F401  (registers the commands)
+    calibration,
+    commands,
+    dashboard,
+    lab,
+    niche,
+    patients,
+    trials,
+)
 from dormancy.cli._app import _out, app
 from dormancy.cli.examples import add_examples
 

@@ -39,6 +39,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "sensitivity": ("dormancy sensitivity --samples 10 --out sens",),
     "calibrate": ("dormancy calibrate --out calib", "dormancy calibrate --out calib --resume"),
     "lab list": ("dormancy lab list --options",),
+    "app": ("dormancy app", "dormancy app --port 8080 --show"),
     "lab run": (
         "dormancy lab run coculture-indirect --msc-ratio 1:1 --days 7 --seed 1 --out cc",
         "dormancy lab run hypoxia-intermittent --set cycles=6 --anndata --out hx",
