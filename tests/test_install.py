@@ -58,7 +58,7 @@ def test_jinja2_is_declared_and_heavy_optionals_are_extras():
     for package in ("scanpy", "pyabc", "imageio-ffmpeg", "python-libsbml"):
         assert package not in core
     extras = project["optional-dependencies"]
-    assert {"sbml", "calibration", "movie", "scanpy", "all"} <= set(extras)
+    assert {"sbml", "calibration", "movie", "scanpy", "app", "all"} <= set(extras)
     assert any(text.startswith("dormancy[all]") for text in extras["test"])  # the test command installs them
 
 
@@ -69,6 +69,7 @@ def test_jinja2_is_declared_and_heavy_optionals_are_extras():
         ("pyabc", "calibration", ["calibrate", "--out", "calib"]),
         ("imageio_ffmpeg", "movie", ["niche", "--days", "1", "--movie", "m.mp4", "--out", "run"]),
         ("scanpy", "scanpy", ["lab", "run", "hypoxia-intermittent", "--anndata", "--out", "hx"]),
+        ("panel", "app", ["app", "--port", "5999"]),
     ],
 )
 def test_a_missing_extra_exits_2_naming_it_before_any_work(tmp_path, monkeypatch, module, extra, arguments):
