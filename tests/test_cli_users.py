@@ -2,6 +2,7 @@
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 import typer
@@ -145,3 +146,19 @@ def test_lab_run_prints_its_key_readouts(in_tmp):
     line = next(line for line in result.output.splitlines() if "ki67_fraction" in line)
     assert [f"{ki67[c]:.3g}" for c in ("normoxia", "hypoxia")] == re.findall(r"\d\.\d+", line)
     assert "Readouts at the end" in result.output
+
+
+def test_bone_figure_legends_sit_above_the_panels_and_name_hidden_signals():
+    host = dormancy.bone.HostProfile(age_years=60, menopause_age_years=None)
+    run = dormancy.bone.simulate_bone(dormancy.bone.BoneModel.default(host=host, initial_tumour_burden=0.3), years=1)
+    figure = dormancy.plotting.plot_bone_lifetime(run)
+    bone, cells, ligands, signals = figure.axes[:4]
+    labels = [text.get_text() for text in bone.get_legend().get_texts()]
+    assert labels == ["bone volume (% of start)", "tumour burden (right axis)"]  # the twin axis is in the legend
+    for axis in (bone, cells, ligands, signals):
+        assert axis.get_legend()._loc == 3 and tuple(axis.get_legend().get_bbox_to_anchor()._bbox.p0) == (0.0, 1.0)
+    shown = [text.get_text() for text in signals.get_legend().get_texts()]
+    if np.allclose(run["signal_TGFB2"], run["signal_BMP7"]):  # both follow active osteoblasts
+        assert "BMP7 (= TGFB2)" in shown
+    else:
+        assert not [label for label in shown if "(=" in label]

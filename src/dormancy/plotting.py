@@ -115,6 +115,9 @@ def plot_fate_response(
     return figure
 
 
+_ABOVE = {"loc": "lower left", "bbox_to_anchor": (0.0, 1.0), "ncol": 2, "fontsize": 8, "frameon": False}
+
+
 def plot_bone_lifetime(run: xr.Dataset, *, title: str = "") -> Figure:
     """Plot a lifetime bone run (:func:`dormancy.bone.simulate_bone`) against age.
 
@@ -133,12 +136,12 @@ def plot_bone_lifetime(run: xr.Dataset, *, title: str = "") -> Figure:
         DTC reads (inputs of the switch, in [0, 1]).
     """
     age = run["age"].values
-    figure = Figure(figsize=(11.0, 7.5), layout="constrained")
+    figure = Figure(figsize=(11.0, 8.0), layout="constrained")
     (bone, cells), (ligands, signals) = figure.subplots(2, 2, sharex=True)
     bone.plot(age, run["bone_volume"], color="black", label="bone volume (% of start)")
     bone.set_ylabel("bone volume (%)")
     burden = bone.twinx()
-    burden.plot(age, run["tumour_burden"], color="tab:purple", linestyle="--", label="tumour burden")
+    burden.plot(age, run["tumour_burden"], color="tab:purple", linestyle="--", label="tumour burden (right axis)")
     burden.set_ylabel("tumour burden (fraction of site)")
     burden.set_ylim(0.0, 1.05)
     for name, color in (("active_osteoclasts", "tab:red"), ("active_osteoblasts", "tab:blue")):
@@ -152,13 +155,30 @@ def plot_bone_lifetime(run: xr.Dataset, *, title: str = "") -> Figure:
         if float(run[name].max()) > 0.0:
             ligands.plot(age, run[name], linestyle=":", label=f"{str(name)[5:].replace('_', ' ')} effect")
     ligands.set_ylabel("relative level / drug effect")
-    for name in (variable for variable in run.data_vars if str(variable).startswith("signal_")):
-        signals.plot(age, run[name], label=str(name)[7:])
+    drawn: list[tuple[str, np.ndarray]] = []
+    styles = ("-", "--", "-.", ":")
+    for index, name in enumerate(v for v in run.data_vars if str(v).startswith("signal_")):
+        values, label = run[name].values, str(name)[7:]
+        same = next((other for other, earlier in drawn if np.allclose(values, earlier, atol=1e-9)), None)
+        # a signal equal to an earlier one is drawn dashed over it and says so, instead of hiding under it
+        signals.plot(
+            age,
+            values,
+            linestyle=styles[index % len(styles)] if same is None else (0, (4, 4)),
+            linewidth=1.6 if same is None else 2.4,
+            label=label if same is None else f"{label} (= {same})",
+        )
+        drawn.append((label, values))
     signals.set_ylabel("niche signal at the DTC (0–1)")
     signals.set_ylim(0.0, 1.0)
+    # legends above each panel, never over a curve (the bone panel's holds both of its axes)
+    handles = bone.get_legend_handles_labels()
+    twin = burden.get_legend_handles_labels()
+    bone.legend(handles[0] + twin[0], handles[1] + twin[1], **_ABOVE)
+    for axis in (cells, ligands, signals):
+        axis.legend(**{**_ABOVE, "ncol": 3})
     for axis in (bone, cells, ligands, signals):
         axis.grid(True, alpha=0.3)
-        axis.legend(fontsize=8, loc="best")
     for axis in (ligands, signals):
         axis.set_xlabel("age (years)")
     if title:
