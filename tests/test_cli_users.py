@@ -162,3 +162,14 @@ def test_bone_figure_legends_sit_above_the_panels_and_name_hidden_signals():
         assert "BMP7 (= TGFB2)" in shown
     else:
         assert not [label for label in shown if "(=" in label]
+
+
+def test_bone_table_headers_carry_units(in_tmp):
+    arguments = ["bone", "--years", "1", "--age", "60", "--menopause-age", "0", "--tumour", "0.3", "--table", "b.csv"]
+    result = runner.invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    header = pd.read_csv(in_tmp / "b.csv", nrows=1).columns.tolist()
+    assert header[0] == "time [day]"
+    assert "bone_volume [percent of start]" in header and "rankl [pM]" in header and "age [years]" in header
+    assert "signal_TGFB2 [activity 0-1]" in header
+    assert all(re.fullmatch(r".+ \[.+\]", column) for column in header)

@@ -401,6 +401,19 @@ def switch(
     _out.print(f"fate after {days:g} days: {fate}", markup=False)
 
 
+def _bone_unit(run, name: str) -> str:
+    """Return the unit of a bone-table column (the run's attribute; the rest are dimensionless by construction)."""
+    if run[name].attrs.get("units"):
+        return run[name].attrs["units"]
+    if name == "age":
+        return "years"
+    if name.startswith("signal_"):
+        return "activity 0-1"
+    if name.startswith("drug_"):
+        return "effect 0-1"
+    return {"oestrogen": "activity, 1 = premenopausal"}.get(name, "dimensionless")
+
+
 BONE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("age", "age"),
     ("bone %", "bone_volume"),
@@ -500,5 +513,7 @@ def bone(
     _out.print(f"figure: {out}", markup=False, highlight=False)
     if table is not None:
         frame = run.to_dataframe()
+        frame = frame.rename(columns=lambda name: f"{name} [{_bone_unit(run, name)}]")
+        frame.index.name = f"time [{run['time'].attrs.get('units', 'day')}]"
         dormancy.write_text_atomic(table, frame.to_csv())
         _out.print(f"table: {table}", markup=False, highlight=False)
