@@ -10,6 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "dormancy"
 LAYERS = {
     "_version": 0,
     "_optional": 0,
+    "progress": 0,
     "errors": 0,
     "atomic": 0,
     "rng": 0,

@@ -105,3 +105,39 @@ def test_figures_returned_by_a_notebook_cell_are_shown_as_png():
         "assert data['image/png'][:4] == b'\\x89PNG', data.keys()\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, env={"PYTHONPATH": str(ROOT / "src")})
+
+
+def test_progress_bar_draws_in_a_terminal(capsys):
+    progress = dormancy.progress_bar("patients", every_s=0.0)
+    for done in (0, 50, 100):
+        progress(done, 100)
+    err = capsys.readouterr().err
+    assert err.count("\r") == 3 and err.endswith("\n")
+    assert "patients [" in err and "100/100 (100%" in err
+
+
+def test_progress_bar_updates_one_line_in_a_notebook(monkeypatch):
+    import IPython
+    import IPython.display
+
+    class Shell:  # stands in for the Jupyter kernel's shell
+        pass
+
+    Shell.__name__ = "ZMQInteractiveShell"
+    shown = []
+
+    class Handle:
+        def update(self, data, raw):
+            shown.append(("update", data["text/plain"]))
+
+    def display(data, raw, display_id):
+        shown.append(("display", data["text/plain"]))
+        return Handle()
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: Shell())
+    monkeypatch.setattr(IPython.display, "display", display)
+    progress = dormancy.progress_bar("cells", every_s=0.0)
+    progress(1, 4)
+    progress(4, 4)
+    assert [kind for kind, _ in shown] == ["display", "update"]
+    assert "4/4 (100%" in shown[-1][1]

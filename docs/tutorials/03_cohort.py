@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: F401  (shows figures inline in Jupyter)
 import dormancy
 
 spec = dormancy.patients.CohortSpec(2000, followup_years=15.0)
-cohort = dormancy.patients.simulate_cohort(spec, seed=1)
+cohort = dormancy.patients.simulate_cohort(spec, seed=1, progress=dormancy.progress_bar("patients"))
 table = cohort.table
 table.head()
 

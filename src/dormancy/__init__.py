@@ -46,6 +46,7 @@ _LAZY: dict[str, str] = {
     "save_scenario": "dormancy.scenario",
     "scenario_from_dict": "dormancy.scenario",
     "simulate": "dormancy.simulate",
+    "progress_bar": "dormancy.progress",
     "ResultFolder": "dormancy.folders",
     "load": "dormancy.folders",
     "to_anndata": "dormancy.folders",
@@ -61,6 +62,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from dormancy.errors import InputError, Problem
     from dormancy.folders import ResultFolder, load, to_anndata
     from dormancy.params import load_bibliography, load_registry
+    from dormancy.progress import progress_bar
     from dormancy.results import Manifest, Result, Status, load_result, save_result
     from dormancy.scenario import (
         Scenario,
@@ -153,6 +155,7 @@ __all__ = [
     "patients",
     "pkpd",
     "plotting",
+    "progress_bar",
     "require_optional",
     "run_switch",
     "save_result",
