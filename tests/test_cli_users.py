@@ -173,3 +173,16 @@ def test_bone_table_headers_carry_units(in_tmp):
     assert "bone_volume [percent of start]" in header and "rankl [pM]" in header and "age [years]" in header
     assert "signal_TGFB2 [activity 0-1]" in header
     assert all(re.fullmatch(r".+ \[.+\]", column) for column in header)
+
+
+def test_a_niche_movie_comes_with_a_summary_figure(in_tmp):
+    spec = dormancy.niche.default_niche_scenario(domain={"size_um": 200.0}, days=0.5, dtc={"count": 20}, seed=4)
+    dormancy.niche.save_niche_scenario(spec, in_tmp / "n.yaml")
+    result = runner.invoke(app, ["niche", "--scenario", "n.yaml", "--out", "run", "--movie", "n.gif"])
+    assert result.exit_code == 0, result.output
+    assert (in_tmp / "n.gif").stat().st_size > 0
+    assert (in_tmp / "n-summary.png").stat().st_size > 20_000
+    series = dormancy.load(in_tmp / "run").timeseries
+    counts = dormancy.plotting.plot_niche_summary(series).axes[0]
+    assert counts.get_ylabel() == "DTCs (cells)"
+    assert len(counts.get_lines()) == series.sizes["niche"] * series.sizes["state"]

@@ -420,3 +420,54 @@ def plot_sensitivity(indices) -> Figure:
     axis.grid(True, alpha=0.3)
     axis.legend(fontsize=8, title="recurrence by")
     return figure
+
+
+def plot_niche_summary(timeseries: xr.Dataset, *, title: str = "") -> Figure:
+    """Plot a niche run's time series: DTCs by state in each niche, cumulative events, and the mean fields.
+
+    Parameters
+    ----------
+    timeseries : xarray.Dataset
+        ``NicheRun.timeseries`` (or ``dormancy.load(folder).timeseries``): ``dtc`` (time, niche, state), ``events``
+        (time, event), ``field_mean`` (time, field) with ``field_unit``.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Three panels against days: DTCs (solid proliferating, dashed dormant; one colour per niche), cumulative
+        events (arrivals, divisions, deaths…), and each field's mean relative to its value at the start.
+    """
+    days = timeseries["time_days"].values
+    figure = Figure(figsize=(12.0, 3.8), layout="constrained")
+    counts, events, fields = figure.subplots(1, 3)
+    styles = {"proliferating": "-", "dormant": "--"}
+    for index, niche in enumerate(timeseries["niche"].values):
+        for state in timeseries["state"].values:
+            counts.plot(
+                days,
+                timeseries["dtc"].sel(niche=niche, state=state),
+                linestyle=styles.get(str(state), ":"),
+                color=f"C{index}",
+                label=f"{niche}, {state}",
+            )
+    counts.set(xlabel="days", ylabel="DTCs (cells)", title="DTCs by niche and state")
+    counts.legend(fontsize=7)
+    for event in timeseries["event"].values:
+        values = timeseries["events"].sel(event=event)
+        if float(values.max()) > 0:
+            events.plot(days, values, label=str(event).replace("_", " "))
+    events.set(xlabel="days", ylabel="events since the start (count)", title="events")
+    events.legend(fontsize=7)
+    for field in timeseries["field"].values:
+        values = timeseries["field_mean"].sel(field=field).values
+        if values[0] != 0 and np.all(np.isfinite(values)):
+            fields.plot(days, values / values[0], label=str(field))
+    fields.set(xlabel="days", ylabel="mean over the section (× start)", title="fields")
+    fields.legend(fontsize=7, ncol=2)
+    for axis in (counts, events, fields):
+        axis.grid(True, alpha=0.3)
+    if title:
+        figure.suptitle(title)
+    return figure

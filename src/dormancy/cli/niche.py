@@ -105,6 +105,10 @@ def niche(
         dormancy.niche.save_niche_run(run, out, snapshots=snapshots)
         if movie is not None:
             dormancy.niche.write_movie(frames, movie)
+            summary = movie.with_name(movie.stem + "-summary.png")  # the movie's companion: counts over time
+            figure = dormancy.plotting.plot_niche_summary(run.timeseries, title=f"niche {spec.name}")
+            dormancy.plotting.save_figure(figure, summary)
+            _out.print(f"summary figure: {summary}", markup=False, highlight=False)
     final = run.timeseries.isel(time_days=-1)
     table = Table(show_header=True, header_style="bold", title=f"DTCs at day {float(final.time_days):g}")
     table.add_column("niche")
