@@ -90,7 +90,7 @@ def keep_last(state):
     frames[:] = [state]
 
 
-dormancy.niche.run_niche(niche_model, days=0.5, observer=keep_last)
+niche_run = dormancy.niche.run_niche(niche_model, days=0.5, observer=keep_last)
 state = frames[-1]
 path = dormancy.niche.render_snapshot(
     niche_model.geometry,
@@ -102,6 +102,12 @@ path = dormancy.niche.render_snapshot(
     field_names=niche_model.field_names,
 )
 display(Image(filename=str(path)))
+
+# %% [markdown]
+# ## The niche over time (`dormancy niche --movie` writes it beside the movie): `plot_niche_summary`
+
+# %%
+plotting.plot_niche_summary(niche_run.timeseries, title="default niche, half a day")
 
 # %% [markdown]
 # ## The virtual laboratory (`dormancy lab run NAME`): one figure per protocol
