@@ -8,7 +8,7 @@
 * Reference: the same kernel run as plain Python (a subprocess with ``NUMBA_DISABLE_JIT=1``: a per-patient,
   per-step Python loop) on the first ``SAMPLE`` patients of the same cohort; its rate is extrapolated linearly
   (patients are independent), and its rows must equal the compiled ones (same seed, same ids). The subprocess
-  needs the niche tables from the disk cache (set ``DORMANCY_CACHE_DIR``) or it spends ~15 s building them.
+  reads the niche tables from the benchmark's own disk cache (a ``TableCache`` on a temporary folder).
 
 Target (issue 6): 1,000,000 patients × 20 years in at most 60 s on 2 cores. Run with
 ``python -m pytest -m benchmark benchmarks/bench_cohort.py -s``.
@@ -26,6 +26,7 @@ import numba
 import pandas as pd
 import pytest
 
+from dormancy.coupling.tables import TableCache
 from dormancy.patients import CohortSpec, simulate_cohort
 
 PATIENTS = 1_000_000
@@ -38,15 +39,19 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+CACHE_FOLDER = Path(tempfile.mkdtemp(prefix="dormancy-bench-tables-"))
+CACHE = TableCache(CACHE_FOLDER)  # on disk, so that the plain-Python subprocess reads the same tables
+
+
 def _timed(n: int) -> tuple[float, object]:
     start = time.perf_counter()
-    result = simulate_cohort(CohortSpec(n), seed=SEED)
+    result = simulate_cohort(CohortSpec(n), seed=SEED, cache=CACHE)
     return time.perf_counter() - start, result
 
 
 @pytest.mark.benchmark
 def test_cohort_throughput():
-    simulate_cohort(CohortSpec(2_000), seed=SEED)  # tables and compilation, not timed
+    simulate_cohort(CohortSpec(2_000), seed=SEED, cache=CACHE)  # tables and compilation, not timed
     threads = numba.get_num_threads()
     seconds, result = _timed(PATIENTS)
     table = result.table
@@ -72,8 +77,10 @@ def test_cohort_throughput():
     )
 
     script = (
-        "import sys, time; from dormancy.patients import CohortSpec, simulate_cohort; "
-        f"t = time.perf_counter(); r = simulate_cohort(CohortSpec({SAMPLE}), seed={SEED}); "
+        "import sys, time; from pathlib import Path; from dormancy.patients import CohortSpec, simulate_cohort; "
+        "from dormancy.coupling.tables import TableCache; "
+        f"t = time.perf_counter(); r = simulate_cohort(CohortSpec({SAMPLE}), seed={SEED}, "
+        f"cache=TableCache(Path({str(CACHE_FOLDER)!r}))); "
         "print(time.perf_counter() - t); r.table.to_parquet(sys.argv[1])"
     )
     with tempfile.TemporaryDirectory() as folder:

@@ -73,7 +73,7 @@ def test_run_writes_a_loadable_result_and_refuses_to_overwrite(in_tmp):
     loaded = load_result(in_tmp / "res")
     assert len(loaded.table) == 3 and set(loaded.table["status"]) == {"ok"}
     assert loaded.manifest.scenario["name"] == "small"
-    assert (in_tmp / "res.png").stat().st_size > 10_000
+    assert (in_tmp / "res" / "figure.png").stat().st_size > 10_000
     second = runner.invoke(app, ["run", "good.yaml", "--out", "res"])
     assert second.exit_code == 2
     assert "--overwrite" in second.stderr

@@ -56,8 +56,14 @@ def test_priors_come_from_the_registry_records():
 
 def test_target_cohorts_mimic_the_source_populations():
     cohorts = calibration.target_cohorts(n_patients=1000)
-    assert set(cohorts) == {"colleoni", "braun", "pan_T1N0", "pan_T1N1-3", "pan_T2N0", "pan_T2N4-9"}
+    assert set(cohorts) == {
+        "colleoni", "braun", "pan_T1N0", "pan_T1N1-3", "pan_T2N0", "pan_T2N4-9", "ebctcg_control", "ebctcg_tamoxifen"
+    }  # fmt: skip
     assert cohorts["colleoni"].care.endocrine_years == 0
+    # EBCTCG 2011: the same ER+ patients with and without 5 years of tamoxifen
+    control, tamoxifen = cohorts["ebctcg_control"], cohorts["ebctcg_tamoxifen"]
+    assert control.population == tamoxifen.population and control.population.er_positive_only
+    assert (control.care.endocrine_years, tamoxifen.care.endocrine_years) == (0, 5)
     for stratum in ("T1N0", "T1N1-3", "T2N0", "T2N4-9"):
         spec = cohorts[f"pan_{stratum}"]
         assert spec.care.endocrine_years == 5
@@ -75,6 +81,8 @@ def test_cohort_seeds_depend_on_parameter_values_only_through_their_bits():
         pd.testing.assert_frame_equal(tables[name], again[name])
         assert not tables[name].equals(other[name])
     assert not tables["colleoni"].equals(tables["braun"])  # each cohort its own stream
+    # the arms of the tamoxifen comparison share their patients (common random numbers)
+    pd.testing.assert_frame_equal(tables["ebctcg_control"], tables["ebctcg_tamoxifen"])
 
 
 def test_distance_is_zero_at_the_targets_and_grows_away_from_them():

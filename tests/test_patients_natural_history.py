@@ -303,11 +303,13 @@ def test_cohort_command_rejects_bad_input_and_writes_nothing(tmp_path, arguments
 
 
 def test_niche_tables_carry_the_switch_and_bone_directions(cohort):
-    from dormancy.patients.niche_rates import RATE_FIELDS, niche_tables
-    from dormancy.patients.parameters import NICHE_NAMES, resolve_parameters
+    from dormancy.coupling import NICHE_NAMES
+    from dormancy.coupling.tables import RATE_FIELDS, tabulate
+    from dormancy.patients.parameters import resolve_parameters
+    from dormancy.patients.therapy import DEFAULT_CACHE
 
-    tables = niche_tables(resolve_parameters())
-    exit_ratio = RATE_FIELDS.index("log_exit_ratio")
+    tables = tabulate(resolve_parameters(), cache=DEFAULT_CACHE)
+    exit_ratio = RATE_FIELDS.index("log_awakening_ratio")
     awake = RATE_FIELDS.index("awake_on_arrival")
     endosteal, sprouting = NICHE_NAMES.index("endosteal"), NICHE_NAMES.index("perivascular_sprouting")
     negative_off = tables.rates[0, 0]

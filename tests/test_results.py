@@ -131,9 +131,23 @@ def test_status_members_are_accepted_and_stored_as_strings(tmp_path):
 
 
 def test_status_members_equal_their_values():
-    assert {s.value for s in Status} == {"ok", "solver_failed", "nonfinite", "out_of_domain"}
+    assert {s.value for s in Status} == {
+        "ok",
+        "solver_failed",
+        "nonfinite",
+        "out_of_domain",
+        "too_many_steps",
+        "model_error",
+        "under-enrolled",
+        "failed",
+    }
     assert Status.OK == "ok" and Status("solver_failed") is Status.SOLVER_FAILED
     assert "Failure is data" in Status.__doc__
+
+
+def test_every_status_has_a_message_and_only_ok_is_ok():
+    assert all(status.message and status.message[0].islower() for status in Status)
+    assert [status for status in Status if status.is_ok] == [Status.OK]
 
 
 @pytest.mark.parametrize(

@@ -78,7 +78,7 @@ def test_value_out_of_prior_range_is_reported_with_the_range(tmp_path):
 
 def test_value_out_of_schema_range_is_reported(tmp_path):
     problems = problems_of(write(tmp_path, GOOD.replace("t_end_days: 50", "t_end_days: -5")))
-    assert "greater than 0" in problems["save.t_end_days"].expected
+    assert "greater than or equal to 0.001" in problems["save.t_end_days"].expected
 
 
 def test_every_problem_is_reported_at_once(tmp_path):

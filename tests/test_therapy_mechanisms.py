@@ -15,9 +15,11 @@ import numpy as np
 import pytest
 
 from dormancy.bone.pivonka import PivonkaParameters
+from dormancy.coupling import NICHE_LEVEL_INPUTS, NICHE_NAMES, niche_inputs
+from dormancy.coupling.tables import bone_grid, tabulate
 from dormancy.params import load_registry
-from dormancy.patients import niche_rates, therapy
-from dormancy.patients.parameters import NICHE_NAMES, SET_NAME, resolve_parameters
+from dormancy.patients import therapy
+from dormancy.patients.parameters import SET_NAME, resolve_parameters
 from dormancy.pkpd import TARGETS, named_strategy
 from dormancy.signalling import DORMANT_PREPARATION, fate_rates, load_switch, steady_states
 from dormancy.signalling.hill import normalised_hill
@@ -72,15 +74,15 @@ def dormant_branch(er_status, niche, *, mir_factor=1.0):
     """Fate rates of a dormant-prepared cell in a marrow niche at D = I = 0, with the miR input times a factor."""
     sets = resolve_parameters(None)
     values = sets[SET_NAME].values()
-    grid = np.linspace(0.0, 1.0, niche_rates.GRID_POINTS)
     remodelling = PivonkaParameters.from_set(sets["pivonka2008"])
     coupling = sets["bone_lifetime"].values()
-    signals = niche_rates.bone_signals(remodelling, coupling, grid[:1])
+    bone = bone_grid(remodelling, coupling, np.zeros(1))
     model = load_switch(er_status)
-    estrogen = 0.0 if er_status == "negative" else 1.0
-    inputs = niche_rates._switch_inputs(model, values, signals, grid[:1], niche, estrogen, coupling)
+    estrogen = 0.0 if er_status == "negative" else coupling["premenopausal_estrogen_signal"]
+    inputs = niche_inputs(model, values, niche, bone={k: v[0, 0] for k, v in bone.items()}, estrogen=estrogen)
+    inputs = inputs[np.newaxis]
     inputs[:, model.wiring.inputs.index("MIR222_223")] *= mir_factor
-    reference = {name: values.get(f"niche_endosteal__{name}", 0.0) for name in model.wiring.inputs}
+    reference = {name: values[f"niche_endosteal__{name}"] for name in NICHE_LEVEL_INPUTS}
     prepared = {k: v for k, v in {**reference, **DORMANT_PREPARATION}.items() if v}
     start = steady_states(model, model.inputs(prepared), 0.0)
     return fate_rates(model, steady_states(model, inputs, start))
@@ -115,8 +117,8 @@ def test_the_mir_reaches_the_p38_erk_core_beyond_a_cdk46_brake():
 @pytest.mark.slow
 def test_antagomir_raises_awakening_in_every_marrow_niche_and_not_in_other_organs():
     sets = resolve_parameters(None)
-    base = niche_rates.niche_tables(sets).rates
-    treated, _ = therapy.treated_tables(sets, {"mir222_223_blockade": 0.9})
+    base = tabulate(sets, cache=therapy.DEFAULT_CACHE).rates
+    treated = tabulate(sets, {"mir222_223_blockade": 0.9}, cache=therapy.DEFAULT_CACHE).rates
     exit_ratio = np.exp(treated[..., 0] - base[..., 0])
     death_ratio = treated[..., 1] / base[..., 1]
     for k, niche in enumerate(NICHE_NAMES):

@@ -7,10 +7,12 @@ import pandas as pd
 import pytest
 
 from dormancy.bone.pivonka import PivonkaParameters
+from dormancy.coupling import NICHE_LEVEL_INPUTS, NICHE_NAMES, niche_inputs
+from dormancy.coupling.tables import GRID_POINTS, TableCache, bone_grid, tabulate, vicious_factor
 from dormancy.errors import InputError
 from dormancy.params import load_registry
-from dormancy.patients import CohortSpec, aspirate_positive, niche_rates, simulate_cohort, therapy
-from dormancy.patients.parameters import NICHE_NAMES, resolve_parameters
+from dormancy.patients import CohortSpec, aspirate_positive, simulate_cohort, therapy
+from dormancy.patients.parameters import resolve_parameters
 from dormancy.pkpd import Course, Strategy, parse_schedule
 from dormancy.signalling import DORMANT_PREPARATION, PROLIFERATING_PREPARATION, SwitchModel, fate_rates, steady_states
 
@@ -18,7 +20,8 @@ SETS = resolve_parameters(None)
 VALUES = SETS["patients_natural_history"].values()
 COUPLING = SETS["bone_lifetime"].values()
 REMODELLING = PivonkaParameters.from_set(SETS["pivonka2008"])
-GRID = np.linspace(0.0, 1.0, niche_rates.GRID_POINTS)
+GRID = np.linspace(0.0, 1.0, GRID_POINTS)
+BONE_TARGETS = ("osteoclast_apoptosis", "endosteal_niche", "rankl_neutralisation", "il1_blockade")
 MID = 4  # grid index of D = I = 0.5
 
 
@@ -26,12 +29,13 @@ def switch_fates(effects, *, er="negative", niche="endosteal", endocrine_factor=
     """Fate rates of a dormant and of a proliferating cell of one niche at D = I = 0.5 under constant effects."""
     effects = {t: float(effects.get(t, 0.0)) for t in therapy.TABLE_TARGETS}
     model = SwitchModel.from_parameter_set(load_registry().sets[f"switch_er_{er}"])
-    signals = therapy.treated_bone_signals(REMODELLING, COUPLING, GRID, effects)
+    bone_drugs = {t: effects[t] for t in BONE_TARGETS if effects[t]}
+    bone = {k: v[MID, MID] for k, v in bone_grid(REMODELLING, COUPLING, GRID, bone_drugs).items()}
     factor = 0.0 if er == "negative" else endocrine_factor
-    inputs = niche_rates._switch_inputs(model, VALUES, signals, GRID, niche, factor, COUPLING)
-    therapy._apply_drugs(model, inputs, effects)
-    row = inputs[MID * len(GRID) + MID][np.newaxis]
-    reference = {name: VALUES.get(f"niche_endosteal__{name}", 0.0) for name in model.wiring.inputs}
+    estrogen = COUPLING["premenopausal_estrogen_signal"] * (1.0 - GRID[MID]) * factor
+    drugs = {k: v for k, v in effects.items() if v}
+    row = niche_inputs(model, VALUES, niche, bone=bone, il1b=GRID[MID], estrogen=estrogen, drugs=drugs)[np.newaxis]
+    reference = {name: VALUES[f"niche_endosteal__{name}"] for name in NICHE_LEVEL_INPUTS}
     out = {}
     for branch, preparation in (("dormant", DORMANT_PREPARATION), ("proliferating", PROLIFERATING_PREPARATION)):
         prepared = {k: v for k, v in {**reference, **preparation}.items() if v}
@@ -64,8 +68,8 @@ def test_hcq_and_everolimus_kill_dormant_cells_and_together_more_than_bliss_inde
 
     def killed(rate):
         # fraction of dormant cells the drug kills over six 28-day cycles beyond untreated death, with the patient
-        # model's hazard: dormant death per year times the switch's apoptosis rate over its untreated value
-        return -math.expm1(-VALUES["dormant_death_per_year"] * (rate - base) / base * 168.0 / 365.25)
+        # model's hazard: the switch's extra apoptosis rate under the drug (per day), added unscaled
+        return -math.expm1(-(rate - base) * 168.0)
 
     bliss = killed(hcq) + killed(eve) - killed(hcq) * killed(eve)
     assert killed(both) > bliss  # positive Bliss excess: the energy crisis of losing both mTOR and autophagy
@@ -103,13 +107,13 @@ def test_er_blockade_lowers_awakening_of_er_positive_cells_only():
 
 
 @pytest.mark.parametrize("target", ["osteoclast_apoptosis", "rankl_neutralisation"])
-def test_zoledronic_acid_and_denosumab_lower_osteoclast_factors_and_the_vicious_cycle(target):
-    zero = {t: 0.0 for t in therapy.TABLE_TARGETS}
-    rest = therapy.treated_bone_signals(REMODELLING, COUPLING, GRID, zero)
-    treated = therapy.treated_bone_signals(REMODELLING, COUPLING, GRID, {**zero, target: 0.9})
+def test_zoledronic_acid_and_denosumab_lower_osteoclast_factors_exposure_and_the_vicious_cycle(target):
+    rest = bone_grid(REMODELLING, COUPLING, GRID)
+    treated = bone_grid(REMODELLING, COUPLING, GRID, {target: 0.9})
     assert np.all(treated["OSTEOCLAST_FACTORS"] < rest["OSTEOCLAST_FACTORS"])
-    vicious_rest = niche_rates.vicious_factor(REMODELLING, COUPLING, GRID)
-    vicious = therapy.treated_vicious_factor(REMODELLING, COUPLING, GRID, {**zero, target: 0.9})
+    assert np.all(treated["osteoclast_fold"] < rest["osteoclast_fold"])  # fewer resorbing fronts reach a DTC
+    vicious_rest = vicious_factor(REMODELLING, COUPLING, GRID)
+    vicious = vicious_factor(REMODELLING, COUPLING, GRID, {target: 0.9})
     assert np.all(vicious[..., 8:] < vicious_rest[..., 8:])  # bone foci above 1e-4 of the site grow more slowly
 
 
@@ -121,41 +125,41 @@ def test_full_rankl_neutralisation_slows_bone_foci_instead_of_taking_the_runaway
     step = (len(GRID) - 1) // 2
     grid = GRID[::step]
     assert np.array_equal(grid, [0.0, 0.5, 1.0])
-    zero = {t: 0.0 for t in therapy.TABLE_TARGETS}
-    partial_block = therapy.treated_vicious_factor(REMODELLING, COUPLING, grid, {**zero, "rankl_neutralisation": 0.7})
-    full_block = therapy.treated_vicious_factor(REMODELLING, COUPLING, grid, {**zero, "rankl_neutralisation": 1.0})
-    untreated = niche_rates.vicious_factor(REMODELLING, COUPLING, grid)
-    assert np.array_equal(untreated, niche_rates.vicious_factor(REMODELLING, COUPLING, GRID)[::step, ::step])
+    partial_block = vicious_factor(REMODELLING, COUPLING, grid, {"rankl_neutralisation": 0.7})
+    full_block = vicious_factor(REMODELLING, COUPLING, grid, {"rankl_neutralisation": 1.0})
+    untreated = vicious_factor(REMODELLING, COUPLING, grid)
+    assert np.array_equal(untreated, vicious_factor(REMODELLING, COUPLING, GRID)[::step, ::step])
     assert np.all(np.isfinite(full_block))
     assert np.all(full_block <= partial_block * (1.0 + 1e-9))
     assert np.all(full_block[..., 8:] < untreated[..., 8:])
 
 
-def test_zero_effect_signals_and_vicious_factor_equal_the_untreated_ones():
-    zero = {t: 0.0 for t in therapy.TABLE_TARGETS}
-    rest = niche_rates.bone_signals(REMODELLING, COUPLING, GRID)
-    treated = therapy.treated_bone_signals(REMODELLING, COUPLING, GRID, zero)
+def test_zero_drug_effects_give_the_untreated_bone():
+    zero = dict.fromkeys(BONE_TARGETS, 0.0)
+    rest, treated = bone_grid(REMODELLING, COUPLING, GRID), bone_grid(REMODELLING, COUPLING, GRID, zero)
     for name in rest:
         np.testing.assert_allclose(treated[name], rest[name], rtol=1e-12, atol=1e-15)
     np.testing.assert_array_equal(
-        therapy.treated_vicious_factor(REMODELLING, COUPLING, GRID, zero),
-        niche_rates.vicious_factor(REMODELLING, COUPLING, GRID),
+        vicious_factor(REMODELLING, COUPLING, GRID, zero), vicious_factor(REMODELLING, COUPLING, GRID)
     )
 
 
 @pytest.mark.slow
-def test_zero_effect_table_equals_the_untreated_table():
-    rates, vicious = therapy.treated_tables(SETS, {})
-    base = niche_rates.niche_tables(SETS)
-    # the dormant branch everywhere; the proliferating branch (columns 2-6) only where the kernel reads it
-    np.testing.assert_allclose(rates[..., :2], base.rates[..., :2], rtol=1e-9, atol=1e-9)
+def test_a_treated_table_is_the_untreated_one_where_the_drug_does_not_act():
+    """ER blockade leaves ER- cells alone: the treated path must give their untreated rows (a check of one path)."""
+    base = tabulate(SETS, cache=therapy.DEFAULT_CACHE)
+    treated = tabulate(SETS, {"er_signalling_blockade": 0.5}, cache=therapy.DEFAULT_CACHE)
+    assert treated.key != base.key
+    # the dormant branch everywhere; the proliferating branch only where the kernel reads it under treatment
+    np.testing.assert_allclose(treated.rates[0, ..., :2], base.rates[0, ..., :2], rtol=1e-9, atol=1e-12)
     sprouting = NICHE_NAMES.index("perivascular_sprouting")
     np.testing.assert_allclose(
-        rates[:, :, sprouting, ..., 2:], base.rates[:, :, sprouting, ..., 2:], rtol=1e-9, atol=1e-9
+        treated.rates[0, :, sprouting, ..., 2:], base.rates[0, :, sprouting, ..., 2:], rtol=1e-9, atol=1e-12
     )
-    others = np.delete(rates[..., 2:], sprouting, axis=2)
-    assert np.isnan(others).all()
-    np.testing.assert_array_equal(vicious, base.vicious_factor)
+    assert np.isnan(np.delete(treated.rates[..., 2:], sprouting, axis=2)).all()
+    np.testing.assert_array_equal(treated.vicious_factor, base.vicious_factor)
+    awakening = treated.field("log_awakening_ratio")
+    assert (awakening[1, :, :4] < base.field("log_awakening_ratio")[1, :, :4]).all()  # ER+ cells wake less
 
 
 def test_regimen_time_averages_follow_the_dosing_and_end_after_washout():
@@ -315,10 +319,13 @@ def test_hcq_plus_everolimus_lowers_marrow_dtcs_more_than_everolimus_alone(base)
     assert both < everolimus < untreated_dtcs
 
 
-def test_disk_cache_keys_change_with_the_code_that_computes_the_tables(monkeypatch):
+def test_disk_cache_keys_change_with_the_code_that_computes_the_tables(tmp_path):
+    from dormancy.coupling.tables import _table_key
+
     registry = load_registry()
     switches = {er: registry.sets[f"switch_er_{er}"] for er in ("negative", "positive")}
-    key = niche_rates._table_key(SETS, switches)
-    assert key == niche_rates._table_key(SETS, switches)
-    monkeypatch.setattr(niche_rates, "code_digest", lambda: "edited-source")
-    assert niche_rates._table_key(SETS, switches) != key
+    cache = TableCache(tmp_path)
+    key = _table_key(SETS, switches, {}, cache.code_digest())
+    assert key == _table_key(SETS, switches, {}, TableCache(tmp_path).code_digest())
+    assert _table_key(SETS, switches, {}, "edited-source") != key
+    assert _table_key(SETS, switches, {"mtor_inhibition": 0.5}, cache.code_digest()) != key

@@ -31,7 +31,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from dormancy.errors import InputError
-from dormancy.patients.calibration import _simulate_cohort, deviations, prior_bounds, target_cohorts
+from dormancy.patients.calibration import SAME_PATIENTS, _simulate_cohort, deviations, prior_bounds, target_cohorts
 from dormancy.patients.parameters import FREE_PARAMETERS, SET_NAME
 from dormancy.patients.summaries import summarise
 
@@ -70,6 +70,7 @@ def main() -> None:
 
     x_low, x_high = to_x(low), to_x(high)
     cohorts = target_cohorts(n_patients=options.patients)
+    order = {name: i for i, name in enumerate(cohorts)}  # the arms of a comparison share a seed (SAME_PATIENTS)
 
     def objective(x: np.ndarray) -> float:
         clipped = np.clip(x, x_low, x_high)
@@ -78,8 +79,8 @@ def main() -> None:
         began = time.perf_counter()
         try:
             tables = {
-                name: _simulate_cohort(spec, options.seed + i, parameters)
-                for i, (name, spec) in enumerate(cohorts.items())
+                name: _simulate_cohort(spec, options.seed + order[SAME_PATIENTS.get(name, name)], parameters)
+                for name, spec in cohorts.items()
             }
         except InputError as error:  # e.g. niche fractions summing above 1: outside the joint prior
             with options.log.open("a", encoding="utf-8") as log:

@@ -694,6 +694,70 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
             "distribution and a terminal elimination half-life of about 40-50 days."
         ),
     },
+    "tett1988": {
+        "authors": "Tett SE, Cutler DJ, Day RO, Brown KF",
+        "year": 1988,
+        "title": (
+            "A dose-ranging study of the pharmacokinetics of hydroxy-chloroquine following intravenous administration"
+            " to healthy volunteers"
+        ),
+        "journal": "Br J Clin Pharmacol",
+        "citation": "26:303–313",
+        "doi": "10.1111/j.1365-2125.1988.tb05281.x",
+        "note": (
+            "Abstract: half-life and mean residence time around 40 days; volumes of distribution 5,522 L from blood and"
+            " 44,257 L from plasma; clearance 667 ml/min (plasma), 96 ml/min (blood); blood:plasma 7.2 +/- 4.2."
+        ),
+    },
+    "tett1989": {
+        "authors": "Tett SE, Cutler DJ, Day RO, Brown KF",
+        "year": 1989,
+        "title": "Bioavailability of hydroxychloroquine tablets in healthy volunteers",
+        "journal": "Br J Clin Pharmacol",
+        "citation": "27:771–779",
+        "doi": "10.1111/j.1365-2125.1989.tb03439.x",
+        "note": "Abstract: fraction of the oral dose absorbed 0.74 +/- 0.13 (blood and urine data).",
+    },
+    "finkelman1992": {
+        "authors": "Finkelman RD, Bell NH, Strong DD, Demers LM, Baylink DJ",
+        "year": 1992,
+        "title": (
+            "Ovariectomy selectively reduces the concentration of transforming growth factor beta in rat bone:"
+            " implications for estrogen deficiency-associated bone loss"
+        ),
+        "journal": "Proc Natl Acad Sci USA",
+        "citation": "89:12190–12193",
+        "doi": "10.1073/pnas.89.24.12190",
+        "note": (
+            "Ovariectomy lowered bone TGF-β at 6 weeks (not at 3), oestrogen restored it; 1 nM 17β-oestradiol raised"
+            " TGF-β production by normal mouse osteoblasts almost 2-fold (abstract, PMC50724)."
+        ),
+    },
+    "plant2002": {
+        "authors": "Plant A, Tobias JH",
+        "year": 2002,
+        "title": "Increased bone morphogenetic protein-6 expression in mouse long bones after estrogen administration",
+        "journal": "J Bone Miner Res",
+        "citation": "17:782–790",
+        "doi": "10.1359/jbmr.2002.17.5.782",
+        "note": "Oestradiol induces BMP-6 in marrow stromal cells (lead from shared/evidence.md; direction only).",
+    },
+    "lawson2015": {
+        "authors": (
+            "Lawson MA, McDonald MM, Kovacic N, Khoo WH, Terry RL, Down J, Kaplan W, Paton-Hough J, Fellows C,"
+            " Pettitt JA, Dear TN, Van Valckenborgh E, Baldock PA, Rogers MJ, Eaton CL, Vanderkerken K, Pettit AR,"
+            " Quinn JMW, Zannettino ACW, Phan TG, Croucher PI"
+        ),
+        "year": 2015,
+        "title": "Osteoclasts control reactivation of dormant myeloma cells by remodelling the endosteal niche",
+        "journal": "Nat Commun",
+        "citation": "6:8983",
+        "doi": "10.1038/ncomms9983",
+        "note": (
+            "Intravital imaging: dormancy is switched on by engagement with bone-lining cells or osteoblasts and"
+            " switched off by osteoclasts remodelling the endosteal niche (abstract)."
+        ),
+    },
     "canuaslandero2021": {
         "authors": "Canuas-Landero VG, George CN, Lefley DV, Corness H, Muthana M, Wilson C, Ottewell PD",
         "year": 2021,

@@ -402,6 +402,20 @@ R = [
         dist="uniform",
     ),
     rec(
+        "mouse_resorption_surface_fraction",
+        "φ*_mouse",
+        "Fraction of time a site of a young adult mouse's metaphyseal endosteal surface is under a resorbing front",
+        0.1,
+        "dimensionless",
+        0.02,
+        0.3,
+        ["assumption", "lawson2015"],
+        "Young adult mice remodel their metaphyseal cancellous bone several-fold faster than adult women, with "
+        "osteoclasts on a larger part of the surface (the order of a tenth; widely quoted histomorphometry, not "
+        "checked against a source here). The mouse's counterpart of bone_lifetime.resorption_surface_fraction. "
+        "Prior 0.02-0.3 (log-uniform).",
+    ),
+    rec(
         "mouse_zoledronic_effect",
         "Z_mouse",
         "Effect of zoledronic acid 100 ug/kg weekly in mice on the osteoclast-apoptosis and endosteal-niche targets",

@@ -237,38 +237,44 @@ records = [
     rec(
         "awakening_scale_er_negative",
         "s_wake−",
-        "Awakening hazard of a dormant ER− DTC at the reference niche (endosteal, premenopausal, no inflammation)",
-        5.0e-9,
-        "1 / year",
-        1.0e-9,
-        1.0e-2,
+        "Fraction of an ER− dormant DTC's switch exits (its quiescence exit hazard) that become a sustained awakening",
+        2.5e-5,
+        "dimensionless",
+        1.0e-7,
+        1.0,
         A,
-        "The hazard in any niche and host state is this times the switch's quiescence exit rate there divided by "
-        "its value at the reference (dormancy.signalling fate rates, dormant branch). Free parameter.",
+        "The patient's awakening hazard is this times the switch's own awakening hazard of the dormant branch in the "
+        "cell's niche and host state, averaged over the bone's resorption exposure (dormancy.coupling.tables, "
+        "field log_awakening_rate, per day). 1 would mean every exit the switch makes is a lasting awakening; the "
+        "calibrated value is far below (docs/architecture.md, Known departures: the switch's dormant branch is "
+        "shallow in most marrow). Prior 1e-7–1 (log-uniform). Free parameter.",
     ),
     rec(
         "awakening_scale_er_positive",
         "s_wake+",
-        "Awakening hazard of a dormant ER+ DTC at the reference niche (endosteal, premenopausal, no inflammation)",
+        "Fraction of an ER+ dormant DTC's switch exits that become a sustained awakening",
+        5.0e-4,
+        "dimensionless",
         1.0e-7,
-        "1 / year",
-        1.0e-9,
-        1.0e-2,
+        1.0,
         A,
-        "As for ER−, relative to the ER− reference exit rate, so the ER+ switch's own differences also count. "
-        "Free parameter.",
+        "As for ER−, with the ER+ switch's own awakening hazard. Prior 1e-7–1 (log-uniform). Free parameter.",
     ),
     rec(
-        "dormant_death_per_year",
+        "dormant_death_scale",
         "μ_D",
-        "Death hazard of a dormant DTC at the reference niche (scaled by the switch's apoptosis rate ratio)",
+        "Fraction of the switch's dormant-branch death hazard (without drugs) acting on a dormant DTC in the patient",
         0.05,
-        "1 / year",
-        0.005,
-        0.5,
+        "dimensionless",
+        0.001,
+        1.0,
         ["willis2010", "assumption"],
-        "Willis 2010: escape from growth restriction has a half-life of at least 12 years; dormant cells persist "
-        "for decades (review §1). Prior 0.005–0.5 per year. Free parameter.",
+        "The patient's death hazard of a dormant cell is this times the switch's apoptosis hazard of the dormant "
+        "branch (dormancy.coupling.tables, field death_rate, per day; about 1.3 per year at the reference cell), "
+        "plus what a drug adds to the switch's hazard (field drug_death_rate, not scaled). Willis 2010: escape from "
+        "growth restriction has a half-life of at least 12 years; dormant cells persist for decades (review §1), "
+        "far longer than the switch's untreated apoptosis rate implies. Prior 0.001–1 (log-uniform). Free "
+        "parameter.",
     ),
     rec(
         "dormant_death_ratio_er_positive",
@@ -741,6 +747,29 @@ NICHES = {
     ),
 }
 COMMON = {"FIBRONECTIN": 0.6, "NUTRIENTS": 0.6}
+#: Switch inputs every niche has a level record of (dormancy.coupling.vocabulary.NICHE_LEVEL_INPUTS; tested equal).
+NICHE_LEVEL_INPUTS = (
+    "TGFB2",
+    "BMP7",
+    "TGFB1",
+    "OSTEOCLAST_FACTORS",
+    "GAS6",
+    "WNT5A",
+    "O2",
+    "TSP1",
+    "POSTN",
+    "FIBRONECTIN",
+    "NK_CYTOKINES",
+    "MIR222_223",
+    "NUTRIENTS",
+)
+RESORPTION_REACH = {
+    "endosteal": 1.0,
+    "perivascular_stable": 0.3,
+    "perivascular_sprouting": 0.3,
+    "other_marrow": 0.3,
+    "other_site": 0.0,
+}
 for niche, (where, weight, levels, why, sources) in NICHES.items():
     records.append(
         urec(
@@ -755,7 +784,30 @@ for niche, (where, weight, levels, why, sources) in NICHES.items():
             f"{why} Bone-derived signals act fully at the bone surface and are diluted away from it. Prior 0–1.",
         )
     )
-    for node, level in {**COMMON, **levels}.items():
+    records.append(
+        urec(
+            f"niche_{niche}__resorption_reach",
+            f"ρ_{niche}",
+            f"Exposure of a DTC in the {where} to the bone's resorbing fronts, relative to the endosteal surface",
+            RESORPTION_REACH[niche],
+            "dimensionless",
+            0.0,
+            1.0,
+            ["assumption", "lawson2015"],
+            "The fraction of the endosteal surface's resorption exposure (bone_lifetime.resorption_surface_fraction) "
+            "that a DTC here sees: 1 on the bone surface by definition; away from it osteoclast-derived factors and "
+            "released TGF-β reach the cells within diffusion range of a remodelling site, and in cancellous marrow "
+            "much of the marrow lies within about 100 µm of a bone surface; none outside bone. An assumption; "
+            "prior 0–1.",
+        )
+    )
+    for node in NICHE_LEVEL_INPUTS:
+        level = {**COMMON, **levels}.get(node, 0.0)
+        made = (
+            f"{why} Level an assumption (the tissue scale resolves it)."
+            if node in {**COMMON, **levels}
+            else (f"Not made in the {where}: level 0 (a record all the same, so that a forgotten one is an error).")
+        )
         records.append(
             urec(
                 f"niche_{niche}__{node}",
@@ -766,7 +818,7 @@ for niche, (where, weight, levels, why, sources) in NICHES.items():
                 0.0,
                 1.0,
                 [*sources, "assumption"],
-                f"{why} Level an assumption (the tissue scale resolves it). Prior 0–1.",
+                f"{made} Prior 0–1.",
             )
         )
 
@@ -778,22 +830,22 @@ CALIBRATED: dict[str, float] = {
     "seeding_dispersion": 3.249,
     "niche_fraction_perivascular_sprouting": 0.003546,
     "other_site_seeding_ratio": 0.6323,
-    "awakening_scale_er_negative": 7.384e-09,
-    "awakening_scale_er_positive": 1.474e-07,
-    "dormant_death_per_year": 0.06485,
+    "awakening_scale_er_negative": 2.482e-05,
+    "awakening_scale_er_positive": 0.0005993,
+    "dormant_death_scale": 0.04998,
     "clonogenic_fraction": 0.001009,
     "immune_kill_rate": 0.04374,
     "growth_rate_er_negative": 0.006881,
-    "growth_rate_er_positive": 0.004164,
+    "growth_rate_er_positive": 0.005513,
     "angiogenic_switch_per_year": 0.09041,
-    "dormant_death_ratio_er_positive": 0.4787,
+    "dormant_death_ratio_er_positive": 0.6679,
     "seeding_fold_n1_3": 1.524,
     "seeding_fold_n4_9": 2.853,
     "seeding_fold_n10": 9.819,
     "seeding_fold_t2": 1.388,
     "seeding_fold_er_negative": 1.066,
-    "endocrine_growth_inhibition": 0.7927,
-    "endocrine_eradication_per_year": 0.2944,
+    "endocrine_growth_inhibition": 0.6819,
+    "endocrine_eradication_per_year": 0.3565,
     "focus_immune_elimination_per_year": 0.1799,
     "dissemination_window_years": 1.423,
     "growth_rate_cv_er_negative": 0.5982,
@@ -803,11 +855,12 @@ CALIBRATED: dict[str, float] = {
     "niche_fraction_perivascular_stable": 0.3661,
 }
 CALIBRATION_NOTE = (
-    "Fitted (calibration run 4, docs/calibration-run-4/README.md): Nelder–Mead with common random numbers on the "
-    "tolerance-normalised distance to every target of src/dormancy/patients/data/calibration_targets.yaml "
+    "Fitted (calibration runs 4 and 6, docs/calibration-run-6/README.md): Nelder–Mead with common random numbers "
+    "on the tolerance-normalised distance to every target of src/dormancy/patients/data/calibration_targets.yaml "
     "(Colleoni 2016 hazards of any recurrence by ER status, Pan 2017 20-year distant recurrence after 5 years of "
     "endocrine therapy, Braun 2005 DTC prevalence and outcome ratio, Willis 2010 escape statistics, bone share and "
-    "incidence); no trial outcome is a target. Value before calibration {before:.4g}."
+    "incidence, EBCTCG 2011 tamoxifen rate ratios by period); no trial outcome is a target. Value before "
+    "calibration {before:.4g}."
 )
 for record in records:
     if record["symbol"] in CALIBRATED:

@@ -160,28 +160,33 @@ def steady_average(dose_mg, interval_days, f, volume, half_life):
 DRUGS: dict[str, dict] = {}
 
 # ------------------------------------------------------------------------------------------- hydroxychloroquine
-hcq_css = steady_average(600.0, 0.5, 0.74, 48000.0, 45.0)
+hcq_css = steady_average(600.0, 0.5, 0.74, 44257.0, 40.0)
 DRUGS["hydroxychloroquine"] = dict(
-    comment="Hydroxychloroquine (oral, CLEVER 600 mg twice daily): one compartment with a huge volume and a "
-    "terminal half-life of about 45 days (it accumulates over months); autophagic-flux block is an Emax function of "
-    "the blood concentration.",
-    description="Hydroxychloroquine, oral: one compartment (V 48,000 L, t½ 45 days, F 0.74); autophagy inhibition "
-    "follows the blood concentration.",
+    comment="Hydroxychloroquine (oral, CLEVER 600 mg twice daily): one compartment on the plasma scale (Tett 1988: "
+    "plasma volume of distribution 44,257 L, terminal half-life about 40 days; it accumulates over months); "
+    "autophagic-flux block is an Emax function of the plasma concentration, the concentration an in-vitro medium "
+    "corresponds to (whole blood holds about 7.2 times more, taken up by blood cells).",
+    description="Hydroxychloroquine, oral: one compartment (plasma V 44,257 L, t½ 40 days, F 0.74; Tett 1988, 1989); "
+    "autophagy inhibition follows the plasma concentration.",
     records=pk(
         "hydroxychloroquine",
         ka=48.0,
         f=0.74,
-        volume=48000.0,
-        half_life=45.0,
-        sources=["white2020", "plaquenil_label"],
+        volume=44257.0,
+        half_life=40.0,
+        sources=["tett1988", "tett1989", "white2020", "plaquenil_label"],
+        evidence="seen",
         notes={
-            "absorption_rate": "Gives a peak 3-4 h after a dose (label recall: Tmax 3-4 h). Prior threefold.",
-            "bioavailability": "About 0.74 (label recall; range 0.67-0.74 in the literature). Prior 0.37-1.",
-            "volume": """Blood volume of distribution of the order of 47,000 L (label/White 2020 recall: very large,
-                tissue-bound). With t½ 45 days and F 0.74 it gives an average blood level of 1.2 mg/L at 600 mg twice
-                daily, about 3.6 µM, the low micromolar range reported in the autophagy trials. Prior twofold.""",
-            "elimination_half_life": """White et al. 2020 (seen in part): terminal elimination half-life about 40-50
-                days; 45 days taken. Prior 22-90 days (twofold, assumption).""",
+            "absorption_rate": "Gives a peak 3-4 h after a dose (label recall: Tmax 3-4 h; an assumption). Prior "
+            "threefold.",
+            "bioavailability": "Tett et al. 1989 (abstract): fraction of an oral dose absorbed 0.74 +/- 0.13 from "
+            "blood and urine data. Prior 0.37-1.",
+            "volume": f"""Tett et al. 1988 (abstract; intravenous, healthy volunteers): volumes of distribution
+                5,522 L from blood and 44,257 L from plasma; blood to plasma concentration ratio 7.2 +/- 4.2. The
+                model's concentration is the plasma one (amount / this volume): with t½ 40 days and F 0.74 the
+                average plasma level at 600 mg twice daily is about {hcq_css:.2f} mg/L. Prior twofold.""",
+            "elimination_half_life": """Tett et al. 1988: half-life and mean residence time around 40 days
+                (White et al. 2020: 40-50 days). Prior 20-80 days.""",
         },
     )
     + effect(
@@ -193,13 +198,20 @@ DRUGS["hydroxychloroquine"] = dict(
         notes={
             "emax": """Lysosomal de-acidification does not block flux completely in patients' PBMCs; 0.9 taken
                 (assumption; prior 0.45-1).""",
-            "ec50": f"""In-vitro flux block needs about 1-10 µM (models notes, recall); 1 mg/L is 3 µM. At the CLEVER
-                dose the steady average ({hcq_css:.2f} mg/L) gives about half the maximal effect, consistent with the
-                modest, dose-dependent autophagy inhibition seen in patients' blood cells (assumption). Prior
+            "ec50": f"""Against the plasma concentration, the compartment an in-vitro medium corresponds to (the
+                whole-blood level is about 7.2 times higher, Tett 1988). In-vitro flux block needs about 1-10 µM
+                (models notes, recall); 1 mg/L is 3 µM. At the CLEVER dose the steady plasma average ({hcq_css:.2f}
+                mg/L) gives about half the maximal effect, consistent with autophagy inhibition in patients' blood
+                cells seen only at the highest dose, 1,200 mg/day (Rangwala 2014, lead) (assumption). Prior
                 fivefold.""",
         },
     ),
 )
+
+for _record in DRUGS["hydroxychloroquine"]["records"]:
+    if _record["symbol"] == "absorption_rate":  # not measured by Tett 1988/1989 (intravenous, then bioavailability)
+        _record["evidence"] = ASSUMED
+        _record["source"] = [*_record["source"], ASSUMED]
 
 # ------------------------------------------------------------------------------------------------------ everolimus
 DRUGS["everolimus"] = dict(

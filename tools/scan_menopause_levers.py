@@ -58,7 +58,11 @@ def resolve(overrides: Mapping[str, float]) -> dict[str, ParameterSet]:
 
 
 def exit_rates(overrides: Mapping[str, float], *, frozen: bool = False) -> pd.DataFrame:
-    """Return the dormant-branch quiescence exit rate (1/day), index (er, niche), one column per arm."""
+    """Return a dormant cell's awakening hazard (1/day, the switch's exit rate averaged over resorption exposure).
+
+    Index (er, niche), one column per arm. Before issue 16 this scan read the exit rate at rest
+    (``quiescence_exit_rate``), which docs/menopause-levers.md reports.
+    """
     sets = resolve(overrides)
     values = {**sets["patients_natural_history"].values(), **sets["lab_in_vivo"].values()}
     tables = []
@@ -72,7 +76,7 @@ def exit_rates(overrides: Mapping[str, float], *, frozen: bool = False) -> pd.Da
             coupling=sets["bone_lifetime"].values(),
             osteoblast_signals=not frozen,
         )
-        rates = fates.pivot(index="niche", columns="arm", values="quiescence_exit_rate")
+        rates = fates.pivot(index="niche", columns="arm", values="awakening_rate")
         tables.append(rates.reindex(fates["niche"].unique()).assign(er=er))
     return pd.concat(tables).reset_index().set_index(["er", "niche"])
 

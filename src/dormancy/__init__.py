@@ -28,6 +28,8 @@ from dormancy._version import __version__
 _LAZY: dict[str, str] = {
     "MissingExtraError": "dormancy._optional",
     "require_optional": "dormancy._optional",
+    "remove_stale": "dormancy.atomic",
+    "replace_problem": "dormancy.atomic",
     "write_text_atomic": "dormancy.atomic",
     "InputError": "dormancy.errors",
     "Problem": "dormancy.errors",
@@ -53,12 +55,12 @@ _LAZY: dict[str, str] = {
     "run_switch": "dormancy.signalling",
     "scan_switch": "dormancy.signalling",
 }
-_SUBPACKAGES = ("bone", "lab", "niche", "patients", "pkpd", "plotting", "scenario", "signalling", "trials")
+_SUBPACKAGES = ("bone", "inputs", "lab", "niche", "patients", "pkpd", "plotting", "scenario", "signalling", "trials")
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from dormancy import bone, lab, niche, patients, pkpd, plotting, scenario, signalling, trials
+    from dormancy import bone, inputs, lab, niche, patients, pkpd, plotting, scenario, signalling, trials
     from dormancy._optional import MissingExtraError, require_optional
-    from dormancy.atomic import write_text_atomic
+    from dormancy.atomic import remove_stale, replace_problem, write_text_atomic
     from dormancy.errors import InputError, Problem
     from dormancy.folders import ResultFolder, load, to_anndata
     from dormancy.params import load_bibliography, load_registry
@@ -145,6 +147,7 @@ __all__ = [
     "builtin_scenario",
     "builtin_scenario_names",
     "builtin_scenario_text",
+    "inputs",
     "lab",
     "load",
     "load_bibliography",
@@ -156,6 +159,8 @@ __all__ = [
     "pkpd",
     "plotting",
     "progress_bar",
+    "remove_stale",
+    "replace_problem",
     "require_optional",
     "run_switch",
     "save_result",

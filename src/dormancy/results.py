@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,17 +37,47 @@ TABLE_FILE = "table.parquet"
 
 
 class Status(enum.StrEnum):
-    """Outcome of one entity (replicate, patient) of a run.
+    """Outcome of one entity (replicate, patient, cell, lab run, trial replicate): the package's one vocabulary.
 
-    Failure is data: in a batch a numerical failure is recorded per entity, with its status and a message, not
-    raised, so one diverging replicate never loses the others. Members equal their string values
-    (``Status.OK == "ok"``), which is what the result table stores.
+    Failure is data: in a batch a failure is recorded per entity, with its status and a message, not raised, so
+    one diverging replicate never loses the others. Members equal their string values (``Status.OK == "ok"``),
+    which is what result tables and manifests store; each has a :attr:`message` for people. Compiled kernels
+    that keep statuses as ``int8`` codes map them onto members with a tuple indexed by code
+    (``signalling.compiled.CELL_STATUSES``, ``patients.natural_history.STATUS_CODES``). Every scale uses it:
+    the ODE runs (:func:`dormancy.simulate`, the lifetime bone, pharmacokinetics), the switch's per-cell
+    integrators, the patients' kernel, the niche run, the lab and the trials.
     """
 
     OK = "ok"
     SOLVER_FAILED = "solver_failed"
     NONFINITE = "nonfinite"
     OUT_OF_DOMAIN = "out_of_domain"
+    TOO_MANY_STEPS = "too_many_steps"
+    MODEL_ERROR = "model_error"
+    UNDER_ENROLLED = "under-enrolled"
+    FAILED = "failed"
+
+    @property
+    def message(self) -> str:
+        """What the status means, one sentence."""
+        return _STATUS_MESSAGES[self]
+
+    @property
+    def is_ok(self) -> bool:
+        """Whether the entity completed normally."""
+        return self is Status.OK
+
+
+_STATUS_MESSAGES = {
+    Status.OK: "completed normally",
+    Status.SOLVER_FAILED: "the numerical solver stopped before the end",
+    Status.NONFINITE: "a state or rate became infinite or NaN",
+    Status.OUT_OF_DOMAIN: "a value left the range where the model is defined",
+    Status.TOO_MANY_STEPS: "the integrator needed more steps than allowed",
+    Status.MODEL_ERROR: "the model could not be evaluated for these parameters (the message says why)",
+    Status.UNDER_ENROLLED: "fewer patients met the eligibility criteria than the target",
+    Status.FAILED: "the run failed (the message says why)",
+}
 
 
 def _check_timeseries(timeseries: xr.Dataset) -> xr.Dataset:
@@ -168,7 +199,13 @@ def _write(result: Result, folder: Path) -> None:
     (folder / MANIFEST_FILE).write_text(text, encoding="utf-8")
 
 
-def save_result(result: Result, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+def save_result(
+    result: Result,
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    extra: Callable[[Path], object] | None = None,
+) -> Path:
     """Write ``result`` to the folder ``path``, atomically.
 
     Everything is written to a hidden temporary sibling (``.<name>.tmp-<uuid>``), flushed to disk and then
@@ -183,7 +220,10 @@ def save_result(result: Result, path: str | os.PathLike[str], *, overwrite: bool
     path : path-like
         The result folder; its parent must exist.
     overwrite : bool, default False
-        Replace an existing result folder at ``path``.
+        Replace an existing result folder at ``path`` (only one written by this package).
+    extra : callable, optional
+        Called with the temporary folder to write more files into it (a figure), inside the atomic save: the
+        folder appears with them or not at all.
 
     Returns
     -------
@@ -193,14 +233,16 @@ def save_result(result: Result, path: str | os.PathLike[str], *, overwrite: bool
     Raises
     ------
     FileExistsError
-        When ``path`` exists and ``overwrite`` is False, or it exists and is not a result folder (no
-        ``manifest.json``, and not an empty folder), which is never replaced.
+        When ``path`` exists and ``overwrite`` is False, or it exists and is not a folder this package wrote (no
+        ``manifest.json`` naming a dormancy format, and not an empty folder), which is never replaced.
     FileNotFoundError
         When the parent folder of ``path`` does not exist.
     """
     path = Path(path)
     with atomic_folder(path, overwrite=overwrite, what="a result", marker=MANIFEST_FILE) as temporary:
         _write(result, temporary)
+        if extra is not None:
+            extra(temporary)
     return path
 
 

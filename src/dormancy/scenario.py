@@ -34,16 +34,23 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from dormancy.atomic import write_text_atomic
 from dormancy.errors import InputError, Problem, problems_from_validation
+from dormancy.inputs import load_yaml_file, parse_yaml
 from dormancy.ode import SOLVER_METHODS, SaveTimes, SolverSettings
 from dormancy.params import ParameterSet, load_registry
 
 SCENARIO_FORMAT = "dormancy.scenario"
 SCENARIO_VERSION = 1
 MAX_OUTPUT_POINTS = 2_000_000
+#: Shortest run accepted, days (about 1.4 minutes): shorter spans are typos.
+MIN_SPAN_DAYS = 1e-3
+#: Most solver steps a replicate may be forced to take (``t_end_days / max_step_days``).
+MAX_SOLVER_STEPS = 1_000_000
+#: Most stored values (replicates x output points x states) a run may need: about 4 GB of float64.
+MAX_STORED_VALUES = 500_000_000
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False, allow_inf_nan=False)
 
 
 class KomarovaModel(_Frozen):
@@ -75,7 +82,7 @@ class Solver(_Frozen):
     """ODE solver settings (scipy ``solve_ivp``)."""
 
     method: Literal[SOLVER_METHODS] = "DOP853"  # type: ignore[valid-type]
-    rtol: float = Field(1e-8, gt=0.0, lt=1.0)
+    rtol: float = Field(1e-8, ge=1e-13, lt=1.0, description="relative tolerance; scipy works to 100 machine epsilons")
     atol: float = Field(1e-10, gt=0.0)
     max_step_days: float | None = Field(None, gt=0.0, description="largest step; None lets the method choose")
 
@@ -89,12 +96,16 @@ class Solver(_Frozen):
 class Save(_Frozen):
     """Output grid in days."""
 
-    t_end_days: float = Field(1000.0, gt=0.0, le=36525.0 * 2)
+    t_end_days: float = Field(1000.0, ge=MIN_SPAN_DAYS, le=36525.0 * 2)
     dt_days: float = Field(1.0, gt=0.0)
 
     @model_validator(mode="after")
     def _check_points(self) -> Save:
         points = self.t_end_days / self.dt_days
+        if self.dt_days > self.t_end_days:
+            raise InputError(
+                [Problem("dt_days", f"a step no longer than t_end_days ({self.t_end_days:g})", f"{self.dt_days:g}")]
+            )
         if points > MAX_OUTPUT_POINTS:
             raise InputError(
                 [
@@ -138,6 +149,31 @@ class Scenario(_Frozen):
     solver: Solver = Field(default_factory=Solver)
     save: Save = Field(default_factory=Save)
     ensemble: Ensemble = Field(default_factory=Ensemble)
+
+    @model_validator(mode="after")
+    def _check_feasible(self) -> Scenario:
+        problems = []
+        max_step = self.solver.max_step_days
+        if max_step is not None and self.save.t_end_days / max_step > MAX_SOLVER_STEPS:
+            problems.append(
+                Problem(
+                    "solver.max_step_days",
+                    f"at most {MAX_SOLVER_STEPS:,} forced steps (save.t_end_days / max_step_days)",
+                    f"{self.save.t_end_days / max_step:.3g} steps",
+                )
+            )
+        values = self.ensemble.replicates * (math.floor(self.save.t_end_days / self.save.dt_days) + 1) * 3
+        if values > MAX_STORED_VALUES:
+            problems.append(
+                Problem(
+                    "ensemble.replicates",
+                    f"at most {MAX_STORED_VALUES:,} stored values (replicates x output points x 3 states)",
+                    f"{values:,}",
+                )
+            )
+        if problems:
+            raise InputError(problems)
+        return self
 
     @model_validator(mode="after")
     def _check_sampled(self) -> Scenario:
@@ -213,21 +249,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """
     path = Path(path)
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError([Problem("(file)", "an existing scenario file", "no such file")], source) from None
-    except IsADirectoryError:
-        raise InputError([Problem("(file)", "a scenario file", "a directory")], source) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError([Problem("(file)", "a readable UTF-8 text file", str(error))], source) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise InputError([Problem("(file)", "valid YAML", f"{where}{problem}")], source) from None
+    data = load_yaml_file(path, what="scenario file")
     if data is None:
         raise InputError([Problem("(file)", "a mapping of scenario fields", "an empty file")], source)
     return scenario_from_dict(data, source=source)
@@ -267,4 +289,6 @@ def builtin_scenario_text(name: str) -> str:
 
 def builtin_scenario(name: str) -> Scenario:
     """Return a shipped scenario, validated."""
-    return scenario_from_dict(yaml.safe_load(builtin_scenario_text(name)), source=f"built-in scenario {name}")
+    return scenario_from_dict(
+        parse_yaml(builtin_scenario_text(name), source=f"built-in scenario {name}"), source=f"built-in scenario {name}"
+    )

@@ -43,11 +43,14 @@ class Engine:
     run : callable
         ``run(parameter_set, solver, save) -> (Trajectory, summary)``; ``summary`` maps column names to floats
         for the per-replicate table (NaN when undefined).
+    summary : tuple of str
+        The summary's column names (NaN-filled for a replicate whose model raised).
     """
 
     name: str
     states: tuple[tuple[str, str, str], ...]
     run: Callable[[ParameterSet, SolverSettings, SaveTimes], tuple[Trajectory, dict[str, float]]]
+    summary: tuple[str, ...] = ()
 
 
 def _run_komarova(
@@ -70,8 +73,26 @@ def _run_komarova(
     return trajectory, summary
 
 
+def _failed(engine: Engine, times: np.ndarray, error: Exception) -> tuple[Trajectory, dict[str, float]]:
+    """Return the all-NaN trajectory and summary of a replicate whose model raised ``error``."""
+    states = np.full((len(engine.states), times.size), np.nan)
+    message = f"{type(error).__name__}: {str(error)[:200]}"
+    return Trajectory(times, states, Status.MODEL_ERROR, message), dict.fromkeys(engine.summary, float("nan"))
+
+
+#: Columns of the Komarova engine's per-replicate summary, in order.
+KOMAROVA_SUMMARY = (
+    "osteoclasts_steady",
+    "osteoblasts_steady",
+    "final_bone_mass",
+    "min_osteoclasts",
+    "remodelling_cycles",
+    "mean_cycle_period_days",
+)
+
+
 ENGINES: dict[str, Engine] = {
-    "komarova": Engine("komarova", komarova.STATES, _run_komarova),
+    "komarova": Engine("komarova", komarova.STATES, _run_komarova, KOMAROVA_SUMMARY),
 }
 
 
@@ -120,7 +141,10 @@ def simulate(scenario: Scenario, *, progress: Progress | None = None) -> Result:
     base = scenario.model.resolve_parameters()
     for index in range(total):
         parameter_set = replicate_parameters(scenario, index, base)
-        trajectory, summary = engine.run(parameter_set, solver, save)
+        try:
+            trajectory, summary = engine.run(parameter_set, solver, save)
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as error:  # failure is data: record, go on
+            trajectory, summary = _failed(engine, times, error)
         trajectories.append(trajectory.states)
         sampled = {symbol: parameter_set[symbol].value for symbol in scenario.ensemble.sample}
         rows.append({"status": trajectory.status.value, "message": trajectory.message, **sampled, **summary})

@@ -35,10 +35,12 @@ per day, * the rest steady state), so remodelling balances at rest and any imbal
 (zoledronic acid, RANKL-independent [19, 98–100]) lowers the osteoclast-derived signal the DTCs read by the
 fraction :math:`w_Z Z_{niche}`.
 
-**Niche signals** for the switch (inputs in [0, 1]): a ratio :math:`r` to rest maps to :math:`r/(r + (1 - s_0)/s_0)`,
-equal to the documented rest level :math:`s_0` at :math:`r = 1`: TGF-β2 and BMP7 from active osteoblasts, TGF-β1
-from the matrix TGF-β, osteoclast-derived factors from active osteoclasts (times :math:`1 - w_Z Z_{niche}`);
-IL-1β is :math:`I`; oestrogen signalling is :math:`e_0 E`.
+**Niche signals** for the switch (inputs in [0, 1]; :func:`dormancy.bone.marrow.marrow_signals`, the one place they
+are computed): a ratio :math:`r` to rest maps to :math:`r/(r + (1 - s_0)/s_0)`, equal to the documented rest level
+:math:`s_0` at :math:`r = 1`: TGF-β2 and BMP7 from the niche's osteoblast-lineage cells (resident and
+remodelling, made more with oestrogen: Finkelman 1992), TGF-β1 from the matrix TGF-β, osteoclast-derived factors
+from active osteoclasts (times :math:`1 - w_Z Z_{niche}`); IL-1β is :math:`I`; oestrogen signalling is
+:math:`e_0 E`. The drive is :func:`dormancy.bone.marrow.bone_drive`.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from numpy.typing import NDArray
 
 from dormancy._version import __version__
 from dormancy.bone import host as host_model
+from dormancy.bone.marrow import bone_drive, marrow_signals
 from dormancy.bone.pivonka import BoneDrive, PivonkaParameters, cell_rates, ligands, steady_state
 from dormancy.ode import SaveTimes, SolverSettings, integrate
 from dormancy.params import ParameterSet, load_registry
@@ -98,6 +101,9 @@ class CouplingParameters:
     rest_tgfb1_signal: float
     rest_osteoclast_factor_signal: float
     premenopausal_estrogen_signal: float
+    remodelling_osteoblast_signal_fraction: float
+    osteoblast_tgfb_oestrogen_fold: float
+    stromal_bmp_oestrogen_fold: float
 
     @classmethod
     def from_set(cls, parameters: ParameterSet) -> CouplingParameters:
@@ -180,20 +186,16 @@ class BoneModel:
 
 def drive_at(model: BoneModel, day: float, tumour_burden: float) -> tuple[BoneDrive, dict[str, float]]:
     """Return the remodelling drive and the drug effects at ``day`` for the given tumour burden (module equations)."""
-    c, p = model.coupling, model.remodelling
     deficiency = 1.0 - float(host_model.oestrogen(model.host, model.host_parameters, day))
     inflamed = float(host_model.inflammation(model.host, model.host_parameters, day))
     drugs = model.drugs.at(day)
-    burden = max(tumour_burden, 0.0)
-    drive = BoneDrive(
-        pth_external=c.pthrp_production * burden,
-        rankl_external=p.rankl_production * (c.oestrogen_rankl_gain * deficiency + c.inflammation_rankl_gain * inflamed)
-        + (c.jagged1_il6_rankl_production + c.integrin_rankl_production) * burden,
-        tgfb_external=c.integrin_tgfb_production * burden,
-        opg_production_factor=1.0 - c.oestrogen_opg_loss * deficiency,
-        osteoclast_apoptosis_factor=(1.0 - c.oestrogen_osteoclast_apoptosis_loss * deficiency)
-        * (1.0 + c.zoledronic_max_apoptosis_fold * drugs["osteoclast_apoptosis"]),
-        rankl_neutralised=drugs["rankl_neutralisation"],
+    drive = bone_drive(
+        model.remodelling,
+        dataclasses.asdict(model.coupling),
+        deficiency=deficiency,
+        inflamed=inflamed,
+        burden=tumour_burden,
+        drugs=drugs,
         rankl_clamp=model.rankl_clamp,
     )
     return drive, drugs
@@ -228,10 +230,6 @@ def make_rhs(model: BoneModel):
         )
 
     return rhs
-
-
-def _signal(ratio: NDArray[np.float64], rest_level: float) -> NDArray[np.float64]:
-    return ratio / (ratio + (1.0 - rest_level) / rest_level)
 
 
 def simulate_bone(
@@ -308,15 +306,22 @@ def _dataset(
     inflamed = host_model.inflammation(model.host, model.host_parameters, times)
     tgfb = np.asarray(derived["tgfb"])
     niche_effect = np.asarray(derived["drug_endosteal_niche"])
-    signals = {
-        "TGFB2": _signal(states[1] / rest[1], c.rest_tgfb2_signal),
-        "BMP7": _signal(states[1] / rest[1], c.rest_bmp7_signal),
-        "TGFB1": _signal(tgfb / rest_tgfb, c.rest_tgfb1_signal),
-        "OSTEOCLAST_FACTORS": _signal(states[2] / rest[2], c.rest_osteoclast_factor_signal)
-        * (1.0 - c.zoledronic_niche_weight * niche_effect),
-        "IL1B": inflamed,
-        "ESTROGEN": c.premenopausal_estrogen_signal * oestrogen,
-    }
+    deficiency = 1.0 - oestrogen
+    signals = marrow_signals(
+        osteoblast_fold=states[1] / rest[1],
+        osteoclast_fold=states[2] / rest[2],
+        tgfb_fold=tgfb / rest_tgfb,
+        deficiency=deficiency,
+        coupling=dataclasses.asdict(c),
+        rest_levels={
+            "TGFB2": c.rest_tgfb2_signal,
+            "BMP7": c.rest_bmp7_signal,
+            "TGFB1": c.rest_tgfb1_signal,
+            "OSTEOCLAST_FACTORS": c.rest_osteoclast_factor_signal,
+        },
+        niche_effect=niche_effect,
+    )
+    signals |= {"IL1B": inflamed, "ESTROGEN": c.premenopausal_estrogen_signal * oestrogen}
     variables = {name: ("time", states[i]) for i, name in enumerate(STATE_NAMES)}
     variables |= {name: ("time", np.asarray(values)) for name, values in derived.items()}
     variables |= {"oestrogen": ("time", oestrogen), "inflammation": ("time", inflamed)}

@@ -7,6 +7,7 @@ commands on the shared :data:`app`; adding a scale's commands is a module here a
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -42,6 +43,11 @@ def _options(
     ] = False,
 ) -> None:
     """Simulate breast-cancer metastatic dormancy in bone, from one cell's switch to virtual trials."""
+    folder = os.environ.get("DORMANCY_CACHE_DIR")
+    if folder:  # the niche-rate tables of every command that needs them are kept there (read at the top only)
+        from dormancy.patients import use_table_cache_folder
+
+        use_table_cache_folder(folder)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -64,17 +65,27 @@ def _load(path: Path) -> dormancy.Scenario:
         raise _fail(error) from None
 
 
-def _check_destination(destination: Path, overwrite: bool, field: str, *, can_overwrite: bool = True) -> None:
-    if destination.exists() and not overwrite:
-        expected = "a path that does not exist yet" + (" (or pass --overwrite)" if can_overwrite else "")
-        raise _fail(dormancy.InputError([dormancy.Problem(field, expected, str(destination))]))
-    if not destination.parent.is_dir():  # results/my-run: make results/ (an empty folder if the run then fails)
+def _make_parent(destination: Path, field: str) -> None:
+    """Make the parent folder of an output (results/my-run makes results/; an empty folder if the run then fails)."""
+    if not destination.parent.is_dir():
         try:
             destination.parent.mkdir(parents=True, exist_ok=True)
         except OSError:
             raise _fail(
                 dormancy.InputError([dormancy.Problem(field, "a path in a folder that can be made", str(destination))])
             ) from None
+
+
+def _check_destination(destination: Path, overwrite: bool, field: str, *, can_overwrite: bool = True) -> None:
+    """Refuse a result-folder destination that exists (without --overwrite) or that is not ours to replace."""
+    if os.path.lexists(destination) and not overwrite:
+        expected = "a path that does not exist yet" + (" (or pass --overwrite)" if can_overwrite else "")
+        raise _fail(dormancy.InputError([dormancy.Problem(field, expected, str(destination))]))
+    reason = dormancy.replace_problem(destination)
+    if reason is not None:
+        expected = "a new path, an empty folder or a result folder written by dormancy"
+        raise _fail(dormancy.InputError([dormancy.Problem(field, expected, f"{destination} is {reason}")]))
+    _make_parent(destination, field)
 
 
 def _timestamped(prefix: str) -> Path:
@@ -85,6 +96,25 @@ def _timestamped(prefix: str) -> Path:
         suffix += 1
         candidate = Path(f"{base}-{suffix}")
     return candidate
+
+
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
+
+
+def _check_file(
+    destination: Path, overwrite: bool, field: str, suffixes: tuple[str, ...] = (), *, can_overwrite: bool = True
+) -> None:
+    """Refuse an output-file destination: an existing one without --overwrite, a folder; make a missing folder."""
+    if suffixes and destination.suffix.lower() not in suffixes:
+        found = repr(destination.suffix) if destination.suffix else "no suffix"
+        raise _fail(dormancy.InputError([dormancy.Problem(field, f"a file name ending {', '.join(suffixes)}", found)]))
+    if os.path.lexists(destination):
+        if destination.is_dir() or not destination.name:
+            raise _fail(dormancy.InputError([dormancy.Problem(field, "a file path", f"{destination} is a folder")]))
+        if not overwrite:
+            expected = "a path that does not exist yet" + (" (or pass --overwrite)" if can_overwrite else "")
+            raise _fail(dormancy.InputError([dormancy.Problem(field, expected, str(destination))]))
+    _make_parent(destination, field)
 
 
 def _simulate_with_progress(scenario: dormancy.Scenario) -> dormancy.Result:

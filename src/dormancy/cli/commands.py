@@ -17,8 +17,10 @@ from rich.table import Table
 
 import dormancy
 from dormancy.cli._app import (
+    FIGURE_SUFFIXES,
     OutputFormat,
     _check_destination,
+    _check_file,
     _err,
     _fail,
     _load,
@@ -33,16 +35,36 @@ _BAR = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), Tim
 
 
 @app.command()
-def validate(file: Annotated[Path, typer.Argument(help="Scenario YAML file.")]) -> None:
-    """Check a scenario file and report every problem (exit code 2 when there is any)."""
-    scenario = _load(file)
-    _out.print(
-        f"{file}: valid — scenario {scenario.name!r}, model {scenario.model.kind} "
-        f"({scenario.model.parameter_set}), {scenario.ensemble.replicates} replicate(s), "
-        f"{scenario.save.t_end_days:g} days",
-        markup=False,
-        highlight=False,
-    )
+def validate(
+    file: Annotated[Path, typer.Argument(help="Scenario, niche scenario or trial YAML file (told by its format).")],
+) -> None:
+    """Check a scenario, niche scenario or trial file and report every problem (exit code 2 when there is any).
+
+    A niche scenario's section is also built, so a geometry the run could not use is reported here.
+    """
+    try:
+        data = dormancy.inputs.load_yaml_file(file, what="scenario, niche scenario or trial file")
+        kind = data.get("format") if isinstance(data, dict) else None
+        if kind == "dormancy.niche-scenario":
+            spec = dormancy.niche.load_niche_scenario(file)
+            try:
+                with _err.status("building the niche section"):
+                    dormancy.niche.build_niche_model(spec)
+            except dormancy.InputError as error:  # the section: name the file the problem came from
+                raise dormancy.InputError(list(error.problems), error.source or str(file)) from None
+            summary = f"niche scenario {spec.name!r}, {spec.steps} steps of {spec.dt_hours:g} h"
+        elif kind == "dormancy-trial":
+            trial = dormancy.trials.load_trial(file)
+            summary = f"trial {trial.name!r}, {len(trial.arms)} arms, target {trial.enrolment.target}"
+        else:
+            scenario = dormancy.load_scenario(file)
+            summary = (
+                f"scenario {scenario.name!r}, model {scenario.model.kind} ({scenario.model.parameter_set}), "
+                f"{scenario.ensemble.replicates} replicate(s), {scenario.save.t_end_days:g} days"
+            )
+    except dormancy.InputError as error:
+        raise _fail(error) from None
+    _out.print(f"{file}: valid — {summary}", markup=False, highlight=False)
 
 
 @app.command()
@@ -50,7 +72,7 @@ def run(
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     out: Annotated[Path | None, typer.Option(help="Result folder [default: dormancy-results/<name>].")] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing result folder.")] = False,
-    plot: Annotated[bool, typer.Option(help="Also write <out>.png.")] = True,
+    plot: Annotated[bool, typer.Option(help="Also write <out>/figure.png (Komarova runs).")] = True,
 ) -> None:
     """Run a scenario and save its result folder (atomically) and a figure."""
     scenario = _load(file)
@@ -59,13 +81,16 @@ def run(
         destination.parent.mkdir(exist_ok=True)
     _check_destination(destination, overwrite, "--out")
     result = _simulate_with_progress(scenario)
-    dormancy.save_result(result, destination, overwrite=overwrite)
+    with_figure = plot and scenario.model.kind == "komarova"
+
+    def figure(folder: Path) -> None:  # written inside the atomic save: the folder never lacks its figure
+        dormancy.plotting.save_figure(dormancy.plotting.plot_bone_cells([result]), folder / "figure.png")
+
+    dormancy.save_result(result, destination, overwrite=overwrite, extra=figure if with_figure else None)
     _print_summary(result)
     _out.print(f"result: {destination}", markup=False, highlight=False)
-    if plot and scenario.model.kind == "komarova":
-        figure_path = destination.with_suffix(".png")
-        dormancy.plotting.save_figure(dormancy.plotting.plot_bone_cells([result]), figure_path)
-        _out.print(f"figure: {figure_path}", markup=False, highlight=False)
+    if with_figure:
+        _out.print(f"figure: {destination / 'figure.png'}", markup=False, highlight=False)
 
 
 @app.command()
@@ -83,6 +108,11 @@ def demo(
     """
     if out.exists() and not out.is_dir():
         raise _fail(dormancy.InputError([dormancy.Problem("--out", "a folder", f"{out} is a file")]))
+    for name in ("komarova_steady", "komarova_oscillating"):  # replaced below: only if they are result folders
+        reason = dormancy.replace_problem(out / name)
+        if reason is not None:
+            found = f"{out / name} is {reason}"
+            raise _fail(dormancy.InputError([dormancy.Problem("--out", "a folder for the demo's results", found)]))
     out.mkdir(parents=True, exist_ok=True)
     results = []
     for name in ("komarova_steady", "komarova_oscillating"):
@@ -259,6 +289,7 @@ def sbml(
     if out is None:
         sys.stdout.write(document)
         return
+    _check_file(out, True, "--out")
     dormancy.write_text_atomic(out, document)
     _out.print(f"SBML: {out}", markup=False, highlight=False)
 
@@ -338,6 +369,8 @@ def switch(
                     [dormancy.Problem("--scan NAME", f"one of {', '.join(model.wiring.inputs)}", repr(name))]
                 )
             )
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise _fail(dormancy.InputError([dormancy.Problem("--scan LOW HIGH", "finite numbers", f"{low} {high}")]))
         raw = np.linspace(low, high, points)
         levels = model.oxygen_activity(raw) if name == "O2" else raw
         if levels.min() < 0.0 or levels.max() > 1.0:
@@ -345,7 +378,7 @@ def switch(
                 dormancy.InputError([dormancy.Problem("--scan LOW HIGH", "levels in [0, 1]", f"{low}..{high}")])
             )
         destination = out if out is not None else Path(f"switch-scan-{name}.png")
-        _check_destination(destination, True, "--out")
+        _check_file(destination, True, "--out", FIGURE_SUFFIXES)
         loop = signalling.hysteresis(
             model,
             name,
@@ -424,6 +457,8 @@ BONE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("tumour", "tumour_burden"),
     *((name, f"signal_{name}") for name in ("TGFB2", "TGFB1", "OSTEOCLAST_FACTORS", "IL1B", "ESTROGEN")),
 )
+#: Most doses one --drug schedule may give over a bone run (daily dosing for 80 years is 29,220).
+MAX_DOSES = 50_000
 RELATIVE_COLUMNS = frozenset({"active_osteoclasts", "active_osteoblasts", "rankl", "matrix_tgfb_release"})
 
 
@@ -434,9 +469,16 @@ def _bone_model(
     schedules = []
     for text in drugs:
         try:
-            schedules.append(dormancy.pkpd.parse_schedule(text))
+            schedule = dormancy.pkpd.parse_schedule(text)
         except dormancy.InputError as error:
             problems.extend(error.problems)
+            continue
+        doses = len(schedule.dose_times_days(years * 365.25))
+        if doses > MAX_DOSES:
+            problems.append(
+                dormancy.Problem(f"--drug {text}", f"at most {MAX_DOSES:,} doses over the run", f"{doses:,}")
+            )
+        schedules.append(schedule)
     try:
         host = dormancy.bone.HostProfile(
             age_years=age,
@@ -481,9 +523,9 @@ def bone(
     overwrite: Annotated[bool, typer.Option(help="Replace existing output files.")] = False,
 ) -> None:
     """Run the bone over a lifetime: remodelling, menopause and ageing, a tumour and bone-targeted drugs."""
-    _check_destination(out, overwrite, "--out")
+    _check_file(out, overwrite, "--out", FIGURE_SUFFIXES)
     if table is not None:
-        _check_destination(table, overwrite, "--table")
+        _check_file(table, overwrite, "--table")
     model = _bone_model(age, menopause_age, bmi, inflammation, tumour, list(drug or []), years)
     with _err.status("running the bone model"):
         run = dormancy.bone.simulate_bone(model, years=years)

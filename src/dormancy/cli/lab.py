@@ -89,7 +89,8 @@ def run(
         raise _fail(dormancy.InputError([dormancy.Problem("--anndata", "a protocol with cells", name)]))
     folder = dormancy.lab.save_lab_result(result, destination, overwrite=overwrite, anndata=anndata)
     _print_readouts(result.table)
-    _out.print(f"{name}: status {result.status}; wrote {folder}", markup=False, highlight=False)
+    said = f" ({result.message})" if result.message else ""
+    _out.print(f"{name}: status {result.status}{said}; wrote {folder}", markup=False, highlight=False)
 
 
 def _print_readouts(table) -> None:

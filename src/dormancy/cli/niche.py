@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import tempfile
+import os
+import shutil
+import uuid
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import dormancy
-from dormancy.cli._app import _check_destination, _err, _fail, _out, _require, app
+from dormancy.cli._app import _check_destination, _check_file, _err, _fail, _out, _require, app
 
 
 def _checks(scenario: Path | None, days: float | None, movie: Path | None, field: str) -> None:
@@ -48,13 +50,17 @@ def niche(
         _require("imageio_ffmpeg", "--movie")
     _check_destination(out, False, "--out", can_overwrite=False)
     if movie is not None:
-        _check_destination(movie, False, "--movie", can_overwrite=False)
+        _check_file(movie, False, "--movie", can_overwrite=False)
     try:
         spec = (
             dormancy.niche.load_niche_scenario(scenario)
             if scenario is not None
             else dormancy.niche.default_niche_scenario()
         )
+        steps = (spec.days if days is None else days) * 24.0 / spec.dt_hours
+        if steps > dormancy.niche.scenario.MAX_STEPS:
+            expected = f"at most {dormancy.niche.scenario.MAX_STEPS:,} steps of the scenario's dt_hours"
+            raise dormancy.InputError([dormancy.Problem("--days", expected, f"{steps:,.0f} steps")])
         if movie is not None and movie_field not in spec.fields:
             raise dormancy.InputError(
                 [
@@ -66,11 +72,17 @@ def niche(
         with _err.status("building the niche"):
             model = dormancy.niche.build_niche_model(spec)
     except dormancy.InputError as error:
-        raise _fail(error) from None
+        source = error.source or (str(scenario) if scenario is not None else None)
+        raise _fail(dormancy.InputError(list(error.problems), source)) from None
     checkpoint = out.with_name(out.name + ".checkpoint.npz") if checkpoint_every else None
     total = max(1, round((spec.days if days is None else days) * 24.0 / spec.dt_hours))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with tempfile.TemporaryDirectory(prefix="dormancy-niche-") as frames_dir:
+    # Movie frames and snapshots are written next to the result folder under a name that the next save to the
+    # same folder recognises and removes when this process has been killed (dormancy.remove_stale).
+    dormancy.remove_stale(out)
+    frames_dir = out.parent / f".{out.name}.tmp-{os.getpid()}-{uuid.uuid4().hex}"
+    frames_dir.mkdir()
+    try:
         frames: list[Path] = []
         snapshots = Path(frames_dir) / "snapshots.zarr" if spec.outputs.snapshots else None
 
@@ -109,6 +121,10 @@ def niche(
             figure = dormancy.plotting.plot_niche_summary(run.timeseries, title=f"niche {spec.name}")
             dormancy.plotting.save_figure(figure, summary)
             _out.print(f"summary figure: {summary}", markup=False, highlight=False)
+    finally:
+        shutil.rmtree(frames_dir, ignore_errors=True)
+    if run.status != "ok":
+        _err.print(f"warning: the run stopped early ({run.status}: {run.message})", markup=False, highlight=False)
     final = run.timeseries.isel(time_days=-1)
     table = Table(show_header=True, header_style="bold", title=f"DTCs at day {float(final.time_days):g}")
     table.add_column("niche")

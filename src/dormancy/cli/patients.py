@@ -78,11 +78,19 @@ def cohort(
         int | None, typer.Option(min=1, help="Start a local Dask cluster with this many worker processes.")
     ] = None,
     chunk_size: Annotated[int, typer.Option(min=1, help="Patients per chunk (memory bound; same results).")] = 65536,
+    dashboard: Annotated[
+        bool, typer.Option(help="With --workers, serve the Dask dashboard on http://127.0.0.1:8787.")
+    ] = False,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing result folder.")] = False,
 ) -> None:
     """Simulate a cohort of virtual patients and print recurrence by ER status and interval."""
     if scheduler is not None and workers is not None:
         raise _fail(dormancy.InputError([dormancy.Problem("--workers", "not together with --scheduler", str(workers))]))
+    if dashboard and workers is None:
+        raise _fail(dormancy.InputError([dormancy.Problem("--dashboard", "--workers N (a local cluster)", "none")]))
+    if scheduler is not None and not dormancy.patients.cohort.SCHEDULER_ADDRESS.fullmatch(scheduler):
+        expected = "a Dask scheduler address such as tcp://127.0.0.1:8786"
+        raise _fail(dormancy.InputError([dormancy.Problem("--scheduler", expected, repr(scheduler)[:80])]))
     out = _timestamped("cohort") if out is None else out
     _check_destination(out, overwrite, "--out")
     try:
@@ -97,7 +105,16 @@ def cohort(
     if workers is not None:
         from distributed import LocalCluster
 
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        # Only on this machine's loopback; no dashboard unless --dashboard (distributed's HTTP server, which runs
+        # even without a dashboard, takes a free port instead of 8787).
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:8787" if dashboard else None,
+            scheduler_kwargs=None if dashboard else {"dashboard_address": "127.0.0.1:0"},
+        )
     columns = (TextColumn("patients"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
         with Progress(*columns, console=_err, transient=True) as bar:

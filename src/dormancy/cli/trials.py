@@ -103,6 +103,7 @@ def trial(
         out = _timestamped(f"trial-{Path(target).stem if target.endswith(('.yaml', '.yml')) else target}")
     _check_destination(out, overwrite, "--out")
     try:
+        targets = _sizes(sizes) if sizes is not None else None  # judged before anything runs
         if target in dormancy.trials.design_names():
             spec = dormancy.trials.load_design(target)
         elif target.endswith((".yaml", ".yml")) or Path(target).exists():
@@ -110,6 +111,12 @@ def trial(
         else:
             names = ", ".join(dormancy.trials.design_names())
             raise dormancy.InputError([dormancy.Problem("TARGET", f"list, one of {names}, or a YAML file", target)])
+        for size in targets or []:
+            try:
+                spec.with_target(size)
+            except dormancy.InputError as error:
+                problems = [dormancy.Problem(f"--sizes {size}", p.expected, p.found) for p in error.problems]
+                raise dormancy.InputError(problems) from None
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=_err, transient=True) as bar:
             tasks: dict[str, int] = {}
@@ -121,8 +128,7 @@ def trial(
 
             result = dormancy.trials.run_trial(spec, seed=seed, replicates=replicates, progress=progress)
             power = None
-            if sizes is not None:
-                targets = _sizes(sizes)
+            if targets is not None:
                 power_task = bar.add_task("power by enrolment", total=len(targets))
                 parts = []
                 for index, size in enumerate(targets):

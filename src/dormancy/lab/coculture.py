@@ -74,8 +74,8 @@ class _WellOptions(BaseModel):
     estrogen: float = Field(0.0, ge=0.0, le=1.0, description="ESTROGEN input of the medium (0: phenol-red free).")
     cells: int = Field(2000, ge=50, le=100_000, description="Tumour cells seeded per well.")
     clones: int = Field(48, ge=4, le=512, description="Switch clones representing the cell line's heterogeneity.")
-    step_hours: float = Field(1.0, gt=0.0, le=6.0, description="Time step of the switch and the population, hours.")
-    record_hours: float = Field(12.0, gt=0.0, le=48.0, description="Interval between recorded readouts, hours.")
+    step_hours: float = Field(1.0, ge=0.05, le=6.0, description="Time step of the switch and the population, hours.")
+    record_hours: float = Field(12.0, ge=0.5, le=48.0, description="Interval between recorded readouts, hours.")
     max_cells_exported: int = Field(400, ge=0, le=10_000, description="Cells per condition in the cell table.")
 
 

@@ -52,7 +52,7 @@ class HypoxiaOptions(BaseModel):
     )
     cells: int = Field(2000, ge=50, le=100_000, description="Tumour cells seeded per well.")
     clones: int = Field(48, ge=4, le=512, description="Switch clones representing the cell line's heterogeneity.")
-    step_hours: float = Field(0.5, gt=0.0, le=6.0, description="Longest time step, hours (short phases: one step).")
+    step_hours: float = Field(0.5, ge=0.05, le=6.0, description="Longest time step, hours (short phases: one step).")
     max_cells_exported: int = Field(400, ge=0, le=10_000, description="Cells per condition in the cell table.")
 
     def schedule(self) -> list[tuple[float, float | None]]:

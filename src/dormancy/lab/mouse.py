@@ -58,11 +58,14 @@ from matplotlib.figure import Figure
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
-from dormancy.lab.menopause import host_marrow_values
+from dormancy.bone.marrow import BONE_SIGNALS
+from dormancy.coupling import exposed_inputs, exposure_averaged_rates, niche_exposure
+from dormancy.coupling import niche_inputs as coupling_niche_inputs
+from dormancy.coupling.vocabulary import MARROW_NICHES, NICHE_NAMES
+from dormancy.lab.menopause import bone_constants, host_bone_state, host_marrow_values
 from dormancy.lab.protocol import LabResult, Protocol, lab_manifest, register
 from dormancy.lab.tissue import SwitchCells, cell_frame, input_factors, lab_parameters, parameter_records
 from dormancy.params import load_registry
-from dormancy.patients.parameters import MARROW_NICHES, NICHE_NAMES
 from dormancy.patients.parameters import SET_NAME as PATIENT_SET
 from dormancy.rng import replicate_generator
 from dormancy.signalling import (
@@ -97,8 +100,6 @@ MOUSE_ID_STRIDE = 2**20
 SETTLE_RTOL, SETTLE_ATOL = 1e-4, 1e-7
 #: Marrow niches a DTC lands in (the patient model's, with its landing fractions and input levels).
 MARROW: tuple[str, ...] = NICHE_NAMES[:MARROW_NICHES]
-#: Inputs that carry the bone's signals (added to a niche's level times its bone-signal weight).
-BONE_SIGNALS = ("TGFB2", "BMP7", "TGFB1", "OSTEOCLAST_FACTORS")
 
 
 class _MouseOptions(BaseModel):
@@ -142,16 +143,31 @@ def _arrivals(spec: _MouseOptions, values: dict[str, float], rng: np.random.Gene
 
 def niche_inputs(switch, niche: str, host: str, spec: _MouseOptions, values: dict[str, float]) -> np.ndarray:
     """Return the switch inputs ``(n_inputs,)`` of a DTC in marrow ``niche`` of a mouse ``host`` (module docstring)."""
-    prefix = f"niche_{niche}__"
-    weight = values[f"{prefix}bone_signal_weight"]
-    levels = {}
-    for name in switch.wiring.inputs:
-        base = values.get(f"{prefix}{name}", 0.0)
-        levels[name] = min(1.0, base + weight * values[f"mouse_marrow__{name}"]) if name in BONE_SIGNALS else base
-    levels["NK_CYTOKINES"] = values["mouse_nk_cytokines"] if HOSTS[host][1] else 0.0
     residual = 1.0 - values["ovariectomy_oestrogen_deficiency"] if spec.ovariectomy else 1.0
-    levels["ESTROGEN"] = spec.mouse_estrogen * residual if spec.er_status == "positive" else 0.0
-    return switch.inputs(levels)[0]
+    return coupling_niche_inputs(
+        switch,
+        values,
+        niche,
+        bone={name: values[f"mouse_marrow__{name}"] for name in BONE_SIGNALS},
+        estrogen=spec.mouse_estrogen * residual if spec.er_status == "positive" else 0.0,
+        nk_cytokines=values["mouse_nk_cytokines"] if HOSTS[host][1] else 0.0,
+    )
+
+
+def marrow_exposure(spec: _MouseOptions, values: dict[str, float]) -> tuple[np.ndarray, float]:
+    """Return each marrow niche's resorption exposure (in :data:`MARROW` order) and the drug's niche effect.
+
+    The exposure is ``niche_<k>__resorption_reach`` × ``mouse_resorption_surface_fraction`` × the active
+    osteoclasts over rest in the arm (:mod:`dormancy.lab.menopause`, :mod:`dormancy.coupling.niche`).
+    """
+    state = host_bone_state(values, ovariectomy=spec.ovariectomy, zoledronic_acid=spec.zoledronic_acid)
+    exposure = np.array(
+        [
+            niche_exposure(values, niche, state.osteoclast_fold, values["mouse_resorption_surface_fraction"])
+            for niche in MARROW
+        ]
+    )
+    return exposure, state.niche_effect
 
 
 def settle_states(switch, inputs: np.ndarray, hours: float):
@@ -250,6 +266,8 @@ def run_mouse(spec: _MouseOptions, seed: int, *, host: str, name: str) -> LabRes
         zoledronic_acid=spec.zoledronic_acid,
     )
     switch = load_switch(spec.er_status)
+    _, coupling = bone_constants()
+    exposure, niche_effect = marrow_exposure(spec, values)
     first = [values[f"niche_fraction_{niche}"] for niche in MARROW[:3]]
     fractions = np.array([*first, 1.0 - sum(first)])
     table = np.stack([niche_inputs(switch, niche, host, spec, values) for niche in MARROW])
@@ -270,11 +288,14 @@ def run_mouse(spec: _MouseOptions, seed: int, *, host: str, name: str) -> LabRes
         base = table[niche]
         inputs = np.clip(base * input_factors(seed, ids, base.shape[1], values["input_variability_cv"]), 0.0, 1.0)
         settled, dormant_branch = settle_states(switch, inputs, values["arrival_settle_time"])
-        awake_rates, dormant_rates = fate_rates(switch, settled), fate_rates(switch, dormant_branch)
+        front = exposed_inputs(switch, inputs, coupling, niche_effect=niche_effect)
+        _, dormant_front = settle_states(switch, front, values["arrival_settle_time"])
+        awake_rates = fate_rates(switch, settled)
+        dormant_rates = exposure_averaged_rates(switch, dormant_branch, dormant_front, exposure[niche])
         awake0 = ~is_dormant(switch, settled)
         rates = {
-            "wake": dormant_rates["quiescence_exit_rate"],
-            "death_dormant": dormant_rates["apoptosis_rate"],
+            "wake": dormant_rates["awakening_rate"],
+            "death_dormant": dormant_rates["death_rate"],
             "birth": awake_rates["proliferation_rate"],
             "death_awake": awake_rates["apoptosis_rate"],
             "reenter": awake_rates["quiescence_entry_rate"],
@@ -344,11 +365,7 @@ def run_mouse(spec: _MouseOptions, seed: int, *, host: str, name: str) -> LabRes
             parameters,
             patients,
             load_registry().sets[switch.parameter_set],
-            *(
-                load_registry().sets[name]
-                for name in ("pivonka2008", "bone_lifetime")
-                if spec.ovariectomy or spec.zoledronic_acid
-            ),
+            *(load_registry().sets[name] for name in ("pivonka2008", "bone_lifetime")),
         ),
         settings={
             "host": host,

@@ -26,7 +26,8 @@ from matplotlib.figure import Figure
 from pydantic import Field, model_validator
 
 from dormancy.bone.pivonka import PivonkaParameters
-from dormancy.lab.menopause import host_marrow_values
+from dormancy.coupling import exposed_inputs, exposure_averaged_rates, niche_exposure
+from dormancy.lab.menopause import bone_constants, host_bone_state, host_marrow_values
 from dormancy.lab.mouse import MARROW, MouseXenograftOptions, kaplan_meier, niche_inputs, run_mouse, settle_states
 from dormancy.lab.protocol import LabResult, Protocol, lab_manifest, register
 from dormancy.lab.tissue import lab_parameters
@@ -137,9 +138,12 @@ def niche_fates(
 ) -> pd.DataFrame:
     """Return the switch's rates per marrow niche and arm, for cells at the niche's mean inputs (no variability).
 
-    Columns: ``arm``, ``niche``, ``awake_on_arrival`` (bool), ``quiescence_exit_rate`` and ``dormant_death_rate``
-    (dormant branch, 1/day), ``proliferation_rate``, ``awake_death_rate``, ``reentry_rate`` (awake branch, 1/day), and
-    the bone signals the niche reads over the marrow (``mouse_marrow__*`` of the arm).
+    Columns: ``arm``, ``niche``, ``landing_fraction``, ``awake_on_arrival`` (bool), ``resorption_exposure`` (fraction
+    of time under a resorbing front), ``awakening_rate`` and ``dormant_death_rate`` (a dormant cell's hazards
+    averaged over that exposure, 1/day; :mod:`dormancy.coupling.niche`), ``quiescence_exit_rate`` and
+    ``quiescence_exit_rate_front`` (the dormant branch's exit rate at rest and under a front), ``proliferation_rate``,
+    ``awake_death_rate``, ``reentry_rate`` (awake branch, 1/day), and the bone signals the niche reads over the
+    marrow (``mouse_marrow__*`` of the arm).
 
     ``switch`` (the ER status's registry switch when omitted), ``values`` (the patient and ``lab_in_vivo`` values),
     ``remodelling``, ``coupling`` and ``osteoblast_signals`` (:func:`dormancy.lab.menopause.host_marrow_values`)
@@ -148,6 +152,11 @@ def niche_fates(
     switch = load_switch(er_status) if switch is None else switch
     if values is None:
         values = {**load_registry().sets[PATIENT_SET].values(), **lab_parameters().values()}
+    registry_remodelling, registry_coupling = bone_constants()
+    remodelling = registry_remodelling if remodelling is None else remodelling
+    coupling = registry_coupling if coupling is None else coupling
+    first = [values[f"niche_fraction_{niche}"] for niche in MARROW[:3]]
+    landing = [*first, 1.0 - sum(first)]
     rows = []
     for ovx, zol in ARMS:
         spec = MouseOvariectomyOptions(er_status=er_status, host=host).model_copy(
@@ -161,18 +170,34 @@ def niche_fates(
             coupling=coupling,
             osteoblast_signals=osteoblast_signals,
         )
+        state = host_bone_state(
+            values, ovariectomy=ovx, zoledronic_acid=zol, remodelling=remodelling, coupling=coupling
+        )
+        exposure = np.array(
+            [
+                niche_exposure(values, niche, state.osteoclast_fold, values["mouse_resorption_surface_fraction"])
+                for niche in MARROW
+            ]
+        )
         inputs = np.stack([niche_inputs(switch, niche, host, spec, arm_values) for niche in MARROW])
+        front = exposed_inputs(switch, inputs, coupling, niche_effect=state.niche_effect)
         awake, dormant = settle_states(switch, inputs, arm_values["arrival_settle_time"])
-        awake_rates, dormant_rates = fate_rates(switch, awake), fate_rates(switch, dormant)
+        _, dormant_front = settle_states(switch, front, arm_values["arrival_settle_time"])
+        awake_rates = fate_rates(switch, awake)
+        dormant_rates = exposure_averaged_rates(switch, dormant, dormant_front, exposure)
         on_arrival = ~is_dormant(switch, awake)
         for i, niche in enumerate(MARROW):
             rows.append(
                 dict(
                     arm=arm_label(ovx, zol),
                     niche=niche,
+                    landing_fraction=float(landing[i]),
                     awake_on_arrival=bool(on_arrival[i]),
-                    quiescence_exit_rate=float(dormant_rates["quiescence_exit_rate"][i]),
-                    dormant_death_rate=float(dormant_rates["apoptosis_rate"][i]),
+                    resorption_exposure=float(exposure[i]),
+                    awakening_rate=float(dormant_rates["awakening_rate"][i]),
+                    dormant_death_rate=float(dormant_rates["death_rate"][i]),
+                    quiescence_exit_rate=float(dormant_rates["exit_rest"][i]),
+                    quiescence_exit_rate_front=float(dormant_rates["exit_front"][i]),
                     proliferation_rate=float(awake_rates["proliferation_rate"][i]),
                     awake_death_rate=float(awake_rates["apoptosis_rate"][i]),
                     reentry_rate=float(awake_rates["quiescence_entry_rate"][i]),

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -25,7 +26,9 @@ from pydantic import BaseModel, ValidationError
 
 from dormancy.atomic import atomic_folder
 from dormancy.errors import InputError, Problem, problems_from_validation
+from dormancy.inputs import check_finite
 from dormancy.provenance import Manifest
+from dormancy.results import Status
 
 __all__ = [
     "ANNDATA_FILE",
@@ -50,7 +53,8 @@ FIGURE_FILE = "figure.png"
 MANIFEST_FILE = "manifest.json"
 CELLS_FILE = "cells.csv"
 ANNDATA_FILE = "cells.h5ad"
-STATUSES = ("ok", "failed")
+#: Statuses a lab run may have: the package's one vocabulary (:class:`dormancy.results.Status`).
+STATUSES = tuple(status.value for status in Status)
 
 
 @dataclass(frozen=True)
@@ -74,18 +78,23 @@ class LabResult:
         column, a ``condition`` column, and positions ``x_um``, ``y_um`` (``z_um``) when the protocol is spatial.
         None when the protocol has no cells to export.
     status : str
-        ``"ok"``, or ``"failed"`` when the run could not complete (the table then says why).
+        A :class:`dormancy.results.Status` value: ``"ok"``, or what stopped the run (``"model_error"`` when the
+        model raised for these options; the table is then empty and ``message`` says why).
+    message : str
+        What went wrong; empty when the status is ``ok``.
     """
 
     protocol: str
     table: pd.DataFrame
     manifest: Manifest
     cells: pd.DataFrame | None = None
-    status: str = "ok"
+    status: str = Status.OK.value
+    message: str = ""
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
             raise ValueError(f"LabResult status must be one of {STATUSES}; found {self.status!r}")
+        object.__setattr__(self, "status", Status(self.status).value)
 
 
 @dataclass(frozen=True)
@@ -182,7 +191,7 @@ def validate_options(name: str, options: Mapping[str, Any] | None = None) -> Bas
     """
     protocol = _protocol(name)
     try:
-        return protocol.spec.model_validate(dict(options or {}))
+        spec = protocol.spec.model_validate(dict(options or {}))
     except ValidationError as error:
         problems = problems_from_validation(
             error.errors(include_url=False), documentation=f"`dormancy lab list` and the {name} options"
@@ -193,6 +202,10 @@ def validate_options(name: str, options: Mapping[str, Any] | None = None) -> Bas
             for p in problems
         ]
         raise InputError(problems, source=name) from None
+    problems = check_finite(spec.model_dump())
+    if problems:
+        raise InputError(problems, source=name)
+    return spec
 
 
 def run_protocol(name: str, *, seed: int, options: Mapping[str, Any] | None = None) -> LabResult:
@@ -224,7 +237,15 @@ def run_protocol(name: str, *, seed: int, options: Mapping[str, Any] | None = No
     if number < 0:
         raise InputError([Problem("seed", "a non-negative integer", repr(seed))])
     spec = validate_options(name, options)
-    return PROTOCOLS[name].run(spec, int(number))
+    try:
+        return PROTOCOLS[name].run(spec, int(number))
+    except InputError:
+        raise
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError) as error:  # failure is data: a result that says so
+        message = f"{type(error).__name__}: {str(error)[:200]}"
+        manifest = lab_manifest(name, spec, int(number), parameters=[], settings={"error": message})
+        table = pd.DataFrame({column: pd.Series(dtype=object) for column in ("condition", "readout", "value", "unit")})
+        return LabResult(name, table, manifest, None, Status.MODEL_ERROR.value, message)
 
 
 def lab_manifest(
@@ -290,6 +311,15 @@ def _save_figure(figure: Figure, path: Path) -> None:
     figure.savefig(path, format="png", dpi=120)
 
 
+def _failure_figure(result: LabResult) -> Figure:
+    """Return a figure saying the run did not complete and why (a failed run still gets its figure file)."""
+    figure = Figure(figsize=(6, 2))
+    axes = figure.add_subplot()
+    axes.axis("off")
+    axes.text(0.5, 0.5, f"{result.protocol}: {result.status}\n{result.message[:90]}", ha="center", va="center")
+    return figure
+
+
 def save_lab_result(
     result: LabResult, folder: str | os.PathLike[str], *, overwrite: bool = False, anndata: bool = False
 ) -> Path:
@@ -333,9 +363,10 @@ def save_lab_result(
             from dormancy.lab.expression import write_h5ad  # anndata and scanpy load only when asked for
 
             write_h5ad(result, temporary / ANNDATA_FILE)
-        _save_figure(PROTOCOLS[result.protocol].figure(result), temporary / FIGURE_FILE)
+        figure = PROTOCOLS[result.protocol].figure(result) if result.status == Status.OK else _failure_figure(result)
+        _save_figure(figure, temporary / FIGURE_FILE)
         manifest = result.manifest.to_dict()
-        manifest["settings"] = {**manifest["settings"], "lab_status": result.status}
+        manifest["settings"] = {**manifest["settings"], "lab_status": result.status, "lab_message": result.message}
         text = json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         (temporary / MANIFEST_FILE).write_text(text, encoding="utf-8")
     return path

@@ -210,6 +210,10 @@ class NicheState:
         return int(self.counters[COUNTERS.index(name)])
 
 
+#: Largest mask accepted, voxels (the scenario's own bound on generated sections).
+MAX_MASK_VOXELS = 5_000_000
+
+
 def _geometry(scenario: NicheScenario) -> Geometry:
     domain = scenario.domain
     if domain.mask is None:
@@ -219,10 +223,19 @@ def _geometry(scenario: NicheScenario) -> Geometry:
     path = Path(domain.mask)
     try:
         if path.suffix == ".npy":
-            try:
-                mask = np.load(path, allow_pickle=False)
-            except (OSError, ValueError) as error:
-                raise InputError([Problem("file", "a readable .npy label array", str(error))]) from None
+            try:  # memory-mapped first: the header's shape is checked before anything is read
+                mapped = np.load(path, allow_pickle=False, mmap_mode="r")
+                if mapped.size > MAX_MASK_VOXELS or mapped.ndim not in (2, 3):
+                    found = f"shape {mapped.shape}"
+                    expected = f"a 2D or 3D label array of at most {MAX_MASK_VOXELS:,} voxels"
+                    raise InputError([Problem("file", expected, found)])
+                mask = np.array(mapped)
+                del mapped
+            except InputError:
+                raise
+            except Exception as error:  # not a .npy file, truncated, an object array: whatever it is, not a mask
+                found = f"{type(error).__name__}: {str(error)[:120]}"
+                raise InputError([Problem("file", "a readable .npy label array", found)]) from None
             return geometry_from_mask(mask, spacing_um=domain.spacing_um)
         return geometry_from_mask(path, spacing_um=domain.spacing_um)
     except InputError as error:

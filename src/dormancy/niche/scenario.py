@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from dormancy.atomic import write_text_atomic
 from dormancy.errors import InputError, Problem, problems_from_validation
+from dormancy.inputs import load_yaml_file
 from dormancy.niche.fields import FIELD_NAMES
 from dormancy.params import load_registry
 
@@ -60,8 +61,16 @@ _KNOWN_FIELDS = FIELD_NAMES
 _DEFAULT_PATH = Path(__file__).with_name("default_niche.yaml")
 
 
+#: Smallest generated section, µm: 100 µm of cortical bone, then marrow with room for a sinusoid.
+MIN_SECTION_UM = 150.0
+#: Most time steps of a run (ten years at one hour is 87,600).
+MAX_STEPS = 100_000
+#: Most DTCs arriving over a run (each carries a 30-node switch).
+MAX_DTCS = 100_000
+
+
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False, allow_inf_nan=False)
 
 
 class NicheDomain(_Frozen):
@@ -80,6 +89,9 @@ class NicheDomain(_Frozen):
             raise ValueError(f"size_um / spacing_um must give at least 5 voxels per axis; got {per_axis:g}")
         if per_axis**self.ndim > 5e6:
             raise ValueError(f"at most 5 million voxels; got {per_axis**self.ndim:.3g}")
+        if self.mask is None and self.size_um < MIN_SECTION_UM:
+            expected = f"at least {MIN_SECTION_UM:g} µm for a generated section (cortical bone, marrow, a sinusoid)"
+            raise ValueError(InputError([Problem("size_um", expected, f"{self.size_um:g}")]))
         return self
 
 
@@ -173,6 +185,22 @@ class NicheScenario(_Frozen):
             raise ValueError(InputError(problems))
         return value
 
+    @model_validator(mode="after")
+    def _feasible(self) -> NicheScenario:
+        problems = []
+        steps = self.days * 24.0 / self.dt_hours
+        if steps > MAX_STEPS:
+            found = f"{steps:.3g} steps (days * 24 / dt_hours)"
+            problems.append(Problem("dt_hours", f"at most {MAX_STEPS:,} steps over the run", found))
+        arrivals = self.dtc.count if self.dtc.seeding == "bolus" else self.dtc.per_day * self.days
+        if arrivals > MAX_DTCS:
+            field = "dtc.count" if self.dtc.seeding == "bolus" else "dtc.per_day"
+            found = f"{arrivals:.3g} DTCs" + ("" if self.dtc.seeding == "bolus" else " (per_day * days)")
+            problems.append(Problem(field, f"at most {MAX_DTCS:,} arriving DTCs", found))
+        if problems:
+            raise ValueError(InputError(problems))
+        return self
+
     @property
     def steps(self) -> int:
         """Number of time steps, ``round(days * 24 / dt_hours)``."""
@@ -224,20 +252,7 @@ def load_niche_scenario(path: str | os.PathLike[str]) -> NicheScenario:
     """
     path = Path(path)
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError([Problem("(file)", "an existing niche scenario file", "no such file")], source) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError([Problem("(file)", "a readable UTF-8 text file", str(error))], source) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        raise InputError(
-            [Problem("(file)", "valid YAML", f"{where}{getattr(error, 'problem', error)}")], source
-        ) from None
+    data = load_yaml_file(path, what="niche scenario file")
     scenario = niche_scenario_from_dict(data, source=source)
     mask = scenario.domain.mask
     if mask is not None and not Path(mask).is_absolute():  # a mask path is relative to the scenario file

@@ -8,10 +8,10 @@ uninterrupted run reaches.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,13 +20,16 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from dormancy.atomic import atomic_file
+from dormancy.atomic import atomic_file, atomic_folder
 from dormancy.errors import InputError, Problem
 from dormancy.niche.agents import Dtcs, Residents
-from dormancy.niche.model import NicheModel, NicheState, init, step
+from dormancy.niche.fields import initial_fields
+from dormancy.niche.model import COUNTERS, NicheModel, NicheState, init, step
 from dormancy.niche.outputs import cell_table, record, timeseries, write_snapshot
+from dormancy.niche.scenario import MAX_STEPS
 from dormancy.params import load_registry
 from dormancy.provenance import Manifest
+from dormancy.results import Status
 
 __all__ = ["CHECKPOINT_FORMAT", "NicheRun", "load_checkpoint", "run_niche", "save_checkpoint", "save_niche_run"]
 
@@ -50,12 +53,20 @@ class NicheRun:
         Recorded summaries (:func:`dormancy.niche.outputs.timeseries`).
     cells : pandas.DataFrame
         The final per-cell table (:func:`dormancy.niche.outputs.cell_table`).
+    status : str
+        A :class:`dormancy.results.Status` value: ``"ok"``; ``"nonfinite"`` when a field stopped being finite,
+        ``"model_error"`` when a step raised. The run then stops at the last good state, which ``state``,
+        ``timeseries`` and ``cells`` describe (failure is data: the run is still saved).
+    message : str
+        What went wrong; empty when the status is ``ok``.
     """
 
     model: NicheModel
     state: NicheState
     timeseries: xr.Dataset
     cells: pd.DataFrame
+    status: str = Status.OK.value
+    message: str = ""
 
 
 def _scenario_text(model: NicheModel) -> str:
@@ -95,26 +106,40 @@ def load_checkpoint(path: str | os.PathLike[str], model: NicheModel) -> tuple[Ni
     InputError
         If the file is missing or unreadable, not a niche checkpoint, or belongs to a different scenario.
     """
-    try:
-        data = np.load(Path(path), allow_pickle=False)
-    except (OSError, ValueError) as error:
-        raise InputError([Problem("resume", "a readable niche checkpoint (.npz)", str(error))]) from None
+    try:  # read whole first: np.load keeps a failed file open
+        data = np.load(io.BytesIO(Path(path).read_bytes()), allow_pickle=False)
+    except FileNotFoundError:
+        raise InputError([Problem("resume", "an existing niche checkpoint (.npz)", f"no such file {path}")]) from None
+    except Exception as error:  # not a zip, not numpy, truncated: whatever it is, it is not a checkpoint
+        found = f"{path} ({type(error).__name__}: {str(error)[:120]})"
+        raise InputError([Problem("resume", "a readable niche checkpoint (.npz)", found)]) from None
+    if not hasattr(data, "files"):  # a bare .npy array, not an archive
+        raise InputError([Problem("resume", f"a checkpoint of format {CHECKPOINT_FORMAT}", f"{path}: a bare array")])
     with data:
-        if "format" not in data or str(data["format"]) != CHECKPOINT_FORMAT:
-            raise InputError([Problem("resume", f"a checkpoint of format {CHECKPOINT_FORMAT}", "another file")])
-        if str(data["scenario"]) != _scenario_text(model):
-            raise InputError([Problem("resume", "a checkpoint of the same scenario", "a different scenario")])
-        state = NicheState(
-            step=int(data["step"]),
-            seed=int(data["seed"]),
-            fields=data["fields"].copy(),
-            dtcs=Dtcs(*(data[f"dtc_{name}"].copy() for name in _DTC)),
-            residents=Residents(*(data[f"res_{name}"].copy() for name in _RES)),
-            next_id=int(data["next_id"]),
-            counters=data["counters"].copy(),
-        )
-        n_rows = int(data["n_rows"])
-        rows = [{key: data[f"row_{key}"][i].copy() for key in _ROW_KEYS} for i in range(n_rows)]
+        try:
+            if "format" not in data or str(data["format"]) != CHECKPOINT_FORMAT:
+                raise InputError([Problem("resume", f"a checkpoint of format {CHECKPOINT_FORMAT}", "another file")])
+            if str(data["scenario"]) != _scenario_text(model):
+                raise InputError([Problem("resume", "a checkpoint of the same scenario", "a different scenario")])
+            state = NicheState(
+                step=int(data["step"]),
+                seed=int(data["seed"]),
+                fields=data["fields"].copy(),
+                dtcs=Dtcs(*(data[f"dtc_{name}"].copy() for name in _DTC)),
+                residents=Residents(*(data[f"res_{name}"].copy() for name in _RES)),
+                next_id=int(data["next_id"]),
+                counters=data["counters"].copy(),
+            )
+            n_rows = int(data["n_rows"])
+            rows = [{key: data[f"row_{key}"][i].copy() for key in _ROW_KEYS} for i in range(n_rows)]
+        except InputError:
+            raise
+        except Exception as error:  # a missing array, a wrong shape or type: a damaged checkpoint
+            found = f"{path} ({type(error).__name__}: {str(error)[:120]})"
+            raise InputError([Problem("resume", "a complete niche checkpoint", found)]) from None
+        fields = initial_fields(model.field_specs, model.geometry)
+        if state.fields.shape != fields.shape or state.counters.shape != (len(COUNTERS),):
+            raise InputError([Problem("resume", "a checkpoint of this model's grid", f"{path}: other array shapes")])
     return state, rows
 
 
@@ -161,7 +186,12 @@ def run_niche(
     NicheRun
     """
     scenario = model.scenario
+    if days is not None and not (isinstance(days, int | float) and 0 < days <= 3650):
+        raise InputError([Problem("days", "a number of days in (0, 3650]", repr(days))])
     total = max(1, round((scenario.days if days is None else days) * 24.0 / scenario.dt_hours))
+    if total > MAX_STEPS:
+        expected = f"at most {MAX_STEPS:,} steps of dt_hours {scenario.dt_hours:g}"
+        raise InputError([Problem("days", expected, f"{total:,} steps")])
     every = max(1, round(scenario.outputs.every_hours / scenario.dt_hours))
     if checkpoint_every is not None and (checkpoint_every < 1 or checkpoint_path is None):
         raise InputError([Problem("checkpoint_every", "a positive step count with a checkpoint path", "")])
@@ -175,8 +205,19 @@ def run_niche(
         if snapshots is not None:
             write_snapshot(snapshots, model, state)
     last = total if stop_after is None else min(total, stop_after)
+    status, message = Status.OK, ""
     while state.step < last:
-        state = step(state, model, state.step)
+        try:
+            following = step(state, model, state.step)
+        except InputError:
+            raise
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError) as error:  # failure is data: stop, record
+            status, message = Status.MODEL_ERROR, f"step {state.step + 1}: {type(error).__name__}: {str(error)[:200]}"
+            break
+        if not np.isfinite(following.fields).all():
+            status, message = Status.NONFINITE, f"a field is not finite after step {following.step}"
+            break
+        state = following
         if state.step % every == 0 or state.step == total:
             rows.append(record(model, state))
             if observer is not None:
@@ -187,7 +228,12 @@ def run_niche(
             save_checkpoint(checkpoint_path, model, state, rows)
         if progress is not None:
             progress(state.step, total)
-    return NicheRun(model=model, state=state, timeseries=timeseries(model, rows), cells=cell_table(model, state))
+    if status is not Status.OK:  # the last good state closes the time series
+        final = record(model, state)
+        if float(final["time_days"]) != float(rows[-1]["time_days"]):
+            rows.append(final)
+    series = timeseries(model, rows).assign_attrs(status=status.value, message=message)
+    return NicheRun(model, state, series, cell_table(model, state), status.value, message)
 
 
 def _manifest(run: NicheRun) -> Manifest:
@@ -199,7 +245,13 @@ def _manifest(run: NicheRun) -> Manifest:
         scenario=run.model.scenario.to_dict(),
         parameters=parameters,
         seed=run.state.seed,
-        settings={"steps": run.state.step, "dt_hours": run.model.dt_hours, "switch": run.model.switch.parameter_set},
+        settings={
+            "steps": run.state.step,
+            "dt_hours": run.model.dt_hours,
+            "switch": run.model.switch.parameter_set,
+            "status": run.status,
+            "message": run.message,
+        },
     )
 
 
@@ -216,19 +268,11 @@ def save_niche_run(
         If ``path`` exists.
     """
     path = Path(path)
-    if os.path.lexists(path):
-        raise FileExistsError(f"{path} already exists")
-    temporary = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex}"
-    temporary.mkdir()
-    try:
+    with atomic_folder(path, overwrite=False, what="a niche run") as temporary:
         run.timeseries.to_zarr(temporary / "timeseries.zarr", mode="w-", zarr_format=2, consolidated=True)
         run.cells.to_parquet(temporary / "cells.parquet")
         text = json.dumps(_manifest(run).to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         (temporary / "manifest.json").write_text(text, encoding="utf-8")
         if snapshots is not None:
             shutil.move(str(snapshots), temporary / "snapshots.zarr")
-        os.rename(temporary, path)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
     return path

@@ -1,6 +1,6 @@
 """Model parameters with provenance: records, parameter sets, the registry and the bibliography."""
 
-from dormancy.params.records import Parameter, ParameterSet, Prior
+from dormancy.params.records import Parameter, ParameterSet, Prior, required_value
 from dormancy.params.registry import (
     Bibliography,
     Reference,
@@ -20,4 +20,5 @@ __all__ = [
     "load_bibliography",
     "load_registry",
     "parameter_set_from_mapping",
+    "required_value",
 ]

@@ -253,3 +253,11 @@ class ParameterSet:
         """
         draws = {symbol: float(self._by_symbol[symbol].prior.sample(rng)) for symbol in symbols}
         return self.with_values(draws, reason="drawn from the prior")
+
+
+def required_value(values: Mapping[str, float], name: str, set_name: str) -> float:
+    """Return ``values[name]`` as a float; a missing record raises :class:`KeyError` naming it and its set."""
+    try:
+        return float(values[name])
+    except KeyError:
+        raise KeyError(f"record {name} is missing (parameter set {set_name})") from None

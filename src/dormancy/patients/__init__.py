@@ -6,7 +6,7 @@
   and the marrow aspirate as a measurement (:func:`aspirate_positive`): :mod:`~dormancy.patients.therapy`.
 - :data:`FREE_PARAMETERS`: the registry records calibration fits.
 - Modules: :mod:`~dormancy.patients.covariates`, :mod:`~dormancy.patients.seeding`,
-  :mod:`~dormancy.patients.niche_rates`, :mod:`~dormancy.patients.natural_history` (the compiled kernel; its random
+  :mod:`~dormancy.coupling.tables`, :mod:`~dormancy.patients.natural_history` (the compiled kernel; its random
   draws in :mod:`~dormancy.patients.kernel_random`, parameter vector and table lookups in
   :mod:`~dormancy.patients.kernel_tables`), :mod:`~dormancy.patients.locoregional` (locoregional and
   contralateral events) and :mod:`~dormancy.patients.metastatic_course` (bone metastases after a first distant
@@ -23,7 +23,7 @@ from dormancy.patients.cohort import (
     save_cohort,
     simulate_cohort,
 )
-from dormancy.patients.therapy import aspirate_positive
+from dormancy.patients.therapy import aspirate_positive, use_table_cache_folder
 
 __all__ = [
     "FREE_PARAMETERS",
@@ -40,4 +40,5 @@ __all__ = [
     "summaries",
     "targets",
     "therapy",
+    "use_table_cache_folder",
 ]

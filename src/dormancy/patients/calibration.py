@@ -58,6 +58,8 @@ __all__ = [
 Simulator = Callable[[CohortSpec, int, Mapping[str, float]], pd.DataFrame]
 
 COLLEONI_NODES = {"N0": 0.31, "N1-3": 0.38, "N4-9": 0.19, "N10+": 0.12}
+#: Cohorts that are another cohort's patients under other care (arms of a comparison): they share its seed.
+SAME_PATIENTS: dict[str, str] = {"ebctcg_tamoxifen": "ebctcg_control"}
 DEVIATION_CAP = 10.0
 
 
@@ -86,6 +88,13 @@ def target_cohorts(*, n_patients: int = 4000) -> dict[str, CohortSpec]:
             care=CareSpec(chemotherapy="node_positive", endocrine_years=5.0),
         )
     cohorts["braun"] = CohortSpec(n_patients, followup_years=20.0)
+    for arm, years in (("control", 0.0), ("tamoxifen", 5.0)):
+        cohorts[f"ebctcg_{arm}"] = CohortSpec(
+            n_patients,
+            followup_years=20.0,
+            population=PopulationSpec.only(er_positive=True),
+            care=CareSpec(chemotherapy="node_positive", endocrine_years=years),
+        )
     return cohorts
 
 
@@ -125,9 +134,12 @@ def simulate_targets(
     """
     run = simulator or _simulate_cohort
     parameters = dict(parameters or {})
+    cohorts = target_cohorts(n_patients=n_patients)
+    order = {name: index for index, name in enumerate(cohorts)}
+    # the arms of a comparison share their patients (common random numbers): the same seed
     return {
-        name: run(spec, _cohort_seed(seed, index, parameters), parameters)
-        for index, (name, spec) in enumerate(target_cohorts(n_patients=n_patients).items())
+        name: run(spec, _cohort_seed(seed, order[SAME_PATIENTS.get(name, name)], parameters), parameters)
+        for name, spec in cohorts.items()
     }
 
 

@@ -1,7 +1,7 @@
 """Simulate a cohort of virtual patients: covariates, seeding, natural history and standard care, in chunks.
 
 :func:`simulate_cohort` resolves the parameters (registry + overrides checked against priors), tabulates the niche
-rates once (:mod:`dormancy.patients.niche_rates`), then runs the compiled kernel
+rates once (:mod:`dormancy.coupling.tables`), then runs the compiled kernel
 (:mod:`dormancy.patients.natural_history`) over chunks of patient ids, in-process or on a Dask distributed cluster.
 A patient's randomness depends only on (seed, patient id), so the table is identical for any chunk size and any
 number of workers. The kernel carries the distant recurrences (bone or other organs) that come from DTCs;
@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,19 +28,21 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from dormancy.atomic import atomic_folder
+from dormancy.coupling.tables import TableCache, tabulate
 from dormancy.errors import InputError, Problem
 from dormancy.params import ParameterSet
 from dormancy.patients import natural_history as kernel
 from dormancy.patients import therapy
 from dormancy.patients.covariates import sample_covariates
+from dormancy.patients.kernel_io import KernelTables, PatientBatch, RegimenSteps, parameter_vector, run_kernel
 from dormancy.patients.locoregional import local_event_times
 from dormancy.patients.metastatic_course import bone_after_visceral_years
-from dormancy.patients.niche_rates import niche_tables
 from dormancy.patients.parameters import FREE_PARAMETERS, SET_NAME, resolve_parameters
 from dormancy.patients.seeding import seeding_mean
 from dormancy.patients.specs import CareSpec, CohortSpec, PopulationSpec
 from dormancy.pkpd import Strategy, parse_strategy
 from dormancy.provenance import Manifest
+from dormancy.results import Status
 
 __all__ = [
     "FREE_PARAMETERS",
@@ -148,7 +151,7 @@ class _Inputs:
     patient_ids: NDArray[np.int64]
     treatment_name: str
     treat_start_step: NDArray[np.int64]
-    regimen: tuple[NDArray, ...]
+    regimen: RegimenSteps
     visit_steps: NDArray[np.int64]
 
 
@@ -187,43 +190,29 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
         grade=covariates["grade"],
         er_positive=covariates["er_positive"],
     )
-    (
-        dtc,
-        other,
-        positive,
-        dormant5,
-        dormant10,
-        micro10,
-        escapes,
-        dead,
-        dormant_end,
-        recurrence,
-        site,
-        bone,
-        status,
-        visits,
-    ) = kernel.simulate_patients(
-        ids,
-        np.uint64(inputs.key[0]),
-        np.uint64(inputs.key[1]),
-        covariates["age_at_diagnosis"],
-        covariates["menopause_age"],
-        covariates["bmi"],
-        covariates["extra_inflammation"],
-        covariates["er_positive"],
-        mean,
-        chemotherapy,
-        endocrine,
-        inputs.vector,
-        inputs.rates,
-        inputs.vicious,
-        inputs.burden_log10,
-        spec.n_steps,
-        float(spec.step_days),
-        inputs.treat_start_step[start:stop],
-        *inputs.regimen,
-        inputs.visit_steps[start:stop],
+    batch = PatientBatch(
+        ids=ids,
+        age_at_diagnosis=covariates["age_at_diagnosis"],
+        menopause_age=covariates["menopause_age"],
+        bmi=covariates["bmi"],
+        extra_inflammation=covariates["extra_inflammation"],
+        er_positive=covariates["er_positive"],
+        seeding_mean=mean,
+        chemotherapy=chemotherapy,
+        endocrine_years=endocrine,
+        treatment_start_step=inputs.treat_start_step[start:stop],
+        visit_steps=inputs.visit_steps[start:stop],
     )
+    history = run_kernel(
+        batch,
+        key=inputs.key,
+        parameters=inputs.vector,
+        tables=KernelTables(inputs.rates, inputs.vicious, inputs.burden_log10),
+        regimen=inputs.regimen,
+        n_steps=spec.n_steps,
+        step_days=float(spec.step_days),
+    )
+    recurrence, site, bone = history.recurrence_years, history.recurrence_site, history.bone_metastasis_years
     followup = spec.n_steps * spec.step_days / kernel.DAYS_PER_YEAR
     locoregional, contralateral = local_event_times(
         inputs.values,
@@ -264,24 +253,26 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
             "inflammation": _inflammation(inputs.values, inputs.values, covariates),
             "chemotherapy": chemotherapy,
             "endocrine_years": endocrine,
-            "dtc_at_diagnosis": dtc,
-            "dtc_positive": positive,
-            "dormant_at_5y": observed(dormant5),
-            "dormant_at_10y": observed(dormant10),
-            "micrometastases_at_10y": observed(micro10),
-            "escapes": escapes,
+            "dtc_at_diagnosis": history.marrow_dtcs,
+            "dtc_positive": history.dtc_positive,
+            "dormant_at_5y": observed(history.dormant_at_5y),
+            "dormant_at_10y": observed(history.dormant_at_10y),
+            "micrometastases_at_10y": observed(history.micrometastases_at_10y),
+            "escapes": history.escapes,
             "recurrence_years": recurrence,
             "recurrence_site": site_names,
             "recurred": ~np.isnan(recurrence),
             "bone_metastasis_years": np.fmin(bone, visceral_bone),
             "followup_years": np.where(np.isnan(recurrence), followup, recurrence),
             "end_of_followup_years": np.full(len(ids), followup),
-            "status": np.array(kernel.STATUS_CODES, dtype=object)[status].astype(str),
+            "status": np.array([Status(code).value for code in kernel.STATUS_CODES], dtype=object)[
+                history.status
+            ].astype(str),
             "menopause_age": covariates["menopause_age"],
             "extra_inflammation": covariates["extra_inflammation"],
-            "dtc_other_sites": other,
-            "dead_dtcs": dead,
-            "dormant_at_end": dormant_end,
+            "dtc_other_sites": history.other_site_dtcs,
+            "dead_dtcs": history.dead_dtcs,
+            "dormant_at_end": history.dormant_at_end,
             "treatment": np.where(inputs.treat_start_step[start:stop] >= 0, inputs.treatment_name, ""),
             "locoregional_years": locoregional,
             "contralateral_years": contralateral,
@@ -289,7 +280,7 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
             "first_recurrence": FIRST_RECURRENCE_KINDS[first_kind].astype(str),
         },
         columns=list(COLUMNS),
-    ), visits
+    ), history.visit_dtcs
 
 
 def _prepare(
@@ -300,6 +291,7 @@ def _prepare(
     treatment: object = None,
     treatment_start_years: object = 0.0,
     visits_years: object = None,
+    cache: TableCache | None = None,
 ) -> tuple[_Inputs, dict]:
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise InputError([Problem("seed", "a non-negative integer", repr(seed))])
@@ -308,20 +300,21 @@ def _prepare(
     ids = _patient_ids(patient_ids, spec.n_patients)
     visit_steps = _visit_steps(visits_years, len(ids), spec)
     sets = resolve_parameters(parameters)
-    tables = niche_tables(sets)
+    cache = cache if cache is not None else therapy.DEFAULT_CACHE
+    tables = tabulate(sets, cache=cache)
     strategy = None if treatment is None else parse_strategy(treatment, where="treatment")
     if strategy is None:
         rates, vicious = tables.rates[np.newaxis], tables.vicious_factor[np.newaxis]
-        regimen = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
+        regimen = RegimenSteps.none()
         starts = np.full(len(ids), -1, np.int64)
     else:
-        plan = therapy.regimen(strategy, step_days=float(spec.step_days), sets=sets)
+        plan = therapy.regimen(strategy, step_days=float(spec.step_days), sets=sets, cache=cache)
         rates, vicious = plan.rates, plan.vicious
-        regimen = (plan.step_state, plan.step_log10_kill, plan.step_growth_factor, plan.step_er_inhibition)
+        regimen = RegimenSteps(plan.step_state, plan.step_log10_kill, plan.step_growth_factor, plan.step_er_inhibition)
         context_regimen = {"regimen_steps": plan.n_steps, "regimen_states": len(plan.state_effects)}
         starts = _start_steps(treatment_start_years, len(ids), spec)
     values = {**sets["host_lifetime"].values(), **sets[SET_NAME].values()}
-    vector = np.array([values[name] for name in kernel.KERNEL_SYMBOLS], dtype=np.float64)
+    vector = parameter_vector(values)
     k0, k1 = np.random.SeedSequence(int(seed), spawn_key=(PATIENT_TAG, 0)).generate_state(2, np.uint32)
     inputs = _Inputs(
         spec,
@@ -419,6 +412,7 @@ def simulate_cohort(
     treatment: Strategy | str | Mapping | None = None,
     treatment_start_years: float | NDArray[np.float64] = 0.0,
     visits_years: NDArray[np.float64] | None = None,
+    cache: TableCache | None = None,
 ) -> CohortResult:
     """Simulate ``spec.n_patients`` virtual patients (or the given ids) over ``spec.followup_years``.
 
@@ -450,6 +444,9 @@ def simulate_cohort(
         not treated). It starts at the first patient step at or after that time.
     visits_years : array_like, optional
         ``(len(patient_ids), n_visits)`` visit times, years after diagnosis (NaN: none); fills ``result.visits``.
+    cache : dormancy.coupling.tables.TableCache, optional
+        Where the niche-rate tables are kept (default :data:`dormancy.patients.therapy.DEFAULT_CACHE`, in memory;
+        the command line passes one on ``DORMANCY_CACHE_DIR``).
 
     Returns
     -------
@@ -463,7 +460,9 @@ def simulate_cohort(
     """
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
         raise InputError([Problem("chunk_size", "a positive integer", repr(chunk_size))])
-    inputs, context = _prepare(spec, seed, parameters, patient_ids, treatment, treatment_start_years, visits_years)
+    inputs, context = _prepare(
+        spec, seed, parameters, patient_ids, treatment, treatment_start_years, visits_years, cache=cache
+    )
     total = len(inputs.patient_ids)
     bounds = [(start, min(start + chunk_size, total)) for start in range(0, total, chunk_size)] or [(0, 0)]
     if scheduler is None:
@@ -518,6 +517,12 @@ def _visit_table(times: NDArray[np.float64], table: pd.DataFrame, dtcs: NDArray[
     )
 
 
+#: Form of a scheduler address: protocol, host and port.
+SCHEDULER_ADDRESS = re.compile(r"(tcp|tls|ucx|ws|wss)://[A-Za-z0-9_.\-\[\]:]+:\d{1,5}")
+#: Seconds to wait for a scheduler to answer.
+CONNECT_TIMEOUT_S = 10
+
+
 def _run_distributed(scheduler, inputs: _Inputs, bounds, total: int, progress) -> list[tuple]:
     from distributed import Client, as_completed
 
@@ -525,7 +530,14 @@ def _run_distributed(scheduler, inputs: _Inputs, bounds, total: int, progress) -
         client, own = scheduler, False
     else:
         address = scheduler if isinstance(scheduler, str) else scheduler.scheduler_address
-        client, own = Client(address, set_as_default=False), True
+        if isinstance(scheduler, str) and not SCHEDULER_ADDRESS.fullmatch(scheduler):
+            expected = "a Dask scheduler address such as tcp://127.0.0.1:8786, a Client or a cluster"
+            raise InputError([Problem("scheduler", expected, repr(address)[:80])])
+        try:
+            client, own = Client(address, set_as_default=False, timeout=CONNECT_TIMEOUT_S), True
+        except (OSError, TimeoutError) as error:
+            expected = f"a Dask scheduler answering within {CONNECT_TIMEOUT_S} s"
+            raise InputError([Problem("scheduler", expected, f"{address}: {type(error).__name__}")]) from None
     try:
         futures = [client.submit(simulate_chunk, inputs, start, stop, pure=False) for start, stop in bounds]
         index = {future.key: i for i, future in enumerate(futures)}

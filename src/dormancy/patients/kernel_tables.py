@@ -1,7 +1,8 @@
 r"""Parameter vector, niche indices, host state and table lookups of the patient kernel (compiled with numba).
 
 The kernel (:mod:`dormancy.patients.natural_history`) reads its parameters from one vector in the order of
-:data:`KERNEL_SYMBOLS` and the niche-rate tables of :mod:`dormancy.patients.niche_rates` on a regular grid of
+:data:`KERNEL_SYMBOLS` and the niche-rate tables of :mod:`dormancy.coupling.tables` (fields by name,
+:data:`dormancy.coupling.tables.RATE_FIELDS`; the ``R_*`` indices below) on a regular grid of
 oestrogen deficiency :math:`D` and inflammation :math:`I` in [0, 1] (bilinear interpolation; the vicious-cycle
 factor also on log10 bone burden).
 
@@ -15,11 +16,23 @@ import math
 
 import numba
 
+from dormancy.coupling.tables import RATE_FIELDS
+from dormancy.coupling.vocabulary import MARROW_NICHES as MARROW_NICHES
+from dormancy.coupling.vocabulary import NICHE_NAMES
+
 FOCUS_SLOTS = 8
-N_NICHES = 5
-MARROW_NICHES = 4
-SPROUTING = 2
-OTHER_SITE = 4
+DAYS_PER_YEAR = 365.25
+N_NICHES = len(NICHE_NAMES)
+SPROUTING = NICHE_NAMES.index("perivascular_sprouting")
+OTHER_SITE = NICHE_NAMES.index("other_site")
+#: Indices of the rate-table fields the kernel reads (numba reads module-level integers as constants).
+R_LOG_AWAKENING = RATE_FIELDS.index("log_awakening_rate")
+R_DEATH = RATE_FIELDS.index("death_rate")
+R_DRUG_DEATH = RATE_FIELDS.index("drug_death_rate")
+R_PROLIFERATION = RATE_FIELDS.index("proliferation_rate")
+R_APOPTOSIS = RATE_FIELDS.index("apoptosis_rate")
+R_EVASION = RATE_FIELDS.index("immune_evasion")
+R_AWAKE = RATE_FIELDS.index("awake_on_arrival")
 #: Order of the kernel's parameter vector.
 KERNEL_SYMBOLS: tuple[str, ...] = (
     "menopause_age_mean",  # unused in the kernel (covariates), kept for one vector
@@ -37,7 +50,7 @@ KERNEL_SYMBOLS: tuple[str, ...] = (
     "dissemination_window_years",
     "awakening_scale_er_negative",
     "awakening_scale_er_positive",
-    "dormant_death_per_year",
+    "dormant_death_scale",
     "dormant_death_ratio_er_positive",
     "clonogenic_fraction",
     "immune_kill_rate",
@@ -70,7 +83,7 @@ P_F0, P_F1, P_F2 = (_P[f"niche_fraction_{n}"] for n in ("endosteal", "perivascul
 P_RHO = _P["other_site_seeding_ratio"]
 P_W = _P["dissemination_window_years"]
 P_WAKE_NEG, P_WAKE_POS = _P["awakening_scale_er_negative"], _P["awakening_scale_er_positive"]
-P_DEATH = _P["dormant_death_per_year"]
+P_DEATH = _P["dormant_death_scale"]
 P_DEATH_POS = _P["dormant_death_ratio_er_positive"]
 P_CLONO = _P["clonogenic_fraction"]
 P_KAPPA = _P["immune_kill_rate"]
@@ -141,9 +154,25 @@ def establishment(rates, er, endo, i, fi, j, fj, params):
     rate (module docstring of :mod:`dormancy.patients.natural_history`).
     """
     table = rates[er, endo, SPROUTING]
-    r = bilinear(table[:, :, 2], i, fi, j, fj)
-    death = bilinear(table[:, :, 3], i, fi, j, fj)
-    evasion = bilinear(table[:, :, 5], i, fi, j, fj)
+    r = bilinear(table[:, :, R_PROLIFERATION], i, fi, j, fj)
+    death = bilinear(table[:, :, R_APOPTOSIS], i, fi, j, fj)
+    evasion = bilinear(table[:, :, R_EVASION], i, fi, j, fj)
     loss = death + params[P_KAPPA] * (1.0 - evasion)
     p = 1.0 - loss / r if r > 0.0 else 0.0
     return max(p, 0.0), evasion
+
+
+@numba.njit(cache=True)
+def dormant_hazards(table, i, fi, j, fj, wake_scale, death_scale):
+    r"""Return a dormant DTC's awakening and death hazards (per year) from its niche's rate table at ``(D, I)``.
+
+    :math:`h_w = s\,q_w \cdot 365.25` and :math:`h_d = (\mu\,q_d + q_d^{drug}) \cdot 365.25`: the switch's own hazards
+    (per day, fields ``log_awakening_rate``, ``death_rate``, ``drug_death_rate`` of
+    :mod:`dormancy.coupling.tables`) times the bridge parameters ``wake_scale`` :math:`s` and ``death_scale``
+    :math:`\mu` (dimensionless); a drug's own kill is added unscaled. ``table`` is ``rates[state, er, endo, niche]``.
+    """
+    h_wake = wake_scale * math.exp(bilinear(table[:, :, R_LOG_AWAKENING], i, fi, j, fj)) * DAYS_PER_YEAR
+    h_die = (
+        death_scale * bilinear(table[:, :, R_DEATH], i, fi, j, fj) + bilinear(table[:, :, R_DRUG_DEATH], i, fi, j, fj)
+    ) * DAYS_PER_YEAR
+    return h_wake, h_die

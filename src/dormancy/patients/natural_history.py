@@ -13,11 +13,16 @@ marrow applies), seeded up to :math:`W` years before diagnosis (its size
 at diagnosis follows from the growth law, capped below detection since these patients are M0). The aspirate is a
 measurement: DTC-positive with probability :math:`1 - e^{-f N}`.
 
-**Dormant cells** in niche :math:`k` awaken with hazard :math:`h_w = s_{ER}\, q_{out}(k, D, I)/q_{out,ref}` and die
-with :math:`h_d = \mu_D\, r_{ER}\, \delta(k, D, I)/\delta_{ref}` (:math:`r_{ER} = 1` for ER−, :math:`r_+` for ER+:
-ER+ dormant cells may be longer-lived, the late ER+ recurrences of Pan 2017; switch fate rates on the dormant branch;
-host state :math:`D` oestrogen deficiency, :math:`I` inflammation, and endocrine therapy); within a step
-:math:`n_{event} \sim \mathrm{Bin}(n, 1 - e^{-(h_w + h_d)\Delta})`, split binomially in proportion to the hazards.
+**Dormant cells** in niche :math:`k` awaken with hazard :math:`h_w = s_{ER}\, q_w(k, D, I)` and die with
+:math:`h_d = \mu\, r_{ER}\, q_d(k, D, I) + q_d^{drug}(k, D, I)`, where :math:`q_w, q_d` are the switch's own
+awakening and death hazards of a dormant cell (per day, averaged over the bone's resorption exposure;
+:mod:`dormancy.coupling.tables`), :math:`q_d^{drug}` what a treatment's drugs add to the switch's death hazard (0
+untreated), and :math:`s_{ER}, \mu` dimensionless bridge parameters (``awakening_scale_er_*``,
+``dormant_death_scale``): the fraction of the switch's exits that become a sustained awakening, and of its dormant-
+branch death hazard that acts in the patient (:math:`r_{ER} = 1` for ER−, :math:`r_+` for ER+: ER+ dormant cells
+may be longer-lived, the late ER+ recurrences of Pan 2017; host state :math:`D` oestrogen deficiency, :math:`I`
+inflammation, and endocrine therapy); within a step :math:`n_{event} \sim \mathrm{Bin}(n, 1 - e^{-(h_w +
+h_d)\Delta})`, split binomially in proportion to the hazards.
 
 **An awakened cell** founds a growing colony with probability :math:`c \max(0, 1 - (\delta_p + \kappa (1 -
 e_{PD\text{-}L1}))/r_p)` (a linear birth–death lineage escaping extinction, :math:`c` the clonogenic fraction;
@@ -30,7 +35,7 @@ founder starts growing at a uniformly drawn month of that year.
 :math:`\ln X(t + \Delta) = \ln K - (\ln K - \ln X) e^{-\alpha g \Delta}`, with :math:`K = K_{av}` (about 1 mm)
 until the angiogenic switch (hazard :math:`\lambda_{ang}(1 + g_V V)`, :math:`V` obesity's angiogenic drive), the full
 capacity after; :math:`g` multiplies endocrine inhibition for ER+ foci on therapy and, in bone, the vicious-cycle
-factor of :mod:`dormancy.patients.niche_rates`. Avascular foci are eliminated by immune control with hazard
+factor of :mod:`dormancy.coupling.tables`. Avascular foci are eliminated by immune control with hazard
 :math:`\kappa_f (1 - e)` (tumour-mass dormancy, Kuznetsov 1994 / Wilkie & Hahnfeldt 2013 reduced to a hazard).
 Chemotherapy acts at the end of its course on every focus: each cell survives with probability :math:`10^{-L}`, so a
 focus of :math:`X` cells is eradicated with probability :math:`e^{-X 10^{-L}}` and otherwise keeps
@@ -86,6 +91,7 @@ import numpy as np
 
 from dormancy.patients.kernel_random import binomial, gamma, next_uniform, normal, poisson, step_state
 from dormancy.patients.kernel_tables import (
+    DAYS_PER_YEAR,
     FOCUS_SLOTS,
     KERNEL_SYMBOLS,
     MARROW_NICHES,
@@ -119,8 +125,10 @@ from dormancy.patients.kernel_tables import (
     P_WAKE_POS,
     P_XBONE,
     P_XDET,
+    R_AWAKE,
     SPROUTING,
     bilinear,
+    dormant_hazards,
     establishment,
     grid_position,
     host_state,
@@ -149,7 +157,6 @@ PENDING_BLOCK = 4
 STATUS_OK = 0
 STATUS_NONFINITE = 1
 STATUS_CODES = ("ok", "nonfinite")
-DAYS_PER_YEAR = 365.25
 
 
 @numba.njit(cache=True)
@@ -375,9 +382,9 @@ def simulate_patients(
         dormant[OTHER_SITE] = other
         for k in range(N_NICHES):
             if k == OTHER_SITE:
-                awake = params[P_F2] * bilinear(untreated[er, 0, SPROUTING, :, :, 6], i, fi, j, fj)
+                awake = params[P_F2] * bilinear(untreated[er, 0, SPROUTING, :, :, R_AWAKE], i, fi, j, fj)
             else:
-                awake = bilinear(untreated[er, 0, k, :, :, 6], i, fi, j, fj)
+                awake = bilinear(untreated[er, 0, k, :, :, R_AWAKE], i, fi, j, fj)
             state, n_awake = binomial(state, dormant[k], awake)
             dormant[k] -= n_awake
             p_est, _ = establishment(untreated, er, 0, i, fi, j, fj, params)
@@ -467,9 +474,7 @@ def simulate_patients(
                 for k in range(N_NICHES):
                     if dormant[k] == 0 or (recurred and k == OTHER_SITE):
                         continue
-                    table = tables[er, endo, k]
-                    h_wake = wake_scale * math.exp(bilinear(table[:, :, 0], i, fi, j, fj))
-                    h_die = death_scale * bilinear(table[:, :, 1], i, fi, j, fj)
+                    h_wake, h_die = dormant_hazards(tables[er, endo, k], i, fi, j, fj, wake_scale, death_scale)
                     total = h_wake + h_die
                     state, events = binomial(state, dormant[k], -math.expm1(-total * span * dt_years))
                     if events == 0:

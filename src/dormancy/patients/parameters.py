@@ -11,21 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from dormancy.coupling.vocabulary import NICHE_NAMES
 from dormancy.errors import InputError, Problem
 from dormancy.params import ParameterSet, load_registry
 
 SET_NAME = "patients_natural_history"
 #: Sets the simulator reads; any of their records may be overridden by registry name.
 USED_SETS: tuple[str, ...] = (SET_NAME, "host_lifetime", "bone_lifetime", "pivonka2008")
-#: Niche types of a DTC: four in the marrow, then the lumped compartment of other distant organs.
-NICHE_NAMES: tuple[str, ...] = (
-    "endosteal",
-    "perivascular_stable",
-    "perivascular_sprouting",
-    "other_marrow",
-    "other_site",
-)
-MARROW_NICHES = 4
 #: Registry record names that calibration fits (the rest keep their documented values).
 FREE_PARAMETERS: tuple[str, ...] = tuple(
     f"{SET_NAME}.{symbol}"
@@ -36,7 +28,7 @@ FREE_PARAMETERS: tuple[str, ...] = tuple(
         "other_site_seeding_ratio",
         "awakening_scale_er_negative",
         "awakening_scale_er_positive",
-        "dormant_death_per_year",
+        "dormant_death_scale",
         "clonogenic_fraction",
         "immune_kill_rate",
         "growth_rate_er_negative",

@@ -21,22 +21,11 @@ A :class:`dormancy.pkpd.Strategy` becomes a :class:`Regimen` on the patient step
    exactly 1 stays 1. Each distinct quantised vector is a state with its own niche-rate table (computed once and
    cached, like the untreated table; about 10 s each). State 0 is no treatment: exactly the untreated table. The
    20 library strategies have 77 states in all (71 with the former linear 0.1 rounding, 58 distinct vectors).
-3. **Effects in the niche-rate table** (same steps as :mod:`dormancy.patients.niche_rates`, with the drug terms):
-
-   - bone drive: osteoclast apoptosis times :math:`1 + z_{max} Z_{apo}` (zoledronic acid), free RANKL neutralised
-     by :math:`R` (denosumab), inflammatory RANKL drive from :math:`I(1 - E_{IL1})` (IL-1 blockade); the
-     osteoclast-derived factors a DTC reads times :math:`1 - w_Z Z_{niche}` (as in :mod:`dormancy.bone.lifetime`);
-   - switch drug inputs: ``HYDROXYCHLOROQUINE`` = autophagy inhibition, ``EVEROLIMUS`` = mTOR inhibition,
-     ``CDK46_INHIBITOR`` = CDK4/6 inhibition (after resistance), ``HDAC_INHIBITOR`` = HDAC inhibition,
-     ``NR2F1_AGONIST`` = NR2F1 activation;
-   - switch niche inputs: ``IL1B`` times :math:`1 - E_{IL1}`; ``ESTROGEN`` times :math:`1 - E_{ER}`;
-     ``MIR222_223`` times :math:`1 - E_{miR}` (antagomiR-222/223 [2, 58]); CXCR4 blockade mobilises cells out of
-     their niche, so the niche's retention and pro-dormancy signals (``GAS6``, ``WNT5A``, ``TSP1``,
-     ``MIR222_223``, ``TGFB2``, ``BMP7``) are read times :math:`1 - E_{CXCR4}` (an assumption on how mobilisation
-     acts on the switch).
-
-   The dormant-branch rates are expressed over the *untreated* reference, so a drug's effect on awakening and
-   dormant-cell death is kept; cells relax to the drug's steady state from the untreated dormant preparation.
+3. **Effects in the niche-rate table**: each state's table is :func:`dormancy.coupling.tables.tabulate` under the
+   state's effects (the drug terms of the bone drive, :func:`dormancy.bone.marrow.bone_drive`; the switch's drug
+   inputs and blocks, :func:`dormancy.coupling.niche_inputs`; the resorbing front under zoledronic acid's niche
+   action, :func:`dormancy.coupling.exposed_inputs`). Its dormant-branch fields are over the *untreated* reference
+   cell, so a drug's effect on awakening and dormant-cell death is kept.
 4. **Per-step scalars** (not tabulated): cycling-cell log10 kill of the step
    :math:`k_{kill} \Delta \bar E_{kill} / \ln 10` (chemotherapy kills cycling cells only: growing foci and founders,
    never dormant cells); the growth factor :math:`1 - \bar E_{CDK4/6}` of every focus (cytostatic); the extra
@@ -52,35 +41,21 @@ aspirate is positive with probability :math:`1 - e^{-fN}`. A negative aspirate c
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
 import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from dormancy.atomic import atomic_file
-from dormancy.bone.pivonka import PivonkaParameters
+from dormancy.coupling.tables import TableCache, tabulate
 from dormancy.errors import InputError, Problem
-from dormancy.params import ParameterSet, load_registry
-from dormancy.patients import niche_rates
-from dormancy.patients.parameters import NICHE_NAMES, SET_NAME, resolve_parameters
+from dormancy.params import ParameterSet
+from dormancy.patients.parameters import SET_NAME, resolve_parameters
 from dormancy.pkpd import TARGETS, Strategy, cycling_kill_rate, parse_strategy, strategy_effects
 from dormancy.rng import agent_uniforms
-from dormancy.signalling import (
-    DORMANT_PREPARATION,
-    PROLIFERATING_PREPARATION,
-    SwitchModel,
-    fate_rates,
-    is_dormant,
-    steady_states,
-)
 
 #: Points per decade of the odds E/(1 - E) of the grid the time-averaged target effects are quantised on.
 EFFECTS_PER_DECADE = 4
@@ -93,17 +68,15 @@ MAX_REGIMEN_YEARS = 30.0
 DAYS_PER_YEAR = 365.25
 #: Targets that change the switch or bone (tabulated); ``cycling_cell_kill`` acts per step.
 TABLE_TARGETS: tuple[str, ...] = tuple(t for t in TARGETS if t != "cycling_cell_kill")
-SWITCH_DRUG_INPUTS: Mapping[str, str] = {
-    "autophagy_inhibition": "HYDROXYCHLOROQUINE",
-    "mtor_inhibition": "EVEROLIMUS",
-    "cdk46_inhibition": "CDK46_INHIBITOR",
-    "hdac_inhibition": "HDAC_INHIBITOR",
-    "nr2f1_activation": "NR2F1_AGONIST",
-}
-RETENTION_INPUTS: tuple[str, ...] = ("GAS6", "WNT5A", "TSP1", "MIR222_223", "TGFB2", "BMP7")
 ASPIRATE_STREAM = 0x41535049  # "ASPI": counter-based stream of the aspirate draws
-_TABLES: dict[tuple[str, tuple[float, ...]], tuple[NDArray[np.float64], NDArray[np.float64]]] = {}
-_REGIMENS: dict[tuple, Regimen] = {}
+#: The tables every call without an explicit cache shares (in memory unless given a folder,
+#: :func:`use_table_cache_folder`, as the command line does for ``DORMANCY_CACHE_DIR``).
+DEFAULT_CACHE = TableCache()
+
+
+def use_table_cache_folder(folder: str | os.PathLike[str] | None) -> None:
+    """Keep the tables of :data:`DEFAULT_CACHE` on disk in ``folder`` too (None: memory only)."""
+    DEFAULT_CACHE.directory = None if folder is None else Path(folder)
 
 
 @dataclass(frozen=True)
@@ -204,6 +177,7 @@ def regimen(
     *,
     step_days: float,
     sets: Mapping[str, ParameterSet] | None = None,
+    cache: TableCache | None = None,
 ) -> Regimen:
     """Return the regimen of a strategy on the patient step, with the tables of its states (cached).
 
@@ -215,15 +189,18 @@ def regimen(
         Patient step, days.
     sets : mapping of str to ParameterSet, optional
         From :func:`dormancy.patients.parameters.resolve_parameters` (default: the registry values).
+    cache : TableCache, optional
+        Where the state tables are kept (default :data:`DEFAULT_CACHE`).
     """
     strategy = parse_strategy(strategy, where="treatment")
     sets = sets if sets is not None else resolve_parameters(None)
-    base = niche_rates.niche_tables(sets)
+    cache = cache if cache is not None else DEFAULT_CACHE
+    base = tabulate(sets, cache=cache)
     values = sets[SET_NAME].values()
     scalars = (values["endocrine_growth_inhibition"], values["endocrine_target_effect"])
     key = (strategy, float(step_days), base.key, scalars)
-    if key in _REGIMENS:
-        return _REGIMENS[key]
+    if key in cache.derived:
+        return cache.derived[key]
     means = step_effects(strategy, step_days=step_days)
     index = {t: i for i, t in enumerate(TARGETS)}
     table_columns = [index[t] for t in TABLE_TARGETS]
@@ -236,9 +213,9 @@ def regimen(
     rates = [base.rates]
     vicious = [base.vicious_factor]
     for vector in list(states)[1:]:
-        r, v = treated_tables(sets, dict(zip(TABLE_TARGETS, vector, strict=True)))
-        rates.append(r)
-        vicious.append(v)
+        treated = tabulate(sets, dict(zip(TABLE_TARGETS, vector, strict=True)), cache=cache)
+        rates.append(treated.rates)
+        vicious.append(treated.vicious_factor)
     kill = cycling_kill_rate(strategy) * step_days * means[:, index["cycling_cell_kill"]] / math.log(10.0)
     er = means[:, index["er_signalling_blockade"]]
     out = Regimen(
@@ -256,164 +233,8 @@ def regimen(
         rates=np.stack(rates),
         vicious=np.stack(vicious),
     )
-    _REGIMENS[key] = out
+    cache.derived[key] = out
     return out
-
-
-# ------------------------------------------------------------------------------------------ treated tables
-
-
-def _drug_drive(remodelling, coupling, deficiency, inflamed, burden, effects):
-    drive = niche_rates.host_bone_drive(
-        remodelling, coupling, deficiency, inflamed * (1.0 - effects["il1_blockade"]), burden
-    )
-    return dataclasses.replace(
-        drive,
-        osteoclast_apoptosis_factor=drive.osteoclast_apoptosis_factor
-        * (1.0 + coupling["zoledronic_max_apoptosis_fold"] * effects["osteoclast_apoptosis"]),
-        rankl_neutralised=effects["rankl_neutralisation"],
-    )
-
-
-def treated_bone_signals(
-    remodelling: PivonkaParameters, coupling: Mapping[str, float], grid: NDArray[np.float64], effects: Mapping
-) -> dict[str, NDArray[np.float64]]:
-    """Return the bone's niche signals on the ``(D, I)`` grid under drug effects (module docstring, step 3)."""
-    return niche_rates.bone_signals(
-        remodelling,
-        coupling,
-        grid,
-        drive=partial(_drug_drive, remodelling, coupling, effects=effects),
-        osteoclast_factor_scale=1.0 - coupling["zoledronic_niche_weight"] * effects["endosteal_niche"],
-    )
-
-
-def treated_vicious_factor(
-    remodelling: PivonkaParameters, coupling: Mapping[str, float], grid: NDArray[np.float64], effects: Mapping
-) -> NDArray[np.float64]:
-    """Return the bone focus growth factor on the ``(D, I, burden)`` grid under drug effects (over untreated rest)."""
-    return niche_rates.vicious_factor(
-        remodelling, coupling, grid, drive=partial(_drug_drive, remodelling, coupling, effects=effects)
-    )
-
-
-def _apply_drugs(model: SwitchModel, inputs: NDArray[np.float64], effects: Mapping[str, float]) -> None:
-    column = {name: i for i, name in enumerate(model.wiring.inputs)}
-    for target, node in SWITCH_DRUG_INPUTS.items():
-        inputs[:, column[node]] = effects[target]
-    inputs[:, column["IL1B"]] *= 1.0 - effects["il1_blockade"]
-    inputs[:, column["ESTROGEN"]] *= 1.0 - effects["er_signalling_blockade"]
-    inputs[:, column["MIR222_223"]] *= 1.0 - effects["mir222_223_blockade"]
-    for name in RETENTION_INPUTS:
-        inputs[:, column[name]] *= 1.0 - effects["cxcr4_blockade"]
-
-
-def treated_tables(
-    sets: Mapping[str, ParameterSet], effects: Mapping[str, float]
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Return the niche-rate table and vicious-cycle factor under constant drug effects (cached).
-
-    Parameters
-    ----------
-    sets : mapping of str to ParameterSet
-        From :func:`dormancy.patients.parameters.resolve_parameters`.
-    effects : mapping of str to float
-        Effect in [0, 1] of each target in :data:`TABLE_TARGETS` (missing: 0).
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        ``rates`` shaped like :attr:`dormancy.patients.niche_rates.NicheTables.rates` (dormant-branch columns over
-        the untreated reference) and ``vicious`` like its ``vicious_factor``. The proliferating-branch columns
-        (``proliferation_rate`` onwards) are computed only for the sprouting niche, the one the kernel reads them
-        from under treatment (a founder's establishment and a focus's immune evasion); they are NaN elsewhere,
-        which saves two fifths of a table's cost.
-    """
-    effects = {t: float(effects.get(t, 0.0)) for t in TABLE_TARGETS}
-    base_key = niche_rates.niche_tables(sets).key
-    vector = tuple(round(effects[t], 6) for t in TABLE_TARGETS)
-    key = (base_key, vector)
-    if key in _TABLES:
-        return _TABLES[key]
-    cache_dir = os.environ.get("DORMANCY_CACHE_DIR")
-    digest = hashlib.sha256(json.dumps([base_key, vector, 1]).encode()).hexdigest()[:20]
-    path = Path(cache_dir) / f"patient-therapy-{digest}.npz" if cache_dir else None
-    if path is not None and path.is_file():
-        with np.load(path) as stored:
-            result = (stored["rates"], stored["vicious"])
-    else:
-        result = _compute_treated(sets, effects)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_file(path) as temporary, open(temporary, "wb") as handle:
-                np.savez(handle, rates=result[0], vicious=result[1])
-    _TABLES[key] = result
-    return result
-
-
-def _compute_treated(sets, effects):
-    registry = load_registry()
-    switches = {er: registry.sets[f"switch_er_{er}"] for er in ("negative", "positive")}
-    grid = np.linspace(0.0, 1.0, niche_rates.GRID_POINTS)
-    remodelling = PivonkaParameters.from_set(sets["pivonka2008"])
-    coupling = sets["bone_lifetime"].values()
-    values = sets[SET_NAME].values()
-    endocrine_effect = values["endocrine_target_effect"]
-    rest_signals = niche_rates.bone_signals(remodelling, coupling, grid)
-    signals = treated_bone_signals(remodelling, coupling, grid, effects)
-    n = len(grid)
-    rates = np.empty((2, 2, len(NICHE_NAMES), n, n, len(niche_rates.RATE_FIELDS)))
-    reference_exit = reference_apoptosis = None
-    for er_index, er in enumerate(("negative", "positive")):
-        model = SwitchModel.from_parameter_set(switches[er])
-        batches = []
-        # ER- cells read no oestrogen: the endocrine slice equals the other and is copied, not recomputed
-        endocrine_flags = (0,) if er == "negative" else (0, 1)
-        for endocrine in endocrine_flags:
-            factor = 0.0 if er == "negative" else 1.0 - endocrine_effect * endocrine
-            for niche in NICHE_NAMES:
-                inputs = niche_rates._switch_inputs(model, values, signals, grid, niche, factor, coupling)
-                _apply_drugs(model, inputs, effects)
-                batches.append(inputs)
-        inputs = np.concatenate(batches)
-        reference_niche = {name: values.get(f"niche_endosteal__{name}", 0.0) for name in model.wiring.inputs}
-        # the kernel reads a treated table's proliferating branch only in the sprouting niche (establishment):
-        # the other niches' rows are not relaxed and stay NaN in the table
-        niche_of_row = np.tile(np.repeat(np.arange(len(NICHE_NAMES)), n * n), len(endocrine_flags))
-        rows = {"dormant": slice(None), "proliferating": niche_of_row == NICHE_NAMES.index("perivascular_sprouting")}
-        branches = {}
-        for branch, preparation in (("dormant", DORMANT_PREPARATION), ("proliferating", PROLIFERATING_PREPARATION)):
-            prepared = {**reference_niche, **preparation}
-            start = steady_states(model, model.inputs({k: v for k, v in prepared.items() if v}), 0.0)
-            selected = inputs[rows[branch]]
-            states = np.full((len(inputs), start.shape[-1]), np.nan)
-            states[rows[branch]] = steady_states(model, selected, np.repeat(start, len(selected), axis=0))
-            rates_of_branch = fate_rates(model, states)
-            dormant_of_branch = np.where(np.isnan(states).any(axis=-1), np.nan, is_dormant(model, states))
-            branches[branch] = (rates_of_branch, dormant_of_branch)
-            if reference_exit is None and branch == "dormant":
-                untreated = niche_rates._switch_inputs(model, values, rest_signals, grid, "endosteal", 0.0, coupling)
-                ref_state = steady_states(model, untreated[:1], start)
-                ref = fate_rates(model, ref_state)
-                reference_exit = float(ref["quiescence_exit_rate"][0])
-                reference_apoptosis = float(ref["apoptosis_rate"][0])
-        dormant, _ = branches["dormant"]
-        awake, awake_dormant = branches["proliferating"]
-        if len(endocrine_flags) == 1:
-            dormant = {name: np.concatenate([value, value]) for name, value in dormant.items()}
-            awake = {name: np.concatenate([value, value]) for name, value in awake.items()}
-            awake_dormant = np.concatenate([awake_dormant, awake_dormant])
-        shape = (2, len(NICHE_NAMES), n, n)
-        rates[er_index, ..., 0] = np.log(np.maximum(dormant["quiescence_exit_rate"], 1e-300) / reference_exit).reshape(
-            shape
-        )
-        rates[er_index, ..., 1] = (dormant["apoptosis_rate"] / reference_apoptosis).reshape(shape)
-        rates[er_index, ..., 2] = awake["proliferation_rate"].reshape(shape)
-        rates[er_index, ..., 3] = awake["apoptosis_rate"].reshape(shape)
-        rates[er_index, ..., 4] = awake["quiescence_entry_rate"].reshape(shape)
-        rates[er_index, ..., 5] = awake["immune_evasion"].reshape(shape)
-        rates[er_index, ..., 6] = (1.0 - awake_dormant).reshape(shape)
-    return rates, treated_vicious_factor(remodelling, coupling, grid, effects)
 
 
 # ------------------------------------------------------------------------------------------------- aspirate

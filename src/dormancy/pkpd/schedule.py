@@ -152,6 +152,10 @@ def _number(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+#: Shortest dosing interval accepted, days (1 hour): shorter ones are typos and would need millions of doses.
+MIN_INTERVAL_DAYS = 1.0 / 24.0
+
+
 def _positive(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
@@ -173,9 +177,15 @@ def _check(fields: Mapping[str, Any], *, where: str, names: Mapping[str, str] | 
         problems.append(
             Problem(label("route"), f"a route of {schedule.drug}: {', '.join(allowed)}", repr(schedule.route))
         )
-    if schedule.interval_days is not None and not _positive(schedule.interval_days):
+    if schedule.interval_days is not None and not (
+        _positive(schedule.interval_days) and schedule.interval_days >= MIN_INTERVAL_DAYS
+    ):
         problems.append(
-            Problem(label("interval_days"), "a positive interval in days, or None", repr(schedule.interval_days))
+            Problem(
+                label("interval_days"),
+                "an interval of at least 1 hour (1/24 day), or None",
+                repr(schedule.interval_days),
+            )
         )
     if schedule.count is not None and not (isinstance(schedule.count, int) and schedule.count >= 1):
         problems.append(Problem(label("count"), "a whole number of doses >= 1, or None", repr(schedule.count)))

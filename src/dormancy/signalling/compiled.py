@@ -12,8 +12,12 @@ import math
 
 import numba
 
+from dormancy.results import Status
+
 #: Per-cell outcome codes of :func:`dormancy.signalling.integrate_cells`.
 CELL_OK, CELL_TOO_MANY_STEPS, CELL_NONFINITE = 0, 1, 2
+#: The package status of each per-cell code (index = code): one vocabulary across scales.
+CELL_STATUSES = (Status.OK, Status.TOO_MANY_STEPS, Status.NONFINITE)
 
 SERIES_RADIUS = 0.2
 _PHI1_SERIES = tuple(1.0 / math.factorial(j + 1) for j in range(10))

@@ -26,6 +26,7 @@ vectorised call per step:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,8 +40,9 @@ from scipy import stats
 from dormancy.errors import InputError, Problem
 from dormancy.patients import CohortSpec, aspirate_positive, simulate_cohort
 from dormancy.provenance import Manifest
+from dormancy.results import Status
 from dormancy.trials import allocation
-from dormancy.trials.analysis import clopper_pearson, compare_groups, kaplan_meier
+from dormancy.trials.analysis import Comparison, clopper_pearson, compare_groups, kaplan_meier
 from dormancy.trials.endpoints import patient_endpoints
 from dormancy.trials.spec import MAX_CANDIDATES, TrialSpec, resolve_strategy
 
@@ -153,7 +155,8 @@ class TrialResult:
                     "hr_pooled_high": pooled.ci_high,
                 }
             )
-        return pd.DataFrame(rows)
+        frame = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+        return frame if rows else frame.astype(dict.fromkeys(SUMMARY_COLUMNS[4:], float))
 
     def survival_summary(self) -> pd.DataFrame:
         """Per endpoint and arm: Kaplan–Meier survival at the horizon, median and 95 % range over replicates."""
@@ -189,7 +192,39 @@ class TrialResult:
                     else float(np.mean(part["p_value"].to_numpy(float) < alpha)),
                 }
             )
-        return pd.DataFrame(rows)
+        frame = pd.DataFrame(rows, columns=CLEARANCE_SUMMARY_COLUMNS)
+        return frame if rows else frame.astype(dict.fromkeys(CLEARANCE_SUMMARY_COLUMNS[2:], float))
+
+
+SUMMARY_COLUMNS = (
+    "endpoint",
+    "arm",
+    "control",
+    "subgroup",
+    "replicates",
+    "hr_median",
+    "hr_low",
+    "hr_high",
+    "p_median",
+    "power",
+    "events_experimental",
+    "events_control",
+    "hr_pooled",
+    "hr_pooled_low",
+    "hr_pooled_high",
+)
+CLEARANCE_SUMMARY_COLUMNS = (
+    "arm",
+    "assessment",
+    "aspirated",
+    "negative",
+    "proportion",
+    "ci_low",
+    "ci_high",
+    "replicate_low",
+    "replicate_high",
+    "power",
+)
 
 
 def _check_run(seed: object, replicates: object) -> None:
@@ -270,7 +305,7 @@ def _enrol(spec: TrialSpec, seed: int, replicates: int, table, entry, aspirated,
                 "aspirated": int(aspirated[block].sum()),
                 "qualifying": int(qualifying[block].sum()),
                 "enrolled": len(chosen),
-                "status": "ok" if len(chosen) == target else "under-enrolled",
+                "status": Status.OK.value if len(chosen) == target else Status.UNDER_ENROLLED.value,
             }
         )
     return np.concatenate(rows), np.concatenate(arms), np.concatenate(labels), pd.DataFrame(screened)
@@ -453,6 +488,41 @@ def _analyse(spec: TrialSpec, patients: pd.DataFrame, replicates: int, progress:
     )
 
 
+def _empty_result(spec, seed, replicates, parameters, screened, screening_manifest, candidates) -> TrialResult:
+    """Return the result of a trial in which no candidate was eligible: status ``under-enrolled``, empty tables."""
+
+    def empty(text: list[str], numbers: list[str]) -> pd.DataFrame:
+        return pd.DataFrame(
+            {**{c: pd.Series(dtype=object) for c in text}, **{c: pd.Series(dtype=float) for c in numbers}}
+        )
+
+    patients = empty(
+        ["arm", "stratum", "status", "message"], ["replicate", "patient", "entry_years", "follow_up_years"]
+    )
+    numbers = [f.name for f in dataclasses.fields(Comparison)]
+    comparisons = empty(["endpoint", "arm", "control", "subgroup"], ["replicate", *numbers])
+    survival = empty(["endpoint", "arm"], ["replicate", "survival"])
+    curves = empty(["endpoint", "arm"], ["years", "median", "low", "high"])
+    clearance = empty(["arm", "assessment"], ["replicate", "aspirated", "negative", "proportion", "p_value"])
+    status = Status.UNDER_ENROLLED.value
+    manifest = Manifest.create(
+        model="dormancy.trials (virtual clinical trial)",
+        scenario={"trial": spec.to_dict(), "replicates": replicates, "parameter_overrides": dict(parameters or {})},
+        parameters=screening_manifest.parameters,
+        seed=seed,
+        settings={
+            "candidates_per_replicate": candidates,
+            "patients_model": screening_manifest.model,
+            "patients_settings": screening_manifest.settings,
+            "status": status,
+            "under_enrolled_replicates": len(screened),
+        },
+    )
+    return TrialResult(
+        spec, seed, replicates, patients, comparisons, survival, curves, clearance, screened, manifest, status
+    )
+
+
 def run_trial(
     spec: TrialSpec,
     *,
@@ -502,13 +572,15 @@ def run_trial(
         spec, seed, replicates, parameters, simulation, progress
     )
     rows, arm_index, strata, screened = _enrol(spec, seed, replicates, table, entry, aspirated, candidates)
+    if rows.size == 0:  # nobody eligible in any replicate: an under-enrolled result with empty tables, not an error
+        return _empty_result(spec, seed, replicates, parameters, screened, screening_manifest, candidates)
     treated = _treat(spec, seed, parameters, simulation, progress, table, rows, arm_index, entry)
     tables, table_rows, assessments = treated
     patients = _patients_table(
         spec, rows, arm_index, strata, entry, follow, tables, table_rows, assessments, candidates
     )
     comparisons, survival, curves, clearance = _analyse(spec, patients, replicates, progress)
-    status = "ok" if (screened["status"] == "ok").all() else "under-enrolled"
+    status = Status.OK.value if (screened["status"] == Status.OK).all() else Status.UNDER_ENROLLED.value
     manifest = Manifest.create(
         model="dormancy.trials (virtual clinical trial)",
         scenario={"trial": spec.to_dict(), "replicates": replicates, "parameter_overrides": dict(parameters or {})},

@@ -44,6 +44,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dormancy.errors import InputError, Problem, problems_from_validation
+from dormancy.inputs import parse_yaml, read_text
 from dormancy.patients import CareSpec, PopulationSpec
 from dormancy.patients.specs import N_STAGES, SUBTYPES, T_STAGES
 from dormancy.pkpd import Strategy, parse_strategy
@@ -63,7 +64,7 @@ MAX_CANDIDATES = 5_000_000  # screening candidates over all replicates of one ru
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False, allow_inf_nan=False)
 
 
 class Eligibility(_Frozen):
@@ -101,6 +102,15 @@ class Eligibility(_Frozen):
         if unknown or (info.field_name != "high_risk_any_of" and not value):
             raise ValueError(f"a non-empty list of {', '.join(known)}, found {list(value)}")
         return tuple(value)
+
+    @model_validator(mode="after")
+    def _someone(self) -> Eligibility:
+        # ER+/HER2- patients are ER-positive and TN ones ER-negative; HER2+ ones may be either.
+        possible = {"positive": {"ER+/HER2-", "HER2+"}, "negative": {"TN", "HER2+"}}.get(self.er_status)
+        if possible is not None and not possible & set(self.subtypes):
+            expected = f"a subtype an ER-{self.er_status} patient can have ({', '.join(sorted(possible))})"
+            raise ValueError(InputError([Problem("subtypes", expected, f"{list(self.subtypes)}: nobody is eligible")]))
+        return self
 
 
 class Screening(_Frozen):
@@ -333,27 +343,13 @@ def load_trial(path: str | os.PathLike[str]) -> TrialSpec:
     """
     path = Path(path)
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError([Problem("(file)", "an existing trial file", "no such file")], source) from None
-    except IsADirectoryError:
-        raise InputError([Problem("(file)", "a trial file", "a directory")], source) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError([Problem("(file)", "a readable UTF-8 text file", str(error))], source) from None
+    text = read_text(path, what="trial file")
     return trial_from_text(text, source=source)
 
 
 def trial_from_text(text: str, *, source: str | None = None) -> TrialSpec:
     """Parse YAML text into a :class:`TrialSpec` (see :func:`load_trial`)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        raise InputError(
-            [Problem("(file)", "valid YAML", f"{where}{getattr(error, 'problem', None) or error}")], source
-        ) from None
+    data = parse_yaml(text, source=source)
     if data is None:
         raise InputError([Problem("(file)", "a mapping of trial fields", "an empty file")], source)
     return trial_from_dict(data, source=source)

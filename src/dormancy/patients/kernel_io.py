@@ -1,0 +1,146 @@
+"""The patient kernel's named interface: a batch of patients, tables and regimen in; their histories out.
+
+The compiled kernel (:func:`dormancy.patients.natural_history.simulate_patients`) takes flat arrays, the form Numba
+compiles best; :func:`run_kernel` is the one way the package calls it, with named structures on both sides, so no
+caller passes 23 positional arguments or unpacks a 14-tuple.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dormancy.params import required_value
+from dormancy.patients import natural_history as kernel
+from dormancy.patients.kernel_tables import KERNEL_SYMBOLS
+
+__all__ = ["KernelTables", "PatientBatch", "PatientHistories", "RegimenSteps", "parameter_vector", "run_kernel"]
+
+
+class PatientBatch(NamedTuple):
+    """Per-patient inputs of a chunk (each ``(n,)`` but ``visit_steps``, ``(n, n_visits)``)."""
+
+    ids: NDArray[np.int64]
+    age_at_diagnosis: NDArray[np.float64]
+    menopause_age: NDArray[np.float64]
+    bmi: NDArray[np.float64]
+    extra_inflammation: NDArray[np.float64]
+    er_positive: NDArray[np.bool_]
+    seeding_mean: NDArray[np.float64]
+    chemotherapy: NDArray[np.bool_]
+    endocrine_years: NDArray[np.float64]
+    treatment_start_step: NDArray[np.int64]
+    visit_steps: NDArray[np.int64]
+
+
+class KernelTables(NamedTuple):
+    """Rate tables and vicious-cycle factors of every regimen state (state 0 untreated), and the burden grid."""
+
+    rates: NDArray[np.float64]
+    vicious: NDArray[np.float64]
+    burden_log10: NDArray[np.float64]
+
+
+class RegimenSteps(NamedTuple):
+    """A treatment on the patient step (:class:`dormancy.patients.therapy.Regimen`); empty arrays: none."""
+
+    state: NDArray[np.int64]
+    log10_kill: NDArray[np.float64]
+    growth_factor: NDArray[np.float64]
+    er_inhibition: NDArray[np.float64]
+
+    @classmethod
+    def none(cls) -> RegimenSteps:
+        """Return the empty regimen (no treatment)."""
+        return cls(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
+
+
+class PatientHistories(NamedTuple):
+    """What the kernel records per patient (module docstring of :mod:`dormancy.patients.natural_history`).
+
+    Counts are DTCs; ``-1`` in ``dormant_at_5y``, ``dormant_at_10y``, ``micrometastases_at_10y`` and ``visit_dtcs``
+    means not observed; times are years after diagnosis (NaN: none); ``recurrence_site`` 0 none, 1 bone, 2 other;
+    ``status`` an index into :data:`dormancy.patients.natural_history.STATUS_CODES`.
+    """
+
+    marrow_dtcs: NDArray[np.int64]
+    other_site_dtcs: NDArray[np.int64]
+    dtc_positive: NDArray[np.bool_]
+    dormant_at_5y: NDArray[np.int64]
+    dormant_at_10y: NDArray[np.int64]
+    micrometastases_at_10y: NDArray[np.int64]
+    escapes: NDArray[np.int64]
+    dead_dtcs: NDArray[np.int64]
+    dormant_at_end: NDArray[np.int64]
+    recurrence_years: NDArray[np.float64]
+    recurrence_site: NDArray[np.int8]
+    bone_metastasis_years: NDArray[np.float64]
+    status: NDArray[np.int8]
+    visit_dtcs: NDArray[np.int64]
+
+
+def parameter_vector(values: Mapping[str, float]) -> NDArray[np.float64]:
+    """Return the kernel's parameter vector in :data:`KERNEL_SYMBOLS` order (a missing record names itself)."""
+    return np.array(
+        [required_value(values, name, "patients_natural_history or host_lifetime") for name in KERNEL_SYMBOLS]
+    )
+
+
+def run_kernel(
+    batch: PatientBatch,
+    *,
+    key: tuple[int, int],
+    parameters: NDArray[np.float64],
+    tables: KernelTables,
+    regimen: RegimenSteps,
+    n_steps: int,
+    step_days: float,
+) -> PatientHistories:
+    """Simulate a batch of patients with the compiled kernel; every input and output by name.
+
+    Parameters
+    ----------
+    batch : PatientBatch
+        The patients.
+    key : tuple of int
+        The two 32-bit words of the Philox key (from the cohort's seed).
+    parameters : numpy.ndarray
+        :func:`parameter_vector` of the values.
+    tables : KernelTables
+        Rate tables (:mod:`dormancy.coupling.tables`) of every regimen state.
+    regimen : RegimenSteps
+        The treatment's steps (:meth:`RegimenSteps.none` for none).
+    n_steps : int
+        Patient steps of follow-up.
+    step_days : float
+        Length of a step, days.
+    """
+    out = kernel.simulate_patients(
+        batch.ids,
+        np.uint64(key[0]),
+        np.uint64(key[1]),
+        batch.age_at_diagnosis,
+        batch.menopause_age,
+        batch.bmi,
+        batch.extra_inflammation,
+        batch.er_positive,
+        batch.seeding_mean,
+        batch.chemotherapy,
+        batch.endocrine_years,
+        parameters,
+        tables.rates,
+        tables.vicious,
+        tables.burden_log10,
+        int(n_steps),
+        float(step_days),
+        batch.treatment_start_step,
+        regimen.state,
+        regimen.log10_kill,
+        regimen.growth_factor,
+        regimen.er_inhibition,
+        batch.visit_steps,
+    )
+    return PatientHistories(*out)

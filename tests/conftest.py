@@ -1,0 +1,26 @@
+"""Test-suite settings shared by every test file.
+
+Hypothesis runs with a fixed profile: no example database, its cache in the temporary folder (nothing is written
+into the repository, in CI or locally) and derandomised generation, so the fuzz suite (``tests/test_fuzz.py``)
+draws the same examples on every run and machine; each test states its own ``max_examples`` to keep the suite's
+time bounded.
+"""
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
+
+# Hypothesis caches what it learns from the source in its home folder; keep it out of the repository.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "dormancy-hypothesis")
+
+settings.register_profile(
+    "dormancy",
+    database=None,
+    derandomize=True,
+    deadline=None,
+    print_blob=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile("dormancy")
