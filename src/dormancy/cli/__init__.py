@@ -45,9 +45,7 @@ def _options(
     """Simulate breast-cancer metastatic dormancy in bone, from one cell's switch to virtual trials."""
     folder = os.environ.get("DORMANCY_CACHE_DIR")
     if folder:  # the niche-rate tables of every command that needs them are kept there (read at the top only)
-        from dormancy.patients import use_table_cache_folder
-
-        use_table_cache_folder(folder)
+        dormancy.patients.use_table_cache_folder(folder)
 
 
 def main() -> None:
