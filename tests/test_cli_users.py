@@ -49,7 +49,7 @@ def test_run_makes_the_parent_folder_of_out(in_tmp):
     result = runner.invoke(app, ["run", "my.yaml", "--out", "results/my-run"])
     assert result.exit_code == 0, result.output
     assert (in_tmp / "results" / "my-run" / "manifest.json").is_file()
-    assert (in_tmp / "results" / "my-run.png").is_file()
+    assert (in_tmp / "results" / "my-run" / "figure.png").is_file()
 
 
 def test_out_under_a_file_is_refused_cleanly(in_tmp):

@@ -88,7 +88,8 @@ def test_every_readme_command_runs_as_written_in_a_fresh_folder(tmp_path, monkey
         assert result.exit_code == 0, f"{line}\n(ran: dormancy {' '.join(arguments)})\n{result.output}"
         if redirect is not None:
             Path(redirect).write_text(result.stdout, encoding="utf-8")
-    for written in ("my.yaml", "results/my-run/manifest.json", "results/my-run.png", "ayati2010.xml", "bone.csv"):
+    written_files = ("my.yaml", "results/my-run/manifest.json", "results/my-run/figure.png", "ayati2010.xml")
+    for written in (*written_files, "bone.csv"):
         assert (tmp_path / written).is_file(), written
     for folder in ("niche-run", "run2", "report", "sens", "calib", "cohort", "big", "cc", "hx", "sph", "nsg"):
         assert (tmp_path / folder).is_dir(), folder
