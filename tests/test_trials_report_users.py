@@ -50,3 +50,24 @@ def test_the_warning_stops_at_the_minimum():
     assert replicate_warning(200) == ""
     assert "1 replicate trial:" in replicate_warning(1)
     assert "can exclude 1 by chance" in replicate_warning(5)
+
+
+def test_kaplan_meier_figures_of_the_report_show_numbers_at_risk(tiny_result, monkeypatch):
+    from matplotlib.figure import Figure
+
+    from dormancy.trials import report
+
+    seen = []
+    original = Figure.savefig
+
+    def keep(self, *args, **kwargs):
+        seen.append([(axis.get_title(loc="left"), [t.get_text() for t in axis.texts]) for axis in self.axes])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    report._km_figure(tiny_result, "rfs")
+    (axes,) = seen
+    title, texts = axes[1]
+    assert title == "number at risk (mean per trial)"
+    # 8 enrolled per trial in two arms of ratio 1: 4 per arm at entry
+    assert texts[0] == "4" and len(texts) >= 4 and len(texts) % 2 == 0  # every tick, both arms

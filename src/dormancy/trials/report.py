@@ -98,19 +98,36 @@ def _png(figure) -> str:
 
 
 def _km_figure(result: TrialResult, endpoint: str) -> str:
-    figure = Figure(figsize=(6.5, 4.0))
-    axes = figure.subplots()
+    figure = Figure(figsize=(6.5, 4.8), layout="constrained")
+    axes, risk = figure.subplots(2, 1, height_ratios=[5.0, 1.0])
     curves = result.curves[result.curves["endpoint"] == endpoint]
+    patients = result.patients[result.patients["status"] == "ok"] if "status" in result.patients else result.patients
+    horizon = float(curves["years"].max()) if len(curves) else 1.0
+    ticks = np.arange(0.0, horizon + 1e-9, 1.0 if horizon <= 10 else 5.0)
     for index, arm in enumerate(result.spec.arms):
         part = curves[curves["arm"] == arm.name]
         colour = f"C{index}"
         axes.step(part["years"], part["median"], where="post", color=colour, label=arm.name)
         axes.fill_between(part["years"], part["low"], part["high"], step="post", color=colour, alpha=0.15)
+        years = patients.loc[patients["arm"] == arm.name, f"{endpoint}_years"].to_numpy(float)
+        for tick in ticks:  # mean number at risk per replicate trial
+            at_risk = float((years >= tick).sum()) / max(result.replicates, 1)
+            risk.text(tick, index, f"{at_risk:.0f}", ha="center", va="center", fontsize=7, color=colour)
     axes.set_xlabel("years after entry")
     axes.set_ylabel(f"{ENDPOINT_TITLES[endpoint]}")
     axes.set_ylim(max(0.0, float(np.nanmin(curves["low"])) - 0.05) if len(curves) else 0.0, 1.01)
+    axes.set_xlim(0.0, horizon)
+    axes.set_xticks(ticks)
     axes.set_title("median over replicate trials; band: 95 % of replicates", fontsize=9)
     axes.legend(fontsize=8)
+    risk.set_xlim(axes.get_xlim())
+    risk.set_ylim(len(result.spec.arms) - 0.5, -0.5)
+    risk.set_yticks(range(len(result.spec.arms)), [arm.name for arm in result.spec.arms], fontsize=7)
+    risk.set_xticks([])
+    risk.tick_params(axis="y", length=0, pad=18)
+    risk.set_title("number at risk (mean per trial)", fontsize=7, loc="left")
+    for side in ("top", "right", "bottom", "left"):
+        risk.spines[side].set_visible(False)
     return _png(figure)
 
 
