@@ -30,7 +30,7 @@ def test_import_dormancy_loads_no_scientific_stack():
 
 
 def test_help_and_version_load_no_model_code():
-    heavy = set(HEAVY) - {"numpy"}  # the command modules use NumPy at module level; it loads in ~0.05 s
+    heavy = set(HEAVY)  # NumPy too: the command modules import it at first use
     help_ = (
         "import sys\nfrom dormancy.cli import main\nsys.argv = ['dormancy', '--help']\n"
         "try: main()\nexcept SystemExit: pass"

@@ -14,6 +14,18 @@ from rich.table import Table
 
 import dormancy
 
+
+class _DeferredNumpy:
+    """NumPy for the command modules, imported at first use: ``dormancy --help`` then loads no NumPy (~0.1 s)."""
+
+    def __getattr__(self, name: str) -> object:
+        import numpy
+
+        return getattr(numpy, name)
+
+
+np = _DeferredNumpy()
+
 app = typer.Typer(
     name="dormancy",
     help="Simulate breast-cancer metastatic dormancy in bone, from one cell's switch to virtual trials.",

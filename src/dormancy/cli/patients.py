@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 import dormancy
-from dormancy.cli._app import _check_destination, _err, _fail, _out, _timestamped, app
+from dormancy.cli._app import _check_destination, _err, _fail, _out, _timestamped, app, np
 
 INTERVALS = ((0.0, 5.0), (5.0, 10.0), (10.0, 15.0), (15.0, 20.0))
 
