@@ -81,13 +81,20 @@ def test_trial_template_prints_a_valid_commented_trial_file():
 @pytest.mark.slow
 def test_trial_without_out_writes_a_new_timestamped_folder(in_tmp):
     (in_tmp / "tiny.yaml").write_text(TINY_TRIAL)
-    for _ in range(2):  # the second run gets its own folder
-        result = runner.invoke(app, ["trial", "tiny.yaml", "--replicates", "1"])
-        assert result.exit_code == 0, result.output
-    folders = sorted(p.name for p in in_tmp.iterdir() if p.is_dir())
-    assert len(folders) == 2
-    assert all(re.fullmatch(r"trial-tiny-\d{8}-\d{6}(-\d+)?", name) for name in folders)
-    assert all((in_tmp / name / "report.html").is_file() for name in folders)
+    result = runner.invoke(app, ["trial", "tiny.yaml", "--replicates", "1"])
+    assert result.exit_code == 0, result.output
+    (folder,) = [p for p in in_tmp.iterdir() if p.is_dir()]
+    assert re.fullmatch(r"trial-tiny-\d{8}-\d{6}", folder.name)
+    assert (folder / "report.html").is_file()
+
+
+def test_a_taken_timestamped_name_gets_a_suffix(in_tmp):
+    from dormancy.cli._app import _timestamped
+
+    first = _timestamped("trial-x")
+    first.mkdir()
+    second = _timestamped("trial-x")
+    assert second != first and not second.exists()  # -2 within the same second, or the next second's name
 
 
 def test_cohort_without_out_writes_a_new_timestamped_folder(in_tmp):
