@@ -68,3 +68,25 @@ def test_movie_of_three_frames(section, tmp_path, suffix):
         assert iio.imread(movie).shape[0] == 3
     with pytest.raises(InputError, match="movie"):
         write_movie(frames, tmp_path / "movie.avi")
+
+
+def test_dtcs_stand_out_by_state_and_the_legend_sits_under_the_section(section, tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    seen = {}
+    original = Figure.savefig
+
+    def keep(self, *args, **kwargs):  # read the drawing before render_snapshot clears it
+        axes = self.axes[0]
+        seen["labels"] = [text.get_text() for text in axes.get_legend().get_texts()]
+        seen["sizes"] = {c.get_label(): float(c.get_sizes()[0]) for c in axes.collections if len(c.get_offsets())}
+        seen["anchor_y"] = axes.get_legend().get_bbox_to_anchor()._bbox.p0[1]
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    agents = section[2].assign(state=["dormant", "proliferating", "resident", "resident"])
+    render_snapshot(section[0], agents=agents, path=tmp_path / "s.png")
+    assert seen["labels"][:2] == ["DTC dormant", "DTC proliferating"]  # DTCs first, one entry per state
+    assert "nk" in seen["labels"] and "osteoblast" in seen["labels"]  # residents: one entry per kind
+    assert seen["sizes"]["DTC dormant"] > 4 * seen["sizes"]["nk"]
+    assert seen["anchor_y"] < 0  # under the section, not beside it

@@ -73,6 +73,21 @@ def test_figures_of_a_cohort_and_of_the_report_are_written(synthetic_report, tmp
     assert all((tmp_path / name).stat().st_size > 10_000 for name in ("km_er_positive.png", "targets.png"))
 
 
+def test_kaplan_meier_shows_the_numbers_at_risk(synthetic_report):
+    table = synthetic_report.tables["braun"]
+    figure = plotting.plot_kaplan_meier(table, by="er_positive", horizon_years=10.0)
+    risk = figure.axes[1]
+    assert risk.get_title(loc="left") == "number at risk"
+    ok = table[table["status"] == "ok"]
+    exit_years = ok["recurrence_years"].where(ok["recurred"], ok["followup_years"])
+    for row, (_, part) in enumerate(ok.groupby("er_positive", sort=True)):
+        shown = {text.get_position()[0]: text.get_text() for text in risk.texts if text.get_position()[1] == row}
+        assert sorted(shown) == [0.0, 5.0, 10.0]
+        for year, text in shown.items():
+            assert text == f"{int((exit_years[part.index] >= year).sum()):,}"
+    assert shown[0.0] == f"{len(part):,}"
+
+
 @pytest.mark.slow
 def test_every_calibration_target_is_reproduced_within_tolerance():
     """Issue 6's Done-when: the shipped parameters reproduce every assessed target at a moderate cohort size."""

@@ -115,6 +115,9 @@ def plot_fate_response(
     return figure
 
 
+_ABOVE = {"loc": "lower left", "bbox_to_anchor": (0.0, 1.0), "ncol": 2, "fontsize": 8, "frameon": False}
+
+
 def plot_bone_lifetime(run: xr.Dataset, *, title: str = "") -> Figure:
     """Plot a lifetime bone run (:func:`dormancy.bone.simulate_bone`) against age.
 
@@ -133,12 +136,12 @@ def plot_bone_lifetime(run: xr.Dataset, *, title: str = "") -> Figure:
         DTC reads (inputs of the switch, in [0, 1]).
     """
     age = run["age"].values
-    figure = Figure(figsize=(11.0, 7.5), layout="constrained")
+    figure = Figure(figsize=(11.0, 8.0), layout="constrained")
     (bone, cells), (ligands, signals) = figure.subplots(2, 2, sharex=True)
     bone.plot(age, run["bone_volume"], color="black", label="bone volume (% of start)")
     bone.set_ylabel("bone volume (%)")
     burden = bone.twinx()
-    burden.plot(age, run["tumour_burden"], color="tab:purple", linestyle="--", label="tumour burden")
+    burden.plot(age, run["tumour_burden"], color="tab:purple", linestyle="--", label="tumour burden (right axis)")
     burden.set_ylabel("tumour burden (fraction of site)")
     burden.set_ylim(0.0, 1.05)
     for name, color in (("active_osteoclasts", "tab:red"), ("active_osteoblasts", "tab:blue")):
@@ -152,13 +155,30 @@ def plot_bone_lifetime(run: xr.Dataset, *, title: str = "") -> Figure:
         if float(run[name].max()) > 0.0:
             ligands.plot(age, run[name], linestyle=":", label=f"{str(name)[5:].replace('_', ' ')} effect")
     ligands.set_ylabel("relative level / drug effect")
-    for name in (variable for variable in run.data_vars if str(variable).startswith("signal_")):
-        signals.plot(age, run[name], label=str(name)[7:])
+    drawn: list[tuple[str, np.ndarray]] = []
+    styles = ("-", "--", "-.", ":")
+    for index, name in enumerate(v for v in run.data_vars if str(v).startswith("signal_")):
+        values, label = run[name].values, str(name)[7:]
+        same = next((other for other, earlier in drawn if np.allclose(values, earlier, atol=1e-9)), None)
+        # a signal equal to an earlier one is drawn dashed over it and says so, instead of hiding under it
+        signals.plot(
+            age,
+            values,
+            linestyle=styles[index % len(styles)] if same is None else (0, (4, 4)),
+            linewidth=1.6 if same is None else 2.4,
+            label=label if same is None else f"{label} (= {same})",
+        )
+        drawn.append((label, values))
     signals.set_ylabel("niche signal at the DTC (0–1)")
     signals.set_ylim(0.0, 1.0)
+    # legends above each panel, never over a curve (the bone panel's holds both of its axes)
+    handles = bone.get_legend_handles_labels()
+    twin = burden.get_legend_handles_labels()
+    bone.legend(handles[0] + twin[0], handles[1] + twin[1], **_ABOVE)
+    for axis in (cells, ligands, signals):
+        axis.legend(**{**_ABOVE, "ncol": 3})
     for axis in (bone, cells, ligands, signals):
         axis.grid(True, alpha=0.3)
-        axis.legend(fontsize=8, loc="best")
     for axis in (ligands, signals):
         axis.set_xlabel("age (years)")
     if title:
@@ -196,12 +216,15 @@ def plot_kaplan_meier(table, *, by: str, title: str = "", horizon_years: float =
     -------
     matplotlib.figure.Figure
         Survival free of distant recurrence (%) against years since diagnosis; time at risk ends at the first
-        recurrence or the end of follow-up.
+        recurrence or the end of follow-up. Below it, the numbers at risk (followed and free of recurrence) by
+        subgroup at each tick (every 5 years, or every year for a horizon under 10 years).
     """
     from lifelines import KaplanMeierFitter
 
-    figure = Figure(figsize=(6.5, 4.5), layout="constrained")
-    axis = figure.subplots()
+    figure = Figure(figsize=(6.5, 5.2), layout="constrained")
+    axis, risk = figure.subplots(2, 1, height_ratios=[6.0, 1.0])
+    ticks = np.arange(0.0, horizon_years + 1e-9, 5.0 if horizon_years >= 10.0 else 1.0)
+    rows = []
     for label, part in _subgroups(table, by):
         recurred = part["recurred"].to_numpy(bool)
         exit_years = np.where(
@@ -215,12 +238,28 @@ def plot_kaplan_meier(table, *, by: str, title: str = "", horizon_years: float =
         axis.fill_between(
             band.index, 100 * band.iloc[:, 0], 100 * band.iloc[:, 1], step="post", alpha=0.2, color=line.get_color()
         )
+        rows.append((label, exit_years, line.get_color()))
     axis.set_xlim(0.0, horizon_years)
     axis.set_xlabel("years since diagnosis")
     axis.set_ylabel("free of distant recurrence (%)")
     axis.grid(True, alpha=0.3)
     axis.legend(fontsize=8)
     axis.set_title(title or f"Kaplan–Meier by {_SUBGROUP_NAMES.get(by, by.replace('_', ' '))}")
+    # numbers at risk (still followed and free of recurrence) under the curves, at the axis ticks
+    for row, (_, exit_years, color) in enumerate(rows):
+        for tick in ticks:
+            risk.text(
+                tick, row, f"{int((exit_years >= tick).sum()):,}", ha="center", va="center", fontsize=8, color=color
+            )
+    axis.set_xticks(ticks)
+    risk.set_xlim(axis.get_xlim())
+    risk.set_ylim(len(rows) - 0.5, -0.5)
+    risk.set_yticks(range(len(rows)), [label for label, _, _ in rows], fontsize=8)
+    risk.set_xticks([])
+    risk.tick_params(axis="y", length=0, pad=24)  # clear of the numbers centred on year 0
+    risk.set_title("number at risk", fontsize=8, loc="left")
+    for side in ("top", "right", "bottom", "left"):
+        risk.spines[side].set_visible(False)
     return figure
 
 
@@ -380,4 +419,55 @@ def plot_sensitivity(indices) -> Figure:
     axis.set_xlabel("Morris μ* of cumulative recurrence (percentage points per unit)")
     axis.grid(True, alpha=0.3)
     axis.legend(fontsize=8, title="recurrence by")
+    return figure
+
+
+def plot_niche_summary(timeseries: xr.Dataset, *, title: str = "") -> Figure:
+    """Plot a niche run's time series: DTCs by state in each niche, cumulative events, and the mean fields.
+
+    Parameters
+    ----------
+    timeseries : xarray.Dataset
+        ``NicheRun.timeseries`` (or ``dormancy.load(folder).timeseries``): ``dtc`` (time, niche, state), ``events``
+        (time, event), ``field_mean`` (time, field) with ``field_unit``.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Three panels against days: DTCs (solid proliferating, dashed dormant; one colour per niche), cumulative
+        events (arrivals, divisions, deaths…), and each field's mean relative to its value at the start.
+    """
+    days = timeseries["time_days"].values
+    figure = Figure(figsize=(12.0, 3.8), layout="constrained")
+    counts, events, fields = figure.subplots(1, 3)
+    styles = {"proliferating": "-", "dormant": "--"}
+    for index, niche in enumerate(timeseries["niche"].values):
+        for state in timeseries["state"].values:
+            counts.plot(
+                days,
+                timeseries["dtc"].sel(niche=niche, state=state),
+                linestyle=styles.get(str(state), ":"),
+                color=f"C{index}",
+                label=f"{niche}, {state}",
+            )
+    counts.set(xlabel="days", ylabel="DTCs (cells)", title="DTCs by niche and state")
+    counts.legend(fontsize=7)
+    for event in timeseries["event"].values:
+        values = timeseries["events"].sel(event=event)
+        if float(values.max()) > 0:
+            events.plot(days, values, label=str(event).replace("_", " "))
+    events.set(xlabel="days", ylabel="events since the start (count)", title="events")
+    events.legend(fontsize=7)
+    for field in timeseries["field"].values:
+        values = timeseries["field_mean"].sel(field=field).values
+        if values[0] != 0 and np.all(np.isfinite(values)):
+            fields.plot(days, values / values[0], label=str(field))
+    fields.set(xlabel="days", ylabel="mean over the section (× start)", title="fields")
+    fields.legend(fontsize=7, ncol=2)
+    for axis in (counts, events, fields):
+        axis.grid(True, alpha=0.3)
+    if title:
+        figure.suptitle(title)
     return figure

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from html import escape
 from typing import Literal
 
-import libsbml
-
+from dormancy._optional import optional_module
 from dormancy.params import Parameter, load_bibliography
+
+libsbml = optional_module("libsbml")  # the "sbml" extra; imported at first use
 
 SECONDS_PER = {"day": 86400.0, "hour": 3600.0}
 SBML_LEVEL = 3

@@ -13,8 +13,19 @@ from typing import Annotated
 import typer
 
 import dormancy
-from dormancy.cli import calibration, commands, lab, niche, patients, trials  # noqa: F401  (registers the commands)
+from dormancy.cli import (  # noqa: F401  (registers the commands)
+    calibration,
+    commands,
+    dashboard,
+    lab,
+    niche,
+    patients,
+    trials,
+)
 from dormancy.cli._app import _out, app
+from dormancy.cli.examples import add_examples
+
+add_examples(app)
 
 __all__ = ["app", "main"]
 
@@ -39,4 +50,8 @@ def _options(
 
 def main() -> None:
     """Entry point of the ``dormancy`` command."""
-    app()
+    try:
+        app()
+    except dormancy.MissingExtraError as error:  # an optional package reached by a path without an early check
+        typer.echo(f"error: {error}", err=True)
+        raise SystemExit(2) from None

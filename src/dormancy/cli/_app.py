@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from enum import StrEnum
 from pathlib import Path
 
@@ -13,11 +14,23 @@ from rich.table import Table
 
 import dormancy
 
+
+class _DeferredNumpy:
+    """NumPy for the command modules, imported at first use: ``dormancy --help`` then loads no NumPy (~0.1 s)."""
+
+    def __getattr__(self, name: str) -> object:
+        import numpy
+
+        return getattr(numpy, name)
+
+
+np = _DeferredNumpy()
+
 app = typer.Typer(
     name="dormancy",
     help="Simulate breast-cancer metastatic dormancy in bone, from one cell's switch to virtual trials.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 _PIPED_WIDTH = 200  # when output goes to a file or pipe, do not fold tables at 80 columns
@@ -47,6 +60,16 @@ def _fail(error: dormancy.InputError) -> typer.Exit:
     return typer.Exit(EXIT_BAD_INPUT)
 
 
+def _require(module: str, field: str) -> None:
+    """Exit 2 with the extra to install when an optional package a flag needs is missing (before any work)."""
+    try:
+        dormancy.require_optional(module)
+    except dormancy.MissingExtraError as error:
+        raise _fail(
+            dormancy.InputError([dormancy.Problem(field, "an installed optional package", str(error))])
+        ) from None
+
+
 def _load(path: Path) -> dormancy.Scenario:
     try:
         return dormancy.load_scenario(path)
@@ -54,27 +77,46 @@ def _load(path: Path) -> dormancy.Scenario:
         raise _fail(error) from None
 
 
-def _check_destination(destination: Path, overwrite: bool, field: str) -> None:
+def _make_parent(destination: Path, field: str) -> None:
+    """Make the parent folder of an output (results/my-run makes results/; an empty folder if the run then fails)."""
+    if not destination.parent.is_dir():
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            raise _fail(
+                dormancy.InputError([dormancy.Problem(field, "a path in a folder that can be made", str(destination))])
+            ) from None
+
+
+def _check_destination(destination: Path, overwrite: bool, field: str, *, can_overwrite: bool = True) -> None:
     """Refuse a result-folder destination that exists (without --overwrite) or that is not ours to replace."""
     if os.path.lexists(destination) and not overwrite:
-        raise _fail(
-            dormancy.InputError(
-                [dormancy.Problem(field, "a path that does not exist yet (or pass --overwrite)", str(destination))]
-            )
-        )
+        expected = "a path that does not exist yet" + (" (or pass --overwrite)" if can_overwrite else "")
+        raise _fail(dormancy.InputError([dormancy.Problem(field, expected, str(destination))]))
     reason = dormancy.replace_problem(destination)
     if reason is not None:
         expected = "a new path, an empty folder or a result folder written by dormancy"
         raise _fail(dormancy.InputError([dormancy.Problem(field, expected, f"{destination} is {reason}")]))
-    if not destination.parent.is_dir():
-        raise _fail(dormancy.InputError([dormancy.Problem(field, "a path in an existing folder", str(destination))]))
+    _make_parent(destination, field)
+
+
+def _timestamped(prefix: str) -> Path:
+    """Return a new folder name for a default ``--out``: ``PREFIX-YYYYMMDD-HHMMSS`` (``-2``... if taken)."""
+    base = f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"
+    candidate, suffix = Path(base), 1
+    while candidate.exists():
+        suffix += 1
+        candidate = Path(f"{base}-{suffix}")
+    return candidate
 
 
 FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
 
 
-def _check_file(destination: Path, overwrite: bool, field: str, suffixes: tuple[str, ...] = ()) -> None:
-    """Refuse an output-file destination: an existing one without --overwrite, a folder, a missing folder."""
+def _check_file(
+    destination: Path, overwrite: bool, field: str, suffixes: tuple[str, ...] = (), *, can_overwrite: bool = True
+) -> None:
+    """Refuse an output-file destination: an existing one without --overwrite, a folder; make a missing folder."""
     if suffixes and destination.suffix.lower() not in suffixes:
         found = repr(destination.suffix) if destination.suffix else "no suffix"
         raise _fail(dormancy.InputError([dormancy.Problem(field, f"a file name ending {', '.join(suffixes)}", found)]))
@@ -82,13 +124,9 @@ def _check_file(destination: Path, overwrite: bool, field: str, suffixes: tuple[
         if destination.is_dir() or not destination.name:
             raise _fail(dormancy.InputError([dormancy.Problem(field, "a file path", f"{destination} is a folder")]))
         if not overwrite:
-            raise _fail(
-                dormancy.InputError(
-                    [dormancy.Problem(field, "a path that does not exist yet (or pass --overwrite)", str(destination))]
-                )
-            )
-    if not destination.parent.is_dir():
-        raise _fail(dormancy.InputError([dormancy.Problem(field, "a path in an existing folder", str(destination))]))
+            expected = "a path that does not exist yet" + (" (or pass --overwrite)" if can_overwrite else "")
+            raise _fail(dormancy.InputError([dormancy.Problem(field, expected, str(destination))]))
+    _make_parent(destination, field)
 
 
 def _simulate_with_progress(scenario: dormancy.Scenario) -> dormancy.Result:

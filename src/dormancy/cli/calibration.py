@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import dormancy
-from dormancy.cli._app import _err, _fail, _out, app
+from dormancy.cli._app import _err, _fail, _out, _require, app
 
 
 def _folder(out: Path) -> Path:
@@ -41,6 +41,7 @@ def calibrate(
     and OUT/posterior_generations.csv (epsilon schedule and acceptance). The registry is not changed; the maintainer
     tool tools/calibrate_patients.py ships the result.
     """
+    _require("pyabc", "calibrate")
     folder = _folder(out)
     database = folder / "abc.db"
     if resume and not database.exists():

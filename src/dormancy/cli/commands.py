@@ -10,7 +10,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -26,8 +25,10 @@ from dormancy.cli._app import (
     _load,
     _out,
     _print_summary,
+    _require,
     _simulate_with_progress,
     app,
+    np,
 )
 
 _BAR = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -283,6 +284,7 @@ def sbml(
     if parameter_set not in registry.sets or registry.sets[parameter_set].model not in exporters:
         allowed = ", ".join(name for name, s in registry.sets.items() if s.model in exporters)
         raise _fail(dormancy.InputError([dormancy.Problem("PARAMETER_SET", f"one of {allowed}", parameter_set)]))
+    _require("libsbml", "sbml")
     document = exporters[registry.sets[parameter_set].model](registry.sets[parameter_set])
     if out is None:
         sys.stdout.write(document)
@@ -432,6 +434,19 @@ def switch(
     _out.print(f"fate after {days:g} days: {fate}", markup=False)
 
 
+def _bone_unit(run, name: str) -> str:
+    """Return the unit of a bone-table column (the run's attribute; the rest are dimensionless by construction)."""
+    if run[name].attrs.get("units"):
+        return run[name].attrs["units"]
+    if name == "age":
+        return "years"
+    if name.startswith("signal_"):
+        return "activity 0-1"
+    if name.startswith("drug_"):
+        return "effect 0-1"
+    return {"oestrogen": "activity, 1 = premenopausal"}.get(name, "dimensionless")
+
+
 BONE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("age", "age"),
     ("bone %", "bone_volume"),
@@ -540,5 +555,7 @@ def bone(
     _out.print(f"figure: {out}", markup=False, highlight=False)
     if table is not None:
         frame = run.to_dataframe()
+        frame = frame.rename(columns=lambda name: f"{name} [{_bone_unit(run, name)}]")
+        frame.index.name = f"time [{run['time'].attrs.get('units', 'day')}]"
         dormancy.write_text_atomic(table, frame.to_csv())
         _out.print(f"table: {table}", markup=False, highlight=False)

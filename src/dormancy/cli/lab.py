@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 import dormancy
-from dormancy.cli._app import _check_destination, _err, _fail, _out, app
+from dormancy.cli._app import _check_destination, _err, _fail, _out, _require, app
 
 lab_app = typer.Typer(
     name="lab",
@@ -73,6 +73,8 @@ def run(
     """Run a protocol and write readouts.csv, figure.png and manifest.json (and cells.h5ad with --anndata)."""
     destination = Path(f"lab_{name}") if out is None else out
     _check_destination(destination, overwrite, "--out")
+    if anndata:
+        _require("scanpy", "--anndata")
     options: dict[str, object] = _settings(list(set_ or []))
     if days is not None:
         options["days"] = days
@@ -86,5 +88,25 @@ def run(
     if anndata and result.cells is None:
         raise _fail(dormancy.InputError([dormancy.Problem("--anndata", "a protocol with cells", name)]))
     folder = dormancy.lab.save_lab_result(result, destination, overwrite=overwrite, anndata=anndata)
+    _print_readouts(result.table)
     said = f" ({result.message})" if result.message else ""
     _out.print(f"{name}: status {result.status}{said}; wrote {folder}", markup=False, highlight=False)
+
+
+def _print_readouts(table) -> None:
+    """Print each readout at the end of the experiment, one column per condition (the rest is in readouts.csv)."""
+    needed = {"condition", "readout", "value", "unit", "time_days"}
+    if table is None or table.empty or not needed <= set(table.columns):
+        return
+    last = table.sort_values("time_days").groupby(["readout", "condition"], sort=False).tail(1)
+    conditions = list(dict.fromkeys(table["condition"]))
+    shown = Table(title="Readouts at the end (all time points: readouts.csv)", header_style="bold")
+    shown.add_column("readout")
+    shown.add_column("unit")
+    for condition in conditions:
+        shown.add_column(str(condition), justify="right")
+    for readout in dict.fromkeys(table["readout"]):
+        rows = last[last["readout"] == readout].set_index("condition")
+        values = [f"{rows.at[c, 'value']:.3g}" if c in rows.index else "—" for c in conditions]
+        shown.add_row(str(readout), str(rows["unit"].iloc[0]), *values)
+    _out.print(shown)

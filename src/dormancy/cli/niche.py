@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import dormancy
-from dormancy.cli._app import _check_destination, _check_file, _err, _fail, _out, app
+from dormancy.cli._app import _check_destination, _check_file, _err, _fail, _out, _require, app
 
 
 def _checks(scenario: Path | None, days: float | None, movie: Path | None, field: str) -> None:
@@ -46,9 +46,11 @@ def niche(
         _out.print(dormancy.niche.default_niche_scenario_path().read_text(encoding="utf-8"), markup=False)
         return
     _checks(scenario, days, movie, movie_field)
-    _check_destination(out, False, "--out")
+    if movie is not None and movie.suffix.lower() == ".mp4":
+        _require("imageio_ffmpeg", "--movie")
+    _check_destination(out, False, "--out", can_overwrite=False)
     if movie is not None:
-        _check_file(movie, False, "--movie")
+        _check_file(movie, False, "--movie", can_overwrite=False)
     try:
         spec = (
             dormancy.niche.load_niche_scenario(scenario)
@@ -115,6 +117,10 @@ def niche(
         dormancy.niche.save_niche_run(run, out, snapshots=snapshots)
         if movie is not None:
             dormancy.niche.write_movie(frames, movie)
+            summary = movie.with_name(movie.stem + "-summary.png")  # the movie's companion: counts over time
+            figure = dormancy.plotting.plot_niche_summary(run.timeseries, title=f"niche {spec.name}")
+            dormancy.plotting.save_figure(figure, summary)
+            _out.print(f"summary figure: {summary}", markup=False, highlight=False)
     finally:
         shutil.rmtree(frames_dir, ignore_errors=True)
     if run.status != "ok":

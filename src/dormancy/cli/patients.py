@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 import dormancy
-from dormancy.cli._app import _check_destination, _err, _fail, _out, app
+from dormancy.cli._app import _check_destination, _err, _fail, _out, _timestamped, app, np
 
 INTERVALS = ((0.0, 5.0), (5.0, 10.0), (10.0, 15.0), (15.0, 20.0))
 
@@ -57,7 +56,13 @@ def _print_recurrence(table, years: float) -> None:
 
 @app.command()
 def cohort(
-    out: Annotated[Path, typer.Option(help="Result folder (patients.parquet + manifest.json), written atomically.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Result folder (patients.parquet + manifest.json), written atomically "
+            "(default: a new folder cohort-YYYYMMDD-HHMMSS)."
+        ),
+    ] = None,
     patients: Annotated[int, typer.Option(min=1, help="Number of virtual patients.")] = 10_000,
     years: Annotated[float, typer.Option(min=0.1, max=40.0, help="Follow-up, years.")] = 20.0,
     seed: Annotated[int, typer.Option(min=0, help="Seed; patient i depends only on (seed, i).")] = 0,
@@ -85,6 +90,7 @@ def cohort(
     if scheduler is not None and not dormancy.patients.cohort.SCHEDULER_ADDRESS.fullmatch(scheduler):
         expected = "a Dask scheduler address such as tcp://127.0.0.1:8786"
         raise _fail(dormancy.InputError([dormancy.Problem("--scheduler", expected, repr(scheduler)[:80])]))
+    out = _timestamped("cohort") if out is None else out
     _check_destination(out, overwrite, "--out")
     try:
         spec = dormancy.patients.CohortSpec(

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
-import pandas
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 import dormancy
-from dormancy.cli._app import _check_destination, _err, _fail, _out, app
+from dormancy.cli._app import _check_destination, _err, _fail, _out, _timestamped, app
 
 
 def _print_designs() -> None:
@@ -73,9 +73,16 @@ def _sizes(text: str) -> list[int]:
 
 @app.command()
 def trial(
-    target: Annotated[str, typer.Argument(help="'list', a built-in design name (see 'list'), or a trial YAML file.")],
+    target: Annotated[
+        str,
+        typer.Argument(help="'list', 'template' (print a trial file), a built-in design name, or a trial YAML file."),
+    ],
     out: Annotated[
-        Path | None, typer.Option(help="Result folder (report.html, CSV tables, manifest.json), written atomically.")
+        Path | None,
+        typer.Option(
+            help="Result folder (report.html, CSV tables, manifest.json), written atomically "
+            "(default: a new folder trial-TARGET-YYYYMMDD-HHMMSS)."
+        ),
     ] = None,
     replicates: Annotated[int, typer.Option(min=1, max=100_000, help="Replicate trials.")] = 200,
     seed: Annotated[int, typer.Option(min=0, help="Seed; replicate r depends only on (seed, r).")] = 0,
@@ -89,8 +96,11 @@ def trial(
     if target == "list":
         _print_designs()
         return
+    if target == "template":
+        sys.stdout.write(dormancy.trials.template_text())  # verbatim: rich would wrap the comments
+        return
     if out is None:
-        raise _fail(dormancy.InputError([dormancy.Problem("--out", "a result folder", "nothing")]))
+        out = _timestamped(f"trial-{Path(target).stem if target.endswith(('.yaml', '.yml')) else target}")
     _check_destination(out, overwrite, "--out")
     try:
         targets = _sizes(sizes) if sizes is not None else None  # judged before anything runs
@@ -124,6 +134,8 @@ def trial(
                 for index, size in enumerate(targets):
                     parts.append(dormancy.trials.power_by_size(spec, [size], seed=seed, replicates=replicates))
                     bar.update(power_task, completed=index + 1)
+                import pandas  # here, not at the top: keeps `dormancy --help` fast
+
                 power = pandas.concat(parts, ignore_index=True)
             bar.add_task("writing the report", total=None)
             dormancy.trials.write_report(result, out, overwrite=overwrite, power=power)

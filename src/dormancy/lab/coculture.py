@@ -51,7 +51,7 @@ from dormancy.lab.dish import (
     seed_dish,
     tidy,
 )
-from dormancy.lab.protocol import LabResult, Protocol, lab_manifest, register
+from dormancy.lab.protocol import LabResult, Protocol, lab_manifest, register, shade_phase
 
 CURVE_READOUTS = ("cells", "fold_change", "ki67_fraction", "p38_erk_ratio", "cd44", "dormancy_score")
 ALONE = "tumour alone"
@@ -275,6 +275,8 @@ def figure(result: LabResult) -> Figure:
         for ax, readout in ((axes[0, 0], "fold_change"), (axes[0, 1], "ki67_fraction")):
             part = rows[rows["readout"] == readout]
             ax.plot(part["time_days"], part["value"], marker=".", label=name)
+    for ax in (axes[0, 0], axes[0, 1]):
+        shade_phase(ax, table, "chemotherapy")
     axes[0, 0].set(xlabel="time (days)", ylabel="tumour cells (fold change)", yscale="log", title="Proliferation")
     axes[0, 1].set(xlabel="time (days)", ylabel="Ki-67+ fraction", ylim=(0.0, 1.0), title="Cycling cells")
     axes[0, 0].legend(fontsize=7)
@@ -284,7 +286,7 @@ def figure(result: LabResult) -> Figure:
         values = [end.get((name, readout), np.nan) for name in conditions]
         axes[1, 0].bar(x + offset, values, width=0.4, label=label)
     axes[1, 0].set_xticks(x, [name.replace(" + ", "\n+ ") for name in conditions], fontsize=6, rotation=20)
-    axes[1, 0].set(title="End of co-culture")
+    axes[1, 0].set(title="End of co-culture", ylabel="readout (dimensionless)")
     axes[1, 0].legend(fontsize=7)
     survival = table[table["readout"] == "chemo_survival"]
     axes[1, 1].bar(np.arange(len(survival)), survival["value"])

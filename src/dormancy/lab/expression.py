@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from dormancy._optional import require_optional
 from dormancy.atomic import atomic_file
 from dormancy.lab.dish import DORMANCY_SIGNATURE, DORMANCY_SIGNATURE_SOURCES
 from dormancy.lab.protocol import LabResult
@@ -146,7 +147,7 @@ def score_dormancy(adata: anndata.AnnData, *, score_name: str = "dormancy_score"
     score_name : str
         Name of the ``obs`` column to write.
     """
-    import scanpy as sc
+    sc = require_optional("scanpy")
 
     genes = [gene for gene in DORMANCY_GENES if gene in adata.var_names]
     if not genes:

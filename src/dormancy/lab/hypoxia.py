@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 from pydantic import BaseModel, ConfigDict, Field
 
 from dormancy.lab.dish import Phase, cell_table, culture, medium_inputs, parameter_records, seed_dish, tidy
-from dormancy.lab.protocol import LabResult, Protocol, lab_manifest, register
+from dormancy.lab.protocol import LabResult, Protocol, lab_manifest, register, shade_phase
 
 CURVE_READOUTS = ("cells", "fold_change", "ki67_fraction", "invasion", "loxl2", "lifr", "dormancy_score")
 END_READOUTS = ("invasion", "loxl2", "lifr", "dormancy_score", "ki67_fraction", "p38_erk_ratio")
@@ -192,6 +192,9 @@ def figure(result: LabResult) -> Figure:
         for ax, readout in ((axes[0, 0], "invasion"), (axes[0, 1], "lifr"), (axes[1, 1], "fold_change")):
             part = rows[rows["readout"] == readout]
             ax.plot(part["time_days"] * 24.0, part["value"], marker=".", label=name)
+    for ax in (axes[0, 0], axes[0, 1], axes[1, 1]):
+        shade_phase(ax, table, "hypoxia", label="hypoxia cycles", hours=True)
+        shade_phase(ax, table, "regrowth", label="regrowth (reoxygenated)", hours=True)
     axes[0, 0].set(xlabel="time (h)", ylabel="invasion index (HIF-1α × (1 − p27))", title="Invasion (LOXL2/EMT proxy)")
     axes[0, 1].set(xlabel="time (h)", ylabel="LIFR:STAT3 activity", ylim=(0.0, 1.0), title="LIFR")
     axes[1, 1].set(xlabel="time (h)", ylabel="tumour cells (fold change)", yscale="log", title="Regrowth")
@@ -203,7 +206,7 @@ def figure(result: LabResult) -> Figure:
     for i, condition in enumerate(ends.index):
         axes[1, 0].bar(x + i * width, ends.loc[condition, readouts], width=width, label=condition)
     axes[1, 0].set_xticks(x + 0.4 - width / 2, readouts, fontsize=7)
-    axes[1, 0].set(title="End of exposure")
+    axes[1, 0].set(title="End of exposure", ylabel="readout (dimensionless)")
     axes[1, 0].legend(fontsize=7)
     fig.suptitle(f"{result.protocol} (seed {result.manifest.seed})")
     fig.tight_layout()

@@ -280,6 +280,31 @@ def lab_manifest(
     )
 
 
+def shade_phase(axes: Any, table: pd.DataFrame, phase: str, *, label: str | None = None, hours: bool = False) -> None:
+    """Shade the time span of a protocol phase on a time-course panel (from the last time point before it).
+
+    Parameters
+    ----------
+    axes : matplotlib.axes.Axes
+        The panel (time on x, in days, or hours with ``hours``).
+    table : pandas.DataFrame
+        The tidy readout table (``time_days``, ``phase``).
+    phase : str
+        The phase to shade; nothing is drawn when it is absent.
+    label : str, optional
+        Legend text (default: the phase name).
+    hours : bool
+        Whether the panel's time axis is in hours.
+    """
+    times = table.loc[table["phase"] == phase, "time_days"]
+    if times.empty:
+        return
+    before = table.loc[table["time_days"] < times.min(), "time_days"]
+    low, high = (before.max() if len(before) else times.min()), times.max()
+    scale = 24.0 if hours else 1.0
+    axes.axvspan(low * scale, high * scale, color="tab:red", alpha=0.1, zorder=0, label=label or phase)
+
+
 def _save_figure(figure: Figure, path: Path) -> None:
     if figure.canvas is None or not isinstance(figure.canvas, FigureCanvasAgg):
         FigureCanvasAgg(figure)

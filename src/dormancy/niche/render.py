@@ -16,6 +16,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
+from dormancy._optional import require_optional
 from dormancy.atomic import atomic_file
 from dormancy.errors import InputError, Problem
 from dormancy.niche.fields import FIELD_NAMES, FIELD_UNITS
@@ -23,6 +24,9 @@ from dormancy.niche.geometry import Geometry
 
 TISSUE_COLOURS = {"bone": "#e8e4d8", "stable vessel": "#c0392b", "sprouting vessel": "#f39c12"}
 """Colours of bone, stable vessel and sprouting vessel voxels."""
+
+DTC_STATE_COLOURS = {"proliferating": "#e61fe6", "dormant": "#ffffff", "dead": "#969696"}  # not the vessels red
+"""Fill colours of disseminated tumour cells by state (the cells the movie is about)."""
 
 KIND_COLOURS = ("#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f")
 STATE_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
@@ -72,8 +76,9 @@ def render_snapshot(
     field : str or int, optional
         Which field to draw: a name of ``field_names`` or a row index of ``fields`` (default: the first row).
     agents : mapping of str to array or pandas.DataFrame, optional
-        Columns ``x_um``, ``y_um`` (and ``z_um`` in 3D), ``kind`` (str) and optional ``state`` (str). Colour shows the
-        kind, the marker shape the state.
+        Columns ``x_um``, ``y_um`` (and ``z_um`` in 3D), ``kind`` (str) and optional ``state`` (str). DTCs (kind
+        ``dtc``) are drawn large and coloured by state (:data:`DTC_STATE_COLOURS`); other cells small, coloured by
+        kind with the marker shape showing the state. The legend sits under the section, DTCs first.
     path : path-like
         Destination PNG (written atomically).
     title : str, optional
@@ -102,7 +107,7 @@ def render_snapshot(
     def plane(array: NDArray) -> NDArray:
         return array[:, :, middle] if middle is not None else array
 
-    figure = Figure(figsize=(8.0, 5.4), dpi=dpi)
+    figure = Figure(figsize=(6.6, 6.0), dpi=dpi)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     image_extent = (0.0, extent_x, 0.0, extent_y)
@@ -140,22 +145,49 @@ def render_snapshot(
         visible = np.abs(np.asarray(table["z_um"], dtype=float) - (middle + 0.5) * geometry.spacing_um) <= half
     kinds = np.asarray(table["kind"]).astype(str)
     states = np.asarray(table["state"]).astype(str)
-    for k, kind in enumerate(sorted(set(kinds[visible]))):
+    # residents small and muted, one colour per kind (marker by state); DTCs large, coloured by state, on top
+    residents = sorted(set(kinds[visible]) - {"dtc"})
+    for k, kind in enumerate(residents):
         for s, state in enumerate(sorted(set(states[visible & (kinds == kind)]))):
             chosen = visible & (kinds == kind) & (states == state)
             axes.scatter(
                 x[chosen],
                 y[chosen],
-                s=14,
-                c=KIND_COLOURS[k % len(KIND_COLOURS)],
+                s=7,
+                c=KIND_COLOURS[(k + 3) % len(KIND_COLOURS)],
                 marker=STATE_MARKERS[s % len(STATE_MARKERS)],
-                edgecolors="black",
-                linewidths=0.3,
-                label=f"{kind}: {state}" if state else kind,
+                alpha=0.7,
+                linewidths=0,
+                label=f"{kind} ({state})" if state not in ("", "resident") else kind,
             )
+    for state in sorted(set(states[visible & (kinds == "dtc")])):
+        chosen = visible & (kinds == "dtc") & (states == state)
+        axes.scatter(
+            x[chosen],
+            y[chosen],
+            s=46,
+            c=DTC_STATE_COLOURS.get(state, "#ffffff"),
+            marker="o",
+            edgecolors="black",
+            linewidths=0.8,
+            label=f"DTC {state}",
+            zorder=3,
+        )
     for label, colour in TISSUE_COLOURS.items():
         axes.scatter([], [], marker="s", s=30, c=colour, label=label)
-    axes.legend(loc="upper left", bbox_to_anchor=(1.3, 1.0), fontsize=7, frameon=False)
+    handles, labels = axes.get_legend_handles_labels()
+    order = sorted(range(len(labels)), key=lambda i: (not labels[i].startswith("DTC"), i))  # DTCs first
+    axes.legend(
+        [handles[i] for i in order],
+        [labels[i] for i in order],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12),
+        ncol=4,
+        fontsize=7,
+        frameon=False,
+        columnspacing=1.0,
+        handletextpad=0.3,
+    )
     axes.set_xlim(0.0, extent_x)
     axes.set_ylim(0.0, extent_y)
     axes.set_aspect("equal")
@@ -163,7 +195,7 @@ def render_snapshot(
     axes.set_ylabel("y (µm)")
     plane_note = f" (z = {(middle + 0.5) * geometry.spacing_um:.0f} µm)" if middle is not None else ""
     axes.set_title((title or "") + plane_note, fontsize=10)
-    figure.subplots_adjust(left=0.08, right=0.68, bottom=0.1, top=0.92)
+    figure.subplots_adjust(left=0.1, right=0.92, bottom=0.24, top=0.94)
     with atomic_file(path) as temporary:
         figure.savefig(temporary, format="png", dpi=dpi)
     figure.clear()
@@ -212,7 +244,6 @@ def write_movie(
         For no frames, an unknown suffix or a non-positive frame rate.
     """
     import imageio.v3 as iio
-    import imageio_ffmpeg
 
     path = Path(path)
     suffix = path.suffix.lower()
@@ -225,6 +256,7 @@ def write_movie(
         problems.append(Problem("fps", "a positive frame rate", repr(fps)))
     if problems:
         raise InputError(problems)
+    imageio_ffmpeg = require_optional("imageio_ffmpeg") if suffix == ".mp4" else None
     images = [_frame_array(frame) for frame in frames]
     height = max(image.shape[0] for image in images)
     width = max(image.shape[1] for image in images)

@@ -54,6 +54,7 @@ class Reference:
         """Return a one-line citation: authors (year) title. Journal citation."""
         first_author = self.authors.split(",")[0].strip()
         more = " et al" if "," in self.authors or " et al" in self.authors else ""
+        first_author = first_author.removesuffix(".").removesuffix(" et al").strip()  # "Adam AP et al" once
         where = " ".join(part for part in (self.journal, self.citation) if part)
         return f"{first_author}{more} ({self.year}) {self.title}. {where}".strip()
 

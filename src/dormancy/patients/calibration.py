@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dormancy._optional import require_optional
 from dormancy.params import load_registry
 from dormancy.patients.specs import CareSpec, CohortSpec, PopulationSpec
 from dormancy.patients.summaries import PAN_STRATA, summarise
@@ -311,7 +312,7 @@ def calibrate(
     -------
     CalibrationResult
     """
-    import pyabc
+    pyabc = require_optional("pyabc")
     from pyabc.sampler import SingleCoreSampler
 
     priors = prior_bounds(names)
@@ -376,7 +377,7 @@ def load_calibration(database: str | Path, names: tuple[str, ...] | None = None)
     names : tuple of str, optional
         The registry names that run fitted (``FREE_PARAMETERS`` by default).
     """
-    import pyabc
+    pyabc = require_optional("pyabc")
 
     path = Path(database)
     if not path.is_file():

@@ -21,6 +21,7 @@ from dormancy.signalling.model import (
     steady_states,
 )
 from dormancy.signalling.network import Edge, Network, Node, Wiring, load_network, network_from_mapping, wire
+from dormancy.signalling.notebook import niche_activities, run_switch, scan_switch
 from dormancy.signalling.sbml_export import switch_to_sbml
 from dormancy.signalling.switch import BatchTrajectory, SwitchKinetics, integrate_batch, switch_rhs
 
@@ -47,7 +48,10 @@ __all__ = [
     "load_network",
     "load_switch",
     "network_from_mapping",
+    "niche_activities",
     "normalised_hill",
+    "run_switch",
+    "scan_switch",
     "steady_states",
     "switch_rhs",
     "switch_to_sbml",

@@ -1,6 +1,7 @@
 """Virtual clinical trials: screening, randomisation, arms with treatment strategies, endpoints, replicate trials.
 
 - :class:`TrialSpec` (``format: dormancy-trial``), :func:`load_trial`, :func:`trial_from_dict`,
+  :func:`template_text` (a commented file to start from),
   :func:`load_design` / :func:`design_names` (CLEVER, AZURE, D-CARE, ABCSG-18, EBCTCG replicas).
 - :func:`run_trial` → :class:`TrialResult` (per-patient endpoints, per-replicate Cox / log-rank / Kaplan–Meier,
   DTC clearance, power); :func:`power_by_size` (sample size by simulation).
@@ -19,6 +20,7 @@ from dormancy.trials.spec import (
     dump_trial,
     load_design,
     load_trial,
+    template_text,
     trial_from_dict,
     trial_from_text,
 )
@@ -41,6 +43,7 @@ __all__ = [
     "power_by_size",
     "render_report",
     "run_trial",
+    "template_text",
     "trial_from_dict",
     "trial_from_text",
     "write_report",

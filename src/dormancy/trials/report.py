@@ -32,7 +32,8 @@ _TEMPLATE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
 <style>
 body { font-family: system-ui, sans-serif; max-width: 70em; margin: 2em auto; color: #222; line-height: 1.4; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.85em; display: block; overflow-x: auto;
+  max-width: 100%; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: right; }
 th { background: #f2f2f2; } td:first-child, th:first-child { text-align: left; }
 .note { background: #fff8e0; border-left: 4px solid #e0b000; padding: 0.5em 1em; }
@@ -55,6 +56,9 @@ Bone-metastasis-free survival: {{ bmfs_definition }}.</p>
 {% if virtual_arms %}<p><b>Virtual arms</b> (not in the published trial, added in silico):
 {{ virtual_arms }}.</p>{% endif %}
 </div>
+{% if replicate_warning %}<div class="note"><p><b>Too few replicates.</b> {{ replicate_warning }}</p></div>{% endif %}
+<h2>Primary endpoint: {{ primary_title }}</h2>
+{{ primary_table | safe }}
 <h2>Arms</h2>
 <table><tr><th>arm</th><th>strategy</th><th>ratio</th><th>enrolled (mean per replicate)</th><th>note</th></tr>
 {% for arm in arms %}<tr><td>{{ arm.name }}</td><td>{{ arm.strategy }}</td><td>{{ arm.ratio }}</td>
@@ -66,6 +70,7 @@ replicates with two-sided log-rank p &lt; alpha; hr_pooled: one Cox fit of all r
 model's predicted hazard ratio (its interval narrows with more replicates).
 Primary endpoint: {{ spec.analysis.primary_endpoint }}.</p>
 {{ summary_table | safe }}
+<p>All columns, in full precision: summary.csv.</p>
 {% if forest %}<img alt="hazard ratio forest plot" src="data:image/png;base64,{{ forest }}">{% endif %}
 <h2>Survival at {{ spec.analysis.horizon_years }} years after entry (Kaplan–Meier)</h2>
 {{ survival_table | safe }}
@@ -93,19 +98,36 @@ def _png(figure) -> str:
 
 
 def _km_figure(result: TrialResult, endpoint: str) -> str:
-    figure = Figure(figsize=(6.5, 4.0))
-    axes = figure.subplots()
+    figure = Figure(figsize=(6.5, 4.8), layout="constrained")
+    axes, risk = figure.subplots(2, 1, height_ratios=[5.0, 1.0])
     curves = result.curves[result.curves["endpoint"] == endpoint]
+    patients = result.patients[result.patients["status"] == "ok"] if "status" in result.patients else result.patients
+    horizon = float(curves["years"].max()) if len(curves) else 1.0
+    ticks = np.arange(0.0, horizon + 1e-9, 1.0 if horizon <= 10 else 5.0)
     for index, arm in enumerate(result.spec.arms):
         part = curves[curves["arm"] == arm.name]
         colour = f"C{index}"
         axes.step(part["years"], part["median"], where="post", color=colour, label=arm.name)
         axes.fill_between(part["years"], part["low"], part["high"], step="post", color=colour, alpha=0.15)
+        years = patients.loc[patients["arm"] == arm.name, f"{endpoint}_years"].to_numpy(float)
+        for tick in ticks:  # mean number at risk per replicate trial
+            at_risk = float((years >= tick).sum()) / max(result.replicates, 1)
+            risk.text(tick, index, f"{at_risk:.0f}", ha="center", va="center", fontsize=7, color=colour)
     axes.set_xlabel("years after entry")
     axes.set_ylabel(f"{ENDPOINT_TITLES[endpoint]}")
     axes.set_ylim(max(0.0, float(np.nanmin(curves["low"])) - 0.05) if len(curves) else 0.0, 1.01)
+    axes.set_xlim(0.0, horizon)
+    axes.set_xticks(ticks)
     axes.set_title("median over replicate trials; band: 95 % of replicates", fontsize=9)
     axes.legend(fontsize=8)
+    risk.set_xlim(axes.get_xlim())
+    risk.set_ylim(len(result.spec.arms) - 0.5, -0.5)
+    risk.set_yticks(range(len(result.spec.arms)), [arm.name for arm in result.spec.arms], fontsize=7)
+    risk.set_xticks([])
+    risk.tick_params(axis="y", length=0, pad=18)
+    risk.set_title("number at risk (mean per trial)", fontsize=7, loc="left")
+    for side in ("top", "right", "bottom", "left"):
+        risk.spines[side].set_visible(False)
     return _png(figure)
 
 
@@ -189,6 +211,63 @@ def _power_figure(power: pd.DataFrame) -> str:
     return _png(figure)
 
 
+#: Below this many replicate trials the report warns that its intervals and power are rough.
+MIN_REPLICATES = 20
+
+
+def replicate_warning(replicates: int) -> str:
+    """Return the report's warning for too few replicate trials (empty from :data:`MIN_REPLICATES` on)."""
+    if replicates >= MIN_REPLICATES:
+        return ""
+    return (
+        f"This run has {replicates} replicate trial{'s' if replicates != 1 else ''}: the 2.5-97.5 % range of the "
+        "hazard ratio and the power rest on too few trials to be read, and the pooled 95 % CI (one Cox fit of "
+        f"{replicates} small trials) can exclude 1 by chance. Use at least {MIN_REPLICATES} (200 for power)."
+    )
+
+
+def _ratio_range(low: float, high: float) -> str:
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "—"
+    return f"{low:.3g}–{high:.3g}"
+
+
+def readable_summary(summary: pd.DataFrame) -> pd.DataFrame:
+    """Return the hazard-ratio summary with readable headers and ranges in one column each (for the report)."""
+    return pd.DataFrame(
+        {
+            "endpoint": [ENDPOINT_TITLES.get(e, e) for e in summary["endpoint"]],
+            "arm vs control": [f"{a} vs {c}" for a, c in zip(summary["arm"], summary["control"], strict=True)],
+            "subgroup": summary["subgroup"],
+            "HR, median over trials": summary["hr_median"],
+            "HR, 95 % of trials": [
+                _ratio_range(lo, hi) for lo, hi in zip(summary["hr_low"], summary["hr_high"], strict=True)
+            ],
+            "power": summary["power"],
+            "events (arm / control, mean)": [
+                f"{e:.1f} / {c:.1f}"
+                for e, c in zip(summary["events_experimental"], summary["events_control"], strict=True)
+            ],
+            "pooled HR (95 % CI)": [
+                f"{hr:.3g} ({_ratio_range(lo, hi)})" if math.isfinite(hr) else "—"
+                for hr, lo, hi in zip(
+                    summary["hr_pooled"], summary["hr_pooled_low"], summary["hr_pooled_high"], strict=True
+                )
+            ],
+        }
+    )
+
+
+def _primary(result: TrialResult, summary: pd.DataFrame, clearance: pd.DataFrame | None) -> tuple[str, str]:
+    primary = result.spec.analysis.primary_endpoint
+    if primary == "dtc_clearance":
+        last = result.spec.assessments[-1].name
+        shown = clearance[clearance["assessment"] == last] if clearance is not None else pd.DataFrame()
+        return f"DTC clearance at {last}", _html_table(shown)
+    shown = readable_summary(summary[(summary["endpoint"] == primary) & (summary["subgroup"] == "all")])
+    return ENDPOINT_TITLES.get(primary, primary), _html_table(shown)
+
+
 def render_report(result: TrialResult, *, power: pd.DataFrame | None = None) -> str:
     """Return the self-contained HTML report of a trial run (with a power section when ``power`` is given)."""
     spec = result.spec
@@ -207,6 +286,8 @@ def render_report(result: TrialResult, *, power: pd.DataFrame | None = None) -> 
     clearance = result.clearance_summary() if spec.assessments else None
     definition = result.patients["bmfs_definition"].iloc[0] if len(result.patients) else BMFS_ANY_TIME
     dfs_definition = result.patients["dfs_definition"].iloc[0] if len(result.patients) else DFS_ANY
+    summary = result.summary()
+    primary_title, primary_table = _primary(result, summary, clearance)
     environment = Environment(autoescape=select_autoescape(default_for_string=True))
     return environment.from_string(_TEMPLATE).render(
         title=spec.title or spec.name,
@@ -220,7 +301,10 @@ def render_report(result: TrialResult, *, power: pd.DataFrame | None = None) -> 
         virtual_arms=", ".join(arm.name for arm in spec.arms if arm.virtual),
         arms=arms,
         screening_table=_html_table(screening.rename(columns={"index": "over replicates"})),
-        summary_table=_html_table(result.summary()),
+        summary_table=_html_table(readable_summary(summary)),
+        primary_title=primary_title,
+        primary_table=primary_table,
+        replicate_warning=replicate_warning(result.replicates),
         forest=_forest_figure(result),
         survival_table=_html_table(result.survival_summary()),
         km_figures=[(ENDPOINT_TITLES[e], _km_figure(result, e)) for e in spec.analysis.endpoints],

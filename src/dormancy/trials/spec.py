@@ -373,6 +373,11 @@ def design_text(name: str) -> str:
     return resources.files("dormancy.trials.designs").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
 
 
+def template_text() -> str:
+    """Return a commented trial file to start one's own from (``dormancy trial template``); it loads as is."""
+    return resources.files("dormancy.trials").joinpath("template.yaml").read_text(encoding="utf-8")
+
+
 def load_design(name: str) -> TrialSpec:
     """Return a built-in design (CLEVER, AZURE, D-CARE, ABCSG-18, EBCTCG) by name."""
     return trial_from_text(design_text(name), source=f"built-in trial {name}")
