@@ -289,7 +289,7 @@ def test_infeasible_niche_scenarios_exit_2_before_running(in_tmp, change, field)
         (["switch", "--scan", "TGFB2", "0", "inf"], "--scan LOW HIGH"),
         (["bone", "--years", "1", "--out", "b.txt"], "--out"),
         (["bone", "--years", "1", "--out", "."], "--out"),
-        (["sbml", "komarova2003", "--out", "/nonexistent/m.xml"], "--out"),
+        (["sbml", "komarova2003", "--out", "/dev/null/m.xml"], "--out"),  # a parent that cannot be made
         (["sbml", "komarova2003", "--out", "."], "--out"),
         (["bone", "--years", "1", "--drug", "zoledronic_acid:4mg:q1e-9d"], "--drug zoledronic_acid: interval"),
         (["bone", "--years", "80", "--drug", "zoledronic_acid:4mg:q1h"], "--drug zoledronic_acid:4mg:q1h"),

@@ -99,9 +99,6 @@ def trial(
     if target == "template":
         sys.stdout.write(dormancy.trials.template_text())  # verbatim: rich would wrap the comments
         return
-    if out is None:
-        out = _timestamped(f"trial-{Path(target).stem if target.endswith(('.yaml', '.yml')) else target}")
-    _check_destination(out, overwrite, "--out")
     try:
         targets = _sizes(sizes) if sizes is not None else None  # judged before anything runs
         if target in dormancy.trials.design_names():
@@ -117,6 +114,9 @@ def trial(
             except dormancy.InputError as error:
                 problems = [dormancy.Problem(f"--sizes {size}", p.expected, p.found) for p in error.problems]
                 raise dormancy.InputError(problems) from None
+        if out is None:  # named after the design, decided only once the design has loaded
+            out = _timestamped(f"trial-{spec.name}")
+        _check_destination(out, overwrite, "--out")
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=_err, transient=True) as bar:
             tasks: dict[str, int] = {}

@@ -109,7 +109,8 @@ def _km_figure(result: TrialResult, endpoint: str) -> str:
         colour = f"C{index}"
         axes.step(part["years"], part["median"], where="post", color=colour, label=arm.name)
         axes.fill_between(part["years"], part["low"], part["high"], step="post", color=colour, alpha=0.15)
-        years = patients.loc[patients["arm"] == arm.name, f"{endpoint}_years"].to_numpy(float)
+        column = f"{endpoint}_years"  # absent when nobody was enrolled (an under-enrolled trial)
+        years = patients.loc[patients["arm"] == arm.name, column].to_numpy(float) if column in patients else np.zeros(0)
         for tick in ticks:  # mean number at risk per replicate trial
             at_risk = float((years >= tick).sum()) / max(result.replicates, 1)
             risk.text(tick, index, f"{at_risk:.0f}", ha="center", va="center", fontsize=7, color=colour)
