@@ -785,8 +785,56 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
         "citation": "31:3464",
         "note": (
             "Design read in the project's trial_designs.yaml (NCT03032406): hydroxychloroquine 600 mg twice daily"
-            " and/or everolimus 10 mg daily, six 28-day cycles, in DTC-positive survivors. The title is as "
-            "recalled; outcomes are deliberately not used."
+            " and/or everolimus 10 mg daily, six 28-day cycles, in DTC-positive survivors. Title and DOI seen in the"
+            " abstract (issue 17). Its preclinical part (abstract, seen): in mice harbouring dormant residual tumour"
+            " cells (RTCs), transient versus chronic inhibition of autophagy (chloroquine or hydroxychloroquine) and"
+            " of mTOR (rapamycin or everolimus); mTOR inhibition alone or with autophagy inhibition decreased RTC"
+            " burden and improved recurrence-free survival in a duration-dependent manner; RTC number strongly and"
+            " inversely correlated with recurrence-free survival. Only this preclinical part is used; the trial's"
+            " outcomes are deliberately not used."
+        ),
+        "doi": "10.1038/s41591-025-03877-3",
+    },
+    "dwyer2024": {
+        "authors": "Dwyer S, Ruth J, Seidel HE, Raz AA, Chodosh LA",
+        "year": 2024,
+        "title": (
+            "Autophagy is required for mammary tumor recurrence by promoting dormant tumor cell survival following"
+            " therapy"
+        ),
+        "journal": "Breast Cancer Res",
+        "doi": "10.1186/s13058-024-01878-7",
+        "note": (
+            "Title and abstract opening seen (issue 17): the Chodosh lab's residual-tumour-cell model; autophagy"
+            " promotes the survival of dormant residual tumour cells after therapy. Figures not read."
+        ),
+    },
+    "collins2018": {
+        "authors": "Collins KP, Jackson KM, Gustafson DL",
+        "year": 2018,
+        "title": (
+            "Hydroxychloroquine: a physiologically-based pharmacokinetic model in the context of cancer-related"
+            " autophagy modulation"
+        ),
+        "journal": "J Pharmacol Exp Ther",
+        "citation": "365(3):447-459",
+        "note": (
+            "Title, journal and authors seen (issue 17); lead (../shared/evidence.md): the effect tracks lysosomal,"
+            " not blood, exposure and outlasts PK. Numbers not read."
+        ),
+    },
+    "rangwala2014": {
+        "authors": "Rangwala R et al",
+        "year": 2014,
+        "title": (
+            "Phase I trial of hydroxychloroquine in patients with cancer: pharmacodynamic autophagy inhibition in PBMCs"
+        ),
+        "journal": "Autophagy",
+        "citation": "10(8)",
+        "doi": "10.4161/auto.29119",
+        "note": (
+            "Lead (../shared/evidence.md), not re-read: autophagy inhibition in patients' peripheral blood"
+            " mononuclear cells was seen only at the highest dose, 1,200 mg/day. Title as recalled."
         ),
     },
 }

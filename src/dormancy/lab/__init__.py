@@ -9,11 +9,12 @@ Any result with cells exports to AnnData (:func:`to_anndata`, :func:`write_h5ad`
 """
 
 import dormancy.lab.chip
+import dormancy.lab.dormant_drugs
 import dormancy.lab.explant
 import dormancy.lab.intravital
 import dormancy.lab.mouse
 import dormancy.lab.ovariectomy
-import dormancy.lab.spheroid  # noqa: F401  (these six imports register lab-B's protocols)
+import dormancy.lab.spheroid  # noqa: F401  (these imports register lab-B's and issue 17's protocols)
 from dormancy.lab import coculture, hypoxia  # noqa: F401  (register their protocols)
 from dormancy.lab.expression import DORMANCY_GENES, NODE_GENES, score_dormancy, to_anndata, write_h5ad
 from dormancy.lab.protocol import (
