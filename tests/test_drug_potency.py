@@ -1,0 +1,211 @@
+"""Drug potency from preclinical experiments (issue 17): HCQ and everolimus PK/PD and the mouse dormant-cell protocols.
+
+The chain is PK (human or mouse) -> target inhibition (Emax/Hill) -> the switch's dormant death rate -> survival over
+the course. Tests check the PK's invariants and compartments, the human pharmacodynamics the records must honour
+(Rangwala 2014; everolimus troughs and S6K1 at 10 mg/day), the preclinical experiments within the tolerance stated
+in ``dormancy.lab.dormant_drugs.EXPERIMENTS``, and their directions. Where the model cannot match a source, a strict
+xfail says by how much and why.
+"""
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dormancy.lab import run_protocol
+from dormancy.lab.dormant_drugs import (
+    EXPERIMENTS,
+    arm_exposure,
+    extra_death_rate,
+    model_relative_to_vehicle,
+    mouse_drugs,
+    summary,
+)
+from dormancy.params import load_registry
+from dormancy.pkpd import load_drug, parse_schedule, simulate_pk, target_effects
+
+ROOT = Path(__file__).resolve().parents[1]
+LN2 = math.log(2.0)
+
+
+def _values(name):
+    return load_registry().sets[name].values()
+
+
+def _css(dose_mg, interval_days, *, f, volume, half_life):
+    return f * dose_mg / (volume * LN2 / half_life * interval_days)
+
+
+def _human_hcq_css(dose_mg_per_day):
+    v = _values("pkpd_hydroxychloroquine")
+    return _css(dose_mg_per_day, 1.0, f=v["bioavailability"], volume=v["volume"], half_life=v["elimination_half_life"])
+
+
+# ------------------------------------------------------------------------------------------------ PK invariants
+
+
+def test_hcq_blood_and_plasma_volumes_agree_through_the_blood_to_plasma_ratio():
+    v = _values("pkpd_hydroxychloroquine")
+    # Tett 1988: the blood volume (5,522 L) times blood:plasma (7.2) is the plasma volume (44,257 L) within its spread
+    assert 5522.0 * v["blood_to_plasma_ratio"] == pytest.approx(v["volume"], rel=0.2)
+    assert v["volume"] == pytest.approx(44257.0)  # the model's concentration is the plasma one
+
+
+def test_mouse_pk_is_the_human_pk_scaled_by_body_weight():
+    mouse, hcq, eve = _values("lab_mouse_drugs"), _values("pkpd_hydroxychloroquine"), _values("pkpd_everolimus")
+    factor = (0.025 / 70.0) ** 0.25  # allometry: clearance per kg as W^(-1/4), volume per kg constant
+    assert mouse["hydroxychloroquine_volume_per_kg"] == pytest.approx(hcq["volume"] / 70.0)
+    assert mouse["hydroxychloroquine_half_life"] == pytest.approx(hcq["elimination_half_life"] * factor)
+    assert mouse["mtor_inhibitor_volume_per_kg"] == pytest.approx(eve["volume"] / 70.0)
+    assert mouse["mtor_inhibitor_half_life"] == pytest.approx(eve["elimination_half_life"] * factor)
+
+
+def test_mouse_daily_dosing_reaches_the_steady_average_f_dose_over_clearance():
+    drugs = mouse_drugs()
+    mouse = _values("lab_mouse_drugs")
+    weight = mouse["mouse_body_weight"]
+    for name, prefix, days in (("hydroxychloroquine", "hydroxychloroquine", 60), ("everolimus", "mtor_inhibitor", 10)):
+        dose = mouse[f"{prefix}_dose"] * weight
+        times = days - 1.0 + (np.arange(400) + 0.5) / 400  # the last dosing interval, well past 4 half-lives
+        pk = simulate_pk(parse_schedule(f"{name}:{dose}mg:qd"), times, drug=drugs[name])
+        expected = _css(
+            dose,
+            1.0,
+            f=drugs[name].routes[drugs[name].default_route].bioavailability,
+            volume=mouse[f"{prefix}_volume_per_kg"] * weight,
+            half_life=mouse[f"{prefix}_half_life"],
+        )
+        assert pk.driver("central", "concentration").mean() == pytest.approx(expected, rel=0.03)
+
+
+def test_mouse_drugs_keep_the_human_potencies():
+    for name in ("hydroxychloroquine", "everolimus"):
+        assert mouse_drugs()[name].targets == load_drug(name).targets
+
+
+# ----------------------------------------------------------------------------- human PK/PD consistency checks
+
+
+def test_hcq_autophagy_inhibition_is_half_maximal_only_at_the_highest_dose_rangwala():
+    """Rangwala 2014: autophagy inhibition in patients' PBMCs seen only at 1,200 mg/day (not at lower doses)."""
+    (effect,) = load_drug("hydroxychloroquine").targets
+    assert effect.effect(_human_hcq_css(1200.0)) >= 0.5 * effect.emax
+    assert effect.effect(_human_hcq_css(800.0)) < 0.5 * effect.emax
+
+
+def test_everolimus_10mg_troughs_and_s6k_inhibition_well_above_ec50():
+    """Troughs at 10 mg/day roughly <9 to >22.8 ng/mL (PMC6864417); S6K1 inhibited at therapeutic levels."""
+    times = 27.0 + np.linspace(0.0, 1.0, 241)
+    pk = simulate_pk(parse_schedule("everolimus:10mg:qd"), times)
+    trough = pk.driver("central", "concentration")[-1]
+    assert 0.009 <= trough <= 0.0228
+    (effect,) = load_drug("everolimus").targets
+    assert trough >= 4.0 * effect.ec50  # well above EC50
+    assert effect.effect(trough) >= 0.8 * effect.emax
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="PBMC S6K1 inhibition reaches only ~56 % at therapeutic everolimus levels (Tanaka 2008 summary, models "
+    "notes), but the mouse RTC experiments need a near-complete mTOR block on the survival output (fitted Emax 1.0): "
+    "the model gives 0.87 at 10 mg/day. The switch's single MTOR node merges S6K1 (incompletely inhibited by "
+    "rapalogs in PBMCs) with the dormant cell's survival signal; separate outputs would be needed.",
+)
+def test_everolimus_10mg_inhibits_mtor_about_56_percent_as_in_pbmc():
+    times = 27.0 + np.linspace(0.0, 1.0, 241)
+    effect = target_effects([parse_schedule("everolimus:10mg:qd")], times)["mtor_inhibition"].mean()
+    assert effect == pytest.approx(0.56, abs=0.1)
+
+
+# --------------------------------------------------------------------------------- the preclinical experiments
+
+
+def _targets():
+    return [(key, target) for key, experiment in EXPERIMENTS.items() for target in experiment.targets]
+
+
+@pytest.fixture(scope="module")
+def rtc():
+    return run_protocol("mouse-dormant-drugs", seed=17, options={"experiment": "chodosh-rtc", "mice_per_arm": 40})
+
+
+def test_chodosh_rtc_chronic_mtor_inhibition_is_within_the_stated_tolerance():
+    (target,) = [t for key, t in _targets() if key == "chodosh-rtc" and t.arm == "mtor"]
+    assert target.low <= model_relative_to_vehicle(target.arm, target.days) <= target.high
+
+
+def test_chodosh_rtc_chronic_combination_is_within_the_stated_tolerance():
+    (target,) = [t for key, t in _targets() if key == "chodosh-rtc" and t.arm == "hcq+mtor"]
+    assert target.low <= model_relative_to_vehicle(target.arm, target.days) <= target.high
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Vera-Ramirez 2018: HCQ during dormancy significantly decreased dormant cells (read as 0.05-0.5 of "
+    "vehicle); the model leaves 0.82 after 28 days at 60 mg/kg/day even with Emax 1. Mechanism: HCQ alone only "
+    "removes autophagy, whose loss adds at most autophagy_survival_apoptosis_rate (0.02/day) to a dormant cell's "
+    "death, so even a full block leaves exp(-0.0204 x 28) = 0.56; the mouse plasma level (0.3-0.7 mg/L, rising "
+    "over the 5.5-day half-life) gives autophagy inhibition of only ~0.3. A larger d_aut would change the untreated "
+    "tables the patient model was calibrated on.",
+)
+def test_vera_ramirez_hcq_during_dormancy_is_within_the_stated_tolerance():
+    (target,) = [t for key, t in _targets() if key == "vera-ramirez-2018"]
+    assert target.low <= model_relative_to_vehicle(target.arm, target.days) <= target.high
+
+
+def test_hcq_alone_cannot_kill_half_the_dormant_cells_in_four_weeks_even_fully_blocked():
+    # the mechanism named in the xfail above, as an invariant of the switch
+    rate = extra_death_rate(np.array([1.0]), np.array([0.0]))[0]
+    assert 0.015 < rate < 0.025
+    assert math.exp(-rate * 28.0) > 0.5
+
+
+def test_more_drug_kills_more_dormant_cells():
+    hcq = [model_relative_to_vehicle("hcq", 28.0, doses_mg_per_kg={"hydroxychloroquine": d}) for d in (20, 60, 120)]
+    mtor = [model_relative_to_vehicle("mtor", 90.0, doses_mg_per_kg={"everolimus": d}) for d in (0.05, 0.5, 4.0)]
+    assert hcq[0] > hcq[1] > hcq[2]
+    assert mtor[0] > mtor[1] > mtor[2]
+
+
+def test_longer_treatment_leaves_fewer_rtcs_and_the_combination_at_least_each_alone(rtc):
+    table = summary(rtc.table).set_index(["condition", "time_days"])["expected_relative_to_vehicle"]
+    for arm in ("hcq", "mtor", "hcq+mtor"):
+        assert table[(arm, 90.0)] < table[(arm, 30.0)] < 1.0
+    for days in (30.0, 90.0):
+        assert table[("hcq+mtor", days)] <= min(table[("hcq", days)], table[("mtor", days)])
+
+
+def test_the_mice_reproduce_the_expected_ratio_within_sampling_error(rtc):
+    table = summary(rtc.table).set_index(["condition", "time_days"])
+    for (arm, days), row in table.iterrows():
+        if arm == "vehicle":
+            continue
+        vehicle = table.loc[("vehicle", days)]
+        # ratio of two means of 40 mice each: standard error from the per-mouse SDs (delta method)
+        se = row["relative_to_vehicle"] * math.hypot(
+            row["sd"] / row["mean"] / math.sqrt(row["mice"]), vehicle["sd"] / vehicle["mean"] / math.sqrt(40)
+        )
+        assert abs(row["relative_to_vehicle"] - row["expected_relative_to_vehicle"]) < 4.0 * se + 1e-9
+
+
+def test_the_protocol_is_reproducible_and_uses_the_same_mice_in_every_arm():
+    options = {"experiment": "vera-ramirez-2018", "mice_per_arm": 3, "cells_per_mouse": 30.0}
+    first = run_protocol("mouse-dormant-drugs", seed=5, options=options)
+    second = run_protocol("mouse-dormant-drugs", seed=5, options=options)
+    assert first.table.equals(second.table)
+    exposure = arm_exposure("hcq", 28.0)
+    assert (np.diff(exposure["hcq_mg_per_l"]) > 0).all()  # accumulates over the 5.5-day half-life
+
+
+def test_the_fitted_records_are_what_the_committed_fit_produced():
+    record = json.loads((ROOT / "docs" / "drug-potency" / "fit.json").read_text())
+    hcq, eve = _values("pkpd_hydroxychloroquine"), _values("pkpd_everolimus")
+    fitted = record["fitted"]
+    assert hcq["autophagy_inhibition_emax"] == pytest.approx(fitted["autophagy_inhibition_emax"], abs=0.005)
+    assert hcq["autophagy_inhibition_ec50"] == pytest.approx(fitted["autophagy_inhibition_ec50"], abs=0.005)
+    assert eve["mtor_inhibition_emax"] == pytest.approx(fitted["mtor_inhibition_emax"], abs=0.005)
+    for name in ("autophagy_inhibition_emax", "autophagy_inhibition_ec50"):
+        assert load_registry().sets["pkpd_hydroxychloroquine"][name].evidence == "derived"
+    assert load_registry().sets["pkpd_everolimus"]["mtor_inhibition_emax"].evidence == "derived"
