@@ -37,7 +37,8 @@ from dormancy.params import load_registry
 
 ROOT = Path(__file__).resolve().parents[1]
 LN2 = math.log(2.0)
-#: Human HCQ steady plasma level per mg/day (F D / CL; pkpd_hydroxychloroquine).
+#: The assumptions before issue 17 (the fit's start and the table's "before" column).
+PREVIOUS = {"autophagy_inhibition_emax": 0.9, "autophagy_inhibition_ec50": 1.0, "mtor_inhibition_emax": 0.6}
 BOUNDS = {
     "autophagy_inhibition_emax": (0.45, 1.0),
     "autophagy_inhibition_ec50": (0.2, 5.0),
@@ -115,10 +116,7 @@ def _to_x(potency: dict[str, float]) -> np.ndarray:
 
 def fit() -> dict[str, object]:
     """Minimise the sum of z^2 and return the fit's record."""
-    current = {
-        **{s: load_registry().sets["pkpd_hydroxychloroquine"].values()[s] for s in list(BOUNDS)[:2]},
-        "mtor_inhibition_emax": load_registry().sets["pkpd_everolimus"].values()["mtor_inhibition_emax"],
-    }
+    current = dict(PREVIOUS)
 
     def objective(x: np.ndarray) -> float:
         return float(sum(row["z"] ** 2 for row in evaluate(_from_x(x))))

@@ -706,7 +706,9 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
         "doi": "10.1111/j.1365-2125.1988.tb05281.x",
         "note": (
             "Abstract: half-life and mean residence time around 40 days; volumes of distribution 5,522 L from blood and"
-            " 44,257 L from plasma; clearance 667 ml/min (plasma), 96 ml/min (blood); blood:plasma 7.2 +/- 4.2."
+            " 44,257 L from plasma; clearance 667 ml/min (plasma), 96 ml/min (blood); blood:plasma 7.2 +/- 4.2;"
+            " five healthy volunteers, 155 mg (2.47 +/- 0.25 mg/kg) IV, i.e. about 63 kg; plasma data more variable"
+            " than blood data."
         ),
     },
     "tett1989": {
@@ -827,14 +829,18 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
         "authors": "Rangwala R et al",
         "year": 2014,
         "title": (
-            "Phase I trial of hydroxychloroquine in patients with cancer: pharmacodynamic autophagy inhibition in PBMCs"
+            "Combined MTOR and autophagy inhibition: phase I trial of hydroxychloroquine and temsirolimus in patients"
+            " with advanced solid tumors and melanoma"
         ),
         "journal": "Autophagy",
-        "citation": "10(8)",
+        "citation": "10(8):1391-1402",
         "doi": "10.4161/auto.29119",
         "note": (
-            "Lead (../shared/evidence.md), not re-read: autophagy inhibition in patients' peripheral blood"
-            " mononuclear cells was seen only at the highest dose, 1,200 mg/day. Title as recalled."
+            "Abstract seen (issue 17): HCQ dose escalation with temsirolimus 25 mg weekly; no MTD for HCQ, recommended"
+            " phase II dose HCQ 600 mg twice daily; pharmacodynamic evidence of autophagy inhibition was evident in"
+            " serial PBMC and tumour biopsies only in patients treated with 1,200 mg daily HCQ. A review table"
+            " (PMC6585651, seen) adds: significant autophagic-vacuole accumulation at 6 weeks with 1,200 mg/d, and"
+            " none at day 49 with HCQ up to 600 mg/d plus vorinostat (Mahalingam 2014)."
         ),
     },
 }

@@ -33,6 +33,9 @@ HUMAN_KG = 70.0
 HALF_LIFE_FACTOR = (MOUSE_KG / HUMAN_KG) ** 0.25
 
 HCQ_PLASMA_VOLUME_L = 44257.0  # Tett 1988, seen
+#: Tett 1988's volunteers: 155 mg was 2.47 mg/kg, average weight 63.5 kg (seen: 44,257 L ~ 700 L/kg).
+HCQ_SUBJECT_KG = 63.5
+HCQ_HALF_LIFE_FACTOR = (MOUSE_KG / HCQ_SUBJECT_KG) ** 0.25
 HCQ_HALF_LIFE_DAYS = 40.0  # Tett 1988, seen
 EVE_APPARENT_VOLUME_L = 900.0  # pkpd_everolimus (V/F)
 EVE_HALF_LIFE_DAYS = 1.25  # Tanaka 2008, seen
@@ -56,7 +59,7 @@ def rec(symbol, label, desc, value, unit, low, high, source, evidence, note, dis
     )
 
 
-hcq_half_life = HCQ_HALF_LIFE_DAYS * HALF_LIFE_FACTOR
+hcq_half_life = HCQ_HALF_LIFE_DAYS * HCQ_HALF_LIFE_FACTOR
 eve_half_life = EVE_HALF_LIFE_DAYS * HALF_LIFE_FACTOR
 
 RECORDS = [
@@ -91,13 +94,14 @@ RECORDS = [
         "hydroxychloroquine_volume_per_kg",
         "V_HCQ/W",
         "Plasma volume of distribution of hydroxychloroquine per kg body weight, mouse",
-        HCQ_PLASMA_VOLUME_L / HUMAN_KG,
+        HCQ_PLASMA_VOLUME_L / HCQ_SUBJECT_KG,
         "liter / kilogram",
-        HCQ_PLASMA_VOLUME_L / HUMAN_KG / 3,
-        HCQ_PLASMA_VOLUME_L / HUMAN_KG * 3,
+        HCQ_PLASMA_VOLUME_L / HCQ_SUBJECT_KG / 3,
+        HCQ_PLASMA_VOLUME_L / HCQ_SUBJECT_KG * 3,
         ["tett1988", "collins2018"],
         "derived",
-        f"""The human plasma volume (Tett 1988: 44,257 L, seen) per 70 kg, {HCQ_PLASMA_VOLUME_L / HUMAN_KG:.0f} L/kg,
+        f"""The human plasma volume (Tett 1988: 44,257 L in volunteers of about 63.5 kg, i.e. ~700 L/kg, seen) per kg,
+        {HCQ_PLASMA_VOLUME_L / HCQ_SUBJECT_KG:.0f} L/kg,
         taken for the mouse (the volume is tissue and lysosomal binding, Collins 2018; species-invariant per kg is
         an assumption). Plasma scale, like the human record. Prior threefold.""",
     ),
@@ -111,8 +115,8 @@ RECORDS = [
         hcq_half_life * 3,
         ["tett1988"],
         "derived",
-        f"""Human 40 days (Tett 1988, seen) times (0.025/70)^(1/4) = {HALF_LIFE_FACTOR:.3f} (clearance per kg scaling
-        as W^(-1/4), volume per kg constant; allometry is an assumption): {hcq_half_life:.1f} days. Prior
+        f"""Human 40 days (Tett 1988, seen) times (0.025/63.5)^(1/4) = {HCQ_HALF_LIFE_FACTOR:.3f} (clearance per
+        kg scaling as W^(-1/4), volume per kg constant; allometry is an assumption): {hcq_half_life:.1f} days. Prior
         threefold.""",
     ),
     rec(
