@@ -44,6 +44,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "dormancy lab run coculture-indirect --msc-ratio 1:1 --days 7 --seed 1 --out cc",
         "dormancy lab run hypoxia-intermittent --set cycles=6 --anndata --out hx",
         "dormancy lab run mouse-xenograft --set host=nsg --set mice=20 --out nsg",
+        "dormancy lab run mouse-dormant-drugs --set experiment=chodosh-rtc --set mice_per_arm=20 --out rtc",
     ),
 }
 
