@@ -273,6 +273,50 @@ DRUGS["everolimus"] = dict(
 )
 
 
+# ------------------------------------------------------------------------- potencies fitted to preclinical data
+#: HCQ and everolimus potencies fitted by tools/fit_drug_potency.py (docs/drug-potency) to the preclinical
+#: dormant-cell experiments only (mouse-dormant-drugs) and, for the HCQ EC50, the PBMC pharmacodynamics of
+#: Rangwala 2014. Never to CLEVER's patients. symbol -> (value, note).
+FITTED = {
+    ("hydroxychloroquine", "autophagy_inhibition_emax"): (
+        1.0,
+        """Fitted (issue 17, docs/drug-potency) to Vera-Ramirez 2018 (HCQ during dormancy significantly decreased
+        dormant D2.0R cells in mice; target: dormant cells 0.05-0.5 of vehicle after 28 days at 60 mg/kg/day,
+        the interval the reported significance implies) through mouse PK -> autophagy inhibition -> the switch:
+        the fit goes to the prior's upper bound and still leaves 0.84 of vehicle (strict xfail: the switch's
+        autophagy-loss death, autophagy_survival_apoptosis_rate 0.02/day, caps HCQ's kill). Previous value 0.9
+        (assumption). Prior 0.45-1.""",
+    ),
+    ("hydroxychloroquine", "autophagy_inhibition_ec50"): (
+        0.93,
+        """Fitted (issue 17, docs/drug-potency) against the plasma concentration (the in-vitro medium's
+        compartment; whole blood holds about 7.2 times more, Tett 1988): autophagy inhibition in patients' PBMCs
+        only at the highest dose, 1,200 mg/day (Rangwala 2014, abstract seen: HCQ with temsirolimus), read as
+        half-maximal inhibition reached at the steady plasma level of 1,200 mg/day (1.16 mg/L) but not of
+        800 mg/day (0.77 mg/L), together with
+        Vera-Ramirez 2018 in mice (which pulls it down). Previous value 1.0 (assumption). Prior fivefold.""",
+    ),
+    ("everolimus", "mtor_inhibition_emax"): (
+        1.0,
+        """Fitted (issue 17, docs/drug-potency) to the Chodosh-lab residual-tumour-cell experiments (DeMichele 2025
+        preclinical abstract: chronic mTOR inhibition alone decreased RTC burden, duration-dependent; target:
+        RTCs 0.05-0.5 of vehicle after 3 months at 4 mg/kg/day, the interval the reported significance implies):
+        fitted 0.22 of vehicle at the prior's upper bound (within tolerance for any Emax above about 0.65). PBMC
+        S6K1 inhibition reaches only about 56 % at therapeutic levels (models notes, seen): the switch's one
+        mTOR node cannot hold both (strict xfail, tests/test_drug_potency.py). Previous value 0.6 (assumption).
+        Prior 0.3-1.""",
+    ),
+}
+for (_drug, _symbol), (_value, _note) in FITTED.items():
+    for _record in DRUGS[_drug]["records"]:
+        if _record["symbol"] == _symbol:
+            _record["value"] = float(_value)
+            _record["evidence"] = "derived"
+            _record["note"] = " ".join(_note.split())
+            _extra = ["review:78", "rangwala2014"] if _drug == "hydroxychloroquine" else ["demichele2025", "dwyer2024"]
+            _record["source"] = [s for s in dict.fromkeys([*_record["source"], *_extra]) if s != ASSUMED]
+
+
 # ------------------------------------------------------------------------------------------ CDK4/6 inhibitors
 def cdk(name, *, brand, ka, f, volume, half_life, ec50, css_note, notes, resistance_note):
     """Return the records of a CDK4/6 inhibitor (PK, CDK4/6 inhibition, acquired resistance)."""
@@ -735,50 +779,6 @@ DRUGS["antagomir_msc"] = dict(
         ),
     ],
 )
-
-
-# ------------------------------------------------------------------------- potencies fitted to preclinical data
-#: HCQ and everolimus potencies fitted by tools/fit_drug_potency.py (docs/drug-potency) to the preclinical
-#: dormant-cell experiments only (mouse-dormant-drugs) and, for the HCQ EC50, the PBMC pharmacodynamics of
-#: Rangwala 2014. Never to CLEVER's patients. symbol -> (value, note).
-FITTED = {
-    ("hydroxychloroquine", "autophagy_inhibition_emax"): (
-        1.0,
-        """Fitted (issue 17, docs/drug-potency) to Vera-Ramirez 2018 (HCQ during dormancy significantly decreased
-        dormant D2.0R cells in mice; target: dormant cells 0.05-0.5 of vehicle after 28 days at 60 mg/kg/day,
-        the interval the reported significance implies) through mouse PK -> autophagy inhibition -> the switch:
-        the fit goes to the prior's upper bound and still leaves 0.84 of vehicle (strict xfail: the switch's
-        autophagy-loss death, autophagy_survival_apoptosis_rate 0.02/day, caps HCQ's kill). Previous value 0.9
-        (assumption). Prior 0.45-1.""",
-    ),
-    ("hydroxychloroquine", "autophagy_inhibition_ec50"): (
-        0.93,
-        """Fitted (issue 17, docs/drug-potency) against the plasma concentration (the in-vitro medium's
-        compartment; whole blood holds about 7.2 times more, Tett 1988): autophagy inhibition in patients' PBMCs
-        only at the highest dose, 1,200 mg/day (Rangwala 2014, abstract seen: HCQ with temsirolimus), read as
-        half-maximal inhibition reached at the steady plasma level of 1,200 mg/day (1.16 mg/L) but not of
-        800 mg/day (0.77 mg/L), together with
-        Vera-Ramirez 2018 in mice (which pulls it down). Previous value 1.0 (assumption). Prior fivefold.""",
-    ),
-    ("everolimus", "mtor_inhibition_emax"): (
-        1.0,
-        """Fitted (issue 17, docs/drug-potency) to the Chodosh-lab residual-tumour-cell experiments (DeMichele 2025
-        preclinical abstract: chronic mTOR inhibition alone decreased RTC burden, duration-dependent; target:
-        RTCs 0.05-0.5 of vehicle after 3 months at 4 mg/kg/day, the interval the reported significance implies):
-        fitted 0.22 of vehicle at the prior's upper bound (within tolerance for any Emax above about 0.65). PBMC
-        S6K1 inhibition reaches only about 56 % at therapeutic levels (models notes, seen): the switch's one
-        mTOR node cannot hold both (strict xfail, tests/test_drug_potency.py). Previous value 0.6 (assumption).
-        Prior 0.3-1.""",
-    ),
-}
-for (_drug, _symbol), (_value, _note) in FITTED.items():
-    for _record in DRUGS[_drug]["records"]:
-        if _record["symbol"] == _symbol:
-            _record["value"] = float(_value)
-            _record["evidence"] = "derived"
-            _record["note"] = " ".join(_note.split())
-            _extra = ["review:78", "rangwala2014"] if _drug == "hydroxychloroquine" else ["demichele2025", "dwyer2024"]
-            _record["source"] = [s for s in dict.fromkeys([*_record["source"], *_extra]) if s != ASSUMED]
 
 
 def main() -> None:
