@@ -119,7 +119,7 @@ records = [
     rec(
         "aromatase_inhibitor_extra_inhibition",
         "ε_AI",
-        "Extra fractional growth inhibition of ER+ foci and founders by an aromatase inhibitor over tamoxifen",
+        "Extra fractional growth inhibition of ER+ foci by an aromatase inhibitor over tamoxifen",
         round(1.0 - (1.0 - KI67_AI) / (1.0 - KI67_TAMOXIFEN), 4),
         "dimensionless",
         0.0,
@@ -128,7 +128,8 @@ records = [
         f"IMPACT (Dowsett 2005; greater Ki-67 suppression with anastrozole than tamoxifen at 2 and 12 weeks seen; "
         f"the 12-week geometric-mean suppressions {KI67_AI:.0%} vs {KI67_TAMOXIFEN:.0%} recalled, not seen here): "
         f"residual proliferation on an AI is (1 − {KI67_AI}) / (1 − {KI67_TAMOXIFEN}) of that on tamoxifen, so the "
-        "Gompertz rate and colony founding on tamoxifen (1 − ε_endo) are multiplied by that ratio. Apoptosis rose "
+        "Gompertz rate of every focus on tamoxifen (1 − ε_endo) is multiplied by that ratio (Ki-67 measures growing "
+        "tumours; colony founding by awakened cells stays as on tamoxifen). Apoptosis rose "
         "with neither drug in IMPACT, so the eradication hazard h_endo is unchanged. Postmenopausal women, or "
         "premenopausal women on ovarian suppression.",
         evidence="derived",

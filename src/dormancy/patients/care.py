@@ -14,9 +14,9 @@ component                 mechanism (record of ``care_modern``)                 
 ========================  ==================================================================  ====================
 anthracycline–taxane      extra log kill :math:`\Delta L_T` at the course's end               chemotherapy patients
                           (``taxane_extra_log_kill``, from NSABP B-27's pCR)
-aromatase inhibitor       ER+ growth and founding times :math:`1 - \varepsilon_{AI}` on top   postmenopausal ER+ (or
-                          of tamoxifen's (``aromatase_inhibitor_extra_inhibition``, IMPACT    with ovarian
-                          Ki-67)                                                              suppression)
+aromatase inhibitor       focus growth times :math:`1 - \varepsilon_{AI}` on top of           postmenopausal ER+ (or
+                          tamoxifen's (``aromatase_inhibitor_extra_inhibition``, IMPACT      with ovarian
+                          Ki-67 of established tumours; colony founding as on tamoxifen)    suppression)
 ovarian suppression       lets a premenopausal woman take the aromatase inhibitor             premenopausal ER+
 extended endocrine        endocrine therapy to ``extended_to_years``; the aromatase           node-positive or all
                           inhibitor in the extension when postmenopausal (MA.17)              ER+
@@ -171,7 +171,7 @@ def care_plan(
     upfront_ai = (care.endocrine_agent == "aromatase_inhibitor") & (covariates["postmenopausal"] | ofs)
     extension_ai = _extended(care, covariates)[:, np.newaxis] & ~initial & (postmenopausal_then | ofs[:, np.newaxis])
     ai_steps = er[:, np.newaxis] & on_endocrine & ((initial & upfront_ai[:, np.newaxis]) | extension_ai)
-    er_inhibition[ai_steps] = values["aromatase_inhibitor_extra_inhibition"]
+    growth[ai_steps] *= 1.0 - values["aromatase_inhibitor_extra_inhibition"]
     chemo_step = max(0, math.ceil(chemotherapy_years / dt - 1e-9) - 1)
     if care.chemotherapy_regimen in ("anthracycline", "anthracycline_taxane") and chemo_step < n_steps:
         extra = values["anthracycline_extra_log_kill"]
