@@ -240,7 +240,10 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
     "ebctcg2015": {
         "authors": "EBCTCG (Early Breast Cancer Trialists' Collaborative Group)",
         "year": 2015,
-        "title": "Aromatase inhibitors versus tamoxifen in early breast cancer: patient-level meta-analysis of the randomised trials",
+        "title": (
+            "Aromatase inhibitors versus tamoxifen in early breast cancer: patient-level meta-analysis of the "
+            "randomised trials"
+        ),
         "journal": "Lancet",
         "citation": "386:1341–1352",
         "doi": "10.1016/S0140-6736(15)61074-1",
@@ -252,7 +255,10 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
     "ebctcg2021": {
         "authors": "EBCTCG (Early Breast Cancer Trialists' Collaborative Group)",
         "year": 2021,
-        "title": "Trastuzumab for early-stage, HER2-positive breast cancer: a meta-analysis of 13 864 women in seven randomised trials",
+        "title": (
+            "Trastuzumab for early-stage, HER2-positive breast cancer: a meta-analysis of 13 864 women in seven "
+            "randomised trials"
+        ),
         "journal": "Lancet Oncol",
         "citation": "22:1139–1150",
         "doi": "10.1016/S1470-2045(21)00288-6",
@@ -285,7 +291,10 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
         "journal": "J Clin Oncol",
         "citation": "38:3987–3998",
         "doi": "10.1200/JCO.20.02514",
-        "note": "monarchE design: abemaciclib 150 mg twice daily for 2 years; eligibility 4+ nodes, or 1–3 with grade 3 or tumour ≥ 5 cm (or Ki-67 ≥ 20 %).",
+        "note": (
+            "monarchE design: abemaciclib 150 mg twice daily for 2 years; eligibility 4+ nodes, or 1–3 with grade 3 "
+            "or tumour ≥ 5 cm (or Ki-67 ≥ 20 %)."
+        ),
     },
     "goss2005": {
         "authors": "Goss PE, Ingle JN, Martino S, et al",

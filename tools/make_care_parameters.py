@@ -1,4 +1,4 @@
-"""Generate the registry set ``care_modern`` (the modern adjuvant therapies of :mod:`dormancy.patients.care`).
+r"""Generate the registry set ``care_modern`` (the modern adjuvant therapies of :mod:`dormancy.patients.care`).
 
 Edit this script, not the YAML file, then run ``python tools/make_care_parameters.py``. Every value comes from
 pharmacology or neoadjuvant data (pathological complete response, Ki-67 suppression), never from the adjuvant
@@ -7,10 +7,10 @@ trials and meta-analyses the care is checked against (:mod:`dormancy.patients.ca
 seen in a source found with the project's search tool or are recalled or assumed.
 
 Neoadjuvant pCR to log kill (used for the taxane and trastuzumab records). Across patients, the residual
-cancer cells :math:`\\log_{10} R = \\log_{10} X - L` after a regimen of log kill :math:`L` vary between tumours
-(size and sensitivity), taken as normal with SD :math:`\\sigma` (``residual_log10_sd``); a pCR is :math:`R < 1`,
-so :math:`\\mathrm{pCR} = \\Phi(-\\mu/\\sigma)` and adding a drug that raises pCR from :math:`p_0` to :math:`p_1`
-adds :math:`\\Delta L = \\sigma(\\Phi^{-1}(p_1) - \\Phi^{-1}(p_0))` logs of kill.
+cancer cells :math:`\log_{10} R = \log_{10} X - L` after a regimen of log kill :math:`L` vary between tumours
+(size and sensitivity), taken as normal with SD :math:`\sigma` (``residual_log10_sd``); a pCR is :math:`R < 1`,
+so :math:`\mathrm{pCR} = \Phi(-\mu/\sigma)` and adding a drug that raises pCR from :math:`p_0` to :math:`p_1`
+adds :math:`\Delta L = \sigma(\Phi^{-1}(p_1) - \Phi^{-1}(p_0))` logs of kill.
 """
 
 from pathlib import Path

@@ -24,7 +24,10 @@ def main() -> None:
     table = run_care_checks(n_patients=args.patients, seed=args.seed)
     if args.csv:
         table.to_csv(args.csv, index=False)
-    print("| check | eligible | events (control / exp.) | model RR (95 % CI) | published RR (95 % CI) | endpoint | within |")
+    print(
+        "| check | eligible | events (control / exp.) | model RR (95 % CI) | published RR (95 % CI) | endpoint "
+        "| within |"
+    )
     print("|---|---|---|---|---|---|---|")
     for row in table.itertuples():
         print(

@@ -214,10 +214,15 @@ CARE_CHECKS: tuple[CareCheck, ...] = (
             t_stage_fractions={"T1": 0.3, "T2": 0.5, "T3": 0.2},
             n_stage_fractions={"N0": 0.0, "N1-3": 0.4, "N4-9": 0.4, "N10+": 0.2},
         ),
-        control=_care(chemotherapy="all", chemotherapy_regimen="anthracycline_taxane",
-                      endocrine_agent="aromatase_inhibitor"),
-        experimental=_care(chemotherapy="all", chemotherapy_regimen="anthracycline_taxane",
-                           endocrine_agent="aromatase_inhibitor", cdk46_inhibitor=True),
+        control=_care(
+            chemotherapy="all", chemotherapy_regimen="anthracycline_taxane", endocrine_agent="aromatase_inhibitor"
+        ),
+        experimental=_care(
+            chemotherapy="all",
+            chemotherapy_regimen="anthracycline_taxane",
+            endocrine_agent="aromatase_inhibitor",
+            cdk46_inhibitor=True,
+        ),
         period=(0.0, 5.0),
         eligible=_monarche,
         followup_years=5.0,

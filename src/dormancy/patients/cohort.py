@@ -33,8 +33,8 @@ from dormancy.errors import InputError, Problem
 from dormancy.params import ParameterSet, load_registry
 from dormancy.patients import natural_history as kernel
 from dormancy.patients import therapy
-from dormancy.patients.covariates import sample_covariates
 from dormancy.patients.care import CARE_REGIMEN_YEARS, CARE_SET, care_groups, care_parameters, care_plan
+from dormancy.patients.covariates import sample_covariates
 from dormancy.patients.kernel_io import (
     KernelTables,
     PatientBatch,

@@ -238,15 +238,11 @@ class CareSpec:
             elif value not in allowed or isinstance(value, bool) != isinstance(allowed[0], bool):
                 problems.append(Problem(f"care.{name}", f"one of {', '.join(map(str, allowed))}", repr(value)))
         if not _number(self.extended_to_years) or not 7.0 <= float(self.extended_to_years) <= 10.0:
-            problems.append(
-                Problem("care.extended_to_years", "a value in [7, 10] years", repr(self.extended_to_years))
-            )
+            problems.append(Problem("care.extended_to_years", "a value in [7, 10] years", repr(self.extended_to_years)))
         elif self.extended_endocrine not in (None, "none") and float(self.extended_to_years) < float(
             self.endocrine_years
         ):
-            problems.append(
-                Problem("care.extended_to_years", "at least endocrine_years", repr(self.extended_to_years))
-            )
+            problems.append(Problem("care.extended_to_years", "at least endocrine_years", repr(self.extended_to_years)))
         if problems:
             raise InputError(problems)
 
@@ -257,9 +253,7 @@ class CareSpec:
         Any other care (also ``era="modern"`` with every component chosen as in the 1980s, the neutral control of
         an in-silico comparison) gives every patient a care regimen (:mod:`dormancy.patients.care`).
         """
-        return self.era == "1980s" and all(
-            getattr(self, name) == ERA_DEFAULTS["1980s"][name] for name in CARE_CHOICES
-        )
+        return self.era == "1980s" and all(getattr(self, name) == ERA_DEFAULTS["1980s"][name] for name in CARE_CHOICES)
 
 
 def _number(value: object) -> bool:
