@@ -53,9 +53,9 @@ records = [
     rec(
         "residual_log10_sd",
         "σ_R",
-        "Between-tumour standard deviation of log10 residual cancer cells after neoadjuvant therapy",
+        "Between-tumour standard deviation of log10 residual cancer cells after neoadjuvant therapy (log10 units)",
         SIGMA,
-        "log10 cells",
+        "dimensionless",
         0.5,
         3.0,
         ["assumption"],
