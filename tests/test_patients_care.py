@@ -231,3 +231,21 @@ def test_ebctcg_2011_tamoxifen_rate_ratios_by_period_are_met():
         assert target.within(value), (target.label, value)
     # a large effect while taken, a smaller one after, none lost later (no rebound)
     assert ratios["0-5"] < ratios["5-10"] < 1.0
+
+
+def test_cohort_command_takes_the_era(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from dormancy.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "modern"
+    result = runner.invoke(app, ["cohort", "--patients", "60", "--years", "3", "--era", "modern", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    care = manifest["scenario"]["cohort"]["care"]
+    assert (care["era"], care["chemotherapy"], care["trastuzumab"]) == ("modern", "risk_based_her2", True)
+    bad = runner.invoke(app, ["cohort", "--patients", "5", "--era", "1990s", "--out", str(tmp_path / "bad")])
+    assert bad.exit_code == 2 and "era" in bad.output
