@@ -7,6 +7,7 @@ are documented assumptions; ``PopulationSpec.only`` builds a single stratum (e.g
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator, Mapping
 from dataclasses import KW_ONLY, dataclass, field, replace
 
@@ -257,7 +258,7 @@ class CareSpec:
 
 
 def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 #: Named eras of standard care.
