@@ -114,6 +114,34 @@ def test_each_modern_therapy_reaches_only_its_patients(plan_inputs):
     assert np.all(plan.log10_kill[:, int(np.ceil(1.0 / step)) :] == 0.0)
 
 
+def test_effects_combine_and_a_neutral_value_changes_nothing(plan_inputs):
+    from dormancy.patients.care import care_parameters
+
+    covariates, chemotherapy, plan = plan_inputs
+    values = dict(care_parameters())
+    both = plan.cdk46_inhibitor & plan.aromatase_inhibitor
+    assert both.any()
+    expected = (1.0 - values["aromatase_inhibitor_extra_inhibition"]) * values["cdk46_growth_factor"]
+    assert np.allclose(plan.growth_factor[both, 0], expected)
+    neutral = care_plan(
+        CareSpec(era="modern"),
+        covariates,
+        chemotherapy,
+        step_days=30.4375,
+        chemotherapy_years=0.5,
+        values={**values, "cdk46_growth_factor": 1.0, "trastuzumab_log_kill_per_year": 0.0},
+    )
+    without = care_plan(
+        CareSpec(era="modern", cdk46_inhibitor=False, trastuzumab=False),
+        covariates,
+        chemotherapy,
+        step_days=30.4375,
+        chemotherapy_years=0.5,
+    )
+    for name in ("log10_kill", "growth_factor", "er_inhibition"):
+        assert np.array_equal(getattr(neutral, name), getattr(without, name)), name
+
+
 def test_care_groups_partition_the_patients(plan_inputs):
     *_, plan = plan_inputs
     groups = care_groups(plan)

@@ -183,7 +183,7 @@ def care_plan(
     h_steps = mid < values["trastuzumab_years"]
     kill[np.ix_(trastuzumab, h_steps)] += values["trastuzumab_log_kill_per_year"] * dt
     cdk46 = monarche_eligible(covariates) if care.cdk46_inhibitor else np.zeros(n, dtype=bool)
-    growth[np.ix_(cdk46, mid < values["cdk46_years"])] = values["cdk46_growth_factor"]
+    growth[np.ix_(cdk46, mid < values["cdk46_years"])] *= values["cdk46_growth_factor"]  # on top of the AI's
     return CarePlan(
         log10_kill=kill,
         growth_factor=growth,
