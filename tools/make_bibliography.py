@@ -334,6 +334,19 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
         "doi": "10.1016/S0140-6736(09)61964-4",
         "note": "pCR 38 % vs 19 % (recalled; not read here: the 2014 follow-up abstract was).",
     },
+    "mohsin2005": {
+        "authors": "Mohsin SK, Weiss HL, Gutierrez MC, et al",
+        "year": 2005,
+        "title": "Neoadjuvant trastuzumab induces apoptosis in primary breast cancers",
+        "journal": "J Clin Oncol",
+        "citation": "23:2460–2468",
+        "doi": "10.1200/JCO.2005.00.661",
+        "pmid": "15710948",
+        "note": (
+            "Abstract read: 3 weeks of single-agent trastuzumab, median tumour decrease 20 % (0–60 %), apoptosis up "
+            "35 % within a week (n = 35, locally advanced HER2+)."
+        ),
+    },
     "dowsett2005": {
         "authors": "Dowsett M, Smith IE, Ebbs SR, et al",
         "year": 2005,

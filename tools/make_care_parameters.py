@@ -97,11 +97,13 @@ records = [
         "1 / year",
         0.1,
         5.0,
-        ["gianni2010", "assumption"],
+        ["gianni2010", "mohsin2005", "assumption"],
         f"NOAH (Gianni 2010; recalled, not seen here: pCR 38 % with vs 19 % without trastuzumab in HER2+ locally "
         f"advanced disease): ΔL = σ (Φ⁻¹(0.38) − Φ⁻¹(0.19)) = {pcr_log_kill(0.19, 0.38):.3f} over the "
         f"{NOAH_YEARS:.2f}-year neoadjuvant phase, i.e. {TRASTUZUMAB_PER_YEAR:.3f} log10 per year of exposure, "
-        "applied to every growing focus of HER2+ patients, each month of the trastuzumab year.",
+        "applied to every growing focus of HER2+ patients, each month of the trastuzumab year. Single-agent "
+        "trastuzumab shrank tumours by a median 20 % in 3 weeks with more apoptosis (Mohsin 2005, seen): of the "
+        "order of 1.5-2.5 log10 a year, the same order.",
         evidence="derived",
     ),
     rec(
