@@ -220,6 +220,165 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
             "it strongly with 1–3 and 4+ positive nodes (abstract read; the 10-year percentages were not read here)."
         ),
     },
+    "ebctcg2012": {
+        "authors": "EBCTCG (Early Breast Cancer Trialists' Collaborative Group)",
+        "year": 2012,
+        "title": (
+            "Comparisons between different polychemotherapy regimens for early breast cancer: meta-analyses of "
+            "long-term outcome among 100 000 women in 123 randomised trials"
+        ),
+        "journal": "Lancet",
+        "citation": "379:432–444",
+        "doi": "10.1016/S0140-6736(11)61625-5",
+        "pmid": "22152853",
+        "note": (
+            "Abstract read (PMC3273723): breast cancer mortality RR 0.86 (SE 0.04) adding four taxane cycles to a "
+            "fixed anthracycline control; standard 4AC vs no chemotherapy RR 0.78 (SE 0.09), CAF 0.64 (SE 0.09). "
+            "A check of the modern care (dormancy.patients.care_checks), not a target."
+        ),
+    },
+    "ebctcg2015": {
+        "authors": "EBCTCG (Early Breast Cancer Trialists' Collaborative Group)",
+        "year": 2015,
+        "title": (
+            "Aromatase inhibitors versus tamoxifen in early breast cancer: patient-level meta-analysis of the "
+            "randomised trials"
+        ),
+        "journal": "Lancet",
+        "citation": "386:1341–1352",
+        "doi": "10.1016/S0140-6736(15)61074-1",
+        "note": (
+            "Abstract read: 5 y AI vs 5 y tamoxifen, recurrence RR 0.64 (95 % CI 0.52–0.78) in years 0–1 and 0.80 "
+            "(0.68–0.93) in years 2–4, non-significant after. A check, not a target."
+        ),
+    },
+    "ebctcg2021": {
+        "authors": "EBCTCG (Early Breast Cancer Trialists' Collaborative Group)",
+        "year": 2021,
+        "title": (
+            "Trastuzumab for early-stage, HER2-positive breast cancer: a meta-analysis of 13 864 women in seven "
+            "randomised trials"
+        ),
+        "journal": "Lancet Oncol",
+        "citation": "22:1139–1150",
+        "doi": "10.1016/S1470-2045(21)00288-6",
+        "note": (
+            "Abstract read (PMC8324484): recurrence RR 0.66 (95 % CI 0.62–0.71); mean scheduled treatment 14.4 "
+            "months; median follow-up 10.7 years. A check, not a target."
+        ),
+    },
+    "rastogi2024": {
+        "authors": "Rastogi P, O'Shaughnessy J, Martin M, et al",
+        "year": 2024,
+        "title": (
+            "Adjuvant abemaciclib plus endocrine therapy for hormone receptor-positive, HER2-negative, high-risk "
+            "early breast cancer: results from a preplanned monarchE overall survival interim analysis, including "
+            "5-year efficacy outcomes"
+        ),
+        "journal": "J Clin Oncol",
+        "citation": "42:987–993",
+        "doi": "10.1200/JCO.23.01994",
+        "pmid": "38194616",
+        "note": "Abstract read: IDFS HR 0.680 (95 % CI 0.599–0.772), DRFS HR 0.675 (0.588–0.774). A check.",
+    },
+    "johnston2020": {
+        "authors": "Johnston SRD, Harbeck N, Hegg R, et al",
+        "year": 2020,
+        "title": (
+            "Abemaciclib combined with endocrine therapy for the adjuvant treatment of HR+, HER2−, node-positive, "
+            "high-risk, early breast cancer (monarchE)"
+        ),
+        "journal": "J Clin Oncol",
+        "citation": "38:3987–3998",
+        "doi": "10.1200/JCO.20.02514",
+        "note": (
+            "monarchE design: abemaciclib 150 mg twice daily for 2 years; eligibility 4+ nodes, or 1–3 with grade 3 "
+            "or tumour ≥ 5 cm (or Ki-67 ≥ 20 %)."
+        ),
+    },
+    "goss2005": {
+        "authors": "Goss PE, Ingle JN, Martino S, et al",
+        "year": 2005,
+        "title": (
+            "Randomized trial of letrozole following tamoxifen as extended adjuvant therapy in receptor-positive "
+            "breast cancer: updated findings from NCIC CTG MA.17"
+        ),
+        "journal": "J Natl Cancer Inst",
+        "citation": "97:1262–1271",
+        "note": (
+            "Median follow-up 30 months: DFS HR 0.58 (95 % CI 0.45–0.76), distant DFS HR 0.60 (0.43–0.84) (read in "
+            "the eviQ summary and a citing abstract). A check, not a target."
+        ),
+    },
+    "bear2003": {
+        "authors": "Bear HD, Anderson S, Brown A, et al",
+        "year": 2003,
+        "title": (
+            "The effect on tumor response of adding sequential preoperative docetaxel to preoperative doxorubicin "
+            "and cyclophosphamide: preliminary results from NSABP Protocol B-27"
+        ),
+        "journal": "J Clin Oncol",
+        "citation": "21:4165–4174",
+        "doi": "10.1200/JCO.2003.12.005",
+        "note": "Abstract read: pCR 13.7 % with AC vs 26.1 % with AC then docetaxel (n = 2411).",
+    },
+    "gianni2010": {
+        "authors": "Gianni L, Eiermann W, Semiglazov V, et al",
+        "year": 2010,
+        "title": (
+            "Neoadjuvant chemotherapy with trastuzumab followed by adjuvant trastuzumab versus neoadjuvant "
+            "chemotherapy alone, in patients with HER2-positive locally advanced breast cancer (the NOAH trial)"
+        ),
+        "journal": "Lancet",
+        "citation": "375:377–384",
+        "doi": "10.1016/S0140-6736(09)61964-4",
+        "note": "pCR 38 % vs 19 % (recalled; not read here: the 2014 follow-up abstract was).",
+    },
+    "mohsin2005": {
+        "authors": "Mohsin SK, Weiss HL, Gutierrez MC, et al",
+        "year": 2005,
+        "title": "Neoadjuvant trastuzumab induces apoptosis in primary breast cancers",
+        "journal": "J Clin Oncol",
+        "citation": "23:2460–2468",
+        "doi": "10.1200/JCO.2005.00.661",
+        "pmid": "15710948",
+        "note": (
+            "Abstract read: 3 weeks of single-agent trastuzumab, median tumour decrease 20 % (0–60 %), apoptosis up "
+            "35 % within a week (n = 35, locally advanced HER2+)."
+        ),
+    },
+    "dowsett2005": {
+        "authors": "Dowsett M, Smith IE, Ebbs SR, et al",
+        "year": 2005,
+        "title": (
+            "Short-term changes in Ki-67 during neoadjuvant treatment of primary breast cancer with anastrozole or "
+            "tamoxifen alone or combined correlate with recurrence-free survival"
+        ),
+        "journal": "Clin Cancer Res",
+        "citation": "11:951s–958s",
+        "note": (
+            "IMPACT. Abstract read: Ki-67 suppression greater with anastrozole than tamoxifen at 2 and 12 weeks; "
+            "apoptosis not increased. The geometric-mean suppressions (about 76 % / 60 % at 2 weeks, 82 % / 62 % "
+            "at 12 weeks) are recalled, not read here."
+        ),
+    },
+    "hurvitz2020": {
+        "authors": "Hurvitz SA, Martin M, Press MF, et al",
+        "year": 2020,
+        "title": (
+            "Potent cell-cycle inhibition and upregulation of immune response with abemaciclib and anastrozole in "
+            "neoMONARCH, phase II neoadjuvant study in HR+/HER2− breast cancer"
+        ),
+        "journal": "Clin Cancer Res",
+        "citation": "26:566–580",
+        "doi": "10.1158/1078-0432.CCR-19-1425",
+        "pmid": "31615937",
+        "note": (
+            "Abstract read: complete cell-cycle arrest after 2 weeks in 58 % / 68 % (abemaciclib / with "
+            "anastrozole) vs 14 % (anastrozole). The Ki-67 geometric-mean changes (about −91 % / −93 % vs −63 %) "
+            "are recalled, not read here."
+        ),
+    },
     "wang2020lrr": {
         "authors": "Wang J, Tang Y, Jing H, et al",
         "year": 2020,

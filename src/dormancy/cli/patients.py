@@ -67,8 +67,20 @@ def cohort(
     years: Annotated[float, typer.Option(min=0.1, max=40.0, help="Follow-up, years.")] = 20.0,
     seed: Annotated[int, typer.Option(min=0, help="Seed; patient i depends only on (seed, i).")] = 0,
     chemotherapy: Annotated[
-        str, typer.Option(help="Adjuvant chemotherapy policy: none, all, node_positive or risk_based.")
-    ] = "risk_based",
+        str | None,
+        typer.Option(
+            help="Adjuvant chemotherapy policy: none, all, node_positive, risk_based or risk_based_her2 "
+            "(default: the era's, risk_based in the 1980s, risk_based_her2 modern)."
+        ),
+    ] = None,
+    era: Annotated[
+        str,
+        typer.Option(
+            help="Standard care: 1980s (as calibrated: CMF-like chemotherapy, tamoxifen) or modern (aromatase "
+            "inhibitors, ovarian suppression, extended endocrine therapy, anthracycline-taxane, trastuzumab, "
+            "abemaciclib; docs/modern-care.md)."
+        ),
+    ] = "1980s",
     endocrine_years: Annotated[float, typer.Option(min=0.0, max=15.0, help="Endocrine therapy for ER+, years.")] = 5.0,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (tcp://host:port) to spread chunks over its workers.")
@@ -96,7 +108,7 @@ def cohort(
         spec = dormancy.patients.CohortSpec(
             patients,
             followup_years=years,
-            care=dormancy.patients.CareSpec(chemotherapy=chemotherapy, endocrine_years=endocrine_years),
+            care=dormancy.patients.CareSpec(chemotherapy=chemotherapy, endocrine_years=endocrine_years, era=era),
         )
     except dormancy.InputError as error:
         raise _fail(error) from None

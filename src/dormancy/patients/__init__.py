@@ -4,6 +4,9 @@
   (per-patient table + manifest); :func:`save_cohort` writes it atomically.
 - Treatment strategies (``simulate_cohort(..., treatment=, treatment_start_years=, patient_ids=, visits_years=)``)
   and the marrow aspirate as a measurement (:func:`aspirate_positive`): :mod:`~dormancy.patients.therapy`.
+- Standard care by era (``CareSpec(era="1980s" | "modern", ...)``): the modern therapies as per-patient care
+  regimens, :mod:`~dormancy.patients.care`; their in-silico checks against the published comparisons,
+  :mod:`~dormancy.patients.care_checks` (:func:`~dormancy.patients.care_checks.run_care_checks`).
 - :data:`FREE_PARAMETERS`: the registry records calibration fits.
 - Modules: :mod:`~dormancy.patients.covariates`, :mod:`~dormancy.patients.seeding`,
   :mod:`~dormancy.coupling.tables`, :mod:`~dormancy.patients.natural_history` (the compiled kernel; its random

@@ -30,11 +30,19 @@ from numpy.typing import NDArray
 from dormancy.atomic import atomic_folder
 from dormancy.coupling.tables import TableCache, tabulate
 from dormancy.errors import InputError, Problem
-from dormancy.params import ParameterSet
+from dormancy.params import ParameterSet, load_registry
 from dormancy.patients import natural_history as kernel
 from dormancy.patients import therapy
+from dormancy.patients.care import CARE_REGIMEN_YEARS, CARE_SET, care_groups, care_parameters, care_plan
 from dormancy.patients.covariates import sample_covariates
-from dormancy.patients.kernel_io import KernelTables, PatientBatch, RegimenSteps, parameter_vector, run_kernel
+from dormancy.patients.kernel_io import (
+    KernelTables,
+    PatientBatch,
+    PatientHistories,
+    RegimenSteps,
+    parameter_vector,
+    run_kernel,
+)
 from dormancy.patients.locoregional import local_event_times
 from dormancy.patients.metastatic_course import bone_after_visceral_years
 from dormancy.patients.parameters import FREE_PARAMETERS, SET_NAME, resolve_parameters
@@ -153,6 +161,7 @@ class _Inputs:
     treat_start_step: NDArray[np.int64]
     regimen: RegimenSteps
     visit_steps: NDArray[np.int64]
+    care_values: Mapping[str, float] | None = None
 
 
 def _chemotherapy(policy: str, covariates: Mapping[str, NDArray]) -> NDArray[np.bool_]:
@@ -164,7 +173,10 @@ def _chemotherapy(policy: str, covariates: Mapping[str, NDArray]) -> NDArray[np.
     if policy == "node_positive":
         return node_positive
     high_risk = (covariates["t_stage"] != "T1") & (covariates["grade"] == 3)
-    return node_positive | ~covariates["er_positive"] | high_risk
+    chosen = node_positive | ~covariates["er_positive"] | high_risk
+    if policy == "risk_based_her2":
+        chosen = chosen | (covariates["subtype"] == "HER2+")
+    return chosen
 
 
 def _inflammation(values: Mapping[str, float], host: Mapping[str, float], covariates: Mapping[str, NDArray]):
@@ -183,6 +195,17 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
     covariates = sample_covariates(spec.population, seed=inputs.seed, ids=ids, values=inputs.values)
     chemotherapy = _chemotherapy(spec.care.chemotherapy, covariates)
     endocrine = np.where(covariates["er_positive"], float(spec.care.endocrine_years), 0.0)
+    plan = None
+    if inputs.care_values is not None:
+        plan = care_plan(
+            spec.care,
+            covariates,
+            chemotherapy,
+            step_days=float(spec.step_days),
+            chemotherapy_years=inputs.values["chemotherapy_years"],
+            values=inputs.care_values,
+        )
+        endocrine = plan.endocrine_years
     mean = seeding_mean(
         inputs.values,
         t_stage=covariates["t_stage"],
@@ -203,15 +226,19 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
         treatment_start_step=inputs.treat_start_step[start:stop],
         visit_steps=inputs.visit_steps[start:stop],
     )
-    history = run_kernel(
-        batch,
-        key=inputs.key,
-        parameters=inputs.vector,
-        tables=KernelTables(inputs.rates, inputs.vicious, inputs.burden_log10),
-        regimen=inputs.regimen,
-        n_steps=spec.n_steps,
-        step_days=float(spec.step_days),
-    )
+    tables = KernelTables(inputs.rates, inputs.vicious, inputs.burden_log10)
+    if plan is None:
+        history = run_kernel(
+            batch,
+            key=inputs.key,
+            parameters=inputs.vector,
+            tables=tables,
+            regimen=inputs.regimen,
+            n_steps=spec.n_steps,
+            step_days=float(spec.step_days),
+        )
+    else:
+        history = _run_care_groups(batch, plan, inputs, tables)
     recurrence, site, bone = history.recurrence_years, history.recurrence_site, history.bone_metastasis_years
     followup = spec.n_steps * spec.step_days / kernel.DAYS_PER_YEAR
     locoregional, contralateral = local_event_times(
@@ -283,6 +310,33 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
     ), history.visit_dtcs
 
 
+def _run_care_groups(batch: PatientBatch, plan, inputs: _Inputs, tables: KernelTables) -> PatientHistories:
+    """Run each group of patients sharing a care regimen (:func:`dormancy.patients.care.care_groups`) from step 0."""
+    n = len(batch.ids)
+    parts = []
+    for rows, regimen in care_groups(plan):
+        fields = {name: getattr(batch, name)[rows] for name in PatientBatch._fields}
+        fields["treatment_start_step"] = np.zeros(len(rows), np.int64)
+        history = run_kernel(
+            PatientBatch(**fields),
+            key=inputs.key,
+            parameters=inputs.vector,
+            tables=tables,
+            regimen=regimen,
+            n_steps=inputs.spec.n_steps,
+            step_days=float(inputs.spec.step_days),
+        )
+        parts.append((rows, history))
+    out = {}
+    for name in PatientHistories._fields:
+        sample = getattr(parts[0][1], name) if parts else np.zeros(0)
+        whole = np.empty((n, *sample.shape[1:]), dtype=sample.dtype)
+        for rows, history in parts:
+            whole[rows] = getattr(history, name)
+        out[name] = whole
+    return PatientHistories(**out)
+
+
 def _prepare(
     spec: CohortSpec,
     seed: int,
@@ -303,6 +357,17 @@ def _prepare(
     cache = cache if cache is not None else therapy.DEFAULT_CACHE
     tables = tabulate(sets, cache=cache)
     strategy = None if treatment is None else parse_strategy(treatment, where="treatment")
+    care_values = None if spec.care.is_1980s else care_parameters()
+    if care_values is not None and strategy is not None:
+        raise InputError(
+            [
+                Problem(
+                    "treatment",
+                    "no treatment on top of a care with modern components (their regimens are not combined yet)",
+                    strategy.name,
+                )
+            ]
+        )
     if strategy is None:
         rates, vicious = tables.rates[np.newaxis], tables.vicious_factor[np.newaxis]
         regimen = RegimenSteps.none()
@@ -330,6 +395,7 @@ def _prepare(
         starts,
         regimen,
         visit_steps,
+        care_values,
     )
     regimen_settings = (
         {}
@@ -340,7 +406,12 @@ def _prepare(
             **context_regimen,
         }
     )
-    return inputs, {"sets": sets, "tables_key": tables.key, "strategy": strategy, "regimen": regimen_settings}
+    records_sets = dict(sets)
+    if care_values is not None:
+        records_sets[CARE_SET] = load_registry().sets[CARE_SET]
+        regimen_settings = {**regimen_settings, "care_regimen_years": CARE_REGIMEN_YEARS}
+    context = {"sets": records_sets, "tables_key": tables.key, "strategy": strategy, "regimen": regimen_settings}
+    return inputs, context
 
 
 def _patient_ids(patient_ids: object, n_patients: int) -> NDArray[np.int64]:

@@ -7,15 +7,16 @@ are documented assumptions; ``PopulationSpec.only`` builds a single stratum (e.g
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 
 from dormancy.errors import InputError, Problem
 
 SUBTYPES: tuple[str, ...] = ("ER+/HER2-", "HER2+", "TN")
 T_STAGES: tuple[str, ...] = ("T1", "T2", "T3")
 N_STAGES: tuple[str, ...] = ("N0", "N1-3", "N4-9", "N10+")
-CHEMOTHERAPY_POLICIES: tuple[str, ...] = ("none", "all", "node_positive", "risk_based")
+CHEMOTHERAPY_POLICIES: tuple[str, ...] = ("none", "all", "node_positive", "risk_based", "risk_based_her2")
 
 
 class FrozenMapping(Mapping):
@@ -167,29 +168,129 @@ class PopulationSpec:
 
 @dataclass(frozen=True)
 class CareSpec:
-    """Standard care after surgery (the primary is removed at t = 0).
+    """Standard care after surgery (the primary is removed at t = 0), by era.
+
+    ``CareSpec()`` (era ``"1980s"``) is the care the natural history was calibrated with: chemotherapy of the
+    1980s (CMF-like, the calibrated log kill) and 5 years of tamoxifen-like endocrine therapy for ER+ patients; its
+    cohorts are bit-identical to those before eras existed. ``CareSpec(era="modern")`` switches on every modern
+    component (:mod:`dormancy.patients.care`: mechanisms, parameters and eligibility); each component can also
+    be chosen on its own (keyword-only), in either era.
 
     Parameters
     ----------
-    chemotherapy : {"none", "all", "node_positive", "risk_based"}
-        Who gets adjuvant chemotherapy. ``risk_based``: node-positive, ER−, or T2+ with grade 3.
+    chemotherapy : {"none", "all", "node_positive", "risk_based", "risk_based_her2"}, optional
+        Who gets adjuvant chemotherapy. ``risk_based``: node-positive, ER−, or T2+ with grade 3;
+        ``risk_based_her2``: the same or HER2+ (modern practice: HER2+ tumours get chemotherapy with trastuzumab).
+        None: the era's (1980s ``risk_based``, modern ``risk_based_her2``).
     endocrine_years : float
         Years of endocrine therapy for ER+ patients (0 = none, as in the IBCSG 1978–85 era).
+    era : {"1980s", "modern"}
+        The defaults of the keyword-only components below (None: the era's choice).
+    chemotherapy_regimen : {"cmf", "anthracycline", "anthracycline_taxane"}, optional
+        The regimen's intensity (log kill of cycling cells). 1980s: ``cmf``; modern: ``anthracycline_taxane``.
+    endocrine_agent : {"tamoxifen", "aromatase_inhibitor"}, optional
+        Endocrine agent of postmenopausal ER+ patients (and premenopausal ones on ovarian suppression; an aromatase
+        inhibitor alone does not work before the menopause, so others get tamoxifen). 1980s: ``tamoxifen``; modern:
+        ``aromatase_inhibitor``.
+    ovarian_suppression : {"none", "chemotherapy", "all"}, optional
+        Ovarian function suppression for premenopausal ER+ patients during endocrine therapy: none, those who also
+        get chemotherapy (the higher-risk women of SOFT/TEXT), or all. 1980s: ``none``; modern: ``chemotherapy``.
+    extended_endocrine : {"none", "node_positive", "all"}, optional
+        Who continues endocrine therapy to ``extended_to_years`` (an aromatase inhibitor after the first years when
+        postmenopausal, as in MA.17; tamoxifen otherwise). 1980s: ``none``; modern: ``node_positive``.
+    extended_to_years : float
+        Total years of endocrine therapy with extension (7–10).
+    trastuzumab : bool, optional
+        One year of trastuzumab for HER2+ patients who get chemotherapy. 1980s: False; modern: True.
+    cdk46_inhibitor : bool, optional
+        Two years of abemaciclib for ER+/HER2− patients eligible for monarchE (4+ positive nodes, or 1–3 with grade
+        3 or T3). 1980s: False; modern: True.
     """
 
-    chemotherapy: str = "risk_based"
+    chemotherapy: str | None = None
     endocrine_years: float = 5.0
+    _: KW_ONLY
+    era: str = "1980s"
+    chemotherapy_regimen: str | None = None
+    endocrine_agent: str | None = None
+    ovarian_suppression: str | None = None
+    extended_endocrine: str | None = None
+    extended_to_years: float = 10.0
+    trastuzumab: bool | None = None
+    cdk46_inhibitor: bool | None = None
 
     def __post_init__(self) -> None:
         problems = []
+        if self.chemotherapy is None and self.era in ERAS:
+            object.__setattr__(self, "chemotherapy", "risk_based" if self.era == "1980s" else "risk_based_her2")
         if self.chemotherapy not in CHEMOTHERAPY_POLICIES:
             problems.append(
                 Problem("care.chemotherapy", f"one of {', '.join(CHEMOTHERAPY_POLICIES)}", repr(self.chemotherapy))
             )
-        if not 0.0 <= float(self.endocrine_years) <= 15.0:
+        if not _number(self.endocrine_years) or not 0.0 <= float(self.endocrine_years) <= 15.0:
             problems.append(Problem("care.endocrine_years", "a value in [0, 15] years", repr(self.endocrine_years)))
+        if self.era not in ERAS:
+            problems.append(Problem("care.era", f"one of {', '.join(ERAS)}", repr(self.era)))
+            raise InputError(problems)
+        for name, allowed in CARE_CHOICES.items():
+            value = getattr(self, name)
+            if value is None:
+                object.__setattr__(self, name, ERA_DEFAULTS[self.era][name])
+            elif value not in allowed or isinstance(value, bool) != isinstance(allowed[0], bool):
+                problems.append(Problem(f"care.{name}", f"one of {', '.join(map(str, allowed))}", repr(value)))
+        if not _number(self.extended_to_years) or not 7.0 <= float(self.extended_to_years) <= 10.0:
+            problems.append(Problem("care.extended_to_years", "a value in [7, 10] years", repr(self.extended_to_years)))
+        elif self.extended_endocrine not in (None, "none") and float(self.extended_to_years) < float(
+            self.endocrine_years
+        ):
+            problems.append(Problem("care.extended_to_years", "at least endocrine_years", repr(self.extended_to_years)))
         if problems:
             raise InputError(problems)
+
+    @property
+    def is_1980s(self) -> bool:
+        """Whether this is the calibrated 1980s care: era 1980s with no modern component (the kernel's own care).
+
+        Any other care (also ``era="modern"`` with every component chosen as in the 1980s, the neutral control of
+        an in-silico comparison) gives every patient a care regimen (:mod:`dormancy.patients.care`).
+        """
+        return self.era == "1980s" and all(getattr(self, name) == ERA_DEFAULTS["1980s"][name] for name in CARE_CHOICES)
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+#: Named eras of standard care.
+ERAS: tuple[str, ...] = ("1980s", "modern")
+#: The keyword-only care components and their allowed values.
+CARE_CHOICES: dict[str, tuple] = {
+    "chemotherapy_regimen": ("cmf", "anthracycline", "anthracycline_taxane"),
+    "endocrine_agent": ("tamoxifen", "aromatase_inhibitor"),
+    "ovarian_suppression": ("none", "chemotherapy", "all"),
+    "extended_endocrine": ("none", "node_positive", "all"),
+    "trastuzumab": (False, True),
+    "cdk46_inhibitor": (False, True),
+}
+#: Each era's choice of every component.
+ERA_DEFAULTS: dict[str, dict[str, object]] = {
+    "1980s": {
+        "chemotherapy_regimen": "cmf",
+        "endocrine_agent": "tamoxifen",
+        "ovarian_suppression": "none",
+        "extended_endocrine": "none",
+        "trastuzumab": False,
+        "cdk46_inhibitor": False,
+    },
+    "modern": {
+        "chemotherapy_regimen": "anthracycline_taxane",
+        "endocrine_agent": "aromatase_inhibitor",
+        "ovarian_suppression": "chemotherapy",
+        "extended_endocrine": "node_positive",
+        "trastuzumab": True,
+        "cdk46_inhibitor": True,
+    },
+}
 
 
 @dataclass(frozen=True)
