@@ -11,7 +11,8 @@ repeat-aspirate figure, the per-visit cell-count shares included
 
 Usage::
 
-    PYTHONPATH=src python tools/fit_aspirate.py --patients 20000 --seed 777 --log fit_aspirate.jsonl
+    PYTHONPATH=src python tools/fit_aspirate.py --patients 20000 --seed 777 --log fit_aspirate.jsonl \
+        [--start 0.75,0.8,1.4,0.14] [--max-evaluations 45]
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=777)
     parser.add_argument("--log", required=True)
     parser.add_argument("--max-evaluations", type=int, default=300)
+    parser.add_argument("--start", help="comma-separated starting values of the free records (default: the registry's)")
     options = parser.parse_args()
 
     braun = simulate_cohort(CohortSpec(options.patients, followup_years=10.0), seed=options.seed).table
@@ -85,6 +87,8 @@ def main() -> None:
         return value
 
     x0 = np.array([base[name] for name in FREE])
+    if options.start:
+        x0 = np.array([float(v) for v in options.start.split(",")])
     simplex = np.vstack([x0, x0 + np.diag([0.1, 0.3, 0.2, 0.03])])
     result = minimize(
         objective, x0, method="Nelder-Mead", options=dict(initial_simplex=simplex, maxfev=options.max_evaluations)
