@@ -39,6 +39,13 @@ def test_more_dtcs_make_a_positive_aspirate_more_likely():
         share = read_aspirate(np.full(ids.size, count), seed=2, patient_ids=ids, visit=0).positive.mean()
         assert share > previous
         previous = share
+    # with the same draws (same seed, patient and visit) more DTCs never find fewer cells: a treatment that kills
+    # DTCs can only turn an aspirate negative (common random numbers in the trial engine rely on it)
+    counts = np.random.default_rng(5).integers(0, 5_000_000, ids.size).astype(float)
+    fewer = read_aspirate(counts, seed=2, patient_ids=ids, visit=7).cells_found
+    more = read_aspirate(counts * 1.7 + 3, seed=2, patient_ids=ids, visit=7).cells_found
+    assert (more >= fewer).all()
+    assert (more > fewer).any()
 
 
 def test_no_dtcs_or_no_aspirate_finds_nothing():
@@ -234,3 +241,18 @@ def test_the_homogeneous_reading_fails_the_repeat_aspirate_cell_counts(replica):
     target = {t.statistic: t for t in repeat_aspirate_targets()}["synnestvedt.at_least_2_cells"]
     assert homogeneous["synnestvedt.at_least_2_cells"] < clustered["synnestvedt.at_least_2_cells"] - 10.0
     assert not target.within(homogeneous["synnestvedt.at_least_2_cells"])
+
+
+@pytest.mark.slow
+def test_the_measurement_moves_no_column_of_the_history_but_the_aspirate():
+    import pandas as pd
+
+    from dormancy.patients import CohortSpec, simulate_cohort
+
+    spec = CohortSpec(1500, followup_years=10.0)
+    shipped = simulate_cohort(spec, seed=21).table
+    other = {f"{SET}.aspirate_site_cv": 0.0, f"{SET}.dtc_cluster_mean_size": 2.5, f"{SET}.aspirate_sensitivity": 0.3}
+    changed = simulate_cohort(spec, seed=21, parameters=other, chunk_size=333).table
+    history = [c for c in shipped.columns if c not in ("dtc_positive", "dtc_cells_found")]
+    pd.testing.assert_frame_equal(shipped[history], changed[history])
+    assert changed["dtc_positive"].mean() < shipped["dtc_positive"].mean()

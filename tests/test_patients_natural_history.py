@@ -12,7 +12,7 @@ import pytest
 
 from dormancy.params import load_registry
 from dormancy.patients import CareSpec, CohortSpec, PopulationSpec, save_cohort, simulate_cohort
-from dormancy.patients.aspirate import positive_probability
+from dormancy.patients.aspirate import DIAGNOSIS_VISIT, positive_probability, read_aspirate
 from dormancy.patients.parameters import SET_NAME
 from dormancy.patients.summaries import annual_hazard
 
@@ -90,6 +90,13 @@ def test_dtc_positivity_matches_the_analytic_mixture_and_braun_associations(coho
     expected = positive_probability(table["dtc_at_diagnosis"].to_numpy())
     assert (table["dtc_cells_found"] <= table["dtc_at_diagnosis"]).all()
     assert ((table["dtc_cells_found"] > 0) == table["dtc_positive"]).all()
+    reading = read_aspirate(
+        table["dtc_at_diagnosis"].to_numpy(),
+        seed=11,
+        patient_ids=table["patient"].to_numpy(),
+        visit=DIAGNOSIS_VISIT,
+    )
+    np.testing.assert_array_equal(reading.cells_found, table["dtc_cells_found"].to_numpy())
     standard_error = np.sqrt(expected.mean() * (1 - expected.mean()) / len(table))
     assert abs(table["dtc_positive"].mean() - expected.mean()) < 4 * standard_error
     rate = table.groupby("n_stage")["dtc_positive"].mean()
