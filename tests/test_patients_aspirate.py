@@ -73,7 +73,7 @@ def test_without_clustering_the_reading_is_the_homogeneous_poisson_reading_exact
     counts = np.repeat([1e4, 2e5, 3e6], 2000).astype(float)
     ids = np.arange(counts.size)
     found = read_aspirate(counts, seed=7, patient_ids=ids, visit=4, parameters=parameters).cells_found
-    u = agent_uniforms(7, ids.astype(np.uint64), 4, 3, stream=ASPIRATE_STREAM)[:, 1] + 2.0**-54
+    u = agent_uniforms(7, ids.astype(np.uint64), 4, 2, stream=ASPIRATE_STREAM)[:, 0] + 2.0**-54
     expected = stats.poisson.ppf(u, _rate(values) * counts)
     np.testing.assert_array_equal(found, expected.astype(np.int64))
     # and the closed form is the homogeneous 1 - exp(-f N) with f = q M / C (seeding's Poisson reading)

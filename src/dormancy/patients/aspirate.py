@@ -34,9 +34,10 @@ which with :math:`v = 0`, :math:`c = 1` is the homogeneous Poisson reading :math
 aspirates of the same patient only :math:`N` is shared: with strong site heterogeneity a positive aspirate is
 often not repeated (Synnestvedt 2012: 8.7 % and 7.6 % positive six months apart, 86.5 % concordance).
 
-**Randomness.** Aspirate ``visit`` of patient ``id`` draws :math:`3 s` uniforms from its own counter-based stream
-(:data:`ASPIRATE_STREAM`, keyed by (seed, patient id, visit)): per site the gamma factor, the number of clusters and
-their extra cells, each by inversion of its distribution function. A reading depends on nothing else, so it is the
+**Randomness.** Aspirate ``visit`` of patient ``id`` draws :math:`2 s` uniforms from its own counter-based stream
+(:data:`ASPIRATE_STREAM`, keyed by (seed, patient id, visit)): per site the number of clusters (the gamma site factor
+integrated out: a negative binomial of shape :math:`a`, Poisson when :math:`v = 0`) and their extra cells, each by
+inversion of its distribution function. A reading depends on nothing else, so it is the
 same for any chunking or order of patients. The aspirate at diagnosis is visit :data:`DIAGNOSIS_VISIT`; the trial
 engine numbers its screening aspirates 0, 1, … and its assessments from 1000.
 """
@@ -234,27 +235,75 @@ def read_aspirate_values(
     return _read(n, np.asarray(ids, dtype=np.uint64), int(seed), int(visit), values, protocol)
 
 
+#: Means above this are inverted by SciPy's distribution functions instead of the recurrence (rare: very rich marrows).
+_RECURRENCE_MAX_MEAN = 30.0
+_RECURRENCE_MAX_STEPS = 400
+
+
+def _invert_counts(u: NDArray[np.float64], mean: NDArray[np.float64], shape: float) -> NDArray[np.float64]:
+    r"""Return :math:`F^{-1}(u)` of a Poisson (``shape`` infinite) or negative-binomial count of the given means.
+
+    The negative binomial of shape :math:`a` and mean :math:`\mu` is the gamma–Poisson mixture of the module
+    docstring, :math:`P(0) = (1 + \mu/a)^{-a}`, :math:`P(k + 1) = P(k)\, \frac{k + a}{k + 1}\, \frac{\mu}{a + \mu}`;
+    the Poisson's :math:`P(0) = e^{-\mu}`, :math:`P(k + 1) = P(k)\, \mu / (k + 1)`. The smallest :math:`k` with
+    :math:`F(k) \ge u` is found by summing the recurrence (vectorised; rows leave once found), means above
+    :data:`_RECURRENCE_MAX_MEAN` and rows the recurrence cannot settle (rounding near :math:`u = 1`) by SciPy.
+    """
+    from scipy import stats
+
+    out = np.zeros(u.size)
+    poisson = not np.isfinite(shape)
+    small = np.flatnonzero((mean > 0) & (mean <= _RECURRENCE_MAX_MEAN))
+    if small.size:
+        m = mean[small]
+        if poisson:
+            pk, ratio = np.exp(-m), m
+        else:
+            pk, ratio = np.exp(-shape * np.log1p(m / shape)), m / (shape + m)
+        cdf = pk.copy()
+        active = np.flatnonzero(u[small] > cdf)
+        k = 0
+        while active.size and k < _RECURRENCE_MAX_STEPS:
+            factor = ratio[active] / (k + 1) if poisson else ratio[active] * (k + shape) / (k + 1)
+            pk[active] *= factor
+            cdf[active] += pk[active]
+            k += 1
+            out[small[active]] = k
+            active = active[u[small[active]] > cdf[active]]
+        small_left = small[active]
+    else:
+        small_left = small
+    large = np.concatenate([np.flatnonzero(mean > _RECURRENCE_MAX_MEAN), small_left])
+    if large.size:
+        if poisson:
+            out[large] = stats.poisson.ppf(u[large], mean[large])
+        else:
+            out[large] = stats.nbinom.ppf(u[large], shape, shape / (shape + mean[large]))
+    return out
+
+
 def _read(
     n: NDArray[np.float64], ids: NDArray[np.uint64], seed: int, visit: int, values: Mapping[str, float], protocol: str
 ) -> NDArray[np.int64]:
-    """Cells found in one aspirate of each patient at one visit (no input checks; module docstring)."""
-    from scipy import special, stats
+    """Cells found in one aspirate of each patient at one visit (no input checks; module docstring).
+
+    Per site two uniforms: the number of clusters (negative binomial of shape :math:`a = 1/v^2`, the gamma site factor
+    integrated out exactly; Poisson when :math:`v = 0`) and their extra cells (negative binomial with as many
+    successes as clusters, :math:`p = 1/c`: a sum of geometric extras of mean :math:`c - 1`).
+    """
+    from scipy import stats
 
     sites = max(1, round(values["aspirate_sites"]))
     v = values["aspirate_site_cv"]
     c = values[CLUSTER_SYMBOL]
-    per_site = _protocol_rate(values, protocol) / sites
-    u = agent_uniforms(seed, ids, visit, 3 * sites, stream=ASPIRATE_STREAM) + _OPEN
+    shape = 1.0 / (v * v) if v > 0.0 else np.inf
+    mean = _protocol_rate(values, protocol) / sites * n / c  # clusters expected per site
+    u = agent_uniforms(seed, ids, visit, 2 * sites, stream=ASPIRATE_STREAM) + _OPEN
     total = np.zeros(n.size)
     for j in range(sites):
-        if v > 0.0:
-            a = 1.0 / (v * v)
-            z = special.gammaincinv(a, u[:, 3 * j]) / a
-        else:
-            z = 1.0
-        clusters = stats.poisson.ppf(u[:, 3 * j + 1], per_site * n * z / c)
-        if c > 1.0:
-            extra = stats.nbinom.ppf(u[:, 3 * j + 2], np.maximum(clusters, 1.0), 1.0 / c)
-            clusters = clusters + np.where(clusters > 0, extra, 0.0)
+        clusters = _invert_counts(u[:, 2 * j], mean, shape)
+        found = np.flatnonzero(clusters > 0)
+        if c > 1.0 and found.size:
+            clusters[found] += stats.nbinom.ppf(u[found, 2 * j + 1], clusters[found], 1.0 / c)
         total += clusters
     return np.minimum(total, n).astype(np.int64)
