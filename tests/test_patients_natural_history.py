@@ -12,8 +12,8 @@ import pytest
 
 from dormancy.params import load_registry
 from dormancy.patients import CareSpec, CohortSpec, PopulationSpec, save_cohort, simulate_cohort
+from dormancy.patients.aspirate import DIAGNOSIS_VISIT, positive_probability, read_aspirate
 from dormancy.patients.parameters import SET_NAME
-from dormancy.patients.seeding import expected_positive_fraction, seeding_mean
 from dormancy.patients.summaries import annual_hazard
 
 pytestmark = pytest.mark.slow
@@ -85,10 +85,18 @@ def test_dtc_counts_are_conserved(cohort):
 
 
 def test_dtc_positivity_matches_the_analytic_mixture_and_braun_associations(cohort):
+    # the aspirate at diagnosis reads the kernel's marrow count: positive as often as its closed form says
     table = cohort.table
-    strata = {name: table[name] for name in ("t_stage", "n_stage", "grade", "er_positive")}
-    means = seeding_mean(VALUES, **strata)
-    expected = expected_positive_fraction(means, VALUES["seeding_dispersion"], VALUES["aspirate_sampled_fraction"])
+    expected = positive_probability(table["dtc_at_diagnosis"].to_numpy())
+    assert (table["dtc_cells_found"] <= table["dtc_at_diagnosis"]).all()
+    assert ((table["dtc_cells_found"] > 0) == table["dtc_positive"]).all()
+    reading = read_aspirate(
+        table["dtc_at_diagnosis"].to_numpy(),
+        seed=11,
+        patient_ids=table["patient"].to_numpy(),
+        visit=DIAGNOSIS_VISIT,
+    )
+    np.testing.assert_array_equal(reading.cells_found, table["dtc_cells_found"].to_numpy())
     standard_error = np.sqrt(expected.mean() * (1 - expected.mean()) / len(table))
     assert abs(table["dtc_positive"].mean() - expected.mean()) < 4 * standard_error
     rate = table.groupby("n_stage")["dtc_positive"].mean()

@@ -20,6 +20,7 @@ from dormancy.coupling.tables import (
 from dormancy.errors import InputError
 from dormancy.params import load_registry
 from dormancy.patients import CohortSpec, aspirate_positive, simulate_cohort, therapy
+from dormancy.patients.aspirate import positive_probability
 from dormancy.patients.parameters import resolve_parameters
 from dormancy.pkpd import Course, Strategy, parse_schedule
 from dormancy.signalling import DORMANT_PREPARATION, PROLIFERATING_PREPARATION, SwitchModel, fate_rates, steady_states
@@ -269,10 +270,12 @@ def test_bad_treatment_arguments_are_input_errors():
 
 def test_aspirate_positivity_rises_with_the_dtc_count():
     ids = np.arange(20000)
-    fraction = VALUES["aspirate_sampled_fraction"]
+    previous = 0.0
     for count in (1e4, 1e5, 1e6):
         positive = aspirate_positive(np.full(ids.size, count), seed=3, patient_ids=ids, visit=0)
-        assert positive.mean() == pytest.approx(-math.expm1(-fraction * count), abs=0.015)
+        assert positive.mean() == pytest.approx(positive_probability([count])[0], abs=0.015)
+        assert positive.mean() > previous
+        previous = positive.mean()
     assert not aspirate_positive(np.zeros(5), seed=3, patient_ids=np.arange(5), visit=0).any()
 
 

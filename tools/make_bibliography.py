@@ -513,6 +513,72 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
         "citation": "353:793–802",
         "doi": "10.1056/NEJMoa050434",
     },
+    "synnestvedt2012": {
+        "authors": "Synnestvedt M, Borgen E, Wist E, Wiedswang G, Weyde K, Risberg T, Kersten C, Mjaaland I, Vindi L, "
+        "Schirmer C, Nesland JM, Naume B",
+        "year": 2012,
+        "title": (
+            "Disseminated tumor cells as selection marker and monitoring tool for secondary adjuvant treatment in "
+            "early breast cancer. Descriptive results from an intervention study"
+        ),
+        "journal": "BMC Cancer",
+        "citation": "12:616",
+        "doi": "10.1186/1471-2407-12-616",
+        "note": (
+            "1,121 patients (pN1-3, or pT1c/T2 G2-3 pN0) after 6 cycles of anthracycline chemotherapy; bone-marrow "
+            "aspiration 8-12 weeks after chemotherapy (BM1) and 6 months later (BM2), DTCs by morphological "
+            "evaluation of cytokeratin immunocytochemistry. Of 1,085 with both results, 94 (8.7 %) BM1-positive, 83 "
+            "(7.6 %) BM2-positive, concordance 86.5 %; among positives >= 2 / >= 3 DTCs in 28.8 % / 12.8 % (BM1) and "
+            "47.0 % / 25.3 % (BM2) (abstract read)."
+        ),
+    },
+    "fehm2006": {
+        "authors": "Fehm T, Braun S, Muller V, Janni W, Gebauer G, Marth C, Schindlbeck C, Wallwiener D, Borgen E, "
+        "Naume B, Pantel K, Solomayer E",
+        "year": 2006,
+        "title": (
+            "A concept for the standardized detection of disseminated tumor cells in bone marrow from patients with "
+            "primary breast cancer and its clinical implementation"
+        ),
+        "journal": "Cancer",
+        "citation": "107:885–892",
+        "doi": "10.1002/cncr.22076",
+        "note": (
+            "Consensus of the German, Austrian and Swiss senology societies on standardised DTC detection "
+            "(abstract read; the protocol's numbers, e.g. the cells screened, were not read in the full text here)."
+        ),
+    },
+    "sola2011": {
+        "authors": "Solá M, Margelí M, Castellá E, Julian JF, Rull M, Gubern JM, Mariscal A, Barnadas A, Fraile M",
+        "year": 2011,
+        "title": (
+            "Prognostic value of hematogenous dissemination and biological profile of the tumor in early breast "
+            "cancer patients: a prospective observational study"
+        ),
+        "journal": "BMC Cancer",
+        "citation": "11:252",
+        "url": "https://pmc.ncbi.nlm.nih.gov/articles/PMC3141772",
+        "note": (
+            "Bone-marrow aspirates from both iliac crests before surgery, mononuclear cells by density centrifugation, "
+            "cytokeratin immunocytochemistry (A45-B/B3); DTCs in 22 % of 104 patients (abstract read)."
+        ),
+    },
+    "naume2004": {
+        "authors": "Naume B, Wiedswang G, Borgen E, Kvalheim G, Kåresen R, Qvist H, Sauer T, Kumar NT, Nesland JM",
+        "year": 2004,
+        "title": (
+            "The prognostic value of isolated tumor cells in bone marrow in breast cancer patients: evaluation of "
+            "morphological categories and the number of clinically significant cells"
+        ),
+        "journal": "Clin Cancer Res",
+        "citation": "10:3091–3097",
+        "pmid": "15131048",
+        "note": (
+            "817 early-stage patients: haematopoietic cells are occasionally stained by the cytokeratin "
+            "immunocytochemistry and morphological evaluation separates them; systemic relapse in 12.4 %, 21.3 %, "
+            "19.4 % and 42.5 % of patients with 0, 1, 2 and >= 3 tumour cells (abstract read)."
+        ),
+    },
     "willis2010": {
         "authors": "Willis L, Alarcón T, Elia G, Jones JL, Wright NA, Tomlinson IPM, Graham TA, Page KM",
         "year": 2010,

@@ -174,7 +174,105 @@ records = [
         ["braun2005", "assumption"],
         "Braun 2005's pooled studies screened ~2e6 mononuclear cells per patient by cytokeratin immunocytochemistry; "
         "an adult marrow holds ~1e12 nucleated cells (widely quoted, not checked). Detection is taken perfect "
-        "for a sampled DTC, so P(DTC+ | N) = 1 − exp(−f N). Prior tenfold either side.",
+        "for a sampled DTC, so P(DTC+ | N) = 1 − exp(−f N). Prior tenfold either side. Superseded by the aspirate "
+        "measurement (dormancy.patients.aspirate, records aspirate_* below); read only by the kernel's unused "
+        "homogeneous-Poisson flag.",
+    ),
+    # ---------------------------------------------------------------- the aspirate as a measurement (issue 17)
+    rec(
+        "aspirate_screened_cells",
+        "M_asp",
+        "Mononuclear cells screened by cytokeratin immunocytochemistry per aspirate (all sites together)",
+        2.0e6,
+        "cell",
+        5.0e5,
+        1.0e7,
+        ["fehm2006", "braun2005", "assumption"],
+        "About 2 million mononuclear cells per patient: the number of Braun 2005's pooled studies (as read for "
+        "aspirate_sampled_fraction) and of the standardised German/ISHAGN protocol (Fehm 2006, abstract seen; the "
+        "number itself not read in its full text here). Split equally over the aspiration sites.",
+    ),
+    rec(
+        "marrow_mononuclear_cells",
+        "C_MNC",
+        "Mononuclear cells of the whole marrow among which the DTCs are spread (density-gradient equivalent)",
+        5.0e11,
+        "cell",
+        1.0e11,
+        2.0e12,
+        A,
+        "An adult marrow holds ~1e12 nucleated cells (widely quoted, not checked); density-gradient "
+        "centrifugation removes the mature granulocytes, taken as about half of them, and DTCs sediment with the "
+        "mononuclear cells: an aspirate's screened cells sample M_asp / C_MNC = 4e-6 of the marrow's DTCs.",
+    ),
+    urec(
+        "aspirate_sites",
+        "s_asp",
+        "Aspiration sites per aspirate (each draws its own few millilitres; the screened cells are split equally)",
+        2.0,
+        "dimensionless",
+        1.0,
+        4.0,
+        ["sola2011", "synnestvedt2012", "assumption"],
+        "Bilateral: aspirates from both iliac crests (Solà 2011, seen; the Norwegian and German protocols likewise, "
+        "not read here). Rounded to an integer.",
+    ),
+    urec(
+        "aspirate_site_cv",
+        "v_asp",
+        "Coefficient of variation of the DTC density at an aspiration site over the marrow's mean (gamma factor)",
+        1.047,
+        "dimensionless",
+        0.0,
+        3.0,
+        ["synnestvedt2012", "assumption"],
+        "DTCs are not spread evenly through the marrow: each site of each aspirate draws a few ml whose DTC density "
+        "is the marrow mean times a gamma factor of mean 1 and this CV (0: homogeneous), independently between "
+        "sites and visits. Fitted to Synnestvedt 2012's repeat aspirates (docs/calibration-run-7).",
+        evidence="derived",
+    ),
+    urec(
+        "dtc_cluster_mean_size",
+        "c_asp",
+        "Mean number of DTCs found together as one cluster in an aspirate (1: single cells)",
+        1.383,
+        "dimensionless",
+        1.0,
+        4.0,
+        ["synnestvedt2012", "naume2004", "assumption"],
+        "DTCs lodge singly or in small clusters that an aspirate samples together: cluster sizes 1 + geometric "
+        "with this mean. Fitted to the shares of positive aspirates with >= 2 and >= 3 cells (Synnestvedt 2012; "
+        "docs/calibration-run-7).",
+        evidence="derived",
+    ),
+    urec(
+        "aspirate_sensitivity",
+        "q_ref",
+        "Probability that a DTC among the screened cells is read as a tumour cell, reference reading (Braun 2005)",
+        0.739,
+        "dimensionless",
+        0.05,
+        1.0,
+        ["braun2005", "assumption"],
+        "Combines the loss of DTCs in density-gradient centrifugation, cytokeratin-negative DTCs and the reading. "
+        "The reference reading is that of Braun 2005's pooled stage I-III studies: fitted so that 30.6 % are "
+        "DTC-positive at diagnosis (docs/calibration-run-7).",
+        evidence="derived",
+    ),
+    urec(
+        "aspirate_sensitivity_oslo",
+        "q_oslo",
+        "Probability that a screened DTC is read as a tumour cell, Norwegian protocol (Synnestvedt 2012)",
+        0.149,
+        "dimensionless",
+        0.01,
+        1.0,
+        ["synnestvedt2012", "naume2004", "assumption"],
+        "The Norwegian (Oslo) reading counts only cells with tumour-cell morphology (Naume 2004) and finds fewer "
+        "DTC-positive patients than Braun 2005's pooled studies; fitted to Synnestvedt 2012's positivity at BM1 and "
+        "BM2 (docs/calibration-run-7). It also absorbs any loss of DTCs in the first year after diagnosis that the "
+        "model lacks (a Known departure).",
+        evidence="derived",
     ),
     urec(
         "niche_fraction_endosteal",

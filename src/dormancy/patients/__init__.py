@@ -3,7 +3,11 @@
 - :func:`simulate_cohort` (:class:`CohortSpec`, :class:`PopulationSpec`, :class:`CareSpec`) → :class:`CohortResult`
   (per-patient table + manifest); :func:`save_cohort` writes it atomically.
 - Treatment strategies (``simulate_cohort(..., treatment=, treatment_start_years=, patient_ids=, visits_years=)``)
-  and the marrow aspirate as a measurement (:func:`aspirate_positive`): :mod:`~dormancy.patients.therapy`.
+  :mod:`~dormancy.patients.therapy`.
+- The marrow aspirate as a measurement (:func:`read_aspirate`: cells found and positivity; clustered sampling, a
+  protocol's screened cells and sensitivity; :func:`aspirate_positive` for positivity alone):
+  :mod:`~dormancy.patients.aspirate`; Synnestvedt 2012's repeat aspirates in silico:
+  :mod:`~dormancy.patients.repeat_aspirate`.
 - Standard care by era (``CareSpec(era="1980s" | "modern", ...)``): the modern therapies as per-patient care
   regimens, :mod:`~dormancy.patients.care`; their in-silico checks against the published comparisons,
   :mod:`~dormancy.patients.care_checks` (:func:`~dormancy.patients.care_checks.run_care_checks`).
@@ -17,6 +21,7 @@
 """
 
 from dormancy.patients import calibration, report, sensitivity, summaries, targets  # calibration side (H4)
+from dormancy.patients.aspirate import read_aspirate
 from dormancy.patients.cohort import (
     FREE_PARAMETERS,
     CareSpec,
@@ -36,6 +41,7 @@ __all__ = [
     "PopulationSpec",
     "aspirate_positive",
     "calibration",
+    "read_aspirate",
     "report",
     "save_cohort",
     "sensitivity",

@@ -9,7 +9,9 @@ locoregional recurrences and contralateral breast cancers, which Colleoni 2016's
 disease-free survival also count, are drawn per patient by :mod:`dormancy.patients.locoregional` from their own
 random stream, so adding them moves no draw of the DTC history. Likewise the bone metastases that arise during the
 metastatic course after a first distant recurrence elsewhere (:mod:`dormancy.patients.metastatic_course`) join
-``bone_metastasis_years`` from a stream of their own.
+``bone_metastasis_years`` from a stream of their own. The aspirate at diagnosis (``dtc_positive``,
+``dtc_cells_found``) is read after the kernel from the marrow's DTC count by :mod:`dormancy.patients.aspirate`
+(clustered sampling, the reference protocol), on its own stream.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from dormancy.errors import InputError, Problem
 from dormancy.params import ParameterSet, load_registry
 from dormancy.patients import natural_history as kernel
 from dormancy.patients import therapy
+from dormancy.patients.aspirate import DIAGNOSIS_VISIT, read_aspirate_values
 from dormancy.patients.care import CARE_REGIMEN_YEARS, CARE_SET, care_groups, care_parameters, care_plan
 from dormancy.patients.covariates import sample_covariates
 from dormancy.patients.kernel_io import (
@@ -104,6 +107,7 @@ COLUMNS: tuple[str, ...] = (
     "contralateral_years",
     "any_recurrence_years",
     "first_recurrence",
+    "dtc_cells_found",
 )
 #: ``first_recurrence`` values: none within follow-up, then the kinds in the order ties are broken.
 FIRST_RECURRENCE_KINDS = np.array(["", "distant", "locoregional", "contralateral"], dtype=object)
@@ -259,6 +263,14 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
         recurrence_site=site_names,
         followup_years=followup,
     )
+    # the aspirate at diagnosis: a measurement of the marrow's DTCs (the kernel's own flag is not used)
+    cells_found = read_aspirate_values(
+        history.marrow_dtcs.astype(np.float64),
+        ids=np.asarray(ids, dtype=np.uint64),
+        seed=inputs.seed,
+        visit=DIAGNOSIS_VISIT,
+        values=inputs.values,
+    )
     candidates = np.column_stack([recurrence, locoregional, contralateral])
     any_recurrence = np.fmin.reduce(candidates, axis=1)
     first_kind = np.where(np.isnan(any_recurrence), 0, 1 + np.argmin(np.nan_to_num(candidates, nan=np.inf), axis=1))
@@ -281,7 +293,7 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
             "chemotherapy": chemotherapy,
             "endocrine_years": endocrine,
             "dtc_at_diagnosis": history.marrow_dtcs,
-            "dtc_positive": history.dtc_positive,
+            "dtc_positive": cells_found > 0,
             "dormant_at_5y": observed(history.dormant_at_5y),
             "dormant_at_10y": observed(history.dormant_at_10y),
             "micrometastases_at_10y": observed(history.micrometastases_at_10y),
@@ -305,6 +317,7 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
             "contralateral_years": contralateral,
             "any_recurrence_years": any_recurrence,
             "first_recurrence": FIRST_RECURRENCE_KINDS[first_kind].astype(str),
+            "dtc_cells_found": cells_found,
         },
         columns=list(COLUMNS),
     ), history.visit_dtcs

@@ -63,7 +63,9 @@ class PatientHistories(NamedTuple):
 
     Counts are DTCs; ``-1`` in ``dormant_at_5y``, ``dormant_at_10y``, ``micrometastases_at_10y`` and ``visit_dtcs``
     means not observed; times are years after diagnosis (NaN: none); ``recurrence_site`` 0 none, 1 bone, 2 other;
-    ``status`` an index into :data:`dormancy.patients.natural_history.STATUS_CODES`.
+    ``status`` an index into :data:`dormancy.patients.natural_history.STATUS_CODES`. ``dtc_positive`` is the
+    kernel's former homogeneous-Poisson aspirate, kept only so that every other draw stays the same: the cohort's
+    aspirate is :mod:`dormancy.patients.aspirate`.
     """
 
     marrow_dtcs: NDArray[np.int64]

@@ -366,7 +366,7 @@ def simulate_patients(
         state, g = gamma(state, shape)
         state, marrow = poisson(state, g * seeding_mean[p] / shape)
         state, u = next_uniform(state)
-        out_positive[p] = u < -math.expm1(-params[P_ASP] * marrow)
+        out_positive[p] = u < -math.expm1(-params[P_ASP] * marrow)  # unused: patients.aspirate reads N
         state, other = poisson(state, params[P_RHO] * marrow)
         out_dtc[p], out_other[p] = marrow, other
         remaining, left = marrow, 1.0

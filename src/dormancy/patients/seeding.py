@@ -8,8 +8,10 @@ tumours (Braun 2005's associations of DTC positivity):
     m = m_0\, f_T\, f_N\, f_G^{\,grade - 2}\, f_{ER}^{[ER-]}
 
 and the count is negative binomial with mean :math:`m` and shape :math:`k` (gamma–Poisson, drawn in
-:mod:`dormancy.patients.natural_history`). An aspirate samples a fraction :math:`f` of the marrow; each DTC is in
-the sample independently, so the number found is Poisson with mean :math:`f N` and
+:mod:`dormancy.patients.natural_history`). The aspirate is :mod:`dormancy.patients.aspirate` (clustered sampling);
+the two functions below are its homogeneous limit (no site heterogeneity, single cells, perfect reading): an
+aspirate samples a fraction :math:`f` of the marrow; each DTC is in the sample independently, so the number found
+is Poisson with mean :math:`f N` and
 
 .. math::
 

@@ -32,11 +32,10 @@ A :class:`dormancy.pkpd.Strategy` becomes a :class:`Regimen` on the patient step
    growth inhibition of ER+ foci :math:`\min(1, \varepsilon_{endo} \bar E_{ER} / E_{endo})` (the patient model's
    endocrine inhibition scaled by the strategy's ER blockade over standard care's).
 
-The marrow aspirate (:func:`aspirate_positive`) is a measurement: an aspirate samples a fraction :math:`f` of the
-marrow's cells (``patients_natural_history.aspirate_sampled_fraction``: about 2 million mononuclear cells read by
-immunocytochemistry, as in CLEVER's screening, of about :math:`10^{12}` marrow cells), so with :math:`N` DTCs the
-number of cytokeratin-positive cells found is Poisson with mean :math:`fN` (binomial thinning of the DTCs) and the
-aspirate is positive with probability :math:`1 - e^{-fN}`. A negative aspirate can be a false negative.
+The marrow aspirate (:func:`aspirate_positive`) is a measurement, :mod:`dormancy.patients.aspirate`: an aspirate
+screens about 2 million mononuclear cells from two sites, DTCs are spread unevenly (a gamma density factor per
+site) and in small clusters, and each screened DTC is read with a protocol's sensitivity. A negative aspirate can be
+a false negative, and a positive one is often not repeated six months later (Synnestvedt 2012).
 """
 
 from __future__ import annotations
@@ -51,11 +50,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dormancy.coupling.tables import TableCache, tabulate
-from dormancy.errors import InputError, Problem
 from dormancy.params import ParameterSet
+from dormancy.patients.aspirate import ASPIRATE_STREAM as ASPIRATE_STREAM
+from dormancy.patients.aspirate import read_aspirate
 from dormancy.patients.parameters import SET_NAME, resolve_parameters
 from dormancy.pkpd import TARGETS, Strategy, cycling_kill_rate, parse_strategy, strategy_effects
-from dormancy.rng import agent_uniforms
 
 #: Points per decade of the odds E/(1 - E) of the grid the time-averaged target effects are quantised on.
 EFFECTS_PER_DECADE = 4
@@ -68,7 +67,6 @@ MAX_REGIMEN_YEARS = 30.0
 DAYS_PER_YEAR = 365.25
 #: Targets that change the switch or bone (tabulated); ``cycling_cell_kill`` acts per step.
 TABLE_TARGETS: tuple[str, ...] = tuple(t for t in TARGETS if t != "cycling_cell_kill")
-ASPIRATE_STREAM = 0x41535049  # "ASPI": counter-based stream of the aspirate draws
 #: The tables every call without an explicit cache shares (in memory unless given a folder,
 #: :func:`use_table_cache_folder`, as the command line does for ``DORMANCY_CACHE_DIR``).
 DEFAULT_CACHE = TableCache()
@@ -247,8 +245,12 @@ def aspirate_positive(
     patient_ids: ArrayLike,
     visit: int | ArrayLike,
     parameters: Mapping[str, float] | None = None,
+    protocol: str = "reference",
 ) -> NDArray[np.bool_]:
-    """Return whether a bone-marrow aspirate finds at least one cytokeratin-positive cell (module docstring).
+    """Return whether a bone-marrow aspirate finds at least one cytokeratin-positive cell.
+
+    Delegates to :func:`dormancy.patients.aspirate.read_aspirate` (clustered sampling; its ``cells_found`` give
+    the number of cells).
 
     Parameters
     ----------
@@ -263,38 +265,21 @@ def aspirate_positive(
         Visit number of each aspirate (repeated aspirates of a patient are independent draws keyed by
         (seed, patient id, visit)).
     parameters : mapping of str to float, optional
-        Overrides (``patients_natural_history.aspirate_sampled_fraction``).
+        Overrides of the measurement's records (``patients_natural_history.aspirate_*`` and others).
+    protocol : {"reference", "oslo"}
+        Whose sensitivity (:data:`dormancy.patients.aspirate.PROTOCOLS`).
 
     Returns
     -------
     numpy.ndarray of bool
-        Positive with probability :math:`1 - e^{-f N}`.
+        Positive aspirates.
 
     Raises
     ------
     InputError
-        For mismatched shapes or a bad seed, patient id or visit.
+        For mismatched shapes or a bad seed, patient id, visit or protocol.
     """
-    if hasattr(marrow_dtcs, "to_numpy"):  # a pandas column with <NA> for visits not observed
-        marrow_dtcs = marrow_dtcs.to_numpy(dtype=np.float64, na_value=np.nan)
-    counts = np.asarray(marrow_dtcs, dtype=np.float64).ravel()
-    ids = np.asarray(patient_ids).ravel()
-    visits = np.broadcast_to(np.asarray(visit), counts.shape) if np.ndim(visit) == 0 else np.asarray(visit).ravel()
-    if ids.shape != counts.shape or visits.shape != counts.shape:
-        raise InputError(
-            [Problem("patient_ids", "one patient id and visit per DTC count", f"{ids.shape} and {visits.shape}")]
-        )
-    if counts.size and (not np.issubdtype(ids.dtype, np.integer) or ids.min() < 0):
-        raise InputError([Problem("patient_ids", "non-negative integer ids", str(ids.dtype))])
-    if counts.size and (not np.issubdtype(visits.dtype, np.integer) or visits.min() < 0):
-        raise InputError([Problem("visit", "non-negative integer visit numbers", str(visits.dtype))])
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise InputError([Problem("seed", "a non-negative integer", repr(seed))])
-    fraction = resolve_parameters(parameters)[SET_NAME].values()["aspirate_sampled_fraction"]
-    out = np.zeros(counts.size, dtype=bool)
-    for v in np.unique(visits):
-        rows = np.flatnonzero(visits == v)
-        u = agent_uniforms(int(seed), ids[rows].astype(np.uint64), int(v), 1, stream=ASPIRATE_STREAM)[:, 0]
-        n = np.where(np.isfinite(counts[rows]) & (counts[rows] > 0), counts[rows], 0.0)
-        out[rows] = u < -np.expm1(-fraction * n)
-    return out
+    reading = read_aspirate(
+        marrow_dtcs, seed=seed, patient_ids=patient_ids, visit=visit, protocol=protocol, parameters=parameters
+    )
+    return reading.positive

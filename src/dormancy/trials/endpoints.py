@@ -18,8 +18,12 @@ Time zero is entry; each patient is followed for her own follow-up length and ce
   column; otherwise bone as the *first* distant site, censored at a first recurrence elsewhere (AZURE's "bone
   metastasis as first event"), and the table says which (``bmfs_definition``).
 - DTC clearance: each scheduled aspirate after entry is positive, negative or not done (the patient had recurred
-  by then, or was not followed that long); negative aspirates can be false negatives (the aspirate samples a
-  fraction of the marrow, :func:`dormancy.patients.aspirate_positive`).
+  by then, or was not followed that long). The aspirate is a measurement (:mod:`dormancy.patients.aspirate`):
+  about 2 million mononuclear cells from two sites, DTCs spread unevenly and in small clusters, a protocol's
+  sensitivity. A negative aspirate is often a false negative and a positive one often not repeated, treated or
+  not: among untreated patients aspirated twice six months apart only about one positive in six is positive again
+  (Synnestvedt 2012; :mod:`dormancy.patients.repeat_aspirate`), so "clearance" in an arm must be read against the
+  control arm's, never as the share of DTCs killed.
 """
 
 from __future__ import annotations
