@@ -55,10 +55,8 @@ def _print_recurrence(table, years: float) -> None:
 
 
 def _print_survival(table, years: float) -> None:
-    from dormancy.patients.outcomes import survival_outcomes
-
     horizons = [h for h in (5.0, 10.0, 15.0, 20.0, 25.0, 30.0) if h <= years] or [years]
-    outcomes = survival_outcomes(table, horizons=horizons)
+    outcomes = dormancy.patients.survival_outcomes(table, horizons=horizons)
     summary = Table(title="Deaths and survival (% of patients, by years since diagnosis)")
     rows = (
         ("overall survival (KM)", "os"),
