@@ -248,3 +248,23 @@ def test_trial_endpoints_count_deaths_as_steep_defines_them():
     np.testing.assert_array_equal(endpoints["bcss_event"], [False, True, False, False])
     np.testing.assert_allclose(endpoints["bcss_years"], [3.0, 4.0, 5.0, 5.0])
     assert (endpoints["os_years"] >= endpoints["idfs_years"]).all()
+
+
+# --- command line -------------------------------------------------------------------------------------------------
+
+
+def test_cohort_command_prints_survival_and_rejects_a_bad_diagnosis_year(tmp_path):
+    from typer.testing import CliRunner
+
+    from dormancy.cli import app
+
+    runner = CliRunner()
+    arguments = ["cohort", "--patients", "60", "--years", "6", "--diagnosis-year", "2005", "--out"]
+    result = runner.invoke(app, [*arguments, str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    for text in ("overall survival", "breast-cancer-specific survival", "death from other causes (CIF)", "5 y"):
+        assert text in result.output
+    table = pd.read_parquet(tmp_path / "c" / "patients.parquet")
+    assert {"death_years", "death_cause"} <= set(table.columns)
+    bad = runner.invoke(app, [*arguments[:-2], "--diagnosis-year", "1900", "--out", str(tmp_path / "d")])
+    assert bad.exit_code != 0 and "population.diagnosis_year" in bad.output

@@ -366,6 +366,19 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
         "pmid": "34003702",
         "note": "STEEP 2.0 keeps the IDFS, DRFS and OS event lists of STEEP 2007 and defines new endpoints.",
     },
+    "putter2007": {
+        "authors": "Putter H, Fiocco M, Geskus RB",
+        "year": 2007,
+        "title": "Tutorial in biostatistics: competing risks and multi-state models",
+        "journal": "Stat Med",
+        "citation": "26:2389–2430",
+        "doi": "10.1002/sim.2712",
+        "pmid": "17031868",
+        "note": (
+            "The Aalen-Johansen cumulative incidence with competing risks; one minus a Kaplan-Meier that censors "
+            "the competing events overstates the probability of the event of interest."
+        ),
+    },
     "solomayer2000": {
         "authors": "Solomayer EF, Diel IJ, Meyberg GC, Gollan C, Bastert G",
         "year": 2000,

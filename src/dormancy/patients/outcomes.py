@@ -17,7 +17,7 @@ From the per-patient table of :func:`dormancy.patients.simulate_cohort` (``death
       \qquad \sum_k \hat F_k(t) = 1 - \hat S(t) \le 1,
 
   unlike one minus a Kaplan–Meier that censors the competing event, which overstates the risk when many die of
-  something else (Putter 2007).
+  something else (Putter 2007, ``putter2007``).
 
 Only patients whose ``status`` is ``"ok"`` count. A table without ``death_years`` (written before deaths existed, or
 ``CohortSpec(deaths=False)``) has no deaths: OS and BCSS are 1 and the competing incidences 0.

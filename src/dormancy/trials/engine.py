@@ -375,9 +375,11 @@ def _treat(spec: TrialSpec, seed: int, parameters, simulation, progress, screeni
             part = result.table
             if spec.assessments:
                 visits = result.visits
+                died = part.set_index("patient").reindex(ids)["death_years"].to_numpy(float)
                 for j in range(len(spec.assessments)):
                     visit = visits[visits["visit"] == j].set_index("patient").reindex(ids)
                     done = ~visit["recurred_before"].fillna(True).to_numpy(bool)
+                    done &= ~(died <= visit["time_years"].to_numpy(float))  # no aspirate after death
                     positive = _aspirate(
                         visit["marrow_dtcs"],
                         seed=seed,
