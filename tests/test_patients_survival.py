@@ -266,5 +266,5 @@ def test_cohort_command_prints_survival_and_rejects_a_bad_diagnosis_year(tmp_pat
         assert text in result.output
     table = pd.read_parquet(tmp_path / "c" / "patients.parquet")
     assert {"death_years", "death_cause"} <= set(table.columns)
-    bad = runner.invoke(app, [*arguments[:-2], "--diagnosis-year", "1900", "--out", str(tmp_path / "d")])
+    bad = runner.invoke(app, ["cohort", "--patients", "60", "--diagnosis-year", "1900", "--out", str(tmp_path / "d")])
     assert bad.exit_code != 0 and "population.diagnosis_year" in bad.output
