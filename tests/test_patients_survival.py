@@ -268,3 +268,34 @@ def test_cohort_command_prints_survival_and_rejects_a_bad_diagnosis_year(tmp_pat
     assert {"death_years", "death_cause"} <= set(table.columns)
     bad = runner.invoke(app, ["cohort", "--patients", "60", "--diagnosis-year", "1900", "--out", str(tmp_path / "d")])
     assert bad.exit_code != 0 and "population.diagnosis_year" in bad.output
+
+
+# --- the metastatic course's bone metastases under deaths -------------------------------------------------------
+
+
+def test_route_before_death_is_the_exponential_truncated_at_death():
+    m, room, n = 0.75, 1.2, 200_000
+    u = (np.arange(n) + 0.5) / n
+    route = -m * np.log1p(-u)  # recurrence at 0
+    moved = deaths.route_before_death(
+        route, recurrence_years=np.zeros(n), breast_cancer_death_years=np.full(n, room), mean_delay_years=m
+    )
+    assert (moved < room).all() and (np.diff(moved) > 0).all()
+    # mean of Exp(m) truncated at L: m - L e^{-L/m} / (1 - e^{-L/m})
+    expected = m - room * np.exp(-room / m) / -np.expm1(-room / m)
+    assert moved.mean() == pytest.approx(expected, rel=1e-3)
+    kept = deaths.route_before_death(
+        [np.nan, 2.0], recurrence_years=[1.0, 1.0], breast_cancer_death_years=[3.0, np.nan], mean_delay_years=m
+    )
+    assert np.isnan(kept[0]) and kept[1] == 2.0
+
+
+def test_bone_metastases_after_a_visceral_first_site_come_before_death_as_often_as_solomayer(cohort):
+    """Solomayer 2000: 46 % of patients whose first site was not bone developed bone metastases before death."""
+    p = load_registry().sets["patients_natural_history"].values()["bone_after_visceral_probability"]
+    ok = cohort[(cohort["status"] == "ok") & (cohort["recurrence_site"] == "other")]
+    died = ok[ok["death_cause"] == "breast cancer"]
+    later = died["bone_metastasis_years"].notna().to_numpy()
+    se = np.sqrt(p * (1 - p) / len(died))
+    assert later.mean() > p - 4 * se, (later.mean(), p, len(died))
+    assert (died["bone_metastasis_years"].dropna() < died["death_years"][later]).all()

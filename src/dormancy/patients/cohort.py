@@ -43,7 +43,7 @@ from dormancy.patients.parameters import FREE_PARAMETERS, SET_NAME, resolve_para
 from dormancy.patients.seeding import seeding_mean
 from dormancy.patients.specs import CareSpec, CohortSpec, PopulationSpec
 from dormancy.patients.survival import SET_NAME as SURVIVAL_SET
-from dormancy.patients.survival import apply_deaths
+from dormancy.patients.survival import apply_deaths, route_before_death
 from dormancy.pkpd import Strategy, parse_strategy
 from dormancy.provenance import Manifest
 from dormancy.results import Status
@@ -235,15 +235,14 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
         followup_years=followup,
     )
     site_names = SITES[site].astype(str)
-    visceral_bone = bone_after_visceral_years(
+    route = bone_after_visceral_years(  # untruncated: deaths may move it before the breast-cancer death
         inputs.values,
         seed=inputs.seed,
         ids=ids,
         recurrence_years=recurrence,
         recurrence_site=site_names,
-        followup_years=followup,
+        followup_years=np.inf,
     )
-    bone = np.fmin(bone, visceral_bone)
     end = np.full(len(ids), followup)
     death, cause = np.full(len(ids), np.nan), np.full(len(ids), "", dtype=object).astype(str)
     if spec.deaths:
@@ -257,13 +256,18 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
             recurrence_years=recurrence,
             recurrence_site=site_names,
         )
+        route = route_before_death(
+            route,
+            recurrence_years=recurrence,
+            breast_cancer_death_years=dead["breast_cancer_death_years"],
+            mean_delay_years=inputs.values["bone_after_visceral_delay_years"],
+        )
         death, cause = dead["death_years"], dead["death_cause"]
         recurrence, site_names = dead["recurrence_years"], dead["recurrence_site"]
         end = np.fmin(end, death)
-        with np.errstate(invalid="ignore"):
-            bone, locoregional, contralateral = (
-                np.where(t <= end, t, np.nan) for t in (bone, locoregional, contralateral)
-            )
+    with np.errstate(invalid="ignore"):
+        bone = np.fmin(bone, np.where(route <= followup, route, np.nan))
+        bone, locoregional, contralateral = (np.where(t <= end, t, np.nan) for t in (bone, locoregional, contralateral))
     candidates = np.column_stack([recurrence, locoregional, contralateral])
     any_recurrence = np.fmin.reduce(candidates, axis=1)
     first_kind = np.where(np.isnan(any_recurrence), 0, 1 + np.argmin(np.nan_to_num(candidates, nan=np.inf), axis=1))

@@ -78,6 +78,7 @@ __all__ = [
     "other_cause_death_years",
     "other_cause_hazard",
     "other_cause_survival",
+    "route_before_death",
 ]
 
 DEATH_STREAM = 0x444541  # "DEA": agent_uniforms stream of the deaths (column 0 other causes, 1 breast cancer)
@@ -251,7 +252,9 @@ def apply_deaths(
     -------
     dict
         ``death_years`` (NaN: alive at ``followup_years``), ``death_cause`` (:data:`CAUSES`), ``recurrence_years``
-        and ``recurrence_site`` with a recurrence after a death from other causes removed (NaN, ``""``).
+        and ``recurrence_site`` with a recurrence after a death from other causes removed (NaN, ``""``), and
+        ``breast_cancer_death_years``, the latent breast-cancer death after an observed recurrence (NaN: none),
+        whether or not within follow-up.
     """
     other = other_cause_death_years(
         seed=seed,
@@ -283,4 +286,49 @@ def apply_deaths(
         "death_cause": np.array(CAUSES, dtype=object)[cause].astype(str),
         "recurrence_years": recurrence,
         "recurrence_site": site,
+        "breast_cancer_death_years": np.where(seen, cancer, np.nan),
     }
+
+
+def route_before_death(
+    route_years: ArrayLike,
+    *,
+    recurrence_years: ArrayLike,
+    breast_cancer_death_years: ArrayLike,
+    mean_delay_years: float,
+) -> NDArray[np.float64]:
+    r"""Move the metastatic course's bone metastasis before the breast-cancer death (same draw, conditioned).
+
+    :mod:`dormancy.patients.metastatic_course` draws a bone metastasis after a visceral first recurrence with the
+    probability :math:`p` that Solomayer 2000 observed *before death* (71 % of patients followed to death had bone
+    metastases), at :math:`t_r + D`, :math:`D \sim 	ext{Exp}(m)`. With deaths, an unconditioned delay would be
+    pre-empted by the breast-cancer death at :math:`t_r + L` for many patients, counting the competing death twice.
+    The delay is therefore read as conditioned on :math:`D < L`: the same uniform
+    :math:`u = 1 - e^{-D/m}` is mapped to
+
+    .. math::
+
+        D' = -m \lnigl(1 - u\,(1 - e^{-L/m})igr) < L,
+
+    the inverse of the exponential distribution truncated at :math:`L` (no new random draw; monotone in
+    :math:`D`). Patients without a breast-cancer death (NaN) or without the route keep their time.
+
+    Parameters
+    ----------
+    route_years : array_like
+        The route's bone metastasis, years since diagnosis (NaN: none), not truncated to follow-up.
+    recurrence_years : array_like
+        First distant recurrence (:math:`t_r`).
+    breast_cancer_death_years : array_like
+        Latent breast-cancer death (:math:`t_r + L`), whether or not within follow-up; NaN: none.
+    mean_delay_years : float
+        :math:`m`, ``bone_after_visceral_delay_years``.
+    """
+    route = np.asarray(route_years, dtype=np.float64)
+    recurrence = np.asarray(recurrence_years, dtype=np.float64)
+    room = np.asarray(breast_cancer_death_years, dtype=np.float64) - recurrence
+    m = float(mean_delay_years)
+    with np.errstate(invalid="ignore"):
+        u = -np.expm1(-(route - recurrence) / m)
+        moved = recurrence - m * np.log1p(-u * -np.expm1(-room / m))
+        return np.where(np.isnan(route) | np.isnan(room), route, moved)
