@@ -256,6 +256,19 @@ def test_placebo_against_placebo_gives_hazard_ratio_one_and_uniform_p_values(pla
     assert summary["hr_pooled_high"] / summary["hr_pooled_low"] < 1.6  # 120 pooled trials: a narrow interval
 
 
+def test_every_replica_reports_os_bcss_and_competing_incidences(placebo_result):
+    competing = placebo_result.competing
+    per_cell = competing.groupby(["replicate", "arm"]).size()
+    assert len(per_cell) == 2 * 120 and (per_cell == 6).all()
+    wide = competing.pivot_table(index=["replicate", "arm"], columns="measure", values="value")
+    assert ((wide >= 0) & (wide <= 1)).all().all()
+    assert (wide["cif_distant"] + wide["cif_death_without_distant"] <= 1 + 1e-12).all()
+    np.testing.assert_allclose(wide["cif_breast_cancer_death"] + wide["cif_other_death"], 1 - wide["os"], atol=1e-12)
+    assert {"os", "bcss"} <= set(placebo_result.summary()["endpoint"])  # analysed by default
+    summary = placebo_result.competing_summary()
+    assert set(summary["measure"]) == set(wide.columns) and set(summary["arm"]) == {"control", "placebo"}
+
+
 def test_enrolment_and_randomisation_follow_the_spec(placebo_result):
     patients = placebo_result.patients
     assert placebo_result.status == "ok"

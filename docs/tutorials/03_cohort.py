@@ -22,6 +22,14 @@ print(f"{table['dtc_positive'].mean():.1%} DTC-positive at diagnosis")
 table.groupby("er_positive")["recurred"].mean()
 
 # %% [markdown]
+# Patients also die: of other causes by the US female life table of their age and calendar year (diagnosed in
+# 1985 by default, `PopulationSpec(diagnosis_year=...)`), and of breast cancer after a distant recurrence. Overall
+# and breast-cancer-specific survival, and the cumulative incidences with competing risks (Aalen–Johansen):
+
+# %%
+dormancy.patients.survival_outcomes(table, horizons=[5.0, 10.0, 15.0])
+
+# %% [markdown]
 # Kaplan–Meier curves of distant recurrence by ER status (the numbers under the curves are patients still at risk),
 # and the annual hazard: ER− recurs early, ER+ keeps recurring late — the dormancy signature of the clinic.
 

@@ -54,6 +54,26 @@ def _print_recurrence(table, years: float) -> None:
     )
 
 
+def _print_survival(table, years: float) -> None:
+    horizons = [h for h in (5.0, 10.0, 15.0, 20.0, 25.0, 30.0) if h <= years] or [years]
+    outcomes = dormancy.patients.survival_outcomes(table, horizons=horizons)
+    summary = Table(title="Deaths and survival (% of patients, by years since diagnosis)")
+    rows = (
+        ("overall survival (KM)", "os"),
+        ("breast-cancer-specific survival (KM)", "bcss"),
+        ("distant recurrence (CIF, competing: death)", "cif_distant"),
+        ("death without distant recurrence (CIF)", "cif_death_without_distant"),
+        ("death from breast cancer (CIF)", "cif_breast_cancer_death"),
+        ("death from other causes (CIF)", "cif_other_death"),
+    )
+    summary.add_column("endpoint")
+    for horizon in outcomes["years"]:
+        summary.add_column(f"{horizon:g} y", justify="right")
+    for label, column in rows:
+        summary.add_row(label, *(f"{100.0 * value:.1f}" for value in outcomes[column]))
+    _out.print(summary)
+
+
 @app.command()
 def cohort(
     out: Annotated[
@@ -82,6 +102,10 @@ def cohort(
         ),
     ] = "1980s",
     endocrine_years: Annotated[float, typer.Option(min=0.0, max=15.0, help="Endocrine therapy for ER+, years.")] = 5.0,
+    diagnosis_year: Annotated[
+        int, typer.Option(help="Calendar year of diagnosis (1970-2035): sets deaths from other causes.")
+    ] = 1985,
+    deaths: Annotated[bool, typer.Option(help="Patients die (other causes by life table; breast cancer).")] = True,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (tcp://host:port) to spread chunks over its workers.")
     ] = None,
@@ -94,7 +118,7 @@ def cohort(
     ] = False,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing result folder.")] = False,
 ) -> None:
-    """Simulate a cohort of virtual patients and print recurrence by ER status and interval."""
+    """Simulate a cohort of virtual patients; print recurrence by ER status and interval, deaths and survival."""
     if scheduler is not None and workers is not None:
         raise _fail(dormancy.InputError([dormancy.Problem("--workers", "not together with --scheduler", str(workers))]))
     if dashboard and workers is None:
@@ -108,7 +132,9 @@ def cohort(
         spec = dormancy.patients.CohortSpec(
             patients,
             followup_years=years,
+            population=dormancy.patients.PopulationSpec(diagnosis_year=diagnosis_year),
             care=dormancy.patients.CareSpec(chemotherapy=chemotherapy, endocrine_years=endocrine_years, era=era),
+            deaths=deaths,
         )
     except dormancy.InputError as error:
         raise _fail(error) from None
@@ -144,4 +170,5 @@ def cohort(
             cluster.close()
     dormancy.patients.save_cohort(result, out, overwrite=overwrite)
     _print_recurrence(result.table, years)
+    _print_survival(result.table, years)
     _out.print(f"result: {out}", markup=False, highlight=False)

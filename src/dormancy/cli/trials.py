@@ -57,6 +57,18 @@ def _print_summary(result) -> None:
                 f"{row.ci_low:.2f}–{row.ci_high:.2f}",
             )
         _out.print(table)
+    competing = result.competing_summary()
+    if len(competing):
+        horizon = result.spec.analysis.horizon_years
+        table = Table(title=f"Deaths and competing risks at {horizon:g} years after entry (median over replicates)")
+        arms = [arm.name for arm in result.spec.arms]
+        table.add_column("measure")
+        for arm in arms:
+            table.add_column(arm, justify="right")
+        for measure, part in competing.groupby("measure", sort=False):
+            values = part.set_index("arm")["median"]
+            table.add_row(measure, *(f"{100.0 * values.get(arm, float('nan')):.1f} %" for arm in arms))
+        _out.print(table)
     if result.status != "ok":
         _out.print(f"status: {result.status} (see screening.csv)", markup=False, highlight=False)
 

@@ -17,7 +17,10 @@
   draws in :mod:`~dormancy.patients.kernel_random`, parameter vector and table lookups in
   :mod:`~dormancy.patients.kernel_tables`), :mod:`~dormancy.patients.locoregional` (locoregional and
   contralateral events) and :mod:`~dormancy.patients.metastatic_course` (bone metastases after a first distant
-  recurrence elsewhere), both drawn outside the kernel.
+  recurrence elsewhere), both drawn outside the kernel, and :mod:`~dormancy.patients.survival` (deaths from other
+  causes by a life table and from breast cancer after a distant recurrence).
+- :func:`survival_outcomes` (:mod:`~dormancy.patients.outcomes`): overall and breast-cancer-specific survival and
+  the competing-risk cumulative incidences of a cohort.
 """
 
 from dormancy.patients import calibration, report, sensitivity, summaries, targets  # calibration side (H4)
@@ -31,6 +34,7 @@ from dormancy.patients.cohort import (
     save_cohort,
     simulate_cohort,
 )
+from dormancy.patients.outcomes import survival_outcomes
 from dormancy.patients.therapy import aspirate_positive, use_table_cache_folder
 
 __all__ = [
@@ -47,6 +51,7 @@ __all__ = [
     "sensitivity",
     "simulate_cohort",
     "summaries",
+    "survival_outcomes",
     "targets",
     "therapy",
     "use_table_cache_folder",

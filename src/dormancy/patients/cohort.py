@@ -12,6 +12,9 @@ metastatic course after a first distant recurrence elsewhere (:mod:`dormancy.pat
 ``bone_metastasis_years`` from a stream of their own. The aspirate at diagnosis (``dtc_positive``,
 ``dtc_cells_found``) is read after the kernel from the marrow's DTC count by :mod:`dormancy.patients.aspirate`
 (clustered sampling, the reference protocol), on its own stream.
+``bone_metastasis_years`` from a stream of their own. Deaths (:mod:`dormancy.patients.survival`: other causes from a
+life table by age and calendar year, breast cancer after a distant recurrence) come from a stream of their own too;
+an event after a patient's death is not observed (``CohortSpec.deaths`` False keeps everyone alive).
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ from dormancy.patients.metastatic_course import bone_after_visceral_years
 from dormancy.patients.parameters import FREE_PARAMETERS, SET_NAME, resolve_parameters
 from dormancy.patients.seeding import seeding_mean
 from dormancy.patients.specs import CareSpec, CohortSpec, PopulationSpec
+from dormancy.patients.survival import SET_NAME as SURVIVAL_SET
+from dormancy.patients.survival import apply_deaths, route_before_death
 from dormancy.pkpd import Strategy, parse_strategy
 from dormancy.provenance import Manifest
 from dormancy.results import Status
@@ -108,6 +113,8 @@ COLUMNS: tuple[str, ...] = (
     "any_recurrence_years",
     "first_recurrence",
     "dtc_cells_found",
+    "death_years",
+    "death_cause",
 )
 #: ``first_recurrence`` values: none within follow-up, then the kinds in the order ties are broken.
 FIRST_RECURRENCE_KINDS = np.array(["", "distant", "locoregional", "contralateral"], dtype=object)
@@ -133,7 +140,12 @@ class CohortResult:
         contralateral breast cancer (NaN if none within follow-up; :mod:`dormancy.patients.locoregional`), whether
         before or after a distant recurrence; ``any_recurrence_years`` the first of the three (Colleoni's
         breast-cancer-free interval) and ``first_recurrence`` its kind (``distant``, ``locoregional``,
-        ``contralateral``, or empty).
+        ``contralateral``, or empty). ``death_years`` is the patient's death (NaN: alive at the end of follow-up)
+        and ``death_cause`` ``"breast cancer"``, ``"other"`` or empty (:mod:`dormancy.patients.survival`); every event
+        after death is unobserved (NaN), ``followup_years`` (the end of time at risk of a distant recurrence) and
+        ``end_of_followup_years`` end at death, and ``dormant_at_5y``, ``dormant_at_10y`` and
+        ``micrometastases_at_10y`` are missing after it. ``escapes``, ``dead_dtcs`` and ``dormant_at_end`` are the
+        kernel's counts as if the patient had lived to the first recurrence or the end of follow-up.
     manifest : Manifest
         Provenance: the spec, every parameter record used, seed, package version, git commit, time, settings.
     visits : pandas.DataFrame or None
@@ -255,13 +267,13 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
         followup_years=followup,
     )
     site_names = SITES[site].astype(str)
-    visceral_bone = bone_after_visceral_years(
+    route = bone_after_visceral_years(  # untruncated: deaths may move it before the breast-cancer death
         inputs.values,
         seed=inputs.seed,
         ids=ids,
         recurrence_years=recurrence,
         recurrence_site=site_names,
-        followup_years=followup,
+        followup_years=np.inf,
     )
     # the aspirate at diagnosis: a measurement of the marrow's DTCs (the kernel's own flag is not used)
     cells_found = read_aspirate_values(
@@ -271,12 +283,38 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
         visit=DIAGNOSIS_VISIT,
         values=inputs.values,
     )
+    end = np.full(len(ids), followup)
+    death, cause = np.full(len(ids), np.nan), np.full(len(ids), "", dtype=object).astype(str)
+    if spec.deaths:
+        dead = apply_deaths(
+            inputs.values,
+            seed=inputs.seed,
+            ids=ids,
+            covariates=covariates,
+            diagnosis_year=spec.population.diagnosis_year,
+            followup_years=followup,
+            recurrence_years=recurrence,
+            recurrence_site=site_names,
+        )
+        route = route_before_death(
+            route,
+            recurrence_years=recurrence,
+            breast_cancer_death_years=dead["breast_cancer_death_years"],
+            mean_delay_years=inputs.values["bone_after_visceral_delay_years"],
+        )
+        death, cause = dead["death_years"], dead["death_cause"]
+        recurrence, site_names = dead["recurrence_years"], dead["recurrence_site"]
+        end = np.fmin(end, death)
+    with np.errstate(invalid="ignore"):
+        bone = np.fmin(bone, np.where(route <= followup, route, np.nan))
+        bone, locoregional, contralateral = (np.where(t <= end, t, np.nan) for t in (bone, locoregional, contralateral))
     candidates = np.column_stack([recurrence, locoregional, contralateral])
     any_recurrence = np.fmin.reduce(candidates, axis=1)
     first_kind = np.where(np.isnan(any_recurrence), 0, 1 + np.argmin(np.nan_to_num(candidates, nan=np.inf), axis=1))
 
-    def observed(values: NDArray[np.int64]) -> pd.arrays.IntegerArray:
-        return pd.arrays.IntegerArray(np.where(values < 0, 0, values), values < 0)
+    def observed(values: NDArray[np.int64], at: float = 0.0) -> pd.arrays.IntegerArray:
+        missing = (values < 0) | (end < at)
+        return pd.arrays.IntegerArray(np.where(missing, 0, values), missing)
 
     return pd.DataFrame(
         {
@@ -294,16 +332,16 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
             "endocrine_years": endocrine,
             "dtc_at_diagnosis": history.marrow_dtcs,
             "dtc_positive": cells_found > 0,
-            "dormant_at_5y": observed(history.dormant_at_5y),
-            "dormant_at_10y": observed(history.dormant_at_10y),
-            "micrometastases_at_10y": observed(history.micrometastases_at_10y),
+            "dormant_at_5y": observed(history.dormant_at_5y, 5.0),
+            "dormant_at_10y": observed(history.dormant_at_10y, 10.0),
+            "micrometastases_at_10y": observed(history.micrometastases_at_10y, 10.0),
             "escapes": history.escapes,
             "recurrence_years": recurrence,
             "recurrence_site": site_names,
             "recurred": ~np.isnan(recurrence),
-            "bone_metastasis_years": np.fmin(bone, visceral_bone),
-            "followup_years": np.where(np.isnan(recurrence), followup, recurrence),
-            "end_of_followup_years": np.full(len(ids), followup),
+            "bone_metastasis_years": bone,
+            "followup_years": np.where(np.isnan(recurrence), end, recurrence),
+            "end_of_followup_years": end,
             "status": np.array([Status(code).value for code in kernel.STATUS_CODES], dtype=object)[
                 history.status
             ].astype(str),
@@ -318,6 +356,8 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
             "any_recurrence_years": any_recurrence,
             "first_recurrence": FIRST_RECURRENCE_KINDS[first_kind].astype(str),
             "dtc_cells_found": cells_found,
+            "death_years": death,
+            "death_cause": cause,
         },
         columns=list(COLUMNS),
     ), history.visit_dtcs
@@ -391,7 +431,7 @@ def _prepare(
         regimen = RegimenSteps(plan.step_state, plan.step_log10_kill, plan.step_growth_factor, plan.step_er_inhibition)
         context_regimen = {"regimen_steps": plan.n_steps, "regimen_states": len(plan.state_effects)}
         starts = _start_steps(treatment_start_years, len(ids), spec)
-    values = {**sets["host_lifetime"].values(), **sets[SET_NAME].values()}
+    values = {**sets["host_lifetime"].values(), **sets[SET_NAME].values(), **sets[SURVIVAL_SET].values()}
     vector = parameter_vector(values)
     k0, k1 = np.random.SeedSequence(int(seed), spawn_key=(PATIENT_TAG, 0)).generate_state(2, np.uint32)
     inputs = _Inputs(
@@ -479,6 +519,7 @@ def _spec_dict(spec: CohortSpec) -> dict[str, Any]:
         "n_patients": spec.n_patients,
         "followup_years": spec.followup_years,
         "step_days": spec.step_days,
+        "deaths": spec.deaths,
         "population": {f.name: plain(getattr(spec.population, f.name)) for f in dataclasses.fields(spec.population)},
         "care": {f.name: plain(getattr(spec.care, f.name)) for f in dataclasses.fields(spec.care)},
     }

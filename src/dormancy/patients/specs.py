@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import KW_ONLY, dataclass, field, replace
 
 from dormancy.errors import InputError, Problem
+from dormancy.patients.survival import check_diagnosis_year
 
 SUBTYPES: tuple[str, ...] = ("ER+/HER2-", "HER2+", "TN")
 T_STAGES: tuple[str, ...] = ("T1", "T2", "T3")
@@ -72,6 +73,10 @@ class PopulationSpec:
     extra_inflammation_mean : float
         Mean chronic inflammation beyond age and adiposity, in [0, 1) (exponential, truncated at 1; most hosts
         have little, a few much, e.g. high IL-1β [144, 146]).
+    diagnosis_year : int
+        Calendar year of diagnosis (1970-2035), which sets deaths from other causes with age through the SSA
+        female period life tables (:mod:`dormancy.patients.survival`). Default 1985, the era of the calibration
+        cohorts (IBCSG 1978-85 trials) and of the 1980s standard care of :class:`CareSpec`.
     """
 
     age_mean_years: float = 56.0
@@ -95,6 +100,7 @@ class PopulationSpec:
     bmi_sigma_log: float = 0.18
     extra_inflammation_mean: float = 0.05
     er_positive_only: bool | None = None
+    diagnosis_year: int = 1985
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "subtype_fractions", _frozen(self.subtype_fractions))
@@ -135,6 +141,10 @@ class PopulationSpec:
             value = getattr(self, name)
             if not low <= value <= high:
                 problems.append(Problem(f"population.{name}", f"a value in [{low:g}, {high:g}]", repr(value)))
+        try:
+            object.__setattr__(self, "diagnosis_year", check_diagnosis_year(self.diagnosis_year))
+        except InputError as error:
+            problems.extend(error.problems)
         if self.er_positive_only not in (None, True, False):
             problems.append(Problem("population.er_positive_only", "None, True or False", repr(self.er_positive_only)))
         if problems:
@@ -309,6 +319,10 @@ class CohortSpec:
         Standard care.
     step_days : float
         Time step of the stochastic process, days (default one month).
+    deaths : bool
+        Whether patients die (of other causes by the life table, of breast cancer after a distant recurrence;
+        :mod:`dormancy.patients.survival`). False gives the immortal cohort of earlier versions (no
+        ``death_years``, every event followed to the end of follow-up).
     """
 
     n_patients: int
@@ -316,6 +330,7 @@ class CohortSpec:
     population: PopulationSpec = field(default_factory=PopulationSpec)
     care: CareSpec = field(default_factory=CareSpec)
     step_days: float = 30.4375
+    deaths: bool = True
 
     def __post_init__(self) -> None:
         problems = []
@@ -329,6 +344,8 @@ class CohortSpec:
             problems.append(Problem("cohort.followup_years", "a value in (0, 40] years", repr(self.followup_years)))
         if not 1.0 <= float(self.step_days) <= 91.0:
             problems.append(Problem("cohort.step_days", "a value in [1, 91] days", repr(self.step_days)))
+        if self.deaths not in (True, False):
+            problems.append(Problem("cohort.deaths", "True or False", repr(self.deaths)))
         if problems:
             raise InputError(problems)
 

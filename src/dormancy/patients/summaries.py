@@ -12,6 +12,11 @@ column (written before it existed) falls back to distant recurrence for them.
 The annual hazard over ``[a, b)`` is the occurrence/exposure rate ``h = D / Y`` (``D`` recurrences in the interval,
 ``Y`` person-years at risk in it), the maximum-likelihood estimate of a hazard constant on the interval, and what
 Colleoni 2016 reports as the annualised hazard. Cumulative recurrence uses the Kaplan-Meier estimator of lifelines.
+
+Deaths (:mod:`dormancy.patients.survival`) are censoring events here, as in the sources (annual hazards and
+Kaplan-Meier risks with deaths without recurrence censored): ``followup_years`` and ``end_of_followup_years`` end at
+death, so each statistic is cause-specific. Survival and competing-risk incidences are in
+:mod:`dormancy.patients.outcomes`.
 """
 
 from __future__ import annotations

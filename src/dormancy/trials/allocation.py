@@ -70,7 +70,7 @@ def postmenopausal_at(table: pd.DataFrame, years: NDArray[np.float64]) -> NDArra
 def covariates_eligible(
     table: pd.DataFrame, entry_years: NDArray[np.float64], eligibility: Eligibility
 ) -> NDArray[np.bool_]:
-    """Covariate criteria at entry, and no recurrence before entry (not the DTC criterion).
+    """Covariate criteria at entry, no recurrence and no death before entry (not the DTC criterion).
 
     A recurrence is any of distant, locoregional or contralateral (``any_recurrence_years``; a table without that
     column: distant only): a trial enrols patients free of disease at entry.
@@ -87,6 +87,8 @@ def covariates_eligible(
     column = "any_recurrence_years" if "any_recurrence_years" in table else "recurrence_years"
     recurrence = table[column].to_numpy(float)
     ok = (table["status"].to_numpy(str) == "ok") & ~(recurrence <= entry_years)
+    if "death_years" in table:  # alive at entry
+        ok &= ~(table["death_years"].to_numpy(float) <= entry_years)
     ok &= np.isin(table["t_stage"].to_numpy(str), eligibility.t_stages)
     ok &= np.isin(table["n_stage"].to_numpy(str), eligibility.n_stages)
     ok &= np.isin(table["subtype"].to_numpy(str), eligibility.subtypes)

@@ -17,6 +17,10 @@ With :math:`x = 1` for the experimental arm, at each distinct event time :math:`
 - **Log-rank** (Mantel 1966): :math:`Z^2 = (\sum_j d_{1j} - E_{1j})^2 / \sum_j V_j`, :math:`E_{1j} = d_j n_{1j}/n_j`,
   :math:`V_j = d_j (n_{1j}/n_j)(n_{0j}/n_j)(n_j - d_j)/(n_j - 1)`; two-sided p from :math:`\chi^2_1`.
 - **Kaplan–Meier**: :math:`S(t) = \prod_{t_j \le t} (1 - d_j / n_j)`.
+- **Cumulative incidence with competing risks** (Aalen–Johansen): :math:`F_k(t) = \sum_{t_j \le t} S(t_j^-)
+  d_{kj} / n_j` with :math:`S` the Kaplan–Meier survival from any cause and :math:`d_{kj}` the events of cause
+  :math:`k` at :math:`t_j` (checked against lifelines' ``AalenJohansenFitter`` in the tests; ties of different
+  causes are handled exactly here, where lifelines jitters them).
 - **Proportions**: Clopper–Pearson exact 95 % interval.
 """
 
@@ -34,6 +38,7 @@ __all__ = [
     "Comparison",
     "clopper_pearson",
     "compare_groups",
+    "cumulative_incidence",
     "kaplan_meier",
     "lifelines_summary",
 ]
@@ -157,6 +162,36 @@ def kaplan_meier(time: NDArray[np.float64], event: NDArray[np.bool_], grid: NDAr
     survival = np.cumprod(1.0 - d / np.where(n_at_risk > 0, n_at_risk, 1.0))
     index = np.searchsorted(event_times, grid, side="right") - 1
     return np.where(index >= 0, survival[np.maximum(index, 0)], 1.0)
+
+
+def cumulative_incidence(
+    time: NDArray[np.float64], cause: NDArray[np.integer], grid: NDArray[np.float64], *, n_causes: int = 2
+) -> NDArray[np.float64]:
+    """Aalen–Johansen cumulative incidence of causes ``1 .. n_causes`` at each time of ``grid`` (0: censored).
+
+    Returns an array ``(n_causes, len(grid))``; NaN without patients. Right-continuous like :func:`kaplan_meier`.
+    """
+    time = np.asarray(time, dtype=float)
+    cause = np.asarray(cause, dtype=np.int64)
+    grid = np.asarray(grid, dtype=float)
+    if time.size == 0:
+        return np.full((n_causes, grid.size), np.nan)
+    event = cause > 0
+    event_times = np.unique(time[event])
+    if event_times.size == 0:
+        return np.zeros((n_causes, grid.size))
+    position = np.searchsorted(event_times, time[event])
+    d = np.bincount(position, minlength=event_times.size).astype(float)
+    ordered = np.sort(time)
+    n_at_risk = (ordered.size - np.searchsorted(ordered, event_times, side="left")).astype(float)
+    survival_before = np.concatenate([[1.0], np.cumprod(1.0 - d / n_at_risk)[:-1]])
+    index = np.searchsorted(event_times, grid, side="right") - 1
+    result = np.zeros((n_causes, grid.size))
+    for k in range(1, n_causes + 1):
+        d_k = np.bincount(position[cause[event] == k], minlength=event_times.size).astype(float)
+        incidence = np.cumsum(survival_before * d_k / n_at_risk)
+        result[k - 1] = np.where(index >= 0, incidence[np.maximum(index, 0)], 0.0)
+    return result
 
 
 def clopper_pearson(successes: int, trials: int) -> tuple[float, float, float]:

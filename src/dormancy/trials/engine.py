@@ -42,7 +42,7 @@ from dormancy.patients import CohortSpec, aspirate_positive, simulate_cohort
 from dormancy.provenance import Manifest
 from dormancy.results import Status
 from dormancy.trials import allocation
-from dormancy.trials.analysis import Comparison, clopper_pearson, compare_groups, kaplan_meier
+from dormancy.trials.analysis import Comparison, clopper_pearson, compare_groups, cumulative_incidence, kaplan_meier
 from dormancy.trials.endpoints import patient_endpoints
 from dormancy.trials.spec import MAX_CANDIDATES, TrialSpec, resolve_strategy
 
@@ -96,6 +96,11 @@ class TrialResult:
         Provenance (spec, parameter records, seed, replicates, versions).
     status : str
         ``"ok"``, or ``"under-enrolled"`` when a replicate could not reach the target.
+    competing : pandas.DataFrame
+        Per replicate and arm, at ``spec.analysis.horizon_years`` after entry (columns ``replicate``, ``arm``,
+        ``measure``, ``value``): ``os`` and ``bcss`` (Kaplan–Meier), and the Aalen–Johansen cumulative incidences
+        ``cif_distant`` and ``cif_death_without_distant`` (first event: distant recurrence against death before
+        it), ``cif_breast_cancer_death`` and ``cif_other_death`` (:data:`COMPETING_MEASURES`).
     """
 
     spec: TrialSpec
@@ -109,6 +114,9 @@ class TrialResult:
     screening: pd.DataFrame
     manifest: Manifest
     status: str = "ok"
+    competing: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=["replicate", "arm", "measure", "value"])
+    )
 
     def summary(self) -> pd.DataFrame:
         """Per endpoint, experimental arm and subgroup: hazard ratios over replicates and the power at ``alpha``.
@@ -165,6 +173,13 @@ class TrialResult:
             median="median", low=lambda s: s.quantile(0.025), high=lambda s: s.quantile(0.975)
         ).reset_index()
 
+    def competing_summary(self) -> pd.DataFrame:
+        """Per measure of ``competing`` and arm: the median and the 2.5 / 97.5 percentiles over replicates."""
+        grouped = self.competing.groupby(["measure", "arm"], sort=False)["value"]
+        return grouped.agg(
+            median="median", low=lambda s: s.quantile(0.025), high=lambda s: s.quantile(0.975)
+        ).reset_index()
+
     def clearance_summary(self) -> pd.DataFrame:
         """Per arm and assessment: pooled negative proportion (exact 95 % CI) and the 95 % range over replicates.
 
@@ -196,6 +211,15 @@ class TrialResult:
         return frame if rows else frame.astype(dict.fromkeys(CLEARANCE_SUMMARY_COLUMNS[2:], float))
 
 
+#: Measures of ``TrialResult.competing``.
+COMPETING_MEASURES: tuple[str, ...] = (
+    "os",
+    "bcss",
+    "cif_distant",
+    "cif_death_without_distant",
+    "cif_breast_cancer_death",
+    "cif_other_death",
+)
 SUMMARY_COLUMNS = (
     "endpoint",
     "arm",
@@ -351,9 +375,11 @@ def _treat(spec: TrialSpec, seed: int, parameters, simulation, progress, screeni
             part = result.table
             if spec.assessments:
                 visits = result.visits
+                died = part.set_index("patient").reindex(ids)["death_years"].to_numpy(float)
                 for j in range(len(spec.assessments)):
                     visit = visits[visits["visit"] == j].set_index("patient").reindex(ids)
                     done = ~visit["recurred_before"].fillna(True).to_numpy(bool)
+                    done &= ~(died <= visit["time_years"].to_numpy(float))  # no aspirate after death
                     positive = _aspirate(
                         visit["marrow_dtcs"],
                         seed=seed,
@@ -406,7 +432,7 @@ def _analyse(spec: TrialSpec, patients: pd.DataFrame, replicates: int, progress:
     endpoints = spec.analysis.endpoints
     control = spec.control_arm
     grid = np.linspace(0.0, spec.follow_up.max_years, 61)
-    comparisons, survival, clearance = [], [], []
+    comparisons, survival, clearance, competing = [], [], [], []
     curves: dict[tuple[str, str], list[NDArray[np.float64]]] = {}
     subgroups = [("all", None, None)] + [
         (f"{factor}={level}", factor, level)
@@ -444,6 +470,7 @@ def _analyse(spec: TrialSpec, patients: pd.DataFrame, replicates: int, progress:
                         }
                         | result.__dict__
                     )
+        competing.extend(_competing(part, spec, replicate))
         for assessment in spec.assessments:
             values = part[f"dtc_{assessment.name}"].to_numpy(str)
             done_control = int(np.sum((arm == control) & (values != "not done")))
@@ -485,7 +512,36 @@ def _analyse(spec: TrialSpec, patients: pd.DataFrame, replicates: int, progress:
         pd.DataFrame(survival),
         pd.DataFrame(curve_rows),
         pd.DataFrame(clearance, columns=clearance_columns),
+        pd.DataFrame(competing, columns=["replicate", "arm", "measure", "value"]),
     )
+
+
+def _competing(part: pd.DataFrame, spec: TrialSpec, replicate: int) -> list[dict[str, object]]:
+    """Rows of ``TrialResult.competing`` for one replicate: OS, BCSS and the four incidences per arm at the horizon."""
+    horizon = np.array([spec.analysis.horizon_years])
+    arm = part["arm"].to_numpy(str)
+    distant_time, distant = part["ddfs_years"].to_numpy(float), part["ddfs_event"].to_numpy(bool)
+    death_time, dead = part["os_years"].to_numpy(float), part["os_event"].to_numpy(bool)
+    cancer = part["bcss_event"].to_numpy(bool)
+    # ddfs is censored at death: without a distant recurrence by then, a death at that time is death without it
+    first_cause = np.where(distant, 1, np.where(dead & (death_time <= distant_time), 2, 0))
+    death_cause = np.where(dead, np.where(cancer, 1, 2), 0)
+    rows = []
+    for candidate in spec.arms:
+        mask = arm == candidate.name
+        values = {
+            "os": kaplan_meier(death_time[mask], dead[mask], horizon)[0],
+            "bcss": kaplan_meier(death_time[mask], cancer[mask], horizon)[0],
+        }
+        first = cumulative_incidence(distant_time[mask], first_cause[mask], horizon)[:, 0]
+        cause = cumulative_incidence(death_time[mask], death_cause[mask], horizon)[:, 0]
+        values |= {"cif_distant": first[0], "cif_death_without_distant": first[1]}
+        values |= {"cif_breast_cancer_death": cause[0], "cif_other_death": cause[1]}
+        rows += [
+            {"replicate": replicate, "arm": candidate.name, "measure": name, "value": float(value)}
+            for name, value in values.items()
+        ]
+    return rows
 
 
 def _empty_result(spec, seed, replicates, parameters, screened, screening_manifest, candidates) -> TrialResult:
@@ -579,7 +635,7 @@ def run_trial(
     patients = _patients_table(
         spec, rows, arm_index, strata, entry, follow, tables, table_rows, assessments, candidates
     )
-    comparisons, survival, curves, clearance = _analyse(spec, patients, replicates, progress)
+    comparisons, survival, curves, clearance, competing = _analyse(spec, patients, replicates, progress)
     status = Status.OK.value if (screened["status"] == Status.OK).all() else Status.UNDER_ENROLLED.value
     manifest = Manifest.create(
         model="dormancy.trials (virtual clinical trial)",
@@ -595,7 +651,18 @@ def run_trial(
         },
     )
     return TrialResult(
-        spec, seed, replicates, patients, comparisons, survival, curves, clearance, screened, manifest, status
+        spec,
+        seed,
+        replicates,
+        patients,
+        comparisons,
+        survival,
+        curves,
+        clearance,
+        screened,
+        manifest,
+        status,
+        competing,
     )
 
 

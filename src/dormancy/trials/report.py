@@ -26,7 +26,26 @@ from dormancy.trials.spec import ENDPOINT_TITLES, dump_trial
 __all__ = ["REPORT_FILE", "render_report", "write_report"]
 
 REPORT_FILE = "report.html"
-TABLES = ("summary", "survival_summary", "clearance_summary", "comparisons", "survival", "curves", "screening")
+TABLES = (
+    "summary",
+    "survival_summary",
+    "competing_summary",
+    "clearance_summary",
+    "comparisons",
+    "survival",
+    "competing",
+    "curves",
+    "screening",
+)
+#: Readable names of the competing-risk measures (``TrialResult.competing``).
+COMPETING_TITLES = {
+    "os": "overall survival (Kaplan–Meier)",
+    "bcss": "breast-cancer-specific survival (Kaplan–Meier, other deaths censored)",
+    "cif_distant": "distant recurrence (cumulative incidence; competing: death before it)",
+    "cif_death_without_distant": "death without distant recurrence (cumulative incidence)",
+    "cif_breast_cancer_death": "death from breast cancer (cumulative incidence)",
+    "cif_other_death": "death from other causes (cumulative incidence)",
+}
 
 _TEMPLATE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
@@ -50,7 +69,10 @@ over replicate trials of this size (sampling variation of patients, randomisatio
 include uncertainty in the model's parameters.</p>
 <p><b>What the model cannot see.</b> Distant metastases come from the simulated DTCs; locoregional recurrences and
 contralateral breast cancers are drawn from published rates, independently of the DTC history, and no trial
-treatment acts on them. Second primaries elsewhere and deaths from other causes are not modelled.
+treatment acts on them. Deaths from other causes follow the US female period life table of the diagnosis year
+({{ diagnosis_year }}) and age; deaths from breast cancer follow a distant recurrence (survival by subtype and first
+site, including the treatment of metastatic disease of the 1990s; no trial treatment acts on it). Second primaries
+other than contralateral breast cancer are not modelled.
 Disease-free and recurrence-free survival: {{ dfs_definition }}.
 Bone-metastasis-free survival: {{ bmfs_definition }}.</p>
 {% if virtual_arms %}<p><b>Virtual arms</b> (not in the published trial, added in silico):
@@ -74,6 +96,11 @@ Primary endpoint: {{ spec.analysis.primary_endpoint }}.</p>
 {% if forest %}<img alt="hazard ratio forest plot" src="data:image/png;base64,{{ forest }}">{% endif %}
 <h2>Survival at {{ spec.analysis.horizon_years }} years after entry (Kaplan–Meier)</h2>
 {{ survival_table | safe }}
+<h2>Deaths and competing risks at {{ spec.analysis.horizon_years }} years after entry</h2>
+<p>Overall and breast-cancer-specific survival (Kaplan–Meier) and cumulative incidences with competing risks
+(Aalen–Johansen): median over replicate trials, and 2.5 / 97.5 percentiles. The incidences of a distant recurrence
+and of death without one add up to one minus the survival free of both.</p>
+{{ competing_table | safe }}
 {% for endpoint, image in km_figures %}<h3>{{ endpoint }}</h3>
 <img alt="Kaplan-Meier curves, {{ endpoint }}" src="data:image/png;base64,{{ image }}">{% endfor %}
 {% if clearance_table %}<h2>DTC clearance (negative aspirates among those aspirated)</h2>
@@ -269,6 +296,18 @@ def _primary(result: TrialResult, summary: pd.DataFrame, clearance: pd.DataFrame
     return ENDPOINT_TITLES.get(primary, primary), _html_table(shown)
 
 
+def _competing_table(result: TrialResult) -> pd.DataFrame:
+    summary = result.competing_summary()
+    return pd.DataFrame(
+        {
+            "measure": [COMPETING_TITLES.get(m, m) for m in summary["measure"]],
+            "arm": summary["arm"],
+            "median over trials": summary["median"],
+            "95 % of trials": [_ratio_range(lo, hi) for lo, hi in zip(summary["low"], summary["high"], strict=True)],
+        }
+    )
+
+
 def render_report(result: TrialResult, *, power: pd.DataFrame | None = None) -> str:
     """Return the self-contained HTML report of a trial run (with a power section when ``power`` is given)."""
     spec = result.spec
@@ -308,6 +347,8 @@ def render_report(result: TrialResult, *, power: pd.DataFrame | None = None) -> 
         replicate_warning=replicate_warning(result.replicates),
         forest=_forest_figure(result),
         survival_table=_html_table(result.survival_summary()),
+        competing_table=_html_table(_competing_table(result)),
+        diagnosis_year=spec.population_spec().diagnosis_year,
         km_figures=[(ENDPOINT_TITLES[e], _km_figure(result, e)) for e in spec.analysis.endpoints],
         clearance_table=_html_table(clearance) if clearance is not None else "",
         clearance_figure=_clearance_figure(result, clearance) if clearance is not None else "",
@@ -348,9 +389,11 @@ def write_report(
         frames = {
             "summary": result.summary(),
             "survival_summary": result.survival_summary(),
+            "competing_summary": result.competing_summary(),
             "clearance_summary": result.clearance_summary(),
             "comparisons": result.comparisons,
             "survival": result.survival,
+            "competing": result.competing,
             "curves": result.curves,
             "screening": result.screening,
             "patients": result.patients,

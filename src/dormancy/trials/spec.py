@@ -24,11 +24,13 @@ On disk a trial is YAML with ``format: dormancy-trial`` and ``version: 1``::
     analysis: {primary_endpoint: dfs, alpha: 0.05, horizon_years: 5}
 
 What the model cannot see (so the endpoints are narrower than a real trial's; see :mod:`dormancy.trials.endpoints`):
-second primaries other than contralateral breast cancer are not modelled, and nobody dies of anything but
-metastatic breast cancer, which is not modelled as a separate event either. Distant disease-free survival is the
+second primaries other than contralateral breast cancer are not modelled. Distant disease-free survival is the
 first distant metastasis after entry; recurrence-free survival adds locoregional recurrence, and disease-free
 survival also contralateral breast cancer (drawn by :mod:`dormancy.patients.locoregional`, untouched by the
-trial's treatments); the report states the definitions.
+trial's treatments), all censored at death. Invasive disease-free survival (STEEP) and distant relapse-free survival
+count deaths from any cause too; overall survival is death from any cause and breast-cancer-specific survival
+death from breast cancer (:mod:`dormancy.patients.survival`); the report states the definitions. The population's
+``diagnosis_year`` sets the calendar period of deaths from other causes.
 """
 
 from __future__ import annotations
@@ -51,13 +53,20 @@ from dormancy.pkpd import Strategy, parse_strategy
 
 TRIAL_FORMAT = "dormancy-trial"
 TRIAL_VERSION = 1
-ENDPOINTS: tuple[str, ...] = ("dfs", "ddfs", "rfs", "bmfs")
+ENDPOINTS: tuple[str, ...] = ("dfs", "ddfs", "rfs", "bmfs", "idfs", "drfs", "os", "bcss")
 ENDPOINT_TITLES: Mapping[str, str] = {
     "dfs": "disease-free survival",
     "ddfs": "distant disease-free survival",
     "rfs": "recurrence-free survival",
     "bmfs": "bone-metastasis-free survival",
+    "idfs": "invasive disease-free survival (STEEP)",
+    "drfs": "distant relapse-free survival (STEEP)",
+    "os": "overall survival",
+    "bcss": "breast-cancer-specific survival",
 }
+#: Endpoints a trial analyses unless it lists its own (the recurrence endpoints, overall and breast-cancer survival).
+DEFAULT_ENDPOINTS: tuple[str, ...] = ("dfs", "ddfs", "rfs", "bmfs", "os", "bcss")
+EndpointName = Literal["dfs", "ddfs", "rfs", "bmfs", "idfs", "drfs", "os", "bcss"]
 STRATIFICATION_FACTORS: tuple[str, ...] = ("er_status", "node_status", "menopausal_status", "t_stage", "subtype")
 RISK_FEATURES: tuple[str, ...] = ("node_positive", "triple_negative", "er_negative", "grade_3", "t3")
 MAX_CANDIDATES = 5_000_000  # screening candidates over all replicates of one run (memory bound)
@@ -190,8 +199,8 @@ class Analysis(_Frozen):
     AZURE, D-CARE and the EBCTCG meta-analysis); the whole trial is the subgroup ``"all"``.
     """
 
-    endpoints: tuple[Literal["dfs", "ddfs", "rfs", "bmfs"], ...] = ENDPOINTS
-    primary_endpoint: Literal["dfs", "ddfs", "rfs", "bmfs", "dtc_clearance"] = "dfs"
+    endpoints: tuple[EndpointName, ...] = DEFAULT_ENDPOINTS
+    primary_endpoint: Literal["dfs", "ddfs", "rfs", "bmfs", "idfs", "drfs", "os", "bcss", "dtc_clearance"] = "dfs"
     alpha: float = Field(0.05, gt=0.0, lt=1.0)
     horizon_years: float = Field(5.0, gt=0.0, le=30.0)
     subgroups: tuple[Literal["er_status", "node_status", "menopausal_status", "t_stage", "subtype"], ...] = ()
