@@ -39,6 +39,7 @@ from dormancy.patients.locoregional import local_event_times
 from dormancy.patients.metastatic_course import bone_after_visceral_years
 from dormancy.patients.parameters import FREE_PARAMETERS, SET_NAME, resolve_parameters
 from dormancy.patients.seeding import seeding_mean
+from dormancy.patients.sites import SITE_CODES, SITES, involved_columns, seeding_by_site
 from dormancy.patients.specs import CareSpec, CohortSpec, PopulationSpec
 from dormancy.pkpd import Strategy, parse_strategy
 from dormancy.provenance import Manifest
@@ -59,7 +60,7 @@ DEFAULT_CHUNK_SIZE = 65536
 TABLE_FILE = "patients.parquet"
 MANIFEST_FILE = "manifest.json"
 VISITS_FILE = "visits.parquet"
-SITES = np.array(["", "bone", "other"], dtype=object)
+SITE_NAMES = np.array(SITE_CODES, dtype=object)
 COLUMNS: tuple[str, ...] = (
     "patient",
     "age_at_diagnosis",
@@ -96,6 +97,7 @@ COLUMNS: tuple[str, ...] = (
     "contralateral_years",
     "any_recurrence_years",
     "first_recurrence",
+    *(f"recurrence_in_{site}" for site in SITES),
 )
 #: ``first_recurrence`` values: none within follow-up, then the kinds in the order ties are broken.
 FIRST_RECURRENCE_KINDS = np.array(["", "distant", "locoregional", "contralateral"], dtype=object)
@@ -112,7 +114,9 @@ class CohortResult:
         One row per patient (columns :data:`COLUMNS`; see ``docs/architecture.md``). ``dormant_at_5y``,
         ``dormant_at_10y`` and ``micrometastases_at_10y`` are missing (``<NA>``) when not observed (recurrence
         before that time, or shorter follow-up). ``recurrence_years`` and ``recurrence_site`` are the first
-        distant recurrence; ``bone_metastasis_years`` the first bone metastasis at any time (the first recurrence
+        distant recurrence (site ``bone``, ``lung``, ``liver``, ``brain`` or ``other``; ``recurrence_in_<site>``
+        whether staging at that time finds the site involved, :mod:`dormancy.patients.sites`);
+        ``bone_metastasis_years`` the first bone metastasis at any time (the first recurrence
         when in bone, or a later one from the kernel's marrow foci or from the metastatic course,
         :mod:`dormancy.patients.metastatic_course`; NaN if none within follow-up), observed until
         ``end_of_followup_years``.
@@ -190,6 +194,7 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
         grade=covariates["grade"],
         er_positive=covariates["er_positive"],
     )
+    other_ratio, visceral_cdf = seeding_by_site(inputs.values, covariates["subtype"])
     batch = PatientBatch(
         ids=ids,
         age_at_diagnosis=covariates["age_at_diagnosis"],
@@ -198,6 +203,8 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
         extra_inflammation=covariates["extra_inflammation"],
         er_positive=covariates["er_positive"],
         seeding_mean=mean,
+        other_site_ratio=other_ratio,
+        visceral_cdf=visceral_cdf,
         chemotherapy=chemotherapy,
         endocrine_years=endocrine,
         treatment_start_step=inputs.treat_start_step[start:stop],
@@ -223,7 +230,7 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
         endocrine_years=endocrine,
         followup_years=followup,
     )
-    site_names = SITES[site].astype(str)
+    site_names = SITE_NAMES[site].astype(str)
     visceral_bone = bone_after_visceral_years(
         inputs.values,
         seed=inputs.seed,
@@ -278,6 +285,7 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
             "contralateral_years": contralateral,
             "any_recurrence_years": any_recurrence,
             "first_recurrence": FIRST_RECURRENCE_KINDS[first_kind].astype(str),
+            **involved_columns(history.staged_sites),
         },
         columns=list(COLUMNS),
     ), history.visit_dtcs
