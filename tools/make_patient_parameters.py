@@ -911,14 +911,14 @@ for niche, (where, weight, levels, why, sources) in NICHES.items():
 CALIBRATED: dict[str, float] = {
     "seeding_mean_reference": 78290.0,
     "seeding_dispersion": 3.249,
-    "niche_fraction_perivascular_sprouting": 0.003546,
-    "other_site_seeding_ratio": 0.6323,
-    "awakening_scale_er_negative": 2.482e-05,
+    "niche_fraction_perivascular_sprouting": 0.002098,
+    "other_site_seeding_ratio": 0.4625,
+    "awakening_scale_er_negative": 1.597e-05,
     "awakening_scale_er_positive": 0.0005993,
     "dormant_death_scale": 0.04998,
     "clonogenic_fraction": 0.001009,
     "immune_kill_rate": 0.04374,
-    "growth_rate_er_negative": 0.006881,
+    "growth_rate_er_negative": 0.007167,
     "growth_rate_er_positive": 0.005513,
     "angiogenic_switch_per_year": 0.09041,
     "dormant_death_ratio_er_positive": 0.6679,
@@ -926,7 +926,7 @@ CALIBRATED: dict[str, float] = {
     "seeding_fold_n4_9": 2.853,
     "seeding_fold_n10": 9.819,
     "seeding_fold_t2": 1.388,
-    "seeding_fold_er_negative": 1.066,
+    "seeding_fold_er_negative": 1.0,
     "endocrine_growth_inhibition": 0.6819,
     "endocrine_eradication_per_year": 0.3565,
     "focus_immune_elimination_per_year": 0.1799,
@@ -936,13 +936,17 @@ CALIBRATED: dict[str, float] = {
     "awakening_cv": 0.3675,
     "niche_fraction_endosteal": 0.1312,
     "niche_fraction_perivascular_stable": 0.3661,
+    "other_site_seeding_factor__er_pos_her2_neg": 1.285,
+    "other_site_seeding_factor__her2_pos": 4.865,
+    "other_site_seeding_factor__tn": 3.641,
 }
 CALIBRATION_NOTE = (
-    "Fitted (calibration runs 4 and 6, docs/calibration-run-6/README.md): Nelder–Mead with common random numbers "
+    "Fitted (calibration runs 4, 6 and 8, docs/calibration-run-6/README.md, docs/calibration-run-8/README.md): "
+    "Nelder–Mead with common random numbers "
     "on the tolerance-normalised distance to every target of src/dormancy/patients/data/calibration_targets.yaml "
     "(Colleoni 2016 hazards of any recurrence by ER status, Pan 2017 20-year distant recurrence after 5 years of "
     "endocrine therapy, Braun 2005 DTC prevalence and outcome ratio, Willis 2010 escape statistics, bone share and "
-    "incidence, EBCTCG 2011 tamoxifen rate ratios by period); no trial outcome is a target. Value before "
+    "incidence, EBCTCG 2011 tamoxifen rate ratios by period; first distant site by subtype, Kaplan 2016); no trial outcome is a target. Value before "
     "calibration {before:.4g}."
 )
 for record in records:
