@@ -681,6 +681,28 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
         "journal": "Cancer Res",
         "citation": "59:4770–4775",
     },
+    "kaplan2016": {
+        "authors": "Kaplan MA, Arslan UY, Isikdogan A, et al.",
+        "year": 2016,
+        "title": (
+            "Biological subtypes and distant relapse pattern in breast cancer patients after curative surgery "
+            "(Study of Anatolian Society of Medical Oncology)"
+        ),
+        "journal": "Breast Care",
+        "citation": "11(4):248–252, doi:10.1159/000448186",
+        "note": (
+            "1,350 patients with a distant relapse after curative surgery (1998-2012): bone 66.2 / 53.9 / 38.9 / "
+            "45.1 %, liver 24.5 / 33.5 / 40.1 / 27.5 %, lung 30.2 / 30.6 / 35.2 / 41.4 %, brain 10.1 / 15.1 / 25.3 "
+            "/ 23.1 % in luminal A (n = 444) / luminal B (471) / HER2-overexpressing (162) / triple negative (273)."
+        ),
+    },
+    "eisenhauer2009": {
+        "authors": "Eisenhauer EA, Therasse P, Bogaerts J, et al.",
+        "year": 2009,
+        "title": "New response evaluation criteria in solid tumours: revised RECIST guideline (version 1.1)",
+        "journal": "Eur J Cancer",
+        "citation": "45(2):228–247, doi:10.1016/j.ejca.2008.10.026",
+    },
     "d_care2017": {
         "authors": "D-CARE investigators",
         "year": 2017,

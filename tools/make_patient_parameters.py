@@ -796,6 +796,89 @@ records += [
     ),
 ]
 
+# ---------------------------------------------------------------- metastatic sites (patients/sites.py)
+# Kaplan 2016 (Breast Care 11:248; 1,350 patients with a distant relapse after curative surgery, Turkey 1998-2012):
+# percent of relapsed patients with each site at the distant relapse, by subtype (several sites per patient allowed).
+_KAPLAN_SITES = {  # subtype key: (lung, liver, brain) percent; luminal A for ER+/HER2-, HER2-overexpressing for HER2+
+    "er_pos_her2_neg": (30.2, 24.5, 10.1),
+    "her2_pos": (35.2, 40.1, 25.3),
+    "tn": (41.4, 27.5, 23.1),
+}
+_OTHER_VISCERAL_SHARE = 0.15
+for _key, _pcts in _KAPLAN_SITES.items():
+    _named = dict(zip(("lung", "liver", "brain"), _pcts, strict=True))
+    _shares = {site: round((1.0 - _OTHER_VISCERAL_SHARE) * pct / sum(_pcts), 3) for site, pct in _named.items()}
+    _shares["brain"] = round(1.0 - _OTHER_VISCERAL_SHARE - _shares["lung"] - _shares["liver"], 3)  # sum exactly 1
+    for _site, _pct in _named.items():
+        _share = _shares[_site]
+        records.append(
+            urec(
+                f"visceral_share__{_key}__{_site}",
+                f"w_{_site}",
+                f"Share of the DTCs seeded outside the marrow that lodge in the {_site} ({_key})",
+                _share,
+                "dimensionless",
+                0.0,
+                1.0,
+                ["kaplan2016", "assumption"],
+                f"Kaplan 2016: {_pct} % of relapsed patients of this subtype had {_site} metastases at the distant "
+                f"relapse (lung/liver/brain {_pcts[0]}/{_pcts[1]}/{_pcts[2]} %); the shares of lung, liver and brain "
+                f"are in these proportions, scaled to 1 − {_OTHER_VISCERAL_SHARE} (the other visceral sites). Site "
+                "tropism at seeding is the model's only site-specific quantity: dormancy and growth rates are the "
+                "same in every visceral site (no source gives them by site). HER2+ uses the HER2-overexpressing "
+                "(ER−) figures for both ER halves. Set from the source, not fitted; the first-site target then "
+                "checks bone against visceral (patients/sites.py).",
+                evidence="derived",
+            )
+        )
+    records.append(
+        urec(
+            f"visceral_share__{_key}__other",
+            "w_other",
+            f"Share of the DTCs seeded outside the marrow that lodge in other visceral sites ({_key}: distant "
+            "nodes, pleura, peritoneum, skin)",
+            _OTHER_VISCERAL_SHARE,
+            "dimensionless",
+            0.0,
+            0.5,
+            ["assumption"],
+            "Kaplan 2016 lists only bone, liver, lung and brain; in a smaller series the other organs were the "
+            "first site in 7.6 % against 43.5 % for lung, liver and brain together (0.15 of visceral first sites). "
+            "An assumption; prior 0–0.5.",
+        )
+    )
+    records.append(
+        rec(
+            f"other_site_seeding_factor__{_key}",
+            "f_oth",
+            f"Multiplier of the other-organ seeding ratio ρ_oth for this subtype ({_key})",
+            1.0,
+            "dimensionless",
+            0.2,
+            5.0,
+            ["kaplan2016", "assumption"],
+            "Subtypes differ in how many of their disseminated cells lodge outside the marrow (bone 66 % of "
+            "relapses in luminal A against 39-45 % in HER2-overexpressing and triple-negative disease, Kaplan "
+            "2016). Calibrated to the first-site target (patients/sites.py). Prior 0.2–5.",
+        )
+    )
+records.append(
+    rec(
+        "staging_detection_cells",
+        "X_stage",
+        "Smallest distant focus that the staging work-up at a first distant recurrence finds (CT, bone scan)",
+        1.0e8,
+        "dimensionless",
+        1.0e7,
+        1.0e9,
+        ["eisenhauer2009", "assumption"],
+        "RECIST 1.1 (Eisenhauer 2009): lesions ≥ 10 mm on CT are measurable and smaller ones are recorded as "
+        "non-measurable disease; a focus of about 5-6 mm (≈ 1e8 cells at 1e9 cells/cm³) is taken as the smallest "
+        "the staging after a first distant recurrence finds, so every site with such a focus counts as involved "
+        "at the recurrence. An assumption; prior 1e7–1e9.",
+    )
+)
+
 # ---------------------------------------------------------------- niche input levels for the switch
 NICHES = {
     "endosteal": (
@@ -926,14 +1009,14 @@ for niche, (where, weight, levels, why, sources) in NICHES.items():
 CALIBRATED: dict[str, float] = {
     "seeding_mean_reference": 78290.0,
     "seeding_dispersion": 3.249,
-    "niche_fraction_perivascular_sprouting": 0.003546,
-    "other_site_seeding_ratio": 0.6323,
-    "awakening_scale_er_negative": 2.482e-05,
+    "niche_fraction_perivascular_sprouting": 0.002098,
+    "other_site_seeding_ratio": 0.4625,
+    "awakening_scale_er_negative": 1.597e-05,
     "awakening_scale_er_positive": 0.0005993,
     "dormant_death_scale": 0.04998,
     "clonogenic_fraction": 0.001009,
     "immune_kill_rate": 0.04374,
-    "growth_rate_er_negative": 0.006881,
+    "growth_rate_er_negative": 0.007167,
     "growth_rate_er_positive": 0.005513,
     "angiogenic_switch_per_year": 0.09041,
     "dormant_death_ratio_er_positive": 0.6679,
@@ -941,7 +1024,7 @@ CALIBRATED: dict[str, float] = {
     "seeding_fold_n4_9": 2.853,
     "seeding_fold_n10": 9.819,
     "seeding_fold_t2": 1.388,
-    "seeding_fold_er_negative": 1.066,
+    "seeding_fold_er_negative": 1.0,
     "endocrine_growth_inhibition": 0.6819,
     "endocrine_eradication_per_year": 0.3565,
     "focus_immune_elimination_per_year": 0.1799,
@@ -951,13 +1034,18 @@ CALIBRATED: dict[str, float] = {
     "awakening_cv": 0.3675,
     "niche_fraction_endosteal": 0.1312,
     "niche_fraction_perivascular_stable": 0.3661,
+    "other_site_seeding_factor__er_pos_her2_neg": 1.285,
+    "other_site_seeding_factor__her2_pos": 4.865,
+    "other_site_seeding_factor__tn": 3.641,
 }
 CALIBRATION_NOTE = (
-    "Fitted (calibration runs 4 and 6, docs/calibration-run-6/README.md): Nelder–Mead with common random numbers "
+    "Fitted (calibration runs 4, 6 and 8, docs/calibration-run-6/README.md, docs/calibration-run-8/README.md): "
+    "Nelder–Mead with common random numbers "
     "on the tolerance-normalised distance to every target of src/dormancy/patients/data/calibration_targets.yaml "
     "(Colleoni 2016 hazards of any recurrence by ER status, Pan 2017 20-year distant recurrence after 5 years of "
     "endocrine therapy, Braun 2005 DTC prevalence and outcome ratio, Willis 2010 escape statistics, bone share and "
-    "incidence, EBCTCG 2011 tamoxifen rate ratios by period); no trial outcome is a target. Value before "
+    "incidence, EBCTCG 2011 tamoxifen rate ratios by period; first distant site by subtype, Kaplan 2016); no trial "
+    "outcome is a target. Value before "
     "calibration {before:.4g}."
 )
 for record in records:

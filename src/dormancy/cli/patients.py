@@ -74,6 +74,30 @@ def _print_survival(table, years: float) -> None:
     _out.print(summary)
 
 
+def _print_sites(table) -> None:
+    sites = dormancy.patients.SITES
+    summary = Table(title="First distant site (% of first distant recurrences) and sites found at staging")
+    summary.add_column("subtype")
+    summary.add_column("recurred", justify="right")
+    for site in sites:
+        summary.add_column(site, justify="right")
+    summary.add_column("> 1 site", justify="right")
+    involved = [f"recurrence_in_{site}" for site in sites]
+    for subtype in sorted(set(table["subtype"])):
+        rows = table[(table["subtype"] == subtype) & table["recurred"]]
+        if not len(rows):
+            continue
+        first = rows["recurrence_site"]
+        several = (rows[involved].sum(axis=1) > 1).mean() if set(involved) <= set(rows.columns) else float("nan")
+        summary.add_row(
+            subtype,
+            str(len(rows)),
+            *(f"{100.0 * (first == site).mean():.0f} %" for site in sites),
+            f"{100.0 * several:.1f} %",
+        )
+    _out.print(summary)
+
+
 @app.command()
 def cohort(
     out: Annotated[
@@ -171,4 +195,5 @@ def cohort(
     dormancy.patients.save_cohort(result, out, overwrite=overwrite)
     _print_recurrence(result.table, years)
     _print_survival(result.table, years)
+    _print_sites(result.table)
     _out.print(f"result: {out}", markup=False, highlight=False)

@@ -19,6 +19,8 @@
   contralateral events) and :mod:`~dormancy.patients.metastatic_course` (bone metastases after a first distant
   recurrence elsewhere), both drawn outside the kernel, and :mod:`~dormancy.patients.survival` (deaths from other
   causes by a life table and from breast cancer after a distant recurrence).
+- Metastatic sites (:mod:`~dormancy.patients.sites`): :data:`SITES`, :func:`first_site_shares` and
+  :func:`site_involvement` against Kaplan 2016.
 - :func:`survival_outcomes` (:mod:`~dormancy.patients.outcomes`): overall and breast-cancer-specific survival and
   the competing-risk cumulative incidences of a cohort.
 """
@@ -35,21 +37,25 @@ from dormancy.patients.cohort import (
     simulate_cohort,
 )
 from dormancy.patients.outcomes import survival_outcomes
+from dormancy.patients.sites import SITES, first_site_shares, site_involvement
 from dormancy.patients.therapy import aspirate_positive, use_table_cache_folder
 
 __all__ = [
     "FREE_PARAMETERS",
+    "SITES",
     "CareSpec",
     "CohortResult",
     "CohortSpec",
     "PopulationSpec",
     "aspirate_positive",
     "calibration",
+    "first_site_shares",
     "read_aspirate",
     "report",
     "save_cohort",
     "sensitivity",
     "simulate_cohort",
+    "site_involvement",
     "summaries",
     "survival_outcomes",
     "targets",

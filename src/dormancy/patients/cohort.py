@@ -53,6 +53,7 @@ from dormancy.patients.locoregional import local_event_times
 from dormancy.patients.metastatic_course import bone_after_visceral_years
 from dormancy.patients.parameters import FREE_PARAMETERS, SET_NAME, resolve_parameters
 from dormancy.patients.seeding import seeding_mean
+from dormancy.patients.sites import SITE_CODES, SITES, involved_columns, seeding_by_site
 from dormancy.patients.specs import CareSpec, CohortSpec, PopulationSpec
 from dormancy.patients.survival import SET_NAME as SURVIVAL_SET
 from dormancy.patients.survival import apply_deaths, route_before_death
@@ -75,7 +76,7 @@ DEFAULT_CHUNK_SIZE = 65536
 TABLE_FILE = "patients.parquet"
 MANIFEST_FILE = "manifest.json"
 VISITS_FILE = "visits.parquet"
-SITES = np.array(["", "bone", "other"], dtype=object)
+SITE_NAMES = np.array(SITE_CODES, dtype=object)
 COLUMNS: tuple[str, ...] = (
     "patient",
     "age_at_diagnosis",
@@ -115,6 +116,7 @@ COLUMNS: tuple[str, ...] = (
     "dtc_cells_found",
     "death_years",
     "death_cause",
+    *(f"recurrence_in_{site}" for site in SITES),
 )
 #: ``first_recurrence`` values: none within follow-up, then the kinds in the order ties are broken.
 FIRST_RECURRENCE_KINDS = np.array(["", "distant", "locoregional", "contralateral"], dtype=object)
@@ -131,7 +133,9 @@ class CohortResult:
         One row per patient (columns :data:`COLUMNS`; see ``docs/architecture.md``). ``dormant_at_5y``,
         ``dormant_at_10y`` and ``micrometastases_at_10y`` are missing (``<NA>``) when not observed (recurrence
         before that time, or shorter follow-up). ``recurrence_years`` and ``recurrence_site`` are the first
-        distant recurrence; ``bone_metastasis_years`` the first bone metastasis at any time (the first recurrence
+        distant recurrence (site ``bone``, ``lung``, ``liver``, ``brain`` or ``other``; ``recurrence_in_<site>``
+        whether staging at that time finds the site involved, :mod:`dormancy.patients.sites`);
+        ``bone_metastasis_years`` the first bone metastasis at any time (the first recurrence
         when in bone, or a later one from the kernel's marrow foci or from the metastatic course,
         :mod:`dormancy.patients.metastatic_course`; NaN if none within follow-up), observed until
         ``end_of_followup_years``.
@@ -229,6 +233,7 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
         grade=covariates["grade"],
         er_positive=covariates["er_positive"],
     )
+    other_ratio, visceral_cdf = seeding_by_site(inputs.values, covariates["subtype"])
     batch = PatientBatch(
         ids=ids,
         age_at_diagnosis=covariates["age_at_diagnosis"],
@@ -237,6 +242,8 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
         extra_inflammation=covariates["extra_inflammation"],
         er_positive=covariates["er_positive"],
         seeding_mean=mean,
+        other_site_ratio=other_ratio,
+        visceral_cdf=visceral_cdf,
         chemotherapy=chemotherapy,
         endocrine_years=endocrine,
         treatment_start_step=inputs.treat_start_step[start:stop],
@@ -266,7 +273,7 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
         endocrine_years=endocrine,
         followup_years=followup,
     )
-    site_names = SITES[site].astype(str)
+    site_names = SITE_NAMES[site].astype(str)
     route = bone_after_visceral_years(  # untruncated: deaths may move it before the breast-cancer death
         inputs.values,
         seed=inputs.seed,
@@ -358,6 +365,7 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
             "dtc_cells_found": cells_found,
             "death_years": death,
             "death_cause": cause,
+            **{name: staged & ~np.isnan(recurrence) for name, staged in involved_columns(history.staged_sites).items()},
         },
         columns=list(COLUMNS),
     ), history.visit_dtcs

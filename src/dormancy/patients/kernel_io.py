@@ -21,7 +21,12 @@ __all__ = ["KernelTables", "PatientBatch", "PatientHistories", "RegimenSteps", "
 
 
 class PatientBatch(NamedTuple):
-    """Per-patient inputs of a chunk (each ``(n,)`` but ``visit_steps``, ``(n, n_visits)``)."""
+    """Per-patient inputs of a chunk (each ``(n,)`` but ``visit_steps``, ``(n, n_visits)``, and ``visceral_cdf``).
+
+    ``other_site_ratio`` is the mean number of DTCs seeded to the other organs per marrow DTC, and
+    ``visceral_cdf`` ``(n, 4)`` the cumulative shares of lung, liver, brain and other among them
+    (:func:`dormancy.patients.sites.seeding_by_site`).
+    """
 
     ids: NDArray[np.int64]
     age_at_diagnosis: NDArray[np.float64]
@@ -30,6 +35,8 @@ class PatientBatch(NamedTuple):
     extra_inflammation: NDArray[np.float64]
     er_positive: NDArray[np.bool_]
     seeding_mean: NDArray[np.float64]
+    other_site_ratio: NDArray[np.float64]
+    visceral_cdf: NDArray[np.float64]
     chemotherapy: NDArray[np.bool_]
     endocrine_years: NDArray[np.float64]
     treatment_start_step: NDArray[np.int64]
@@ -62,10 +69,12 @@ class PatientHistories(NamedTuple):
     """What the kernel records per patient (module docstring of :mod:`dormancy.patients.natural_history`).
 
     Counts are DTCs; ``-1`` in ``dormant_at_5y``, ``dormant_at_10y``, ``micrometastases_at_10y`` and ``visit_dtcs``
-    means not observed; times are years after diagnosis (NaN: none); ``recurrence_site`` 0 none, 1 bone, 2 other;
-    ``status`` an index into :data:`dormancy.patients.natural_history.STATUS_CODES`. ``dtc_positive`` is the
-    kernel's former homogeneous-Poisson aspirate, kept only so that every other draw stays the same: the cohort's
-    aspirate is :mod:`dormancy.patients.aspirate`.
+    means not observed; times are years after diagnosis (NaN: none); ``recurrence_site`` a site code
+    (:data:`dormancy.patients.sites.SITE_CODES`), ``staged_sites`` a bit mask of the sites found at the first
+    recurrence (bit ``code - 1``); ``status`` an index into
+    :data:`dormancy.patients.natural_history.STATUS_CODES`. ``dtc_positive`` is the kernel's former
+    homogeneous-Poisson aspirate, kept only so that every other draw stays the same: the cohort's aspirate is
+    :mod:`dormancy.patients.aspirate`.
     """
 
     marrow_dtcs: NDArray[np.int64]
@@ -79,6 +88,7 @@ class PatientHistories(NamedTuple):
     dormant_at_end: NDArray[np.int64]
     recurrence_years: NDArray[np.float64]
     recurrence_site: NDArray[np.int8]
+    staged_sites: NDArray[np.int8]
     bone_metastasis_years: NDArray[np.float64]
     status: NDArray[np.int8]
     visit_dtcs: NDArray[np.int64]
@@ -130,6 +140,8 @@ def run_kernel(
         batch.extra_inflammation,
         batch.er_positive,
         batch.seeding_mean,
+        batch.other_site_ratio,
+        batch.visceral_cdf,
         batch.chemotherapy,
         batch.endocrine_years,
         parameters,

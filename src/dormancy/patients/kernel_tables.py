@@ -33,6 +33,11 @@ R_PROLIFERATION = RATE_FIELDS.index("proliferation_rate")
 R_APOPTOSIS = RATE_FIELDS.index("apoptosis_rate")
 R_EVASION = RATE_FIELDS.index("immune_evasion")
 R_AWAKE = RATE_FIELDS.index("awake_on_arrival")
+#: Site codes of a focus and of a first distant recurrence (:data:`dormancy.patients.sites.SITE_CODES` names them):
+#: 0 none, 1 bone (every marrow niche), then the visceral sites a cell of the other-organ pool lodges in.
+SITE_BONE = 1
+SITE_FIRST_VISCERAL = 2
+N_VISCERAL = 4
 #: Order of the kernel's parameter vector.
 KERNEL_SYMBOLS: tuple[str, ...] = (
     "menopause_age_mean",  # unused in the kernel (covariates), kept for one vector
@@ -70,6 +75,7 @@ KERNEL_SYMBOLS: tuple[str, ...] = (
     "chemotherapy_years",
     "endocrine_growth_inhibition",
     "endocrine_eradication_per_year",
+    "staging_detection_cells",
 )
 _P = {name: i for i, name in enumerate(KERNEL_SYMBOLS)}
 P_E_POST = _P["postmenopausal_oestrogen"]
@@ -97,6 +103,7 @@ P_XBONE = _P["bone_site_capacity_cells"]
 P_LOGKILL, P_TCHEMO = _P["chemotherapy_log_kill"], _P["chemotherapy_years"]
 P_ENDO_GROWTH = _P["endocrine_growth_inhibition"]
 P_ENDO_KILL = _P["endocrine_eradication_per_year"]
+P_XSTAGE = _P["staging_detection_cells"]
 
 
 @numba.njit(cache=True, inline="always")

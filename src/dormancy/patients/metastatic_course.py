@@ -16,7 +16,7 @@ developed bone metastases later; Coleman 1987 (``coleman1987``): 69 % of the pat
 bone metastases. The median survival after a first visceral metastasis is 12 months (Solomayer 2000; 3 months
 after a first relapse in the liver, Coleman 1987), so these bone metastases come soon after the first recurrence.
 
-**Model.** A patient whose first distant recurrence is in another organ (``recurrence_site == "other"``) at time
+**Model.** A patient whose first distant recurrence is in another organ (a visceral ``recurrence_site``) at time
 :math:`t_r` gets a bone metastasis from the metastatic disease with probability :math:`p`
 (``bone_after_visceral_probability``), at
 
@@ -92,7 +92,7 @@ def bone_after_visceral_years(
     recurrence_years : array_like of float
         First distant recurrence, years since diagnosis (NaN: none within follow-up).
     recurrence_site : array_like of str
-        Its site: ``"bone"``, ``"other"`` or empty.
+        Its site: ``"bone"``, a visceral site (:data:`dormancy.patients.sites.VISCERAL_SITES`) or empty.
     followup_years : float
         Follow-up from diagnosis, years.
 
@@ -104,7 +104,8 @@ def bone_after_visceral_years(
     """
     ids = np.asarray(ids, dtype=np.int64)
     recurrence = np.asarray(recurrence_years, dtype=np.float64)
-    elsewhere = np.asarray(recurrence_site, dtype=np.str_) == "other"
+    site = np.asarray(recurrence_site, dtype=np.str_)
+    elsewhere = (site != "bone") & (site != "")
     u = agent_uniforms(seed, ids, 0, 2, stream=METASTATIC_STREAM)
     spreads = elsewhere & (u[:, 0] < values["bone_after_visceral_probability"])
     time = recurrence - values["bone_after_visceral_delay_years"] * np.log1p(-u[:, 1])

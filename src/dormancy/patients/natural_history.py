@@ -6,7 +6,9 @@ size, whether it has switched to angiogenesis and the niche it came from. Time a
 :math:`\Delta` (a month by default; tau-leaping with binomial draws, exact competing risks within a step).
 
 **At diagnosis** (:mod:`dormancy.patients.seeding`): :math:`N \sim \mathrm{NegBin}(m, k)` marrow DTCs (gamma–Poisson),
-split over the marrow niches by their fractions, plus :math:`\mathrm{Poisson}(\rho N)` in other organs. A cell
+split over the marrow niches by their fractions, plus :math:`\mathrm{Poisson}(\rho_s N)` in other organs
+(:math:`\rho_s` of the patient's subtype; each founder from that pool lodges in the lung, liver, brain or another
+visceral site with the subtype's shares, drawn on a stream of its own: :mod:`dormancy.patients.sites`). A cell
 arriving in a niche where the switch's proliferating branch stays awake (sprouting vessels) is awake on arrival:
 it founds a focus with the establishment probability below (in other organs, the sprouting fraction of the
 marrow applies), seeded up to :math:`W` years before diagnosis (its size
@@ -45,10 +47,11 @@ with hazard :math:`h_{endo}` while taken; on it an awakened ER+ cell founds a co
 :math:`1 - \varepsilon_{endo}` (its proliferation needs ER
 signalling), and ER+ foci grow at :math:`1 - \varepsilon_{endo}` of their rate.
 Detection is a focus reaching :math:`X_{det}`; the time is interpolated within the step. The first detection is
-the (first distant) recurrence, with its site. The history then goes on (no treatment of metastatic disease is
-modelled): the detected focus leaves the simulation, the other bone foci keep growing and the marrow's dormant pools
-keep waking (foci and dormant cells in other organs are no longer followed: no output depends on them), so that the
-first **bone metastasis** is recorded at any time (at the first recurrence when that is in bone, or a
+the (first distant) recurrence, with its site (bone or a visceral site); staging then finds every site holding a
+focus of at least :math:`X_{stage}` (a bit mask of sites). The history then goes on (no treatment of metastatic
+disease is modelled): the detected focus leaves the simulation, the other bone foci keep growing and the marrow's
+dormant pools keep waking (foci and dormant cells in other organs are no longer followed: no output depends on
+them), so that the first **bone metastasis** is recorded at any time (at the first recurrence when that is in bone, or a
 later bone focus reaching detection after a first recurrence elsewhere), as counted by open cohorts of bone-metastasis
 incidence (BMC Cancer 2010). A patient's simulation stops once both are recorded. The DTC bookkeeping outputs
 (dormant, dead, escapes) are those at the first recurrence (or at the end of follow-up).
@@ -96,6 +99,7 @@ from dormancy.patients.kernel_tables import (
     KERNEL_SYMBOLS,
     MARROW_NICHES,
     N_NICHES,
+    N_VISCERAL,
     OTHER_SITE,
     P_ALPHA_NEG,
     P_ALPHA_POS,
@@ -118,14 +122,16 @@ from dormancy.patients.kernel_tables import (
     P_KAPPA_F,
     P_KAV,
     P_LOGKILL,
-    P_RHO,
     P_TCHEMO,
     P_W,
     P_WAKE_NEG,
     P_WAKE_POS,
     P_XBONE,
     P_XDET,
+    P_XSTAGE,
     R_AWAKE,
+    SITE_BONE,
+    SITE_FIRST_VISCERAL,
     SPROUTING,
     bilinear,
     dormant_hazards,
@@ -154,6 +160,9 @@ HETEROGENEITY_BLOCK = 2
 #: First of the blocks (one per marrow niche) of the events a yearly pool update placed after a visit; block 3 is
 #: the treatment start's.
 PENDING_BLOCK = 4
+#: Block of the visceral site each founder from the other-organ pool lodges in (diagnosis: step 0; a pool update
+#: at step ``s``: step ``s + 1``), a stream of its own so that the sites change no other draw.
+SITE_BLOCK = 8
 STATUS_OK = 0
 STATUS_NONFINITE = 1
 STATUS_CODES = ("ok", "nonfinite")
@@ -173,6 +182,16 @@ def _insert(slots_x, slots_state, slots_niche, x, vascular, niche):
         slots_x[where], slots_state[where], slots_niche[where] = x, 2 if vascular else 1, niche
         return where, 1
     return -1, 1
+
+
+@numba.njit(cache=True)
+def _visceral_site(state, cdf):
+    """Draw the visceral site of a founder from the other-organ pool: a site code from the cumulative shares."""
+    state, u = next_uniform(state)
+    for v in range(N_VISCERAL - 1):
+        if u < cdf[v]:
+            return state, SITE_FIRST_VISCERAL + v
+    return state, SITE_FIRST_VISCERAL + N_VISCERAL - 1
 
 
 @numba.njit(cache=True)
@@ -275,6 +294,8 @@ def simulate_patients(
     extra_inflammation,
     er_positive,
     seeding_mean,
+    other_ratio,
+    visceral_cdf,
     chemotherapy,
     endocrine_years,
     params,
@@ -311,7 +332,8 @@ def simulate_patients(
     out_dead = np.zeros(n, np.int64)
     out_dormant_end = np.zeros(n, np.int64)
     out_recurrence = np.full(n, np.nan)
-    out_site = np.zeros(n, np.int8)  # 0 none, 1 bone, 2 other
+    out_site = np.zeros(n, np.int8)  # a site code (kernel_tables.SITE_*): 0 none, 1 bone, 2.. visceral
+    out_staged = np.zeros(n, np.int8)  # bit (code - 1) set for every site staging finds at the first recurrence
     out_bone = np.full(n, np.nan)  # first bone metastasis at any time
     out_status = np.zeros(n, np.int8)
     dt_years = step_days / DAYS_PER_YEAR
@@ -319,6 +341,7 @@ def simulate_patients(
     ln_k = math.log(params[P_K])
     ln_det = math.log(params[P_XDET])
     ln_xbone = math.log(params[P_XBONE])
+    ln_stage = math.log(params[P_XSTAGE])
     pool_steps = max(1, round(1.0 / dt_years))
     chemo_last_step = max(0, math.ceil(params[P_TCHEMO] / dt_years - 1e-9) - 1)  # the step in which the course ends
     step5 = round(5.0 / dt_years)
@@ -332,6 +355,7 @@ def simulate_patients(
         slots_x = np.zeros(FOCUS_SLOTS)
         slots_state = np.zeros(FOCUS_SLOTS, np.int8)
         slots_niche = np.zeros(FOCUS_SLOTS, np.int8)
+        slots_site = np.zeros(FOCUS_SLOTS, np.int8)
         slots_wait = np.zeros(FOCUS_SLOTS, np.int64)
         slots_birth = np.full(FOCUS_SLOTS, -1, np.int64)  # step a founder starts growing (-1: before diagnosis)
         last_deaths = np.zeros(N_NICHES, np.int64)  # of the latest pool update: cells dead, lineages failed,
@@ -367,7 +391,7 @@ def simulate_patients(
         state, marrow = poisson(state, g * seeding_mean[p] / shape)
         state, u = next_uniform(state)
         out_positive[p] = u < -math.expm1(-params[P_ASP] * marrow)  # unused: patients.aspirate reads N
-        state, other = poisson(state, params[P_RHO] * marrow)
+        state, other = poisson(state, other_ratio[p] * marrow)
         out_dtc[p], out_other[p] = marrow, other
         remaining, left = marrow, 1.0
         fractions = (params[P_F0], params[P_F1], params[P_F2])
@@ -380,6 +404,7 @@ def simulate_patients(
             remaining -= count
             dormant[k] = count
         dormant[OTHER_SITE] = other
+        site_state = step_state(pid, 0, SITE_BLOCK, k0, k1)
         for k in range(N_NICHES):
             if k == OTHER_SITE:
                 awake = params[P_F2] * bilinear(untreated[er, 0, SPROUTING, :, :, R_AWAKE], i, fi, j, fj)
@@ -405,10 +430,14 @@ def simulate_patients(
                     x = ln_kav * -math.expm1(-a_days)
                     vascular = False
                 x = min(x, ln_det - math.log(2.0))
+                site = SITE_BONE
+                if k == OTHER_SITE:
+                    site_state, site = _visceral_site(site_state, visceral_cdf[p])
                 slot, lost = _insert(slots_x, slots_state, slots_niche, x, vascular, k)
                 dropped += lost
                 if slot >= 0:
                     slots_wait[slot] = 0
+                    slots_site[slot] = site
         # ---------------------------------------------------------------- follow-up
         stopped = n_steps  # the step at whose start the simulation stopped (both events recorded)
         for step in range(n_steps):
@@ -471,6 +500,7 @@ def simulate_patients(
                     p_est *= 1.0 - params[P_ENDO_GROWTH]
                 if treated and er:
                     p_est *= 1.0 - regimen_er_inhibition[g]
+                site_state = step_state(pid, step + 1, SITE_BLOCK, k0, k1)
                 for k in range(N_NICHES):
                     if dormant[k] == 0 or (recurred and k == OTHER_SITE):
                         continue
@@ -492,11 +522,15 @@ def simulate_patients(
                         state, u = next_uniform(state)
                         wait = int(u * span)
                         escapes += 1
+                        site = SITE_BONE
+                        if k == OTHER_SITE:
+                            site_state, site = _visceral_site(site_state, visceral_cdf[p])
                         slot, lost = _insert(slots_x, slots_state, slots_niche, 0.0, False, k)
                         dropped += lost
                         if slot >= 0:
                             slots_wait[slot] = wait
                             slots_birth[slot] = step + wait
+                            slots_site[slot] = site
             occupied = False
             for s in range(FOCUS_SLOTS):
                 occupied = occupied or slots_state[s] > 0
@@ -560,7 +594,7 @@ def simulate_patients(
                     when = t0 + dt_years * (ln_det - x) / (x_new - x) if x_new > x else t0 + dt_years
                     if when < detected:
                         detected = when
-                        detected_site = 1 if niche < MARROW_NICHES else 2
+                        detected_site = slots_site[s]
                     if niche < MARROW_NICHES:
                         detected_bone = min(detected_bone, when)
                 if x_new < 0.0:
@@ -584,6 +618,12 @@ def simulate_patients(
                 recurred = True
                 out_recurrence[p] = detected
                 out_site[p] = detected_site
+                # staging at the first recurrence finds every focus above its threshold, in any site
+                staged = 1 << (detected_site - 1)
+                for s in range(FOCUS_SLOTS):
+                    if slots_state[s] > 0 and slots_wait[s] == 0 and slots_x[s] >= ln_stage:
+                        staged |= 1 << (slots_site[s] - 1)
+                out_staged[p] = staged
                 out_escapes[p] = escapes
                 out_dead[p] = dead
                 out_dormant_end[p] = dormant.sum()
@@ -619,6 +659,7 @@ def simulate_patients(
         out_dormant_end,
         out_recurrence,
         out_site,
+        out_staged,
         out_bone,
         out_status,
         out_visit_dtcs,

@@ -20,7 +20,7 @@ import pandas as pd
 from dormancy.atomic import write_text_atomic
 from dormancy.patients.calibration import Simulator, simulate_targets
 from dormancy.patients.summaries import compare_to_targets, summarise
-from dormancy.patients.targets import NOT_ASSESSED, raw_targets
+from dormancy.patients.targets import NOT_ASSESSED, load_targets, raw_targets
 
 __all__ = ["CalibrationReport", "report_markdown", "run_report", "write_report"]
 
@@ -107,8 +107,10 @@ def report_markdown(report: CalibrationReport) -> str:
     lines += ["", "## Not assessed", ""]
     lines += [f"- `{name}`: {reason}." for name, reason in NOT_ASSESSED.items()]
     lines += ["", "## How each target is read", ""]
+    stated = {t.name: t.tolerance.text for t in load_targets()}
     for row in comparison.drop_duplicates("target").itertuples():
-        lines.append(f"- `{row.target}` ({row.source}); tolerance as stated: {raw_targets()[row.target]['tolerance']}")
+        text = raw_targets().get(row.target, {}).get("tolerance", stated.get(row.target, ""))
+        lines.append(f"- `{row.target}` ({row.source}); tolerance as stated: {text}")
     for row in comparison.itertuples():
         if row.note:
             lines.append(f"  - {row.stratum}: {row.note}")

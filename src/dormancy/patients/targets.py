@@ -385,6 +385,37 @@ def _tamoxifen_targets(block: dict) -> list[Target]:
     return targets
 
 
+def _site_targets() -> list[Target]:
+    from dormancy.patients.sites import FIRST_SITE_SLACK, KAPLAN_2016, SUBTYPE_KEYS, published_first_site_shares
+
+    groups = {share.subtype: share for share in KAPLAN_2016}
+    targets = []
+    for (subtype, site), (percent, se) in published_first_site_shares().items():
+        group = groups[subtype]
+        targets.append(
+            Target(
+                "first_site_by_subtype",
+                f"{subtype} {site}",
+                f"braun.first_site.{SUBTYPE_KEYS[subtype]}.{site}",
+                percent,
+                "percent",
+                Tolerance(
+                    "absolute",
+                    width=2.0 * se + FIRST_SITE_SLACK,
+                    text=f"published +/- (2 SE + {FIRST_SITE_SLACK:g} percentage points)",
+                ),
+                "Kaplan MA et al., Breast Care 2016;11:248 (kaplan2016)",
+                f"Share of {site} among the bone, lung, liver and brain sites at the distant relapse of "
+                f"{group.group} disease (n = {group.n_patients} relapsed patients; several sites per patient), "
+                "against the model's share of first distant recurrences in that site among those in the four "
+                "sites (patients/sites.py), stage I-III cohort"
+                + (", ER- patients only" if group.er_positive is False else "")
+                + ". Not in the shared targets file: added by the sites work (issue 17).",
+            )
+        )
+    return targets
+
+
 @functools.cache
 def load_targets() -> tuple[Target, ...]:
     """Return every machine-checkable calibration target, in the order of the shipped YAML.
@@ -395,7 +426,8 @@ def load_targets() -> tuple[Target, ...]:
         Colleoni hazard by ER status and interval, the ER crossover; Pan 2017 cumulative distant recurrence by T/N
         stratum and its constancy; Braun 2005 DTC prevalence, association directions and rate ratio; the Willis
         constraints; bone share of first recurrences and bone-metastasis incidence; EBCTCG 2011 tamoxifen rate
-        ratios by period and no rebound. Targets that no cohort statistic can check are listed in
+        ratios by period and no rebound; first distant site by subtype (Kaplan 2016, :mod:`dormancy.patients.sites`,
+        the one target group not from the shared file). Targets that no cohort statistic can check are listed in
         :data:`NOT_ASSESSED`.
     """
     raw = raw_targets()
@@ -406,4 +438,5 @@ def load_targets() -> tuple[Target, ...]:
         *_willis_targets(raw["micrometastases_in_dormant_patients"]),
         *_bone_targets(raw["bone_share_of_first_recurrences"], raw["bone_metastasis_incidence"]),
         *_tamoxifen_targets(raw["tamoxifen_effect_by_period_er_positive"]),
+        *_site_targets(),
     )
