@@ -41,7 +41,8 @@ Assumptions (documented, not modelled): the latent times are independent of the 
 a distant one); a locoregional recurrence does not seed new DTCs or change the distant history; chemotherapy and
 radiotherapy have no separate effect (the rates are those of the IBCSG era's care: mastectomy, chemotherapy for
 node-positive patients, no radiotherapy); trial treatments (:mod:`dormancy.patients.therapy`) do not act on these
-events; nobody dies of other causes.
+events. Deaths (:mod:`dormancy.patients.survival`) end the observation: an event after a patient's death is not
+observed (the cohort sets it to NaN), the latent times themselves do not depend on death.
 """
 
 from __future__ import annotations

@@ -38,9 +38,10 @@ id): the same in any chunking, on any number of workers, and in both arms of a t
 
 Assumptions (documented, not modelled):
 
-- The model has no deaths, so the delay is drawn without a competing death. :math:`p` is taken from metastatic
-  courses that ended in death for most patients, so it already is the probability of a bone metastasis *before*
-  death; a patient who would have died first in reality simply does not draw one.
+- The delay is drawn here without a competing death. :math:`p` is taken from metastatic courses that ended in
+  death for most patients, so it already is the probability of a bone metastasis *before* death; with deaths on,
+  the cohort maps the same draw onto a delay that ends before the patient's breast-cancer death
+  (:func:`dormancy.patients.survival.route_before_death`), so the competing death is not counted twice.
 - The route is independent of the kernel's own later bone foci given the first recurrence, so the model's
   fraction of later bone metastases among patients with a first recurrence elsewhere exceeds :math:`p` by the
   kernel's share (mostly foci detected years after the first recurrence, which a real cohort with a median

@@ -301,14 +301,14 @@ def route_before_death(
 
     :mod:`dormancy.patients.metastatic_course` draws a bone metastasis after a visceral first recurrence with the
     probability :math:`p` that Solomayer 2000 observed *before death* (71 % of patients followed to death had bone
-    metastases), at :math:`t_r + D`, :math:`D \sim 	ext{Exp}(m)`. With deaths, an unconditioned delay would be
+    metastases), at :math:`t_r + D`, :math:`D \sim \text{Exp}(m)`. With deaths, an unconditioned delay would be
     pre-empted by the breast-cancer death at :math:`t_r + L` for many patients, counting the competing death twice.
     The delay is therefore read as conditioned on :math:`D < L`: the same uniform
     :math:`u = 1 - e^{-D/m}` is mapped to
 
     .. math::
 
-        D' = -m \lnigl(1 - u\,(1 - e^{-L/m})igr) < L,
+        D' = -m \ln\bigl(1 - u\,(1 - e^{-L/m})\bigr) < L,
 
     the inverse of the exponential distribution truncated at :math:`L` (no new random draw; monotone in
     :math:`D`). Patients without a breast-cancer death (NaN) or without the route keep their time.
