@@ -371,6 +371,23 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
             "RT-PCR afterwards; HER2 mRNA in 25/30 pretreatment samples (not required). No control arm. DOI recalled."
         ),
     },
+    "naume2014": {
+        "authors": "Naume B, Synnestvedt M, Falk RS, et al",
+        "year": 2014,
+        "title": (
+            "Clinical outcome with correlation to disseminated tumor cell (DTC) status after DTC-guided secondary "
+            "adjuvant treatment with docetaxel in early breast cancer"
+        ),
+        "journal": "J Clin Oncol",
+        "citation": "32:3848–3857",
+        "doi": "10.1200/JCO.2014.56.9327",
+        "pmid": "25366688",
+        "url": "http://pubmed.gov/25366688",
+        "note": (
+            "Abstract read: after six cycles of FEC, patients still DTC+ at 8-9 months got six cycles of docetaxel "
+            "100 mg/m2 three-weekly; 15 of 72 (20.8 %) had persistent DTCs 1 and/or 13 months after. No control arm."
+        ),
+    },
     "mohsin2005": {
         "authors": "Mohsin SK, Weiss HL, Gutierrez MC, et al",
         "year": 2005,
