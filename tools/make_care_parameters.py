@@ -1,10 +1,11 @@
 r"""Generate the registry set ``care_modern`` (the modern adjuvant therapies of :mod:`dormancy.patients.care`).
 
 Edit this script, not the YAML file, then run ``python tools/make_care_parameters.py``. Every value comes from
-pharmacology or neoadjuvant data (pathological complete response, Ki-67 suppression), never from the adjuvant
-trials and meta-analyses the care is checked against (:mod:`dormancy.patients.care_checks`): EBCTCG 2012, 2015,
-2021, monarchE and MA.17 are checks, not targets. Each record's note gives the numbers and says whether they were
-seen in a source found with the project's search tool or are recalled or assumed.
+pharmacology, neoadjuvant data (pathological complete response, Ki-67 suppression) or the clearance of disseminated
+tumour cells under a drug (trastuzumab's dormant-cell hazard: Georgoulias 2012, Bozionellou 2004), never from the
+adjuvant trials and meta-analyses the care is checked against (:mod:`dormancy.patients.care_checks`): EBCTCG 2012,
+2015, 2021, monarchE and MA.17 are checks, not targets. Each record's note gives the numbers and says whether they
+were seen in a source found with the project's search tool or are recalled or assumed.
 
 Neoadjuvant pCR to log kill (used for the taxane and trastuzumab records). Across patients, the residual
 cancer cells :math:`\log_{10} R = \log_{10} X - L` after a regimen of log kill :math:`L` vary between tumours
