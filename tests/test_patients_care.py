@@ -129,7 +129,12 @@ def test_effects_combine_and_a_neutral_value_changes_nothing(plan_inputs):
         chemotherapy,
         step_days=30.4375,
         chemotherapy_years=0.5,
-        values={**values, "cdk46_growth_factor": 1.0, "trastuzumab_log_kill_per_year": 0.0},
+        values={
+            **values,
+            "cdk46_growth_factor": 1.0,
+            "trastuzumab_log_kill_per_year": 0.0,
+            "trastuzumab_dormant_death_per_year": 0.0,
+        },
     )
     without = care_plan(
         CareSpec(era="modern", cdk46_inhibitor=False, trastuzumab=False),
@@ -138,7 +143,7 @@ def test_effects_combine_and_a_neutral_value_changes_nothing(plan_inputs):
         step_days=30.4375,
         chemotherapy_years=0.5,
     )
-    for name in ("log10_kill", "growth_factor", "er_inhibition"):
+    for name in ("log10_kill", "growth_factor", "er_inhibition", "dormant_death_per_year"):
         assert np.array_equal(getattr(neutral, name), getattr(without, name)), name
 
 
@@ -188,24 +193,24 @@ def test_rate_ratio_of_exponential_arms_with_half_the_hazard():
 # ------------------------------------------------------------------------------ in-silico checks (slow)
 #: Patients per arm in the suite (the larger run of docs/modern-care.md used 100,000).
 CHECK_PATIENTS = 20_000
-#: Checks the model misses at this size, with the numbers of the larger run and the suspected mechanism.
+#: Checks the model misses at this size, with the numbers of this size (seed 20261207) and of a larger run, and the
+#: suspected mechanism (docs/modern-care.md).
 MISSES = {
-    "ebctcg2012_taxane_added": "100k run: model RR 0.97 (0.955-0.99), published 0.86 (0.79-0.94). A per-cell log "
-    "kill of 0.45 (B-27 pCR) only cures foci between 10^3 and 10^3.45 cells; larger Gompertz foci are set back and "
-    "regrow within months, so extra kill barely moves distant recurrence",
-    "ebctcg2015_ai_vs_tamoxifen_years_0_1": "100k run: model RR 0.51 (0.49-0.54), published 0.64 (0.52-0.78). The "
+    "ebctcg2012_taxane_added": "20k run: model RR 0.98 (0.94-1.03); 100k: 0.98 (0.96-1.00); published 0.86 "
+    "(0.79-0.94). A per-cell log kill of 0.45 (B-27 pCR) only cures foci between 10^3 and 10^3.45 cells; larger "
+    "Gompertz foci are set back and regrow within months, and the dormant DTCs that make most later recurrences "
+    "are untouched (docetaxel left DTCs in 20.8 % of DTC+ patients, Naume 2014, about the untreated 6-month "
+    "persistence of Synnestvedt 2012: no source for a taxane kill of dormant cells)",
+    "ebctcg2015_ai_vs_tamoxifen_years_0_1": "20k run: model RR 0.49 (0.43-0.57), published 0.64 (0.52-0.78). The "
     "IMPACT Ki-67 ratio on top of the calibrated tamoxifen inhibition slows every ER+ focus of every patient: the "
     "model has no between-patient heterogeneity of endocrine sensitivity (de novo resistance), so deeper "
     "suppression acts on all",
-    "ebctcg2015_ai_vs_tamoxifen_years_2_4": "100k run: model RR 0.49 (0.47-0.52), published 0.80 (0.68-0.93); as "
+    "ebctcg2015_ai_vs_tamoxifen_years_2_4": "20k run: model RR 0.44 (0.38-0.51), published 0.80 (0.68-0.93); as "
     "for years 0-1",
-    "ebctcg2021_trastuzumab": "100k run: model RR 0.96 (0.95-0.98), published 0.66 (0.62-0.71). 0.9 log10 kill "
-    "over the year (NOAH pCR) sets large HER2+ foci back by months; per-cell log kill of Gompertz foci does not "
-    "give the eradication of micrometastases the adjuvant benefit implies",
-    "monarche_abemaciclib": "100k run: model RR 0.50 (0.48-0.52), published 0.675 (0.59-0.77). neoMONARCH's "
+    "monarche_abemaciclib": "20k run: model RR 0.52 (0.47-0.58), published 0.675 (0.59-0.77). neoMONARCH's "
     "residual Ki-67 ratio (0.19) on top of the AI stops ER+ focus growth for two years in every patient (no "
     "heterogeneity of sensitivity), as for the aromatase inhibitor",
-    "ma17_extended_letrozole": "100k run: model RR 0.16 (0.15-0.17), published 0.60 (0.43-0.84). Continued "
+    "ma17_extended_letrozole": "20k run: model RR 0.11 (0.09-0.14), published 0.60 (0.43-0.84). Continued "
     "endocrine therapy in years 5-10 nearly abolishes the model's late ER+ recurrences (new colonies of awakened "
     "cells and small foci) while taken, whatever the AI adds (0.17-0.23 with a far smaller AI effect); clinically "
     "late recurrences are far less suppressible on therapy",

@@ -334,6 +334,60 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
         "doi": "10.1016/S0140-6736(09)61964-4",
         "note": "pCR 38 % vs 19 % (recalled; not read here: the 2014 follow-up abstract was).",
     },
+    "georgoulias2012": {
+        "authors": "Georgoulias V, Bozionelou V, Agelaki S, et al",
+        "year": 2012,
+        "title": (
+            "Trastuzumab decreases the incidence of clinical relapses in patients with early breast cancer "
+            "presenting chemotherapy-resistant CK-19mRNA-positive circulating tumor cells: results of a randomized "
+            "phase II study"
+        ),
+        "journal": "Ann Oncol",
+        "citation": "23:1744–1750",
+        "doi": "10.1093/annonc/mds020",
+        "pmid": "22377561",
+        "url": "https://pubmed.ncbi.nlm.nih.gov/22377561/",
+        "note": (
+            "Abstract read: 75 women with HER2− primaries and CK19 mRNA+ CTCs before and after adjuvant "
+            "chemotherapy; 89 % had HER2-expressing CTCs; CK19 mRNA-negative after trastuzumab in 27/36 (75 %) vs "
+            "7/39 (17.9 %) on observation. The schedule (6 three-weekly infusions) is recalled, not seen. Its "
+            "relapse outcome is not used."
+        ),
+    },
+    "bozionellou2004": {
+        "authors": "Bozionellou V, Mavroudis D, Perraki M, et al",
+        "year": 2004,
+        "title": (
+            "Trastuzumab administration can effectively target chemotherapy-resistant cytokeratin-19 messenger "
+            "RNA-positive tumor cells in the peripheral blood and bone marrow of patients with breast cancer"
+        ),
+        "journal": "Clin Cancer Res",
+        "citation": "10:8185–8194",
+        "doi": "10.1158/1078-0432.CCR-03-0094",
+        "url": "https://aacrjournals.org/clincancerres/article/10/24/8185/168717/",
+        "note": (
+            "Abstract read: 30 chemotherapy-pretreated patients with CK19 mRNA+ cells in blood and/or marrow; 4-8 "
+            "weekly or 2-3 three-weekly trastuzumab infusions; 28/30 negative by nested and 20/30 by real-time "
+            "RT-PCR afterwards; HER2 mRNA in 25/30 pretreatment samples (not required). No control arm. DOI recalled."
+        ),
+    },
+    "naume2014": {
+        "authors": "Naume B, Synnestvedt M, Falk RS, et al",
+        "year": 2014,
+        "title": (
+            "Clinical outcome with correlation to disseminated tumor cell (DTC) status after DTC-guided secondary "
+            "adjuvant treatment with docetaxel in early breast cancer"
+        ),
+        "journal": "J Clin Oncol",
+        "citation": "32:3848–3857",
+        "doi": "10.1200/JCO.2014.56.9327",
+        "pmid": "25366688",
+        "url": "http://pubmed.gov/25366688",
+        "note": (
+            "Abstract read: after six cycles of FEC, patients still DTC+ at 8-9 months got six cycles of docetaxel "
+            "100 mg/m2 three-weekly; 15 of 72 (20.8 %) had persistent DTCs 1 and/or 13 months after. No control arm."
+        ),
+    },
     "mohsin2005": {
         "authors": "Mohsin SK, Weiss HL, Gutierrez MC, et al",
         "year": 2005,

@@ -1,10 +1,11 @@
 r"""Generate the registry set ``care_modern`` (the modern adjuvant therapies of :mod:`dormancy.patients.care`).
 
 Edit this script, not the YAML file, then run ``python tools/make_care_parameters.py``. Every value comes from
-pharmacology or neoadjuvant data (pathological complete response, Ki-67 suppression), never from the adjuvant
-trials and meta-analyses the care is checked against (:mod:`dormancy.patients.care_checks`): EBCTCG 2012, 2015,
-2021, monarchE and MA.17 are checks, not targets. Each record's note gives the numbers and says whether they were
-seen in a source found with the project's search tool or are recalled or assumed.
+pharmacology, neoadjuvant data (pathological complete response, Ki-67 suppression) or the clearance of disseminated
+tumour cells under a drug (trastuzumab's dormant-cell hazard: Georgoulias 2012, Bozionellou 2004), never from the
+adjuvant trials and meta-analyses the care is checked against (:mod:`dormancy.patients.care_checks`): EBCTCG 2012,
+2015, 2021, monarchE and MA.17 are checks, not targets. Each record's note gives the numbers and says whether they
+were seen in a source found with the project's search tool or are recalled or assumed.
 
 Neoadjuvant pCR to log kill (used for the taxane and trastuzumab records). Across patients, the residual
 cancer cells :math:`\log_{10} R = \log_{10} X - L` after a regimen of log kill :math:`L` vary between tumours
@@ -13,6 +14,7 @@ so :math:`\mathrm{pCR} = \Phi(-\mu/\sigma)` and adding a drug that raises pCR fr
 adds :math:`\Delta L = \sigma(\Phi^{-1}(p_1) - \Phi^{-1}(p_0))` logs of kill.
 """
 
+import math
 from pathlib import Path
 
 import yaml
@@ -46,6 +48,12 @@ def pcr_log_kill(p0: float, p1: float, sigma: float = SIGMA) -> float:
 TAXANE = pcr_log_kill(0.137, 0.261)
 NOAH_YEARS = 33 * 7 / 365.25  # NOAH's neoadjuvant phase: 3 AT + 4 T (3-weekly) + 3 CMF (4-weekly) cycles
 TRASTUZUMAB_PER_YEAR = pcr_log_kill(0.19, 0.38) / NOAH_YEARS
+# Georgoulias 2012 (randomised): CK19 mRNA+ CTCs persisting after trastuzumab vs observation, over its course
+GEORGOULIAS_PERSIST_T, GEORGOULIAS_PERSIST_C = 9 / 36, 32 / 39
+GEORGOULIAS_YEARS = 6 * 21 / 365.25  # six three-weekly infusions (recalled)
+TRASTUZUMAB_DORMANT_DEATH = -math.log(GEORGOULIAS_PERSIST_T / GEORGOULIAS_PERSIST_C) / GEORGOULIAS_YEARS
+BOZIONELLOU_YEARS = 8 * 7 / 365.25  # about 8 weeks of infusions (4-8 weekly or 2-3 three-weekly)
+BOZIONELLOU_HAZARD = -math.log(10 / 30) / BOZIONELLOU_YEARS  # real-time RT-PCR; no control arm
 KI67_TAMOXIFEN, KI67_AI = 0.62, 0.82  # IMPACT, 12-week geometric-mean Ki-67 suppression
 KI67_AI_NEO, KI67_ABEMA_AI = 0.63, 0.93  # neoMONARCH, 2-week geometric-mean Ki-67 suppression
 
@@ -104,6 +112,32 @@ records = [
         "applied to every growing focus of HER2+ patients, each month of the trastuzumab year. Single-agent "
         "trastuzumab shrank tumours by a median 20 % in 3 weeks with more apoptosis (Mohsin 2005, seen): of the "
         "order of 1.5-2.5 log10 a year, the same order.",
+        evidence="derived",
+    ),
+    rec(
+        "trastuzumab_dormant_death_per_year",
+        "h_H",
+        "Extra death hazard of dormant (non-cycling) DTCs of a HER2+ patient while on trastuzumab",
+        round(TRASTUZUMAB_DORMANT_DEATH, 4),
+        "1 / year",
+        1.0,
+        10.0,
+        ["georgoulias2012", "bozionellou2004", "assumption"],
+        "Trastuzumab's antibody-dependent cellular cytotoxicity and HER2 blockade need no proliferation: it "
+        "eliminated chemotherapy-resistant (so largely non-cycling) CK19 mRNA+ cells from blood and bone marrow. "
+        f"Georgoulias 2012 (randomised, abstract seen): CK19 mRNA+ CTCs persisted after trastuzumab in 9/36 vs "
+        f"32/39 on observation; with few cells per sample the chance that a sample holds one is proportional to "
+        f"their number (assumption), so the surviving fraction over the course is "
+        f"{GEORGOULIAS_PERSIST_T / GEORGOULIAS_PERSIST_C:.3f} (the control arm's spontaneous clearance divided out); "
+        f"over six three-weekly infusions ({GEORGOULIAS_YEARS:.3f} y; schedule recalled, not seen) "
+        f"h_H = −ln({GEORGOULIAS_PERSIST_T / GEORGOULIAS_PERSIST_C:.3f}) / {GEORGOULIAS_YEARS:.3f} = "
+        f"{TRASTUZUMAB_DORMANT_DEATH:.2f} per year. Cross-check: Bozionellou 2004 (abstract seen; blood and marrow, "
+        f"no control arm): 20/30 negative by real-time RT-PCR after about 8 weeks of infusions, "
+        f"{BOZIONELLOU_HAZARD:.1f} per year, the same order. A bulk hazard of all of a patient's detectable cells "
+        "(a share of DTCs of any tumour is HER2− and escapes it; Georgoulias's tumours were HER2− with HER2+ CTCs "
+        "in 89 %); applied to every dormant pool of HER2+ patients on trastuzumab (assumption: the DTCs of "
+        "HER2+ tumours are at least as often HER2+). Prior 1-10 per year. Not fitted to any adjuvant trastuzumab "
+        "outcome (EBCTCG 2021 is the check); Georgoulias's relapse outcome is not used.",
         evidence="derived",
     ),
     rec(

@@ -6,7 +6,8 @@ ending with the calibrated log kill :math:`L` of every growing focus, and endocr
 (growth and colony-founding inhibition :math:`\varepsilon_{endo}` and eradication hazard :math:`h_{endo}` while
 taken, and the switch's tables under ER blockade). Every modern component acts through the per-step effects the
 kernel already applies to a treatment (:class:`dormancy.patients.kernel_io.RegimenSteps`: log10 kill of every
-growing focus, a factor on every focus's growth, an extra inhibition of ER+ foci and founders), given to each
+growing focus, a factor on every focus's growth, an extra inhibition of ER+ foci and founders, an extra death
+hazard of every dormant DTC), given to each
 patient from diagnosis as a *care regimen* of :data:`CARE_REGIMEN_YEARS` (monthly steps):
 
 ========================  ==================================================================  ====================
@@ -21,12 +22,16 @@ ovarian suppression       lets a premenopausal woman take the aromatase inhibito
 extended endocrine        endocrine therapy to ``extended_to_years``; the aromatase           node-positive or all
                           inhibitor in the extension when postmenopausal (MA.17)              ER+
 trastuzumab               log kill :math:`k_H \Delta` of every growing focus each month of    HER2+ with
-                          its year (``trastuzumab_log_kill_per_year``, NOAH's pCR)            chemotherapy
+                          its year (``trastuzumab_log_kill_per_year``, NOAH's pCR), and an    chemotherapy
+                          extra death hazard :math:`h_H` of every dormant DTC over the year
+                          (``trastuzumab_dormant_death_per_year``: antibody-dependent
+                          cytotoxicity needs no proliferation; clearance of chemotherapy-
+                          resistant CK19 mRNA+ cells, Georgoulias 2012, Bozionellou 2004)
 abemaciclib               growth factor :math:`g_{CDK}` of every focus for 2 years            ER+/HER2−, monarchE
                           (``cdk46_growth_factor``, neoMONARCH Ki-67; cytostatic)             eligible
 ========================  ==================================================================  ====================
 
-A patient's regimen is therefore three arrays over the monthly steps after diagnosis; patients with the same
+A patient's regimen is therefore four arrays over the monthly steps after diagnosis; patients with the same
 arrays run together through the kernel (:func:`care_groups`). Every patient under a care with any modern
 component gets a regimen of the same length (all-neutral when nothing applies), so that two such cares differ only
 in the effects: the kernel then updates dormant pools monthly over the regimen for all of them, and arms of an
@@ -36,7 +41,8 @@ id) whatever the grouping.
 
 Not modelled: ovarian suppression's effect on the host's oestrogen deficiency (the niche); the aromatase
 inhibitor's or CDK4/6 inhibitor's effect on dormant cells (the switch's tables are those of standard endocrine
-therapy); trastuzumab's non-cycling effects. Eligibility ignores Ki-67 (monarchE's cohort 2).
+therapy); the HER2 heterogeneity of a patient's DTCs (trastuzumab's dormant-cell hazard is a bulk one, fitted to
+the clearance of all detectable cells). Eligibility ignores Ki-67 (monarchE's cohort 2).
 """
 
 from __future__ import annotations
@@ -106,8 +112,9 @@ class CarePlan:
 
     Attributes
     ----------
-    log10_kill, growth_factor, er_inhibition : numpy.ndarray
-        ``(n_patients, n_steps)`` per-step effects (0, 1 and 0 where nothing applies).
+    log10_kill, growth_factor, er_inhibition, dormant_death_per_year : numpy.ndarray
+        ``(n_patients, n_steps)`` per-step effects (0, 1, 0 and 0 where nothing applies; the last is an extra death
+        hazard of every dormant DTC, per year).
     endocrine_years : numpy.ndarray
         ``(n_patients,)`` years of endocrine therapy.
     ovarian_suppression, aromatase_inhibitor, trastuzumab, cdk46_inhibitor : numpy.ndarray of bool
@@ -155,6 +162,7 @@ def care_plan(
     kill = np.zeros((n, n_steps))
     growth = np.ones((n, n_steps))
     er_inhibition = np.zeros((n, n_steps))
+    dormant_death = np.zeros((n, n_steps))
     er = covariates["er_positive"]
     pre = ~covariates["postmenopausal"]
     if care.ovarian_suppression == "all":
@@ -182,12 +190,14 @@ def care_plan(
     trastuzumab = her2 & chemotherapy if care.trastuzumab else np.zeros(n, dtype=bool)
     h_steps = mid < values["trastuzumab_years"]
     kill[np.ix_(trastuzumab, h_steps)] += values["trastuzumab_log_kill_per_year"] * dt
+    dormant_death[np.ix_(trastuzumab, h_steps)] += values["trastuzumab_dormant_death_per_year"]
     cdk46 = monarche_eligible(covariates) if care.cdk46_inhibitor else np.zeros(n, dtype=bool)
     growth[np.ix_(cdk46, mid < values["cdk46_years"])] *= values["cdk46_growth_factor"]  # on top of the AI's
     return CarePlan(
         log10_kill=kill,
         growth_factor=growth,
         er_inhibition=er_inhibition,
+        dormant_death_per_year=dormant_death,
         endocrine_years=years,
         ovarian_suppression=ofs,
         aromatase_inhibitor=ai_steps.any(axis=1),
@@ -198,7 +208,9 @@ def care_plan(
 
 def care_groups(plan: CarePlan) -> list[tuple[NDArray[np.intp], RegimenSteps]]:
     """Return the groups of patients with the same care regimen: (positions, regimen) pairs, in first-seen order."""
-    stacked = np.concatenate([plan.log10_kill, plan.growth_factor, plan.er_inhibition], axis=1)
+    stacked = np.concatenate(
+        [plan.log10_kill, plan.growth_factor, plan.er_inhibition, plan.dormant_death_per_year], axis=1
+    )
     _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.ravel()
     n_steps = plan.log10_kill.shape[1]
@@ -214,6 +226,7 @@ def care_groups(plan: CarePlan) -> list[tuple[NDArray[np.intp], RegimenSteps]]:
                     np.ascontiguousarray(plan.log10_kill[r]),
                     np.ascontiguousarray(plan.growth_factor[r]),
                     np.ascontiguousarray(plan.er_inhibition[r]),
+                    np.ascontiguousarray(plan.dormant_death_per_year[r]),
                 ),
             )
         )

@@ -1,11 +1,12 @@
 r"""In-silico replicas of the comparisons that established each modern therapy, beside their published rate ratios.
 
 Each :class:`CareCheck` is one published comparison (meta-analysis or trial): its population (the cohort's
-:class:`~dormancy.patients.specs.PopulationSpec` and an eligibility filter on the simulated covariates), the care
-of its control and experimental arms (both under a care regimen, :mod:`dormancy.patients.care`, so the arms are
-the *same* virtual patients with common random numbers, randomised by construction), the period of follow-up its
-rate ratio covers, and the published rate ratio with its 95 % CI. The values of the modern therapies come from
-pharmacology and neoadjuvant data (``care_modern``); these comparisons are checks, never calibration targets.
+:class:`~dormancy.patients.specs.PopulationSpec` and an eligibility filter on the simulated covariates), the care of
+its control and experimental arms (both under a care regimen, :mod:`dormancy.patients.care`, so the arms are the
+*same* virtual patients with common random numbers, randomised by construction), the period of follow-up its rate
+ratio covers, and the published rate ratio with its 95 % CI. The values of the modern therapies come from
+pharmacology, neoadjuvant data and the clearance of disseminated cells (``care_modern``); these comparisons are
+checks, never calibration targets.
 
 The endpoint is the first distant recurrence (the kernel's ``recurrence_years``): EBCTCG's "any recurrence" and
 trials' (invasive) disease-free survival also count locoregional and contralateral events and deaths, on which

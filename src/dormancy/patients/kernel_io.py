@@ -52,12 +52,17 @@ class KernelTables(NamedTuple):
 
 
 class RegimenSteps(NamedTuple):
-    """A treatment on the patient step (:class:`dormancy.patients.therapy.Regimen`); empty arrays: none."""
+    """A treatment on the patient step (:class:`dormancy.patients.therapy.Regimen`); empty arrays: none.
+
+    ``dormant_death_per_year`` is an extra death hazard (per year) of every dormant DTC while the step is on
+    (:mod:`dormancy.patients.natural_history`, *Treatment*); ``None`` (the default) is 0 at every step.
+    """
 
     state: NDArray[np.int64]
     log10_kill: NDArray[np.float64]
     growth_factor: NDArray[np.float64]
     er_inhibition: NDArray[np.float64]
+    dormant_death_per_year: NDArray[np.float64] | None = None
 
     @classmethod
     def none(cls) -> RegimenSteps:
@@ -155,6 +160,9 @@ def run_kernel(
         regimen.log10_kill,
         regimen.growth_factor,
         regimen.er_inhibition,
+        np.zeros(len(regimen.state))
+        if regimen.dormant_death_per_year is None
+        else np.ascontiguousarray(regimen.dormant_death_per_year, dtype=np.float64),
         batch.visit_steps,
     )
     return PatientHistories(*out)

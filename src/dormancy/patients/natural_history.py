@@ -67,12 +67,14 @@ draw.
 
 **Treatment** (:mod:`dormancy.patients.therapy`): a strategy starts at the first step at or after its start time
 and follows its regimen, one state per step (that state's niche-rate and vicious-cycle tables, a log10 kill of
-cycling cells applied to every growing focus, a growth factor of every focus and an extra inhibition of ER+ foci
-and founders). From the treatment's start to the first pool boundary after the regimen, dormant pools are updated
-every step. Before the start the history is that of the untreated patient draw for draw; at the start, the events
-the latest yearly pool update placed after it are undone (founders not yet growing return to their pool; dead
-cells and failed lineages return with the probability that their event fell after the start), with draws from a
-stream of their own. Yearly and monthly pool updates give the same history in distribution (measured and tested:
+cycling cells applied to every growing focus, a growth factor of every focus, an extra inhibition of ER+ foci
+and founders, and an extra death hazard :math:`h_d^{reg}` (per year) of every dormant DTC in every pool, added to
+:math:`h_d`: a drug that kills cells that do not cycle, e.g. trastuzumab's antibody-dependent cytotoxicity).
+From the treatment's start to the first pool boundary after the regimen, dormant pools are updated every step.
+Before the start the history is that of the untreated patient draw for draw; at the start, the events the latest
+yearly pool update placed after it are undone (founders not yet growing return to their pool; dead cells and
+failed lineages return with the probability that their event fell after the start), with draws from a stream of
+their own. Yearly and monthly pool updates give the same history in distribution (measured and tested:
 ``tests/test_patients_pool_updates.py``). A yearly update applies its span's deaths at the span's start, so a visit
 inside the span adds back the cells whose death or failed awakening falls after the visit (again from a stream of
 their own): visits then read the marrow alike under both. ``escapes``, ``dead`` and ``dormant_end`` read at a
@@ -309,13 +311,15 @@ def simulate_patients(
     regimen_log10_kill,
     regimen_growth,
     regimen_er_inhibition,
+    regimen_dormant_death,
     visit_steps,
 ):
     """Simulate every patient of a chunk (module docstring); returns a tuple of per-patient arrays.
 
     ``rates`` and ``vicious`` carry the regimen states on a first axis (state 0: untreated). Treatment (module
     docstring, *Treatment*) starts at step ``treat_start_step[p]`` (-1: none) and follows ``regimen_*`` (one
-    entry per step of the regimen). ``visit_steps[p, v]`` is the step at whose start visit ``v`` records the
+    entry per step of the regimen; ``regimen_dormant_death`` is an extra death hazard, per year, of every dormant
+    DTC in every pool while the step is on). ``visit_steps[p, v]`` is the step at whose start visit ``v`` records the
     marrow DTCs (-1: no visit).
     """
     n = ids.shape[0]
@@ -505,6 +509,8 @@ def simulate_patients(
                     if dormant[k] == 0 or (recurred and k == OTHER_SITE):
                         continue
                     h_wake, h_die = dormant_hazards(tables[er, endo, k], i, fi, j, fj, wake_scale, death_scale)
+                    if treated and regimen_dormant_death[g] > 0.0:
+                        h_die += regimen_dormant_death[g]  # the regimen's own kill of non-cycling cells, per year
                     total = h_wake + h_die
                     state, events = binomial(state, dormant[k], -math.expm1(-total * span * dt_years))
                     if events == 0:
