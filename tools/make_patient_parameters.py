@@ -626,6 +626,35 @@ records = [
         "Gompertz focus is undone by its fast regrowth at small sizes, so the effect is an eradication hazard per "
         "focus. Prior 0.01-2 per year.",
     ),
+    urec(
+        "endocrine_resistant_fraction",
+        "r_endo",
+        "Fraction of ER+ patients whose disease is endocrine-resistant from diagnosis (de novo): no endocrine effect "
+        "(ε_endo, h_endo, the switch under ER blockade, an aromatase or CDK4/6 inhibitor) acts on it "
+        "(patients/endocrine_resistance.py)",
+        0.0,
+        "dimensionless",
+        0.0,
+        0.4,
+        ["smith2020poetic", "dowsett2005", "assumption"],
+        "Between-patient endocrine sensitivity reduced to two classes (resistant, sensitive). POETIC (Smith 2020): "
+        "after 2 weeks of an aromatase inhibitor a minority of ER+ tumours keep a high Ki-67 (≥ 10 %), with the "
+        "worst outcome; IMPACT (Dowsett 2005) likewise. The share (about a fifth to a third of ER+/HER2− tumours) "
+        "is recalled, not read in the sources here: an assumption within the prior 0–0.4.",
+    ),
+    urec(
+        "endocrine_acquired_resistance_per_year",
+        "λ_R",
+        "Hazard that an endocrine-sensitive ER+ patient's disease becomes endocrine-resistant (acquired "
+        "resistance), years from diagnosis (therapy starts then)",
+        0.0,
+        "1 / year",
+        0.0,
+        0.3,
+        ["assumption"],
+        "Acquired resistance (ESR1 mutation, growth-factor escape) during years of adjuvant endocrine therapy; "
+        "no direct adjuvant measurement: an assumption, prior 0–0.3 per year.",
+    ),
 ]
 
 # ---------------------------------------------------------------- recurrences not from DTCs (patients/locoregional.py)

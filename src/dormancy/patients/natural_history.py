@@ -298,6 +298,7 @@ def simulate_patients(
     visceral_cdf,
     chemotherapy,
     endocrine_years,
+    resistant_years,
     params,
     rates,
     vicious,
@@ -315,8 +316,10 @@ def simulate_patients(
 
     ``rates`` and ``vicious`` carry the regimen states on a first axis (state 0: untreated). Treatment (module
     docstring, *Treatment*) starts at step ``treat_start_step[p]`` (-1: none) and follows ``regimen_*`` (one
-    entry per step of the regimen). ``visit_steps[p, v]`` is the step at whose start visit ``v`` records the
-    marrow DTCs (-1: no visit).
+    entry per step of the regimen). From ``resistant_years[p]`` (years; ``inf``: never) an ER+ patient's disease
+    is endocrine-resistant: no endocrine effect and no regimen growth factor or ER inhibition acts on it
+    (:mod:`dormancy.patients.endocrine_resistance`). ``visit_steps[p, v]`` is the step at whose start visit ``v``
+    records the marrow DTCs (-1: no visit).
     """
     n = ids.shape[0]
     n_regimen = regimen_state.shape[0]
@@ -494,11 +497,12 @@ def simulate_patients(
                 )
                 i, fi = grid_position(deficiency, nd)
                 j, fj = grid_position(inflamed, nd)
-                endo = 1 if (er == 1 and mid < endocrine_years[p]) else 0
+                sensitive = mid < resistant_years[p]
+                endo = 1 if (er == 1 and mid < endocrine_years[p] and sensitive) else 0
                 p_est, _ = establishment(tables, er, endo, i, fi, j, fj, params)
                 if endo:
                     p_est *= 1.0 - params[P_ENDO_GROWTH]
-                if treated and er:
+                if treated and er and sensitive:
                     p_est *= 1.0 - regimen_er_inhibition[g]
                 site_state = step_state(pid, step + 1, SITE_BLOCK, k0, k1)
                 for k in range(N_NICHES):
@@ -545,7 +549,8 @@ def simulate_patients(
             )
             i, fi = grid_position(deficiency, nd)
             j, fj = grid_position(inflamed, nd)
-            endo = 1 if (er == 1 and mid < endocrine_years[p]) else 0
+            sensitive = mid < resistant_years[p]
+            endo = 1 if (er == 1 and mid < endocrine_years[p] and sensitive) else 0
             chemo_ends = chemotherapy[p] and step == chemo_last_step
             _, evasion = establishment(tables, er, endo, i, fi, j, fj, params)
             kill = regimen_log10_kill[g] if treated else 0.0
@@ -563,7 +568,7 @@ def simulate_patients(
                 alpha = alpha0
                 if endo:
                     alpha *= 1.0 - params[P_ENDO_GROWTH]
-                if treated:
+                if treated and (sensitive or not er):
                     alpha *= regimen_growth[g] * (1.0 - regimen_er_inhibition[g] if er else 1.0)
                 if niche < MARROW_NICHES:
                     log10_burden = (x - ln_xbone) / math.log(10.0)
