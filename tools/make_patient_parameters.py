@@ -1041,7 +1041,7 @@ CALIBRATED: dict[str, float] = {
     "niche_fraction_perivascular_sprouting": 0.002098,
     "other_site_seeding_ratio": 0.4625,
     "awakening_scale_er_negative": 1.597e-05,
-    "awakening_scale_er_positive": 0.0005993,
+    "awakening_scale_er_positive": 0.0005722,
     "dormant_death_scale": 0.04998,
     "clonogenic_fraction": 0.001009,
     "immune_kill_rate": 0.04374,
@@ -1054,8 +1054,10 @@ CALIBRATED: dict[str, float] = {
     "seeding_fold_n10": 9.819,
     "seeding_fold_t2": 1.388,
     "seeding_fold_er_negative": 1.0,
-    "endocrine_growth_inhibition": 0.6819,
-    "endocrine_eradication_per_year": 0.3565,
+    "endocrine_growth_inhibition": 0.7408,
+    "endocrine_eradication_per_year": 0.7797,
+    "endocrine_resistant_fraction": 0.1814,
+    "endocrine_acquired_resistance_per_year": 0.01342,
     "focus_immune_elimination_per_year": 0.1799,
     "dissemination_window_years": 1.423,
     "growth_rate_cv_er_negative": 0.5982,
@@ -1068,7 +1070,8 @@ CALIBRATED: dict[str, float] = {
     "other_site_seeding_factor__tn": 3.641,
 }
 CALIBRATION_NOTE = (
-    "Fitted (calibration runs 4, 6 and 8, docs/calibration-run-6/README.md, docs/calibration-run-8/README.md): "
+    "Fitted (calibration runs 4, 6, 8 and 9, docs/calibration-run-6/README.md, docs/calibration-run-8/README.md, "
+    "docs/calibration-run-9/README.md): "
     "Nelder–Mead with common random numbers "
     "on the tolerance-normalised distance to every target of src/dormancy/patients/data/calibration_targets.yaml "
     "(Colleoni 2016 hazards of any recurrence by ER status, Pan 2017 20-year distant recurrence after 5 years of "
