@@ -45,7 +45,10 @@ focus of :math:`X` cells is eradicated with probability :math:`e^{-X 10^{-L}}` a
 that start during the course are single cells and almost always cured). Endocrine therapy eradicates ER+ foci
 with hazard :math:`h_{endo}` while taken; on it an awakened ER+ cell founds a colony with probability times
 :math:`1 - \varepsilon_{endo}` (its proliferation needs ER
-signalling), and ER+ foci grow at :math:`1 - \varepsilon_{endo}` of their rate.
+signalling), and ER+ foci grow at :math:`1 - \varepsilon_{endo}` of their rate. From a per-patient time
+:math:`T_R` (de novo or acquired endocrine resistance, :mod:`dormancy.patients.endocrine_resistance`; infinite
+when never) none of these endocrine effects acts on the patient, nor a regimen's growth factor or ER inhibition of
+her foci: she is treated as off endocrine therapy.
 Detection is a focus reaching :math:`X_{det}`; the time is interpolated within the step. The first detection is
 the (first distant) recurrence, with its site (bone or a visceral site); staging then finds every site holding a
 focus of at least :math:`X_{stage}` (a bit mask of sites). The history then goes on (no treatment of metastatic
