@@ -416,6 +416,23 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
             "at 12 weeks) are recalled, not read here."
         ),
     },
+    "smith2020poetic": {
+        "authors": "Smith I, Robertson J, Kilburn L, et al",
+        "year": 2020,
+        "title": (
+            "Long-term outcome and prognostic value of Ki67 after perioperative endocrine therapy in postmenopausal "
+            "women with hormone-sensitive early breast cancer (POETIC): an open-label, multicentre, parallel-group, "
+            "randomised, phase 3 trial"
+        ),
+        "journal": "Lancet Oncol",
+        "citation": "21:1443–1454",
+        "pmid": "33152284",
+        "note": (
+            "Abstract read (methods): 4,480 postmenopausal women, 2 weeks of perioperative letrozole or anastrozole; "
+            "Ki-67 after 2 weeks dichotomised at 10 % predicts recurrence. The share of tumours with a high Ki-67 "
+            "after 2 weeks (resistant) is recalled, not read here."
+        ),
+    },
     "hurvitz2020": {
         "authors": "Hurvitz SA, Martin M, Press MF, et al",
         "year": 2020,

@@ -626,6 +626,35 @@ records = [
         "Gompertz focus is undone by its fast regrowth at small sizes, so the effect is an eradication hazard per "
         "focus. Prior 0.01-2 per year.",
     ),
+    urec(
+        "endocrine_resistant_fraction",
+        "r_endo",
+        "Fraction of ER+ patients whose disease is endocrine-resistant from diagnosis (de novo): no endocrine effect "
+        "(ε_endo, h_endo, the switch under ER blockade, an aromatase or CDK4/6 inhibitor) acts on it "
+        "(patients/endocrine_resistance.py)",
+        0.0,
+        "dimensionless",
+        0.0,
+        0.4,
+        ["smith2020poetic", "dowsett2005", "assumption"],
+        "Between-patient endocrine sensitivity reduced to two classes (resistant, sensitive). POETIC (Smith 2020): "
+        "after 2 weeks of an aromatase inhibitor a minority of ER+ tumours keep a high Ki-67 (≥ 10 %), with the "
+        "worst outcome; IMPACT (Dowsett 2005) likewise. The share (about a fifth to a third of ER+/HER2− tumours) "
+        "is recalled, not read in the sources here: an assumption within the prior 0–0.4.",
+    ),
+    urec(
+        "endocrine_acquired_resistance_per_year",
+        "λ_R",
+        "Hazard that an endocrine-sensitive ER+ patient's disease becomes endocrine-resistant (acquired "
+        "resistance), years from diagnosis (therapy starts then)",
+        0.0,
+        "1 / year",
+        0.0,
+        0.3,
+        ["assumption"],
+        "Acquired resistance (ESR1 mutation, growth-factor escape) during years of adjuvant endocrine therapy; "
+        "no direct adjuvant measurement: an assumption, prior 0–0.3 per year.",
+    ),
 ]
 
 # ---------------------------------------------------------------- recurrences not from DTCs (patients/locoregional.py)
@@ -1012,7 +1041,7 @@ CALIBRATED: dict[str, float] = {
     "niche_fraction_perivascular_sprouting": 0.002098,
     "other_site_seeding_ratio": 0.4625,
     "awakening_scale_er_negative": 1.597e-05,
-    "awakening_scale_er_positive": 0.0005993,
+    "awakening_scale_er_positive": 0.0005722,
     "dormant_death_scale": 0.04998,
     "clonogenic_fraction": 0.001009,
     "immune_kill_rate": 0.04374,
@@ -1025,8 +1054,10 @@ CALIBRATED: dict[str, float] = {
     "seeding_fold_n10": 9.819,
     "seeding_fold_t2": 1.388,
     "seeding_fold_er_negative": 1.0,
-    "endocrine_growth_inhibition": 0.6819,
-    "endocrine_eradication_per_year": 0.3565,
+    "endocrine_growth_inhibition": 0.7408,
+    "endocrine_eradication_per_year": 0.7797,
+    "endocrine_resistant_fraction": 0.1814,
+    "endocrine_acquired_resistance_per_year": 0.01342,
     "focus_immune_elimination_per_year": 0.1799,
     "dissemination_window_years": 1.423,
     "growth_rate_cv_er_negative": 0.5982,
@@ -1039,7 +1070,8 @@ CALIBRATED: dict[str, float] = {
     "other_site_seeding_factor__tn": 3.641,
 }
 CALIBRATION_NOTE = (
-    "Fitted (calibration runs 4, 6 and 8, docs/calibration-run-6/README.md, docs/calibration-run-8/README.md): "
+    "Fitted (calibration runs 4, 6, 8 and 9, docs/calibration-run-6/README.md, docs/calibration-run-8/README.md, "
+    "docs/calibration-run-9/README.md): "
     "Nelder–Mead with common random numbers "
     "on the tolerance-normalised distance to every target of src/dormancy/patients/data/calibration_targets.yaml "
     "(Colleoni 2016 hazards of any recurrence by ER status, Pan 2017 20-year distant recurrence after 5 years of "

@@ -41,6 +41,7 @@ from dormancy.patients import therapy
 from dormancy.patients.aspirate import DIAGNOSIS_VISIT, read_aspirate_values
 from dormancy.patients.care import CARE_REGIMEN_YEARS, CARE_SET, care_groups, care_parameters, care_plan
 from dormancy.patients.covariates import sample_covariates
+from dormancy.patients.endocrine_resistance import endocrine_resistant_years
 from dormancy.patients.kernel_io import (
     KernelTables,
     PatientBatch,
@@ -246,6 +247,9 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
         visceral_cdf=visceral_cdf,
         chemotherapy=chemotherapy,
         endocrine_years=endocrine,
+        endocrine_resistant_years=endocrine_resistant_years(
+            inputs.values, seed=inputs.seed, ids=ids, er_positive=covariates["er_positive"]
+        ),
         treatment_start_step=inputs.treat_start_step[start:stop],
         visit_steps=inputs.visit_steps[start:stop],
     )

@@ -25,7 +25,8 @@ class PatientBatch(NamedTuple):
 
     ``other_site_ratio`` is the mean number of DTCs seeded to the other organs per marrow DTC, and
     ``visceral_cdf`` ``(n, 4)`` the cumulative shares of lung, liver, brain and other among them
-    (:func:`dormancy.patients.sites.seeding_by_site`).
+    (:func:`dormancy.patients.sites.seeding_by_site`). ``endocrine_resistant_years`` is the time from which an ER+
+    patient's disease is endocrine-resistant (``inf``: never; :mod:`dormancy.patients.endocrine_resistance`).
     """
 
     ids: NDArray[np.int64]
@@ -39,6 +40,7 @@ class PatientBatch(NamedTuple):
     visceral_cdf: NDArray[np.float64]
     chemotherapy: NDArray[np.bool_]
     endocrine_years: NDArray[np.float64]
+    endocrine_resistant_years: NDArray[np.float64]
     treatment_start_step: NDArray[np.int64]
     visit_steps: NDArray[np.int64]
 
@@ -149,6 +151,7 @@ def run_kernel(
         batch.visceral_cdf,
         batch.chemotherapy,
         batch.endocrine_years,
+        batch.endocrine_resistant_years,
         parameters,
         tables.rates,
         tables.vicious,

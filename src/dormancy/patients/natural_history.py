@@ -45,7 +45,10 @@ focus of :math:`X` cells is eradicated with probability :math:`e^{-X 10^{-L}}` a
 that start during the course are single cells and almost always cured). Endocrine therapy eradicates ER+ foci
 with hazard :math:`h_{endo}` while taken; on it an awakened ER+ cell founds a colony with probability times
 :math:`1 - \varepsilon_{endo}` (its proliferation needs ER
-signalling), and ER+ foci grow at :math:`1 - \varepsilon_{endo}` of their rate.
+signalling), and ER+ foci grow at :math:`1 - \varepsilon_{endo}` of their rate. From a per-patient time
+:math:`T_R` (de novo or acquired endocrine resistance, :mod:`dormancy.patients.endocrine_resistance`; infinite
+when never) none of these endocrine effects acts on the patient, nor a regimen's growth factor or ER inhibition of
+her foci: she is treated as off endocrine therapy.
 Detection is a focus reaching :math:`X_{det}`; the time is interpolated within the step. The first detection is
 the (first distant) recurrence, with its site (bone or a visceral site); staging then finds every site holding a
 focus of at least :math:`X_{stage}` (a bit mask of sites). The history then goes on (no treatment of metastatic
@@ -300,6 +303,7 @@ def simulate_patients(
     visceral_cdf,
     chemotherapy,
     endocrine_years,
+    resistant_years,
     params,
     rates,
     vicious,
@@ -319,8 +323,10 @@ def simulate_patients(
     ``rates`` and ``vicious`` carry the regimen states on a first axis (state 0: untreated). Treatment (module
     docstring, *Treatment*) starts at step ``treat_start_step[p]`` (-1: none) and follows ``regimen_*`` (one
     entry per step of the regimen; ``regimen_dormant_death`` is an extra death hazard, per year, of every dormant
-    DTC in every pool while the step is on). ``visit_steps[p, v]`` is the step at whose start visit ``v`` records the
-    marrow DTCs (-1: no visit).
+    DTC in every pool while the step is on). From ``resistant_years[p]`` (years; ``inf``: never) an ER+ patient's
+    disease is endocrine-resistant: no endocrine effect and no regimen growth factor or ER inhibition acts on it
+    (:mod:`dormancy.patients.endocrine_resistance`). ``visit_steps[p, v]`` is the step at whose start visit ``v``
+    records the marrow DTCs (-1: no visit).
     """
     n = ids.shape[0]
     n_regimen = regimen_state.shape[0]
@@ -498,11 +504,12 @@ def simulate_patients(
                 )
                 i, fi = grid_position(deficiency, nd)
                 j, fj = grid_position(inflamed, nd)
-                endo = 1 if (er == 1 and mid < endocrine_years[p]) else 0
+                sensitive = mid < resistant_years[p]
+                endo = 1 if (er == 1 and mid < endocrine_years[p] and sensitive) else 0
                 p_est, _ = establishment(tables, er, endo, i, fi, j, fj, params)
                 if endo:
                     p_est *= 1.0 - params[P_ENDO_GROWTH]
-                if treated and er:
+                if treated and er and sensitive:
                     p_est *= 1.0 - regimen_er_inhibition[g]
                 site_state = step_state(pid, step + 1, SITE_BLOCK, k0, k1)
                 for k in range(N_NICHES):
@@ -551,7 +558,8 @@ def simulate_patients(
             )
             i, fi = grid_position(deficiency, nd)
             j, fj = grid_position(inflamed, nd)
-            endo = 1 if (er == 1 and mid < endocrine_years[p]) else 0
+            sensitive = mid < resistant_years[p]
+            endo = 1 if (er == 1 and mid < endocrine_years[p] and sensitive) else 0
             chemo_ends = chemotherapy[p] and step == chemo_last_step
             _, evasion = establishment(tables, er, endo, i, fi, j, fj, params)
             kill = regimen_log10_kill[g] if treated else 0.0
@@ -569,7 +577,7 @@ def simulate_patients(
                 alpha = alpha0
                 if endo:
                     alpha *= 1.0 - params[P_ENDO_GROWTH]
-                if treated:
+                if treated and (sensitive or not er):
                     alpha *= regimen_growth[g] * (1.0 - regimen_er_inhibition[g] if er else 1.0)
                 if niche < MARROW_NICHES:
                     log10_burden = (x - ln_xbone) / math.log(10.0)

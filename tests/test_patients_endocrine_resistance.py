@@ -1,0 +1,125 @@
+"""Between-patient endocrine sensitivity (:mod:`dormancy.patients.endocrine_resistance`) in the patient kernel."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dormancy.errors import InputError
+from dormancy.patients import CareSpec, CohortSpec, PopulationSpec, simulate_cohort
+from dormancy.patients.care_checks import rate_ratio
+from dormancy.patients.endocrine_resistance import endocrine_resistant_years
+from dormancy.patients.parameters import SET_NAME
+
+R = f"{SET_NAME}.endocrine_resistant_fraction"
+LAMBDA = f"{SET_NAME}.endocrine_acquired_resistance_per_year"
+ER_POSITIVE = PopulationSpec.only(er_positive=True)
+#: Columns of the DTC history (the kernel's); the non-DTC events have their own endocrine reduction.
+HISTORY = ["dtc_at_diagnosis", "escapes", "dead_dtcs", "dormant_at_end", "recurrence_years", "bone_metastasis_years"]
+
+
+def test_no_resistance_means_never_resistant():
+    ids = np.arange(50)
+    er = ids % 2 == 0
+    values = {"endocrine_resistant_fraction": 0.0, "endocrine_acquired_resistance_per_year": 0.0}
+    assert np.all(np.isinf(endocrine_resistant_years(values, seed=1, ids=ids, er_positive=er)))
+
+
+def test_resistance_times_follow_the_fraction_and_hazard_and_depend_only_on_seed_and_patient():
+    ids = np.arange(40_000)
+    er = np.ones(len(ids), dtype=bool)
+    values = {"endocrine_resistant_fraction": 0.25, "endocrine_acquired_resistance_per_year": 0.1}
+    times = endocrine_resistant_years(values, seed=7, ids=ids, er_positive=er)
+    de_novo = times == 0.0
+    # binomial share within 4 standard errors; the others exponential with mean 1/lambda (10 years)
+    assert abs(de_novo.mean() - 0.25) < 4 * np.sqrt(0.25 * 0.75 / len(ids))
+    acquired = times[~de_novo]
+    assert abs(acquired.mean() - 10.0) < 4 * 10.0 / np.sqrt(len(acquired))
+    # any subset, in any order, gets the same times; ER- patients are never resistant
+    subset = ids[::-7]
+    assert np.array_equal(endocrine_resistant_years(values, seed=7, ids=subset, er_positive=er[subset]), times[subset])
+    assert np.all(np.isinf(endocrine_resistant_years(values, seed=7, ids=ids, er_positive=~er)))
+    assert not np.array_equal(endocrine_resistant_years(values, seed=8, ids=ids, er_positive=er), times)
+
+
+def test_bad_resistance_values_are_input_errors():
+    with pytest.raises(InputError) as error:
+        endocrine_resistant_years(
+            {"endocrine_resistant_fraction": 1.5, "endocrine_acquired_resistance_per_year": -1.0},
+            seed=1,
+            ids=np.arange(3),
+            er_positive=np.ones(3, dtype=bool),
+        )
+    assert {p.field for p in error.value.problems} == {
+        "endocrine_resistant_fraction",
+        "endocrine_acquired_resistance_per_year",
+    }
+
+
+def _cohort(care: CareSpec, parameters: dict, *, n: int = 1500, chunk_size: int = 100_000, population=None):
+    spec = CohortSpec(n, followup_years=12.0, population=population or PopulationSpec(), care=care)
+    return simulate_cohort(spec, seed=11, parameters=parameters, chunk_size=chunk_size).table
+
+
+def test_fully_sensitive_cohort_is_the_same_whether_resistance_never_comes_or_comes_after_follow_up():
+    # s = 1 throughout: r = 0 and lambda = 0 (every T_R infinite) against a hazard so small that every T_R is
+    # finite but far beyond follow-up: the kernel's comparisons then change nothing, bit for bit
+    care = CareSpec(era="modern")
+    never = _cohort(care, {R: 0.0, LAMBDA: 0.0})
+    late = _cohort(care, {R: 0.0, LAMBDA: 1e-9})
+    assert never[HISTORY].equals(late[HISTORY])
+
+
+def test_a_resistant_patient_lives_as_without_endocrine_therapy_and_er_negative_patients_are_untouched():
+    parameters = {R: 0.4, LAMBDA: 0.0}
+    resistant = _cohort(CareSpec("node_positive", 5.0), parameters)
+    untreated = _cohort(CareSpec("node_positive", 0.0), parameters)
+    sensitive = _cohort(CareSpec("node_positive", 5.0), {R: 0.0, LAMBDA: 0.0})
+    er = resistant["er_positive"].to_numpy()
+    times = endocrine_resistant_years(
+        {"endocrine_resistant_fraction": 0.4}, seed=11, ids=np.arange(len(er)), er_positive=er
+    )
+    de_novo = times == 0.0
+    assert 0.3 < de_novo.sum() / er.sum() < 0.5
+    # de novo resistant: the DTC history of the same patient without endocrine therapy, bit for bit
+    assert resistant.loc[de_novo, HISTORY].equals(untreated.loc[de_novo, HISTORY])
+    # ER- patients: no endocrine effect either way; sensitive ER+ patients: as with r = 0
+    assert resistant.loc[~er, HISTORY].equals(sensitive.loc[~er, HISTORY])
+    assert resistant.loc[er & ~de_novo, HISTORY].equals(sensitive.loc[er & ~de_novo, HISTORY])
+    assert not resistant.loc[de_novo, HISTORY].equals(sensitive.loc[de_novo, HISTORY])
+
+
+def test_resistance_is_the_same_whatever_the_chunking():
+    parameters = {R: 0.3, LAMBDA: 0.1}
+    care = CareSpec(era="modern")
+    assert _cohort(care, parameters, chunk_size=317).equals(_cohort(care, parameters))
+
+
+@pytest.mark.slow
+def test_more_resistance_brings_the_endocrine_effects_closer_to_one():
+    """Tamoxifen vs none and an AI vs tamoxifen (years 0-5): the RR rises towards 1 with r (0 to 0.4, λ = 0)."""
+    ratios = {}
+    for r in (0.0, 0.4):
+        parameters = {R: r, LAMBDA: 0.0}
+        arms = [
+            _cohort(CareSpec("node_positive", years), parameters, n=6000, population=ER_POSITIVE)
+            for years in (0.0, 5.0)
+        ]
+        tamoxifen = rate_ratio(*(a["recurrence_years"].to_numpy() for a in arms), period=(0.0, 5.0))
+        modern = [
+            _cohort(
+                CareSpec(era="modern", chemotherapy="node_positive", endocrine_agent=agent, extended_endocrine="none"),
+                parameters,
+                n=6000,
+                population=PopulationSpec.only(er_positive=True, age_mean_years=64.0, age_sd_years=8.0),
+            )
+            for agent in ("tamoxifen", "aromatase_inhibitor")
+        ]
+        ai = rate_ratio(*(a["recurrence_years"].to_numpy() for a in modern), period=(0.0, 5.0))
+        ratios[r] = (tamoxifen, ai)
+    for which in (0, 1):
+        low, high = ratios[0.0][which], ratios[0.4][which]
+        assert low[0] < 1.0 and high[0] < 1.0
+        assert high[0] > low[0], (which, ratios)
+        # separated by more than the two intervals' half-widths (common random numbers make this conservative)
+        assert high[1] > low[2] or high[0] - low[0] > 0.1, (which, ratios)
