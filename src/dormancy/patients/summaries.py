@@ -313,8 +313,9 @@ def summarise(tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
             stats[f"braun.association.{name}"] = value
         stats["braun.dtc_rate_ratio_10y"] = rate_ratio(braun)
         stats["braun.bone_share"] = bone_share(braun)
-        for (subtype, site), value in first_site_shares(braun).items():
-            stats[f"braun.first_site.{SUBTYPE_KEYS[subtype]}.{site}"] = value
+        if {"subtype", "er_positive", "recurrence_site"} <= set(braun.columns):
+            for (subtype, site), value in first_site_shares(braun).items():
+                stats[f"braun.first_site.{SUBTYPE_KEYS[subtype]}.{site}"] = value
         for start, end in ((0, 5), (5, 10), (10, 15)):
             stats[f"braun.bone_incidence.{start}-{end}"] = bone_incidence(braun, start, end)
     if "ebctcg_control" in tables and "ebctcg_tamoxifen" in tables:

@@ -23,9 +23,12 @@ from typing import Literal
 
 import yaml
 
-__all__ = ["NOT_ASSESSED", "Target", "Tolerance", "load_targets", "raw_targets"]
+__all__ = ["NOT_ASSESSED", "PACKAGE_TARGET_GROUPS", "Target", "Tolerance", "load_targets", "raw_targets"]
 
 ToleranceKind = Literal["relative", "absolute", "range"]
+
+#: Target groups the package adds to the shared file's, with their source module (not in the shared YAML).
+PACKAGE_TARGET_GROUPS: dict[str, str] = {"first_site_by_subtype": "dormancy.patients.sites (Kaplan 2016)"}
 
 #: Targets in the YAML that no per-patient cohort statistic can check, with the reason (listed in the report).
 NOT_ASSESSED: dict[str, str] = {
