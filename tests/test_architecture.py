@@ -19,6 +19,7 @@ LAYERS = {
     "inputs": 0,
     "jit": 0,
     "params": 1,
+    "inference": 1,
     "ode": 2,
     "sbml": 2,
     "pkpd": 2,

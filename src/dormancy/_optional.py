@@ -7,7 +7,8 @@ declared as extras in ``pyproject.toml`` (``pip install "dormancy[all]"`` brings
 extra                     package             feature
 ========================  ==================  ==========================================
 ``sbml``                  python-libsbml      SBML export (``dormancy sbml``, ``*_to_sbml``)
-``calibration``           pyabc               ABC-SMC calibration (``dormancy calibrate``)
+``calibration``           pyabc, emcee,       ABC-SMC calibration (``dormancy calibrate``); the emulated
+                          scikit-learn        posterior (:mod:`dormancy.inference`)
 ``movie``                 imageio-ffmpeg      MP4 movies of niche runs (``--movie x.mp4``; GIF needs none)
 ``scanpy``                scanpy              dormancy-signature scores (``score_dormancy``, ``--anndata``)
 ``app``                   panel               the interactive what-if app (``dormancy app``)
@@ -26,6 +27,8 @@ __all__ = ["EXTRAS", "MissingExtraError", "optional_module", "require_optional"]
 EXTRAS: dict[str, tuple[str, str, str]] = {
     "libsbml": ("sbml", "python-libsbml", "SBML export"),
     "pyabc": ("calibration", "pyabc", "ABC-SMC calibration"),
+    "emcee": ("calibration", "emcee", "MCMC on the emulated posterior"),
+    "sklearn": ("calibration", "scikit-learn", "Gaussian-process emulators of the posterior fit"),
     "imageio_ffmpeg": ("movie", "imageio-ffmpeg", "MP4 movies"),
     "scanpy": ("scanpy", "scanpy", "dormancy-signature scores"),
     "panel": ("app", "panel", "The interactive app"),

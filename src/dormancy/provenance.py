@@ -94,6 +94,23 @@ def platform_info() -> dict[str, str]:
     return info
 
 
+@dataclass(frozen=True)
+class Environment:
+    """Where a run is made: the git commit and the platform (see :func:`git_commit`, :func:`platform_info`).
+
+    Gathering it runs git three times and reads package metadata (~0.1-1 s); a caller making many runs in one
+    process (a calibration) gathers it once with :meth:`here` and passes it to each run.
+    """
+
+    git_commit: str | None
+    platform: dict[str, str]
+
+    @classmethod
+    def here(cls) -> Environment:
+        """Return the environment of this process now."""
+        return cls(git_commit(), platform_info())
+
+
 def _plain(value: object) -> object:
     """Convert numpy scalars and arrays for ``json.dumps``; anything else is not JSON data."""
     if isinstance(value, np.generic | np.ndarray):
@@ -193,6 +210,7 @@ class Manifest:
         parameters: list[dict[str, Any]],
         seed: int | None,
         settings: dict[str, Any],
+        environment: Environment | None = None,
     ) -> Manifest:
         """Return a manifest for a run made now, by this package, on this platform.
 
@@ -208,17 +226,20 @@ class Manifest:
             Seed of the run.
         settings : dict
             Solver and saving options.
+        environment : Environment, optional
+            Gathered once by a caller making many runs; gathered now otherwise.
 
         Returns
         -------
         Manifest
             With package version, git commit, creation time (UTC) and platform filled in.
         """
+        environment = environment or Environment.here()
         return cls(
             package_version=__version__,
-            git_commit=git_commit(),
+            git_commit=environment.git_commit,
             created=datetime.now(UTC).isoformat(timespec="microseconds"),
-            platform=platform_info(),
+            platform=dict(environment.platform),
             seed=seed,
             scenario=scenario,
             parameters=parameters,

@@ -41,6 +41,7 @@ from dormancy.params import load_registry
 from dormancy.patients.specs import CareSpec, CohortSpec, PopulationSpec
 from dormancy.patients.summaries import PAN_STRATA, summarise
 from dormancy.patients.targets import Target, load_targets
+from dormancy.provenance import Environment
 
 __all__ = [
     "CalibrationResult",
@@ -98,10 +99,12 @@ def target_cohorts(*, n_patients: int = 4000) -> dict[str, CohortSpec]:
     return cohorts
 
 
-def _simulate_cohort(spec: CohortSpec, seed: int, parameters: Mapping[str, float]) -> pd.DataFrame:
+def _simulate_cohort(
+    spec: CohortSpec, seed: int, parameters: Mapping[str, float], environment: Environment | None = None
+) -> pd.DataFrame:
     from dormancy.patients.cohort import simulate_cohort
 
-    return simulate_cohort(spec, seed=seed, parameters=dict(parameters) or None).table
+    return simulate_cohort(spec, seed=seed, parameters=dict(parameters) or None, environment=environment).table
 
 
 def _cohort_seed(seed: int, index: int, parameters: Mapping[str, float]) -> int:
@@ -132,7 +135,14 @@ def simulate_targets(
     simulator : callable, optional
         ``simulator(spec, seed, parameters) -> table``; the patient simulator by default.
     """
-    run = simulator or _simulate_cohort
+    if simulator is None:
+        environment = Environment.here()  # once for all cohorts: it runs git and reads package metadata
+
+        def run(spec, seed, parameters):
+            return _simulate_cohort(spec, seed, parameters, environment)
+
+    else:
+        run = simulator
     parameters = dict(parameters or {})
     cohorts = target_cohorts(n_patients=n_patients)
     order = {name: index for index, name in enumerate(cohorts)}

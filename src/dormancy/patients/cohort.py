@@ -59,7 +59,7 @@ from dormancy.patients.specs import CareSpec, CohortSpec, PopulationSpec
 from dormancy.patients.survival import SET_NAME as SURVIVAL_SET
 from dormancy.patients.survival import apply_deaths, route_before_death
 from dormancy.pkpd import Strategy, parse_strategy
-from dormancy.provenance import Manifest
+from dormancy.provenance import Environment, Manifest
 from dormancy.results import Status
 
 __all__ = [
@@ -550,6 +550,7 @@ def simulate_cohort(
     treatment_start_years: float | NDArray[np.float64] = 0.0,
     visits_years: NDArray[np.float64] | None = None,
     cache: TableCache | None = None,
+    environment: Environment | None = None,
 ) -> CohortResult:
     """Simulate ``spec.n_patients`` virtual patients (or the given ids) over ``spec.followup_years``.
 
@@ -584,6 +585,9 @@ def simulate_cohort(
     cache : dormancy.coupling.tables.TableCache, optional
         Where the niche-rate tables are kept (default :data:`dormancy.patients.therapy.DEFAULT_CACHE`, in memory;
         the command line passes one on ``DORMANCY_CACHE_DIR``).
+    environment : dormancy.provenance.Environment, optional
+        Git commit and platform for the manifest, gathered once by a caller that makes many runs (a calibration);
+        gathered for this run otherwise.
 
     Returns
     -------
@@ -633,6 +637,7 @@ def simulate_cohort(
             "scheduler": "in-process" if scheduler is None else "dask.distributed",
             **context["regimen"],
         },
+        environment=environment,
     )
     return CohortResult(table, manifest, visits)
 

@@ -1,0 +1,121 @@
+r"""Gaussian-process emulators of a simulator's statistics, in standardised units.
+
+Each statistic :math:`s_t` is first standardised by its observation (:func:`standardise`): a normal observation
+:math:`(y, \sigma)` gives :math:`z = (s - y) / \sigma` (observed at 0 with unit SD); a range gives
+:math:`z = (s - c) / h` with centre :math:`c` and half-width :math:`h` (range ``[-1, 1]``), or for a one-sided bound
+:math:`b`, :math:`z = (s - b) / \max(|b|, 1)` (range ``(-\infty, 0]`` or ``[0, \infty)``). :math:`z` is clipped to
+:math:`\pm` :data:`CAP` and an undefined statistic (NaN: no events, no crossover) is set to :data:`CAP`: far outside
+any plausible region, where only "implausible" matters, the response is flat and bounded, which a stationary GP
+can follow.
+
+Each :math:`z_t` gets its own GP (scikit-learn; Rasmussen & Williams 2006): a constant times an anisotropic Matérn
+5/2 kernel over the unit cube plus a white-noise term for the simulator's Monte-Carlo noise, hyperparameters by
+maximum marginal likelihood. :meth:`Emulator.predict` returns the mean and the variance of the *latent* function
+(the white-noise part excluded): the statistic the simulator would give with infinitely many patients is the
+latent function, Monte-Carlo noise is not a property of the published value.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dormancy.inference.likelihood import Observation
+
+__all__ = ["CAP", "Emulator", "standardise"]
+
+CAP = 10.0
+
+
+def standardise(observations: Sequence[Observation]) -> tuple[np.ndarray, np.ndarray, tuple[Observation, ...]]:
+    """Return ``(shift, scale, observations in z units)`` so that ``z = (s - shift) / scale``."""
+    shift, scale, result = [], [], []
+    for o in observations:
+        if o.kind == "normal":
+            shift.append(o.value)
+            scale.append(o.sd)
+            result.append(Observation.normal(o.name, 0.0, 1.0))
+        elif math.isfinite(o.low) and math.isfinite(o.high):
+            half = (o.high - o.low) / 2.0
+            shift.append((o.low + o.high) / 2.0)
+            scale.append(half)
+            result.append(Observation.interval(o.name, -1.0, 1.0, o.edge / half))
+        else:
+            bound = o.low if math.isfinite(o.low) else o.high
+            size = max(abs(bound), 1.0)
+            shift.append(bound)
+            scale.append(size)
+            low, high = (0.0, math.inf) if math.isfinite(o.low) else (-math.inf, 0.0)
+            result.append(Observation.interval(o.name, low, high, o.edge / size))
+    return np.array(shift), np.array(scale), tuple(result)
+
+
+def to_z(statistics: np.ndarray, shift: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Standardise and clip raw statistics (``(n, T)``); NaN becomes :data:`CAP`."""
+    z = (np.asarray(statistics, float) - shift) / scale
+    return np.clip(np.where(np.isfinite(z), z, CAP), -CAP, CAP)
+
+
+@dataclass(frozen=True)
+class Emulator:
+    """One fitted GP per standardised statistic (build with :meth:`fit`).
+
+    Parameters
+    ----------
+    models : tuple
+        Fitted ``sklearn.gaussian_process.GaussianProcessRegressor`` per statistic.
+    noise : numpy.ndarray
+        ``(T,)`` fitted white-noise variance per statistic (z units): the simulator's Monte-Carlo variance.
+    n_train : int
+        Number of training runs.
+    """
+
+    models: tuple
+    noise: np.ndarray
+    n_train: int
+
+    @classmethod
+    def fit(cls, unit: np.ndarray, z: np.ndarray, *, seed: int, restarts: int = 1) -> Emulator:
+        """Fit a GP to every column of ``z`` (``(n, T)``) over the unit-cube points ``unit`` (``(n, d)``)."""
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.gaussian_process import GaussianProcessRegressor
+        from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+
+        unit = np.asarray(unit, float)
+        d = unit.shape[1]
+        models, noise = [], []
+        for t in range(z.shape[1]):
+            kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(
+                length_scale=np.full(d, 0.5), length_scale_bounds=(1e-2, 1e2), nu=2.5
+            ) + WhiteKernel(1e-2, (1e-8, 1e1))
+            model = GaussianProcessRegressor(
+                kernel,
+                normalize_y=True,
+                n_restarts_optimizer=restarts,
+                random_state=int(np.random.SeedSequence([seed, t]).generate_state(1)[0]),
+            )
+            with warnings.catch_warnings():
+                # a length scale at its upper bound means the statistic ignores that parameter: expected, not an error
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model.fit(unit, z[:, t])
+            models.append(model)
+            noise.append(model.kernel_.k2.noise_level * float(model._y_train_std) ** 2)
+        return cls(tuple(models), np.array(noise), int(unit.shape[0]))
+
+    def length_scales(self) -> np.ndarray:
+        """Return the fitted Matérn length scales, ``(T, d)`` in unit-cube units (large: the statistic ignores it)."""
+        return np.array([np.atleast_1d(m.kernel_.k1.k2.length_scale) for m in self.models])
+
+    def predict(self, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the latent mean and variance (``(m, T)`` each) at unit-cube points ``(m, d)``."""
+        unit = np.atleast_2d(np.asarray(unit, float))
+        means, variances = [], []
+        for model, noise in zip(self.models, self.noise, strict=True):
+            mean, sd = model.predict(unit, return_std=True)
+            means.append(mean)
+            variances.append(np.maximum(sd**2 - noise, 1e-12))
+        return np.column_stack(means), np.column_stack(variances)

@@ -1,0 +1,111 @@
+r"""History matching: rule out the parameter regions where an emulator says no target can be met.
+
+A point :math:`u` of the unit cube is *not ruled out yet* (NROY; Vernon 2010) when its :math:`k`-th largest
+implausibility (:func:`dormancy.inference.likelihood.implausibility`) is at most ``threshold`` (3 by default). Using
+the second or third largest instead of the maximum (``k = 2, 3``) protects against a single poorly emulated statistic
+in early waves. :func:`sample_nroy` finds NROY points by rejection from uniform candidates, then, when they are
+scarce, from Gaussian perturbations of those already found (a sequential Monte-Carlo-like refill), all from one
+seeded generator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dormancy.inference.likelihood import Observation, implausibility
+
+__all__ = ["NROY_TAG", "NroySample", "kth_largest", "sample_nroy"]
+
+NROY_TAG = 0x4E524F59  # "NROY"
+
+
+def kth_largest(values: np.ndarray, k: int) -> np.ndarray:
+    """Return the ``k``-th largest value along the last axis (``k = 1``: the maximum)."""
+    return np.sort(values, axis=-1)[..., -k]
+
+
+@dataclass(frozen=True)
+class NroySample:
+    """Points not ruled out, with how they were found.
+
+    Parameters
+    ----------
+    unit : numpy.ndarray
+        ``(n, d)`` NROY points.
+    implausibility : numpy.ndarray
+        ``(n,)`` their ``k``-th largest implausibility.
+    uniform_fraction : float
+        Share of the uniform candidates that were NROY (an estimate of the NROY volume in the unit cube; it
+        counts only the first, uniform round).
+    candidates : int
+        Candidates evaluated in all rounds.
+    """
+
+    unit: np.ndarray
+    implausibility: np.ndarray
+    uniform_fraction: float
+    candidates: int
+
+
+def sample_nroy(
+    predict: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    observations: Sequence[Observation],
+    *,
+    dimension: int,
+    n: int,
+    seed: int,
+    k: int = 1,
+    threshold: float = 3.0,
+    batch: int = 20_000,
+    rounds: int = 12,
+) -> NroySample:
+    """Find up to ``n`` NROY points.
+
+    Parameters
+    ----------
+    predict : callable
+        ``predict(unit) -> (mean, variance)``, e.g. :meth:`dormancy.inference.emulator.Emulator.predict`.
+    observations : sequence of Observation
+        In the units ``predict`` returns.
+    dimension : int
+        Dimension of the unit cube.
+    n : int
+        Number of points wanted.
+    seed : int
+        Seeds the one generator used.
+    k, threshold : int, float
+        Cut-off: ``k``-th largest implausibility ``<= threshold``.
+    batch, rounds : int
+        Candidates per round and the most rounds (the first uniform, the others perturbations).
+    """
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), NROY_TAG])))
+    kept, kept_i = [], []
+    evaluated = 0
+    uniform_fraction = float("nan")
+    for round_ in range(rounds):
+        if round_ == 0 or not kept:
+            candidates = rng.random((batch, dimension))
+        else:
+            pool = np.concatenate(kept)
+            spread = np.maximum(pool.std(axis=0), 0.01) if len(pool) > 1 else np.full(dimension, 0.05)
+            parents = pool[rng.integers(0, len(pool), batch)]
+            candidates = np.clip(parents + rng.normal(size=(batch, dimension)) * spread * 0.5, 0.0, 1.0)
+        mean, variance = predict(candidates)
+        score = kth_largest(implausibility(observations, mean, variance), k)
+        keep = score <= threshold
+        evaluated += batch
+        if round_ == 0:
+            uniform_fraction = float(keep.mean())
+        kept.append(candidates[keep])
+        kept_i.append(score[keep])
+        if sum(len(a) for a in kept) >= 4 * n:
+            break
+    unit = np.concatenate(kept) if kept else np.zeros((0, dimension))
+    scores = np.concatenate(kept_i) if kept_i else np.zeros(0)
+    if len(unit) > n:
+        choice = np.sort(rng.choice(len(unit), n, replace=False))
+        unit, scores = unit[choice], scores[choice]
+    return NroySample(unit, scores, uniform_fraction, evaluated)

@@ -1,0 +1,252 @@
+"""The patient model's posterior: design runs of the target cohorts, the targets as a likelihood, and the fit.
+
+Wires the generic method of :mod:`dormancy.inference` (history matching with Gaussian-process emulators, then MCMC on
+the emulated likelihood) to the patient simulator:
+
+- **Parameters** (:data:`POSTERIOR_PARAMETERS`): the twelve natural-history records of
+  :data:`dormancy.patients.parameters.FREE_PARAMETERS`, the ER− seeding fold, the three per-subtype other-organ
+  seeding factors and the four endocrine-response records fitted in calibration runs 8 and 9 — every record the
+  calibration targets were fitted to. Their registry priors (uniform or log-uniform) are the prior.
+- **Simulator**: :func:`dormancy.patients.calibration.simulate_targets` (every target cohort at ``n_patients``, seeds
+  from the base seed and the exact parameter values) summarised to the raw statistic of every target, in the order
+  of :func:`dormancy.patients.targets.load_targets`.
+- **Design runs** are appended one JSON line per point to a log file and skipped when already there, so a run
+  resumes where it stopped.
+- **Likelihood** (:func:`observations`): each target's tolerance read as an observation model, see there.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dormancy.inference.likelihood import Observation
+from dormancy.inference.space import ParameterSpace
+from dormancy.patients.parameters import FREE_PARAMETERS, SET_NAME
+from dormancy.patients.targets import Target, load_targets
+
+__all__ = [
+    "EDGE_FRACTION",
+    "POSTERIOR_PARAMETERS",
+    "DesignRuns",
+    "observations",
+    "posterior_space",
+    "read_design",
+    "run_design",
+    "target_statistics",
+]
+
+POSTERIOR_PARAMETERS: tuple[str, ...] = FREE_PARAMETERS + tuple(
+    f"{SET_NAME}.{symbol}"
+    for symbol in (
+        "seeding_fold_er_negative",
+        "other_site_seeding_factor__er_pos_her2_neg",
+        "other_site_seeding_factor__her2_pos",
+        "other_site_seeding_factor__tn",
+        "endocrine_growth_inhibition",
+        "endocrine_eradication_per_year",
+        "endocrine_resistant_fraction",
+        "endocrine_acquired_resistance_per_year",
+    )
+)
+#: Soft edge of a published range, as a fraction of its half-width (or of the bound's magnitude, at least 1).
+EDGE_FRACTION = 0.1
+
+
+def posterior_space(names: Sequence[str] = POSTERIOR_PARAMETERS) -> ParameterSpace:
+    """Return the prior space of ``names`` from their registry records."""
+    from dormancy.patients.calibration import prior_bounds
+
+    priors = prior_bounds(tuple(names))
+    return ParameterSpace.from_bounds(
+        {name: (row.low, row.high, row.scale == "log10") for name, row in priors.iterrows()}
+    )
+
+
+def observations(targets: Sequence[Target] | None = None) -> tuple[Observation, ...]:
+    r"""Read every target's tolerance as an observation model of its statistic.
+
+    - A relative or absolute tolerance (a published estimate with its band) is a normal observation: the model's
+      statistic :math:`s` meets the published value :math:`y` with :math:`y \sim N(s, \sigma^2)`, the band being
+      :math:`\pm 1.96\sigma` (the band read as a 95 % interval).
+    - A range ``[low, high]`` (one bound may be infinite) is an interval observation: the likelihood is the
+      probability that :math:`s + \epsilon` lies in it, :math:`\epsilon \sim N(0, e^2)`, with a soft edge
+      :math:`e` = :data:`EDGE_FRACTION` of the half-width (of :math:`\max(|\text{bound}|, 1)` for a one-sided bound).
+
+    Both are assumptions about how tightly a target constrains the model; the emulator's variance adds to
+    :math:`\sigma^2` or :math:`e^2` when the likelihood is evaluated.
+    """
+    targets = load_targets() if targets is None else tuple(targets)
+    result = []
+    for target in targets:
+        low, high = target.tolerance.bounds(target.published)
+        if target.tolerance.kind in ("relative", "absolute"):
+            result.append(Observation.normal(target.statistic, target.published, (high - low) / 2.0 / 1.96))
+        else:
+            if math.isfinite(low) and math.isfinite(high):
+                edge = EDGE_FRACTION * (high - low) / 2.0
+            else:
+                edge = EDGE_FRACTION * max(abs(low if math.isfinite(low) else high), 1.0)
+            result.append(Observation.interval(target.statistic, low, high, edge))
+    return tuple(result)
+
+
+def target_statistics(
+    values: Mapping[str, float],
+    *,
+    seed: int,
+    n_patients: int,
+    targets: Sequence[Target] | None = None,
+    budget_seconds: float | None = None,
+) -> np.ndarray:
+    """Simulate every target cohort at ``values`` and return each target's statistic (NaN where undefined).
+
+    The cohorts and seeds are those of :func:`dormancy.patients.calibration.simulate_targets`. With
+    ``budget_seconds`` (CPU seconds of this process, all threads: steadier than wall time on a shared machine),
+    cohorts are simulated in turn until the budget is spent; a point that runs out of budget
+    returns all NaN (undefined, hence implausible). The simulator's cost grows with the number of growing foci, so
+    points over budget are those where nearly every patient relapses early, far outside every target (checked on the
+    finished slow runs in ``docs/posterior-run-1``).
+    """
+    from dormancy.patients.calibration import SAME_PATIENTS, _cohort_seed, _simulate_cohort, target_cohorts
+    from dormancy.patients.summaries import summarise
+    from dormancy.provenance import Environment
+
+    targets = load_targets() if targets is None else tuple(targets)
+    parameters = dict(values)
+    environment = Environment.here()
+    cohorts = target_cohorts(n_patients=n_patients)
+    order = {name: index for index, name in enumerate(cohorts)}
+    began = time.process_time()
+    tables = {}
+    for name, spec in cohorts.items():
+        if budget_seconds is not None and time.process_time() - began > budget_seconds:
+            return np.full(len(targets), math.nan)
+        cohort_seed = _cohort_seed(seed, order[SAME_PATIENTS.get(name, name)], parameters)
+        tables[name] = _simulate_cohort(spec, cohort_seed, parameters, environment)
+    stats = summarise(tables)
+    return np.array([float(stats.get(t.statistic, math.nan)) for t in targets])
+
+
+@dataclass(frozen=True)
+class DesignRuns:
+    """Every design run read back from a log.
+
+    Parameters
+    ----------
+    unit : numpy.ndarray
+        ``(n, d)`` points in the unit cube of the space.
+    statistics : numpy.ndarray
+        ``(n, T)`` raw statistics, NaN where undefined.
+    wave : numpy.ndarray
+        ``(n,)`` wave of each run.
+    n_patients : numpy.ndarray
+        ``(n,)`` cohort size of each run.
+    """
+
+    unit: np.ndarray
+    statistics: np.ndarray
+    wave: np.ndarray
+    n_patients: np.ndarray
+
+
+def read_design(log: str | Path, *, names: Sequence[str] = POSTERIOR_PARAMETERS) -> DesignRuns:
+    """Read the runs of a design log (one JSON object per line; a torn last line is ignored)."""
+    rows = []
+    path = Path(log)
+    if path.exists():
+        for line in path.read_text().splitlines():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    rows = [r for r in rows if tuple(r["names"]) == tuple(names)]
+    d = len(names)
+    if not rows:
+        return DesignRuns(np.zeros((0, d)), np.zeros((0, 0)), np.zeros(0, int), np.zeros(0, int))
+    return DesignRuns(
+        np.array([r["unit"] for r in rows], float),
+        np.array([[math.nan if v is None else v for v in r["statistics"]] for r in rows], float),
+        np.array([r["wave"] for r in rows], int),
+        np.array([r["n_patients"] for r in rows], int),
+    )
+
+
+def run_design(
+    space: ParameterSpace,
+    unit_points: np.ndarray,
+    *,
+    wave: int,
+    log: str | Path,
+    n_patients: int,
+    seed: int,
+    progress: Callable[[int, int], None] | None = None,
+    simulate: Callable[..., np.ndarray] = target_statistics,
+    budget_seconds: float | None = None,
+) -> DesignRuns:
+    """Simulate the target statistics at every design point not yet in ``log`` and append each as it finishes.
+
+    Parameters
+    ----------
+    space : ParameterSpace
+        The calibrated parameters.
+    unit_points : numpy.ndarray
+        ``(n, d)`` design points in the unit cube.
+    wave : int
+        Wave number recorded with each run; ``(wave, index)`` identifies a run on resume.
+    log : path-like
+        JSON-lines file (created if missing).
+    n_patients, seed : int
+        Cohort size and base seed of :func:`target_statistics`.
+    progress : callable, optional
+        ``progress(done, total)`` after each run.
+    simulate : callable
+        ``simulate(values, seed=, n_patients=, budget_seconds=) -> statistics``; :func:`target_statistics` by
+        default.
+    budget_seconds : float, optional
+        Passed to ``simulate``; a run over budget is logged with ``"over_budget": true``.
+
+    Returns
+    -------
+    DesignRuns
+        Every run in the log (all waves).
+    """
+    path = Path(log)
+    done = set()
+    if path.exists():
+        for line in path.read_text().splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if tuple(row["names"]) == space.names:
+                done.add((row["wave"], row["index"]))
+    values = space.from_unit(unit_points)
+    total = len(unit_points)
+    for index, (unit, point) in enumerate(zip(unit_points, values, strict=True)):
+        if (wave, index) in done:
+            continue
+        began = time.perf_counter()
+        statistics = simulate(space.as_mapping(point), seed=seed, n_patients=n_patients, budget_seconds=budget_seconds)
+        row = {
+            "names": list(space.names),
+            "wave": wave,
+            "index": index,
+            "n_patients": n_patients,
+            "seed": seed,
+            "unit": [float(u) for u in unit],
+            "statistics": [None if not math.isfinite(s) else float(s) for s in statistics],
+            "seconds": round(time.perf_counter() - began, 3),
+            "over_budget": bool(np.all(~np.isfinite(statistics))) and budget_seconds is not None,
+        }
+        with path.open("a") as handle:
+            handle.write(json.dumps(row) + "\n")
+        if progress is not None:
+            progress(index + 1, total)
+    return read_design(path, names=space.names)

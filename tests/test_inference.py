@@ -1,0 +1,135 @@
+"""The calibration method (dormancy.inference): space, observation models, emulator, MCMC, coverage on known truth."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from dormancy.errors import InputError
+from dormancy.inference import Observation, ParameterSpace, implausibility, log_likelihood
+from dormancy.inference.history import kth_largest, sample_nroy
+
+pytest.importorskip("sklearn")
+pytest.importorskip("emcee")
+
+
+def test_space_maps_log_uniform_priors_in_log10_and_back():
+    space = ParameterSpace(("a", "b"), (1e-3, 0.0), (1e1, 2.0), (True, False))
+    values = np.array([[1e-2, 0.5], [1e1, 2.0]])
+    unit = space.to_unit(values)
+    np.testing.assert_allclose(unit, [[0.25, 0.25], [1.0, 1.0]])
+    np.testing.assert_allclose(space.from_unit(unit), values, rtol=1e-12)
+
+
+def test_latin_hypercube_has_one_point_per_stratum_and_depends_on_the_seed_only():
+    space = ParameterSpace(("a", "b", "c"), (0.0,) * 3, (1.0,) * 3, (False,) * 3)
+    points = space.latin_hypercube(50, seed=4)
+    for column in points.T:
+        assert sorted(np.floor(column * 50).astype(int)) == list(range(50))
+    np.testing.assert_array_equal(points, space.latin_hypercube(50, seed=4))
+    assert not np.array_equal(points, space.latin_hypercube(50, seed=5))
+
+
+def test_bad_space_is_an_input_error_naming_the_parameter():
+    with pytest.raises(InputError, match=r"space\.a"):
+        ParameterSpace(("a",), (0.0,), (1.0,), (True,))
+
+
+def test_normal_observation_is_the_normal_log_density_with_emulator_variance_added():
+    observation = [Observation.normal("x", 2.0, 0.5)]
+    value = log_likelihood(observation, np.array([[2.7]]), np.array([[0.11]]))
+    assert value[0] == pytest.approx(stats.norm.logpdf(2.0, 2.7, math.sqrt(0.25 + 0.11)), rel=1e-12)
+
+
+@pytest.mark.parametrize("mean", [-40.0, -3.0, 0.0, 0.7, 1.0, 4.0, 60.0])
+def test_interval_observation_is_the_probability_of_landing_inside_without_cancellation(mean):
+    observation = [Observation.interval("x", 0.0, 1.0, 0.2)]
+    value = log_likelihood(observation, np.array([[mean]]))[0]
+    direct = math.log(stats.norm.cdf((1.0 - mean) / 0.2) - stats.norm.cdf((0.0 - mean) / 0.2) or 1e-320)
+    if -1.0 <= mean <= 2.0:
+        assert value == pytest.approx(direct, rel=1e-10)
+    else:  # far outside: the nearer edge's normal tail
+        distance = max(0.0 - mean, mean - 1.0) / 0.2
+        assert value == pytest.approx(stats.norm.logsf(distance), rel=1e-6)
+    assert np.isfinite(value)
+    # one-sided bounds: inside is log(1) far from the edge, outside decreasing
+    upper = [Observation.interval("y", -math.inf, 1.0, 0.2)]
+    assert log_likelihood(upper, np.array([[-5.0]]))[0] == pytest.approx(0.0, abs=1e-12)
+    assert log_likelihood(upper, np.array([[3.0]]))[0] < log_likelihood(upper, np.array([[2.0]]))[0]
+
+
+def test_implausibility_is_zero_inside_a_range_and_the_standardised_distance_outside():
+    observations = [Observation.interval("x", 0.0, 1.0, 0.5), Observation.normal("y", 0.0, 2.0)]
+    values = implausibility(observations, np.array([[0.5, 3.0], [2.0, -4.0]]), np.array([[0.0, 5.0], [0.0, 0.0]]))
+    np.testing.assert_allclose(values, [[0.0, 1.0], [2.0, 2.0]])
+    assert kth_largest(values, 1).tolist() == [1.0, 2.0]
+    assert np.isinf(implausibility(observations, np.array([[np.nan, 0.0]]))[0, 0])
+
+
+def _toy(unit: np.ndarray, rng: np.random.Generator | None = None, sd: float = 0.05) -> np.ndarray:
+    """A smooth 2-parameter simulator with three statistics (and normal noise of SD ``sd``)."""
+    u0, u1 = unit[:, 0], unit[:, 1]
+    clean = np.column_stack([u0 + 0.5 * u1, u0 - u1**2, np.sin(3.0 * u1)])
+    return clean if rng is None else clean + rng.normal(scale=sd, size=clean.shape)
+
+
+@pytest.fixture(scope="module")
+def toy_emulator():
+    from dormancy.inference.emulator import Emulator
+
+    space = ParameterSpace(("u0", "u1"), (0.0, 0.0), (1.0, 1.0), (False, False))
+    design = space.latin_hypercube(60, seed=1)
+    data = _toy(design, np.random.default_rng(2))
+    return Emulator.fit(design, data, seed=3)
+
+
+def test_emulator_follows_the_function_and_estimates_the_noise(toy_emulator):
+    test = np.random.default_rng(5).random((200, 2))
+    mean, variance = toy_emulator.predict(test)
+    error = mean - _toy(test)
+    assert np.sqrt(np.mean(error**2)) < 0.03  # well below the noise SD of 0.05
+    np.testing.assert_allclose(np.sqrt(toy_emulator.noise), 0.05, rtol=0.35)
+    # the latent variance is honest: standardised errors have about unit spread
+    assert 0.5 < np.std(error / np.sqrt(variance)) < 2.0
+
+
+def test_mcmc_recovers_a_gaussian_posterior():
+    from dormancy.inference.mcmc import sample_posterior
+
+    centre, sd = np.array([0.4, 0.6]), np.array([0.05, 0.08])
+
+    def loglik(unit):
+        return -0.5 * np.sum(((unit - centre) / sd) ** 2, axis=1)
+
+    result = sample_posterior(loglik, np.random.default_rng(0).random((64, 2)), seed=11, steps=2000)
+    np.testing.assert_allclose(result.unit.mean(axis=0), centre, atol=0.01)
+    np.testing.assert_allclose(result.unit.std(axis=0), sd, rtol=0.15)
+    assert 0.2 < result.acceptance < 0.9
+    assert np.all(result.effective_sample_size > 200)
+    again = sample_posterior(loglik, np.random.default_rng(0).random((64, 2)), seed=11, steps=2000)
+    np.testing.assert_array_equal(result.unit, again.unit)
+
+
+def test_history_matching_keeps_the_truth_and_rules_out_most_of_the_cube(toy_emulator):
+    truth = np.array([[0.3, 0.7]])
+    observations = [Observation.normal(f"s{t}", v, 0.05) for t, v in enumerate(_toy(truth)[0])]
+    sample = sample_nroy(toy_emulator.predict, observations, dimension=2, n=300, seed=1)
+    assert sample.uniform_fraction < 0.2
+    assert np.all(sample.implausibility <= 3.0)
+    assert np.min(np.linalg.norm(sample.unit - truth, axis=1)) < 0.05
+
+
+@pytest.mark.slow
+def test_nominal_90_percent_intervals_cover_the_truth_at_their_rate(toy_emulator):
+    from dormancy.inference.sbc import check_coverage
+
+    rng = np.random.default_rng(7)
+    truths = 0.05 + 0.9 * rng.random((30, 2))
+    data = _toy(truths, rng)
+    coverage = check_coverage(toy_emulator.predict, truths, data, np.full(3, 0.05), level=0.9, seed=3, steps=800)
+    assert 0.80 <= coverage.rate <= 0.97
+    # ranks are not piled at the ends (an overconfident method puts the truth outside the draws)
+    assert np.mean((coverage.rank < 0.02) | (coverage.rank > 0.98)) < 0.1
