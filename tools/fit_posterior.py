@@ -1,12 +1,21 @@
-r"""Fit the patient model's posterior (issue 18): design waves, emulators, MCMC, posterior predictive checks.
+r"""Fit the patient model's posterior (issue 18): design waves, emulators, history matching, MCMC, checks.
 
-Every stage reads and appends to files in ``--out`` and skips what is already there, so an interrupted run resumes.
+Every stage reads and appends to files in ``--out`` and skips what is already there, so an interrupted run resumes
+(``design`` resumes point by point from ``design.jsonl``).
 
-Usage::
+Stages::
 
-    PYTHONPATH=src python tools/fit_posterior.py design --out docs/posterior-run-1 --wave 1 --points 240
-    PYTHONPATH=src python tools/fit_posterior.py emulate --out docs/posterior-run-1 --wave 1
+    # wave 1: a Latin hypercube over the whole prior, target cohorts of --patients each
+    PYTHONPATH=src python tools/fit_posterior.py design --out docs/posterior-run-1 --wave 1 --points 200
+    # emulators on every run so far; NROY points of the next wave; identifiability tables
+    PYTHONPATH=src python tools/fit_posterior.py emulate --out docs/posterior-run-1 --wave 1 --next-points 150
+    PYTHONPATH=src python tools/fit_posterior.py design --out docs/posterior-run-1 --wave 2
     ...
+    # MCMC on the last emulators -> posterior.parquet (+ diagnostics), then posterior predictive runs
+    PYTHONPATH=src python tools/fit_posterior.py posterior --out docs/posterior-run-1
+    PYTHONPATH=src python tools/fit_posterior.py check --out docs/posterior-run-1 --draws 100 --patients 6000
+
+Design runs use one thread (``NUMBA_NUM_THREADS=1``) to leave the other core to the next job.
 """
 
 from __future__ import annotations
@@ -19,9 +28,21 @@ from pathlib import Path
 
 import numpy as np
 
-from dormancy.patients.posterior_fit import posterior_space, run_design
+from dormancy.inference.history import kth_largest, sample_nroy
+from dormancy.inference.likelihood import implausibility
+from dormancy.patients.posterior_fit import (
+    emulate_targets,
+    observations,
+    posterior_space,
+    read_design,
+    run_design,
+    target_statistics,
+    to_posterior,
+)
+from dormancy.patients.targets import load_targets
 
 DESIGN_LOG = "design.jsonl"
+CHECK_LOG = "check.jsonl"
 
 
 def _progress(done: int, total: int) -> None:
@@ -53,19 +74,134 @@ def design(options: argparse.Namespace) -> None:
     )
 
 
+def emulate(options: argparse.Namespace) -> None:
+    """Fit emulators to every run so far, rule out implausible space, and draw the next wave's points."""
+    out = Path(options.out)
+    space = posterior_space()
+    runs = read_design(out / DESIGN_LOG, names=space.names)
+    began = time.perf_counter()
+    emulated = emulate_targets(runs, space=space, seed=options.seed)
+    fit_seconds = time.perf_counter() - began
+    k = 3 if options.wave == 1 else (2 if options.wave == 2 else 1)
+    nroy = sample_nroy(
+        emulated.emulator.predict,
+        emulated.observations,
+        dimension=space.dimension,
+        n=options.next_points,
+        seed=options.seed + 1000 * options.wave,
+        k=k,
+    )
+    np.save(out / f"wave{options.wave + 1}_points.npy", nroy.unit)
+    # the runs themselves, at their simulated values (Monte-Carlo noise included, no emulator variance)
+    from dormancy.inference.emulator import standardise, to_z
+
+    shift, scale, standard = standardise(observations())
+    z = to_z(runs.statistics, shift, scale)
+    run_implausibility = implausibility(standard, z)
+    values = space.from_unit(nroy.unit) if len(nroy.unit) else np.zeros((0, space.dimension))
+    summary = {
+        "wave": options.wave,
+        "runs": len(runs.unit),
+        "over_budget": int(np.sum(np.all(~np.isfinite(runs.statistics), axis=1))),
+        "runs_meeting_all_targets_within_3": int(np.sum(kth_largest(run_implausibility, 1) <= 3)),
+        "emulator_fit_seconds": round(fit_seconds, 1),
+        "nroy_cut": f"{k}-th largest implausibility <= 3",
+        "nroy_uniform_fraction": nroy.uniform_fraction,
+        "nroy_points": len(nroy.unit),
+        "nroy_ranges": {
+            name: [float(np.quantile(values[:, j], 0.05)), float(np.quantile(values[:, j], 0.95))]
+            for j, name in enumerate(space.names)
+        }
+        if len(values)
+        else {},
+        "monte_carlo_sd_z": dict(zip(emulated.names, map(float, np.sqrt(emulated.emulator.noise)), strict=True)),
+    }
+    (out / f"wave{options.wave}_emulate.json").write_text(json.dumps(summary, indent=1))
+    scales = emulated.emulator.length_scales()
+    header = "target," + ",".join(n.split(".", 1)[1] for n in space.names)
+    rows = [f"{t}," + ",".join(f"{v:.3g}" for v in row) for t, row in zip(emulated.names, scales, strict=True)]
+    (out / f"wave{options.wave}_length_scales.csv").write_text("\n".join([header, *rows]) + "\n")
+    print(json.dumps({k: v for k, v in summary.items() if k not in ("nroy_ranges", "monte_carlo_sd_z")}, indent=1))
+
+
+def posterior(options: argparse.Namespace) -> None:
+    """MCMC on the emulated likelihood from every run so far; write the posterior and its diagnostics."""
+    from dormancy.inference.mcmc import sample_posterior
+    from dormancy.params.posterior import save_posterior
+
+    out = Path(options.out)
+    space = posterior_space()
+    runs = read_design(out / DESIGN_LOG, names=space.names)
+    emulated = emulate_targets(runs, space=space, seed=options.seed)
+    start = sample_nroy(
+        emulated.emulator.predict, emulated.observations, dimension=space.dimension, n=400, seed=options.seed, k=1
+    ).unit
+    if len(start) == 0:
+        sys.exit("no point is plausible under the emulators: run another wave first")
+    result = sample_posterior(emulated.log_likelihood, start, seed=options.seed, steps=options.steps)
+    keep = np.linspace(0, len(result.unit) - 1, min(options.draws, len(result.unit))).round().astype(int)
+    metadata = {
+        "method": "history matching + GP emulators + emcee (dormancy.inference)",
+        "targets": list(emulated.names),
+        "design_runs": len(runs.unit),
+        "design_waves": sorted({int(w) for w in runs.wave}),
+        "design_patients": sorted({int(n) for n in runs.n_patients}),
+        "seed": options.seed,
+        "mcmc": {
+            "walkers": result.walkers,
+            "steps": result.steps,
+            "burn": result.burn,
+            "thin": result.thin,
+            "acceptance": result.acceptance,
+            "autocorrelation_steps": result.autocorrelation.tolist(),
+            "effective_sample_size": result.effective_sample_size.tolist(),
+        },
+    }
+    save_posterior(to_posterior(space, result.unit[keep], metadata), out / "posterior.parquet")
+    print(json.dumps(metadata["mcmc"], indent=1))
+
+
+def check(options: argparse.Namespace) -> None:
+    """Posterior predictive runs of the simulator itself at ``--draws`` posterior draws (resumed from a log)."""
+    from dormancy.params.posterior import load_posterior
+
+    out = Path(options.out)
+    post = load_posterior(out / "posterior.parquet")
+    log = out / CHECK_LOG
+    done = set()
+    if log.exists():
+        done = {json.loads(line)["draw"] for line in log.read_text().splitlines() if line.strip()}
+    targets = load_targets()
+    for count, draw in enumerate(post.sample(options.draws, seed=options.seed)):
+        if draw in done:
+            continue
+        stats = target_statistics(post.draw(draw), seed=options.seed + draw, n_patients=options.patients)
+        with log.open("a") as handle:
+            handle.write(json.dumps({"draw": draw, "statistics": [None if not np.isfinite(s) else s for s in stats]}))
+            handle.write("\n")
+        done.add(draw)
+        _progress(count + 1, options.draws)
+    print(f"{len(done)} posterior predictive runs of {len(targets)} targets in {log}")
+
+
 def main() -> None:
+    """Parse the stage and its options and run it."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="stage", required=True)
-    p = sub.add_parser("design")
-    p.add_argument("--out", required=True)
-    p.add_argument("--wave", type=int, required=True)
-    p.add_argument("--points", type=int, default=200)
-    p.add_argument("--patients", type=int, default=1000)
-    p.add_argument("--seed", type=int, default=777)
-    p.add_argument("--budget", type=float, default=10.0, help="CPU seconds per design point (see target_statistics)")
+    stages = {"design": design, "emulate": emulate, "posterior": posterior, "check": check}
+    for name in stages:
+        p = sub.add_parser(name)
+        p.add_argument("--out", required=True)
+        p.add_argument("--seed", type=int, default=777)
+        p.add_argument("--wave", type=int, default=1)
+        p.add_argument("--points", type=int, default=200)
+        p.add_argument("--patients", type=int, default=1000)
+        p.add_argument("--budget", type=float, default=10.0, help="CPU seconds per design point (target_statistics)")
+        p.add_argument("--next-points", type=int, default=150)
+        p.add_argument("--steps", type=int, default=4000)
+        p.add_argument("--draws", type=int, default=1000)
     options = parser.parse_args()
-    {"design": design}[options.stage](options)
-    json.dumps({})
+    stages[options.stage](options)
 
 
 if __name__ == "__main__":

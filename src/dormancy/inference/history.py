@@ -86,10 +86,10 @@ def sample_nroy(
     evaluated = 0
     uniform_fraction = float("nan")
     for round_ in range(rounds):
-        if round_ == 0 or not kept:
+        pool = np.concatenate(kept) if kept else np.zeros((0, dimension))
+        if round_ == 0 or len(pool) == 0:
             candidates = rng.random((batch, dimension))
         else:
-            pool = np.concatenate(kept)
             spread = np.maximum(pool.std(axis=0), 0.01) if len(pool) > 1 else np.full(dimension, 0.05)
             parents = pool[rng.integers(0, len(pool), batch)]
             candidates = np.clip(parents + rng.normal(size=(batch, dimension)) * spread * 0.5, 0.0, 1.0)

@@ -35,11 +35,14 @@ __all__ = [
     "EDGE_FRACTION",
     "POSTERIOR_PARAMETERS",
     "DesignRuns",
+    "EmulatedTargets",
+    "emulate_targets",
     "observations",
     "posterior_space",
     "read_design",
     "run_design",
     "target_statistics",
+    "to_posterior",
 ]
 
 POSTERIOR_PARAMETERS: tuple[str, ...] = FREE_PARAMETERS + tuple(
@@ -178,6 +181,17 @@ def read_design(log: str | Path, *, names: Sequence[str] = POSTERIOR_PARAMETERS)
     )
 
 
+def _append_line(path: Path, line: str) -> None:
+    """Append one line, first ending a torn last line (an interrupted write) so the new one stays whole."""
+    torn = False
+    if path.exists() and path.stat().st_size:
+        with path.open("rb") as handle:
+            handle.seek(-1, 2)
+            torn = handle.read(1) != b"\n"
+    with path.open("a") as handle:
+        handle.write(("\n" if torn else "") + line + "\n")
+
+
 def run_design(
     space: ParameterSpace,
     unit_points: np.ndarray,
@@ -245,8 +259,59 @@ def run_design(
             "seconds": round(time.perf_counter() - began, 3),
             "over_budget": bool(np.all(~np.isfinite(statistics))) and budget_seconds is not None,
         }
-        with path.open("a") as handle:
-            handle.write(json.dumps(row) + "\n")
+        _append_line(path, json.dumps(row))
         if progress is not None:
             progress(index + 1, total)
     return read_design(path, names=space.names)
+
+
+@dataclass(frozen=True)
+class EmulatedTargets:
+    """Emulators of every target's standardised statistic, fitted to design runs.
+
+    Parameters
+    ----------
+    space : ParameterSpace
+        The calibrated parameters.
+    emulator : dormancy.inference.emulator.Emulator
+        One GP per target.
+    observations : tuple of Observation
+        The targets' observation models in standardised units (:func:`dormancy.inference.emulator.standardise`).
+    names : tuple of str
+        Target statistics, in order.
+    """
+
+    space: ParameterSpace
+    emulator: object
+    observations: tuple[Observation, ...]
+    names: tuple[str, ...]
+
+    def log_likelihood(self, unit: np.ndarray) -> np.ndarray:
+        """Emulated log-likelihood of unit-cube points ``(m, d)``."""
+        from dormancy.inference.likelihood import log_likelihood
+
+        mean, variance = self.emulator.predict(unit)
+        return log_likelihood(self.observations, mean, variance)
+
+
+def emulate_targets(
+    runs: DesignRuns, *, space: ParameterSpace, seed: int, targets: Sequence[Target] | None = None
+) -> EmulatedTargets:
+    """Fit a GP emulator of every target's standardised statistic to the design runs."""
+    from dormancy.inference.emulator import Emulator, standardise, to_z
+
+    targets = load_targets() if targets is None else tuple(targets)
+    shift, scale, standard = standardise(observations(targets))
+    z = to_z(runs.statistics, shift, scale)
+    emulator = Emulator.fit(runs.unit, z, seed=seed)
+    return EmulatedTargets(space, emulator, standard, tuple(t.statistic for t in targets))
+
+
+def to_posterior(space: ParameterSpace, unit: np.ndarray, metadata: Mapping[str, object]):
+    """Return MCMC draws in the unit cube as a :class:`dormancy.params.posterior.Posterior` (equal weights)."""
+    from dormancy.params.posterior import Posterior
+
+    values = space.from_unit(np.clip(unit, 0.0, 1.0))
+    # round-off of 10**log10(x) can step just outside a bound; the prior is closed
+    values = np.clip(values, np.asarray(space.low), np.asarray(space.high))
+    return Posterior(space.names, values, np.ones(len(values)), dict(metadata))

@@ -1,0 +1,89 @@
+"""Wiring of the posterior fit to the patient model: observation models of the targets, design logs, posterior."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from dormancy.inference.emulator import CAP, standardise, to_z
+from dormancy.patients.posterior_fit import (
+    POSTERIOR_PARAMETERS,
+    observations,
+    posterior_space,
+    read_design,
+    run_design,
+    to_posterior,
+)
+from dormancy.patients.targets import load_targets
+
+
+def test_every_target_has_an_observation_model_whose_band_is_its_tolerance():
+    targets = load_targets()
+    models = observations(targets)
+    assert [m.name for m in models] == [t.statistic for t in targets]
+    for target, model in zip(targets, models, strict=True):
+        low, high = target.tolerance.bounds(target.published)
+        if model.kind == "normal":  # the band is the 95 % interval of the published value
+            assert model.value - 1.96 * model.sd == pytest.approx(low)
+            assert model.value + 1.96 * model.sd == pytest.approx(high)
+        else:
+            assert (model.low, model.high) == (low, high)
+
+
+def test_standardised_targets_are_met_at_zero_and_undefined_statistics_are_implausible():
+    models = observations()
+    shift, scale, standard = standardise(models)
+    published = np.array(
+        [m.value if m.kind == "normal" else (m.low if math.isfinite(m.low) else m.high) for m in models]
+    )
+    z = to_z(published[None, :], shift, scale)
+    for model, value in zip(standard, z[0], strict=True):
+        if model.kind == "normal":
+            assert value == pytest.approx(0.0, abs=1e-12)
+    assert np.all(to_z(np.full((1, len(models)), np.nan), shift, scale) == CAP)
+
+
+def test_the_space_is_the_registry_priors_and_the_shipped_values_lie_inside():
+    from dormancy.params import load_registry
+
+    space = posterior_space()
+    assert space.names == POSTERIOR_PARAMETERS
+    registry = load_registry()
+    shipped = np.array([registry.parameter(n).value for n in space.names])
+    unit = space.to_unit(shipped)
+    assert np.all((unit >= 0) & (unit <= 1))
+    np.testing.assert_allclose(space.from_unit(unit), shipped, rtol=1e-12)
+
+
+def _fake_simulator(calls):
+    def simulate(values, *, seed, n_patients, budget_seconds=None):
+        calls.append(dict(values))
+        return np.array([sum(values.values()), float(seed), math.nan])
+
+    return simulate
+
+
+def test_design_runs_resume_from_the_log_and_ignore_a_torn_last_line(tmp_path):
+    space = posterior_space(POSTERIOR_PARAMETERS[:2])
+    points = space.latin_hypercube(5, seed=1)
+    log = tmp_path / "design.jsonl"
+    calls = []
+    run_design(space, points[:3], wave=1, log=log, n_patients=10, seed=4, simulate=_fake_simulator(calls))
+    with log.open("a") as handle:
+        handle.write('{"names": ["torn')  # an interrupted write
+    runs = run_design(space, points, wave=1, log=log, n_patients=10, seed=4, simulate=_fake_simulator(calls))
+    assert len(calls) == 5  # the three logged points were not run again
+    assert len(runs.unit) == 5
+    np.testing.assert_allclose(runs.unit, points)
+    assert np.isnan(runs.statistics[:, 2]).all()
+    assert read_design(log, names=POSTERIOR_PARAMETERS[:3]).unit.shape == (0, 3)  # other names: not these runs
+
+
+def test_posterior_draws_stay_inside_the_prior():
+    space = posterior_space(POSTERIOR_PARAMETERS[:3])
+    posterior = to_posterior(space, np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 0.25]]), {"method": "test"})
+    low, high = np.array(space.low), np.array(space.high)
+    assert np.all((posterior.draws >= low) & (posterior.draws <= high))
+    assert posterior.metadata == {"method": "test"}
