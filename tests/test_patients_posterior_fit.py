@@ -87,3 +87,25 @@ def test_posterior_draws_stay_inside_the_prior():
     low, high = np.array(space.low), np.array(space.high)
     assert np.all((posterior.draws >= low) & (posterior.draws <= high))
     assert posterior.metadata == {"method": "test"}
+
+
+def test_parts_share_a_wave_without_running_a_point_twice(tmp_path):
+    space = posterior_space(POSTERIOR_PARAMETERS[:2])
+    points = space.latin_hypercube(7, seed=2)
+    calls = []
+    logs = [tmp_path / "design.part0.jsonl", tmp_path / "design.part1.jsonl"]
+    run_design(space, points[:2], wave=1, log=logs[0], n_patients=10, seed=1, simulate=_fake_simulator(calls))
+    for i in (0, 1):
+        run_design(
+            space,
+            points,
+            wave=1,
+            log=logs[i],
+            n_patients=10,
+            seed=1,
+            simulate=_fake_simulator(calls),
+            part=(i, 2),
+            done_logs=logs,
+        )
+    assert len(calls) == 7
+    np.testing.assert_allclose(read_design(logs, names=space.names).unit, points)

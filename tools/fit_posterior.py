@@ -42,6 +42,13 @@ from dormancy.patients.posterior_fit import (
 from dormancy.patients.targets import load_targets
 
 DESIGN_LOG = "design.jsonl"
+
+
+def _design_logs(out: Path) -> list[Path]:
+    """Every design log in ``out``: ``design.jsonl`` and the parts' ``design.part<i>.jsonl``."""
+    return sorted(out.glob("design*.jsonl"))
+
+
 CHECK_LOG = "check.jsonl"
 
 
@@ -62,11 +69,14 @@ def design(options: argparse.Namespace) -> None:
         np.save(points_file, points)
     else:
         sys.exit(f"{points_file} is missing: the next wave's points come from the emulate stage")
+    i, n = (int(x) for x in options.part.split("/"))
     run_design(
         space,
         points,
         wave=options.wave,
-        log=out / DESIGN_LOG,
+        log=out / (DESIGN_LOG if options.part == "0/1" else f"design.part{i}.jsonl"),
+        done_logs=_design_logs(out),
+        part=(i, n),
         n_patients=options.patients,
         seed=options.seed,
         progress=_progress,
@@ -78,7 +88,7 @@ def emulate(options: argparse.Namespace) -> None:
     """Fit emulators to every run so far, rule out implausible space, and draw the next wave's points."""
     out = Path(options.out)
     space = posterior_space()
-    runs = read_design(out / DESIGN_LOG, names=space.names)
+    runs = read_design(_design_logs(out), names=space.names)
     began = time.perf_counter()
     emulated = emulate_targets(runs, space=space, seed=options.seed)
     fit_seconds = time.perf_counter() - began
@@ -131,7 +141,7 @@ def posterior(options: argparse.Namespace) -> None:
 
     out = Path(options.out)
     space = posterior_space()
-    runs = read_design(out / DESIGN_LOG, names=space.names)
+    runs = read_design(_design_logs(out), names=space.names)
     emulated = emulate_targets(runs, space=space, seed=options.seed)
     start = sample_nroy(
         emulated.emulator.predict, emulated.observations, dimension=space.dimension, n=400, seed=options.seed, k=1
@@ -184,11 +194,54 @@ def check(options: argparse.Namespace) -> None:
     print(f"{len(done)} posterior predictive runs of {len(targets)} targets in {log}")
 
 
+def coverage(options: argparse.Namespace) -> None:
+    """Coverage on known truth: hold out the last ``--holdout`` runs, refit, and calibrate to each held-out run.
+
+    Each held-out run's simulated statistics (Monte-Carlo noise at the design's cohort size included) are the data,
+    its parameters the truth; the observation SD is the emulators' fitted Monte-Carlo SD. The truths are design
+    points of the latest wave, so the check is against the prior that wave was drawn from (NROY after wave 1).
+    """
+    from dormancy.inference.emulator import standardise, to_z
+    from dormancy.inference.sbc import check_coverage
+    from dormancy.patients.posterior_fit import DesignRuns
+
+    out = Path(options.out)
+    space = posterior_space()
+    runs = read_design(_design_logs(out), names=space.names)
+    defined = np.all(np.isfinite(runs.statistics), axis=1)
+    latest = np.flatnonzero((runs.wave == runs.wave.max()) & defined)[-options.holdout :]
+    train = np.setdiff1d(np.arange(len(runs.unit)), latest)
+    subset = DesignRuns(runs.unit[train], runs.statistics[train], runs.wave[train], runs.n_patients[train])
+    emulated = emulate_targets(subset, space=space, seed=options.seed)
+    shift, scale, _ = standardise(observations())
+    data = to_z(runs.statistics[latest], shift, scale)
+    result = check_coverage(
+        emulated.emulator.predict,
+        runs.unit[latest],
+        data,
+        np.sqrt(emulated.emulator.noise),
+        level=0.9,
+        seed=options.seed,
+        steps=options.steps,
+        start=runs.unit[train],
+    )
+    summary = {
+        "cases": len(latest),
+        "level": 0.9,
+        "coverage": result.rate,
+        "coverage_by_parameter": dict(zip(space.names, map(float, result.covered.mean(axis=0)), strict=True)),
+        "mean_interval_width_unit": dict(zip(space.names, map(float, result.width.mean(axis=0)), strict=True)),
+        "steps": options.steps,
+    }
+    (out / "coverage.json").write_text(json.dumps(summary, indent=1))
+    print(json.dumps({k: summary[k] for k in ("cases", "coverage")}))
+
+
 def main() -> None:
     """Parse the stage and its options and run it."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="stage", required=True)
-    stages = {"design": design, "emulate": emulate, "posterior": posterior, "check": check}
+    stages = {"design": design, "emulate": emulate, "posterior": posterior, "check": check, "coverage": coverage}
     for name in stages:
         p = sub.add_parser(name)
         p.add_argument("--out", required=True)
@@ -200,6 +253,8 @@ def main() -> None:
         p.add_argument("--next-points", type=int, default=150)
         p.add_argument("--steps", type=int, default=4000)
         p.add_argument("--draws", type=int, default=1000)
+        p.add_argument("--holdout", type=int, default=20)
+        p.add_argument("--part", default="0/1", help="i/n: this process runs the design points i modulo n")
     options = parser.parse_args()
     stages[options.stage](options)
 

@@ -159,17 +159,23 @@ class DesignRuns:
     n_patients: np.ndarray
 
 
-def read_design(log: str | Path, *, names: Sequence[str] = POSTERIOR_PARAMETERS) -> DesignRuns:
-    """Read the runs of a design log (one JSON object per line; a torn last line is ignored)."""
+def _rows(paths: Sequence[Path]) -> list[dict]:
     rows = []
-    path = Path(log)
-    if path.exists():
-        for line in path.read_text().splitlines():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-    rows = [r for r in rows if tuple(r["names"]) == tuple(names)]
+    for path in paths:
+        if path.exists():
+            for line in path.read_text().splitlines():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError:  # a torn line from an interrupted write
+                    continue
+    return rows
+
+
+def read_design(log: str | Path | Sequence[str | Path], *, names: Sequence[str] = POSTERIOR_PARAMETERS) -> DesignRuns:
+    """Read the runs of one or several design logs (one JSON object per line; torn lines are ignored)."""
+    paths = [Path(log)] if isinstance(log, str | Path) else [Path(p) for p in log]
+    rows = [r for r in _rows(paths) if tuple(r["names"]) == tuple(names)]
+    rows.sort(key=lambda r: (r["wave"], r["index"]))
     d = len(names)
     if not rows:
         return DesignRuns(np.zeros((0, d)), np.zeros((0, 0)), np.zeros(0, int), np.zeros(0, int))
@@ -203,6 +209,8 @@ def run_design(
     progress: Callable[[int, int], None] | None = None,
     simulate: Callable[..., np.ndarray] = target_statistics,
     budget_seconds: float | None = None,
+    part: tuple[int, int] = (0, 1),
+    done_logs: Sequence[str | Path] = (),
 ) -> DesignRuns:
     """Simulate the target statistics at every design point not yet in ``log`` and append each as it finishes.
 
@@ -225,6 +233,11 @@ def run_design(
         default.
     budget_seconds : float, optional
         Passed to ``simulate``; a run over budget is logged with ``"over_budget": true``.
+    part : (int, int)
+        ``(i, n)``: run only the points whose index is ``i`` modulo ``n`` (``n`` processes share a wave, each with its
+        own log).
+    done_logs : sequence of path-like
+        Other logs whose runs count as done (the other parts' logs).
 
     Returns
     -------
@@ -232,19 +245,12 @@ def run_design(
         Every run in the log (all waves).
     """
     path = Path(log)
-    done = set()
-    if path.exists():
-        for line in path.read_text().splitlines():
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if tuple(row["names"]) == space.names:
-                done.add((row["wave"], row["index"]))
+    logs = [path, *(Path(p) for p in done_logs)]
+    done = {(r["wave"], r["index"]) for r in _rows(logs) if tuple(r["names"]) == space.names}
     values = space.from_unit(unit_points)
     total = len(unit_points)
     for index, (unit, point) in enumerate(zip(unit_points, values, strict=True)):
-        if (wave, index) in done:
+        if (wave, index) in done or index % part[1] != part[0]:
             continue
         began = time.perf_counter()
         statistics = simulate(space.as_mapping(point), seed=seed, n_patients=n_patients, budget_seconds=budget_seconds)
@@ -262,7 +268,7 @@ def run_design(
         _append_line(path, json.dumps(row))
         if progress is not None:
             progress(index + 1, total)
-    return read_design(path, names=space.names)
+    return read_design(logs, names=space.names)
 
 
 @dataclass(frozen=True)
