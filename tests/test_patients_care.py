@@ -134,6 +134,7 @@ def test_effects_combine_and_a_neutral_value_changes_nothing(plan_inputs):
             "cdk46_growth_factor": 1.0,
             "trastuzumab_log_kill_per_year": 0.0,
             "trastuzumab_dormant_death_per_year": 0.0,
+            "cdk46_resistant_growth_factor": 1.0,
         },
     )
     without = care_plan(
@@ -143,7 +144,7 @@ def test_effects_combine_and_a_neutral_value_changes_nothing(plan_inputs):
         step_days=30.4375,
         chemotherapy_years=0.5,
     )
-    for name in ("log10_kill", "growth_factor", "er_inhibition", "dormant_death_per_year"):
+    for name in ("log10_kill", "growth_factor", "er_inhibition", "dormant_death_per_year", "resistant_growth_factor"):
         assert np.array_equal(getattr(neutral, name), getattr(without, name)), name
 
 
@@ -167,7 +168,7 @@ def test_modern_cohort_is_reproducible_whatever_the_chunking():
 
 def test_modern_care_records_its_parameters_and_refuses_a_treatment_on_top():
     result = simulate_cohort(CohortSpec(50, followup_years=3.0, care=CareSpec(era="modern")), seed=1)
-    assert "taxane_extra_log_kill" in str(result.manifest.to_dict()["parameters"])
+    assert "taxane_pcr_gain" in str(result.manifest.to_dict()["parameters"])
     with pytest.raises(InputError) as error:
         simulate_cohort(
             CohortSpec(50, followup_years=3.0, care=CareSpec(era="modern")), seed=1, treatment="zoledronic_acid"
