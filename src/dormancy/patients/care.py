@@ -15,8 +15,8 @@ component                 mechanism (record of ``care_modern``)                 
 ========================  ==================================================================  ====================
 anthracycline–taxane      eradication of every growing focus at the course's end in a share   chemotherapy patients
                           :math:`p_T` of the patients (``taxane_pcr_gain``: the pCRs the
-                          taxane adds in NSABP B-27); dormant cells spared (:func:`taxane_
-                          eradicated`)
+                          taxane adds in NSABP B-27); dormant cells spared
+                          (:func:`taxane_eradicated`)
 aromatase inhibitor       focus growth times :math:`1 - \varepsilon_{AI}` on top of           postmenopausal ER+ (or
                           tamoxifen's (``aromatase_inhibitor_extra_inhibition``, IMPACT      with ovarian
                           Ki-67 of established tumours; colony founding as on tamoxifen)    suppression)
