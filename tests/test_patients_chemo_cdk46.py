@@ -179,7 +179,8 @@ MONARCHE_PATIENTS = 10_000
     reason="monarchE's benefit persisted and deepened after abemaciclib stopped at 2 years: DRFS HR 0.725 in the "
     "first year, 0.581 in the fourth, absolute DRFS benefit 2.5 / 4.1 / 5.9 % at 2 / 3 / 4 years (Johnston, SABCS "
     "2022, as reported at physiciansweekly.com). Model (10k per arm, seed 20261207, calibration run 11): RR 0.44 "
-    "(0.36-0.52) in years 0-2 and 1.13 (0.97-1.32) in years 2-5, 0.745 over 0-5 (the check, met). Cytostasis only "
+    "(0.36-0.52) in years 0-2 and 1.13 (0.97-1.32) in years 2-5, 0.745 over 0-5 (the check, met); without the "
+    "resistant-disease factor 0.64 and 0.97. Cytostasis only "
     "delays the foci, which surface once the drug stops; a lasting effect (senescence, immune clearance or "
     "eradication under CDK4/6 and endocrine blockade) has no sourced value in the model",
 )
