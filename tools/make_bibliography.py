@@ -322,6 +322,67 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
         "doi": "10.1200/JCO.2003.12.005",
         "note": "Abstract read: pCR 13.7 % with AC vs 26.1 % with AC then docetaxel (n = 2411).",
     },
+    "sledge2017": {
+        "authors": "Sledge GW Jr, Toi M, Neven P, et al",
+        "year": 2017,
+        "title": (
+            "MONARCH 2: abemaciclib in combination with fulvestrant in women with HR+/HER2- advanced breast cancer "
+            "who had progressed while receiving endocrine therapy"
+        ),
+        "journal": "J Clin Oncol",
+        "citation": "35:2875–2884",
+        "doi": "10.1200/JCO.2017.73.7585",
+        "note": (
+            "Abstract read: 669 patients who progressed on (neo)adjuvant or first-line endocrine therapy, "
+            "randomised 2:1; median PFS 16.4 vs 9.3 months, HR 0.553 (95 % CI 0.449–0.681)."
+        ),
+    },
+    "ma2017": {
+        "authors": "Ma CX, Gao F, Luo J, et al",
+        "year": 2017,
+        "title": (
+            "NeoPalAna: neoadjuvant palbociclib, a cyclin-dependent kinase 4/6 inhibitor, and anastrozole for "
+            "clinical stage 2 or 3 estrogen receptor-positive breast cancer"
+        ),
+        "journal": "Clin Cancer Res",
+        "citation": "23:4055–4065",
+        "doi": "10.1158/1078-0432.CCR-16-3206",
+        "note": (
+            "Abstract read: complete cell-cycle arrest 87 % after adding palbociclib vs 26 % on anastrozole alone "
+            "(n = 50); 'an active antiproliferative agent for early-stage breast cancer resistant to anastrozole'."
+        ),
+    },
+    "braun2000": {
+        "authors": "Braun S, Kentenich C, Janni W, et al",
+        "year": 2000,
+        "title": (
+            "Lack of effect of adjuvant chemotherapy on the elimination of single dormant tumor cells in bone "
+            "marrow of high-risk breast cancer patients"
+        ),
+        "journal": "J Clin Oncol",
+        "citation": "18:80–86",
+        "doi": "10.1200/JCO.2000.18.1.80",
+        "note": (
+            "Title seen in a reference list; journal pages and the conclusion (adjuvant chemotherapy did not "
+            "eliminate cytokeratin+ marrow cells) recalled."
+        ),
+    },
+    "hartkopf2013": {
+        "authors": "Hartkopf AD, Wallwiener M, Fehm TN, et al",
+        "year": 2013,
+        "title": (
+            "The presence and prognostic impact of apoptotic and nonapoptotic disseminated tumor cells in the bone "
+            "marrow of primary breast cancer patients after neoadjuvant chemotherapy"
+        ),
+        "journal": "Breast Cancer Res",
+        "citation": "15:R94",
+        "doi": "10.1186/bcr3496",
+        "note": (
+            "Abstract read: 167 of 400 patients (42 %) DTC+ after neoadjuvant chemotherapy; DTC status not "
+            "correlated with the primary's response (pCR or clinical response, P = 0.557); DTC+ after it: relapse "
+            "HR 1.87. Article number recalled."
+        ),
+    },
     "gianni2010": {
         "authors": "Gianni L, Eiermann W, Semiglazov V, et al",
         "year": 2010,

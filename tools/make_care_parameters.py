@@ -7,7 +7,7 @@ adjuvant trials and meta-analyses the care is checked against (:mod:`dormancy.pa
 2015, 2021, monarchE and MA.17 are checks, not targets. Each record's note gives the numbers and says whether they
 were seen in a source found with the project's search tool or are recalled or assumed.
 
-Neoadjuvant pCR to log kill (used for the taxane and trastuzumab records). Across patients, the residual
+Neoadjuvant pCR to log kill (used for the trastuzumab record). Across patients, the residual
 cancer cells :math:`\log_{10} R = \log_{10} X - L` after a regimen of log kill :math:`L` vary between tumours
 (size and sensitivity), taken as normal with SD :math:`\sigma` (``residual_log10_sd``); a pCR is :math:`R < 1`,
 so :math:`\mathrm{pCR} = \Phi(-\mu/\sigma)` and adding a drug that raises pCR from :math:`p_0` to :math:`p_1`
@@ -45,7 +45,9 @@ def pcr_log_kill(p0: float, p1: float, sigma: float = SIGMA) -> float:
     return sigma * (norm.ppf(p1) - norm.ppf(p0))
 
 
-TAXANE = pcr_log_kill(0.137, 0.261)
+PCR_AC, PCR_ACT = 0.137, 0.261  # NSABP B-27 (Bear 2003): pCR after preoperative AC, and AC then docetaxel
+MONARCH2_MEDIAN_ABEMA, MONARCH2_MEDIAN_PLACEBO = 16.4, 9.3  # MONARCH 2 (Sledge 2017): median PFS, months
+MONARCH2_HR = 0.553
 NOAH_YEARS = 33 * 7 / 365.25  # NOAH's neoadjuvant phase: 3 AT + 4 T (3-weekly) + 3 CMF (4-weekly) cycles
 TRASTUZUMAB_PER_YEAR = pcr_log_kill(0.19, 0.38) / NOAH_YEARS
 # Georgoulias 2012 (randomised): CK19 mRNA+ CTCs persisting after trastuzumab vs observation, over its course
@@ -72,17 +74,27 @@ records = [
         "0.6; differences in sensitivity add to it: 1 log10 assumed, prior 0.5-3 (the derived kills scale with it).",
     ),
     rec(
-        "taxane_extra_log_kill",
-        "ΔL_T",
-        "Log10 kill of cycling cells that four cycles of a taxane add to an anthracycline regimen",
-        round(TAXANE, 4),
+        "taxane_pcr_gain",
+        "p_T",
+        "Share of patients whose growing foci four cycles of a taxane added to an anthracycline eradicate",
+        round(PCR_ACT - PCR_AC, 4),
         "dimensionless",
-        0.0,
-        2.0,
-        ["bear2003", "assumption"],
-        f"NSABP B-27 (Bear 2003, seen): preoperative AC then docetaxel raised the pCR rate from 13.7 % to 26.1 % "
-        f"(n = 2411). ΔL = σ (Φ⁻¹(0.261) − Φ⁻¹(0.137)) = {TAXANE:.3f} with σ = residual_log10_sd. Applied at the end "
-        "of the chemotherapy course with the regimen's own kill.",
+        0.05,
+        0.25,
+        ["bear2003", "braun2000", "hartkopf2013", "naume2014", "assumption"],
+        f"NSABP B-27 (Bear 2003, seen): preoperative AC then docetaxel raised the pathological complete response "
+        f"(pCR) rate from {PCR_AC:.1%} to {PCR_ACT:.1%} (n = 2411, mean tumour size 4.5 cm). A pCR eradicates every "
+        "invasive cell of the primary and nodes (10^9-10^10 cells); micrometastatic foci with the primary's "
+        "sensitivity are smaller, so the taxane eradicates the cycling disease of a further "
+        f"p_T = {PCR_ACT:.3f} - {PCR_AC:.3f} = {PCR_ACT - PCR_AC:.3f} of the patients (which ones: no covariate, a "
+        "random share; assumption). Non-cycling dormant DTCs are spared: adjuvant chemotherapy did not eliminate "
+        "marrow DTCs (Braun 2000; Naume 2014: 15 of 72 still DTC+ after docetaxel, no clearance beyond an "
+        "untreated repeat aspirate's), and after neoadjuvant chemotherapy 42 % of 400 patients were DTC+ whether or "
+        "not the primary reached a pCR (Hartkopf 2013, seen). Applied at the end of the chemotherapy course as a "
+        "kill of every growing focus (care.ERADICATION_LOG10_KILL); replaces the earlier reading of the same pCR "
+        "gain as a 0.45-log shift of every tumour (taxane_extra_log_kill), which cures only foci just above the "
+        "anthracycline's kill. B-27's own DFS and OS (part of the EBCTCG 2012 taxane comparison, the check) are not "
+        "used. Prior: the absolute pCR gains of taxane additions, about 0.05-0.25.",
         evidence="derived",
     ),
     rec(
@@ -184,6 +196,31 @@ records = [
         f"{KI67_AI_NEO:.0%} recalled, not seen here): residual proliferation with abemaciclib is "
         f"(1 − {KI67_ABEMA_AI}) / (1 − {KI67_AI_NEO}) of that on the aromatase inhibitor alone; cytostatic (no "
         "kill): foci grow at this fraction of their endocrine-treated rate while it is taken.",
+        evidence="derived",
+    ),
+    rec(
+        "cdk46_resistant_growth_factor",
+        "g_CDK,R",
+        "Factor on the growth rate of every focus of an ER+ patient on abemaciclib once her disease is "
+        "endocrine-resistant",
+        round(MONARCH2_MEDIAN_PLACEBO / MONARCH2_MEDIAN_ABEMA, 4),
+        "dimensionless",
+        0.3,
+        1.0,
+        ["sledge2017", "ma2017", "hurvitz2020", "assumption"],
+        f"CDK4/6 inhibition arrests cells in G1 without ER signalling: abemaciclib alone gave complete cell-cycle "
+        f"arrest in 58 % after 2 weeks (neoMONARCH, Hurvitz 2020, seen), and palbociclib was antiproliferative in "
+        f"tumours resistant to anastrozole (NeoPalAna, Ma 2017, seen). Size in endocrine-resistant disease: MONARCH 2 "
+        f"(Sledge 2017, seen; advanced disease that progressed on endocrine therapy): abemaciclib + fulvestrant vs "
+        f"fulvestrant, median PFS {MONARCH2_MEDIAN_ABEMA} vs {MONARCH2_MEDIAN_PLACEBO} months, HR {MONARCH2_HR}. "
+        f"Under the model's growth law a focus's size depends on alpha t only, so a growth factor g stretches every "
+        f"time to progression by 1/g: g = {MONARCH2_MEDIAN_PLACEBO} / {MONARCH2_MEDIAN_ABEMA} = "
+        f"{MONARCH2_MEDIAN_PLACEBO / MONARCH2_MEDIAN_ABEMA:.3f} (the HR, {MONARCH2_HR}, the same under an "
+        f"exponential time to progression). Applied, while abemaciclib is taken, to the foci of monarchE-eligible "
+        f"patients from their time of endocrine resistance T_R (endocrine_resistance), on whom cdk46_growth_factor "
+        f"(measured on endocrine-sensitive tumours with an AI) does not act. Assumptions: fulvestrant's residual "
+        "effect in MONARCH 2's control arm is ignored (the model's resistant disease has none), and advanced-disease "
+        f"progression stands for the growth of micrometastases. monarchE's own outcome is not used.",
         evidence="derived",
     ),
     rec(

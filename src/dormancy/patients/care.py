@@ -13,8 +13,10 @@ patient from diagnosis as a *care regimen* of :data:`CARE_REGIMEN_YEARS` (monthl
 ========================  ==================================================================  ====================
 component                 mechanism (record of ``care_modern``)                               who
 ========================  ==================================================================  ====================
-anthracycline–taxane      extra log kill :math:`\Delta L_T` at the course's end               chemotherapy patients
-                          (``taxane_extra_log_kill``, from NSABP B-27's pCR)
+anthracycline–taxane      eradication of every growing focus at the course's end in a share   chemotherapy patients
+                          :math:`p_T` of the patients (``taxane_pcr_gain``: the pCRs the
+                          taxane adds in NSABP B-27); dormant cells spared
+                          (:func:`taxane_eradicated`)
 aromatase inhibitor       focus growth times :math:`1 - \varepsilon_{AI}` on top of           postmenopausal ER+ (or
                           tamoxifen's (``aromatase_inhibitor_extra_inhibition``, IMPACT      with ovarian
                           Ki-67 of established tumours; colony founding as on tamoxifen)    suppression)
@@ -28,10 +30,12 @@ trastuzumab               log kill :math:`k_H \Delta` of every growing focus eac
                           cytotoxicity needs no proliferation; clearance of chemotherapy-
                           resistant CK19 mRNA+ cells, Georgoulias 2012, Bozionellou 2004)
 abemaciclib               growth factor :math:`g_{CDK}` of every focus for 2 years            ER+/HER2−, monarchE
-                          (``cdk46_growth_factor``, neoMONARCH Ki-67; cytostatic)             eligible
+                          (``cdk46_growth_factor``, neoMONARCH Ki-67; cytostatic), and        eligible
+                          :math:`g_{CDK,R}` of every focus once the disease is endocrine-
+                          resistant (``cdk46_resistant_growth_factor``, MONARCH 2)
 ========================  ==================================================================  ====================
 
-A patient's regimen is therefore four arrays over the monthly steps after diagnosis; patients with the same
+A patient's regimen is therefore five arrays over the monthly steps after diagnosis; patients with the same
 arrays run together through the kernel (:func:`care_groups`). Every patient under a care with any modern
 component gets a regimen of the same length (all-neutral when nothing applies), so that two such cares differ only
 in the effects: the kernel then updates dormant pools monthly over the regimen for all of them, and arms of an
@@ -66,6 +70,7 @@ __all__ = [
     "care_parameters",
     "care_plan",
     "endocrine_years",
+    "taxane_eradicated",
 ]
 
 #: Registry set of the modern therapies' parameters.
@@ -73,6 +78,11 @@ CARE_SET = "care_modern"
 #: Length of every patient's care regimen under a modern care (at least the longest endocrine therapy), years.
 CARE_REGIMEN_YEARS = 10.0
 DAYS_PER_YEAR = 365.25
+#: agent_uniforms stream of the taxane's eradication draw (column 0)
+TAXANE_STREAM = 0x544158  # "TAX"
+#: Log10 kill that stands for eradication of every cycling cell: a focus below detection (at most 1e10 cells, the
+#: prior's top of ``detection_cells``) survives it with probability below 1e-5.
+ERADICATION_LOG10_KILL = 15.0
 
 
 def care_parameters() -> Mapping[str, float]:
@@ -107,18 +117,53 @@ def monarche_eligible(covariates: Mapping[str, NDArray]) -> NDArray[np.bool_]:
     return (covariates["subtype"] == "ER+/HER2-") & high
 
 
+def taxane_eradicated(values: Mapping[str, float], *, seed: int, ids: NDArray[np.int64]) -> NDArray[np.bool_]:
+    r"""Return who of the patients given a taxane has every growing focus eradicated by it.
+
+    A pathological complete response (pCR) is the eradication of every invasive cancer cell of the primary and
+    the axillary nodes, 10^9–10^10 cells; micrometastatic foci with the primary's sensitivity are smaller and
+    are then eradicated too, while non-cycling dormant cells are spared (chemotherapy kills cells in cycle; DTCs
+    persist after chemotherapy, Braun 2000). The taxane raised the pCR rate of the same anthracycline regimen from
+    :math:`p_0` to :math:`p_1` (NSABP B-27, Bear 2003: 13.7 % to 26.1 %), so it eradicates the cycling disease of
+    a further :math:`p_T = p_1 - p_0` of the patients, whom the anthracycline alone leaves with disease
+    (non-cross-resistance; which patients has no covariate here, so a random share of every population):
+
+    .. math:: \text{eradicated}_i = u_i < p_T,
+
+    with :math:`u_i` draw 0 of :func:`dormancy.rng.agent_uniforms` ``(seed, [id_i], 0, 1)`` on the stream
+    :data:`TAXANE_STREAM`, so the draw depends only on (seed, patient id). The anthracycline's own effect stays
+    the calibrated log kill of the kernel.
+
+    Parameters
+    ----------
+    values : mapping
+        ``care_modern`` values (``taxane_pcr_gain``, :math:`p_T`, dimensionless).
+    seed : int
+        The cohort's seed.
+    ids : numpy.ndarray of int
+        Patient ids.
+    """
+    from dormancy.rng import agent_uniforms
+
+    draws = agent_uniforms(seed, np.asarray(ids, dtype=np.int64), 0, 1, stream=TAXANE_STREAM)[:, 0]
+    return draws < values["taxane_pcr_gain"]
+
+
 class CarePlan:
     """Each patient's care regimen on the patient step (module docstring).
 
     Attributes
     ----------
-    log10_kill, growth_factor, er_inhibition, dormant_death_per_year : numpy.ndarray
-        ``(n_patients, n_steps)`` per-step effects (0, 1, 0 and 0 where nothing applies; the last is an extra death
-        hazard of every dormant DTC, per year).
+    log10_kill, growth_factor, er_inhibition, dormant_death_per_year, resistant_growth_factor : numpy.ndarray
+        ``(n_patients, n_steps)`` per-step effects (0, 1, 0, 0 and 1 where nothing applies; the fourth is an extra
+        death hazard of every dormant DTC, per year; the last a factor on the growth of every focus once an ER+
+        patient's disease is endocrine-resistant).
     endocrine_years : numpy.ndarray
         ``(n_patients,)`` years of endocrine therapy.
     ovarian_suppression, aromatase_inhibitor, trastuzumab, cdk46_inhibitor : numpy.ndarray of bool
         Who receives each component (the aromatase inhibitor at any time).
+    taxane_eradicated : numpy.ndarray of bool
+        Whose growing foci the taxane eradicates (:func:`taxane_eradicated`).
     """
 
     def __init__(self, **arrays: NDArray) -> None:
@@ -134,6 +179,8 @@ def care_plan(
     step_days: float,
     chemotherapy_years: float,
     values: Mapping[str, float] | None = None,
+    seed: int = 0,
+    ids: NDArray[np.int64] | None = None,
 ) -> CarePlan:
     """Return every patient's care regimen (module docstring) for a care with modern components.
 
@@ -152,6 +199,10 @@ def care_plan(
         falls in its last step.
     values : mapping, optional
         ``care_modern`` values (default: the registry's).
+    seed : int, default 0
+        The cohort's seed (for the taxane's draw, :func:`taxane_eradicated`).
+    ids : numpy.ndarray of int, optional
+        Patient ids (default ``0 .. n - 1``).
     """
     values = care_parameters() if values is None else values
     n = len(chemotherapy)
@@ -163,6 +214,8 @@ def care_plan(
     growth = np.ones((n, n_steps))
     er_inhibition = np.zeros((n, n_steps))
     dormant_death = np.zeros((n, n_steps))
+    resistant_growth = np.ones((n, n_steps))
+    ids = np.arange(n, dtype=np.int64) if ids is None else np.asarray(ids, dtype=np.int64)
     er = covariates["er_positive"]
     pre = ~covariates["postmenopausal"]
     if care.ovarian_suppression == "all":
@@ -181,11 +234,12 @@ def care_plan(
     ai_steps = er[:, np.newaxis] & on_endocrine & ((initial & upfront_ai[:, np.newaxis]) | extension_ai)
     growth[ai_steps] *= 1.0 - values["aromatase_inhibitor_extra_inhibition"]
     chemo_step = max(0, math.ceil(chemotherapy_years / dt - 1e-9) - 1)
+    eradicated = np.zeros(n, dtype=bool)
     if care.chemotherapy_regimen in ("anthracycline", "anthracycline_taxane") and chemo_step < n_steps:
-        extra = values["anthracycline_extra_log_kill"]
+        kill[chemotherapy, chemo_step] += values["anthracycline_extra_log_kill"]
         if care.chemotherapy_regimen == "anthracycline_taxane":
-            extra += values["taxane_extra_log_kill"]
-        kill[chemotherapy, chemo_step] += extra
+            eradicated = chemotherapy & taxane_eradicated(values, seed=seed, ids=ids)
+            kill[eradicated, chemo_step] += ERADICATION_LOG10_KILL
     her2 = covariates["subtype"] == "HER2+"
     trastuzumab = her2 & chemotherapy if care.trastuzumab else np.zeros(n, dtype=bool)
     h_steps = mid < values["trastuzumab_years"]
@@ -193,23 +247,33 @@ def care_plan(
     dormant_death[np.ix_(trastuzumab, h_steps)] += values["trastuzumab_dormant_death_per_year"]
     cdk46 = monarche_eligible(covariates) if care.cdk46_inhibitor else np.zeros(n, dtype=bool)
     growth[np.ix_(cdk46, mid < values["cdk46_years"])] *= values["cdk46_growth_factor"]  # on top of the AI's
+    resistant_growth[np.ix_(cdk46, mid < values["cdk46_years"])] *= values["cdk46_resistant_growth_factor"]
     return CarePlan(
         log10_kill=kill,
         growth_factor=growth,
         er_inhibition=er_inhibition,
         dormant_death_per_year=dormant_death,
+        resistant_growth_factor=resistant_growth,
         endocrine_years=years,
         ovarian_suppression=ofs,
         aromatase_inhibitor=ai_steps.any(axis=1),
         trastuzumab=trastuzumab,
         cdk46_inhibitor=cdk46,
+        taxane_eradicated=eradicated,
     )
 
 
 def care_groups(plan: CarePlan) -> list[tuple[NDArray[np.intp], RegimenSteps]]:
     """Return the groups of patients with the same care regimen: (positions, regimen) pairs, in first-seen order."""
     stacked = np.concatenate(
-        [plan.log10_kill, plan.growth_factor, plan.er_inhibition, plan.dormant_death_per_year], axis=1
+        [
+            plan.log10_kill,
+            plan.growth_factor,
+            plan.er_inhibition,
+            plan.dormant_death_per_year,
+            plan.resistant_growth_factor,
+        ],
+        axis=1,
     )
     _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.ravel()
@@ -227,6 +291,7 @@ def care_groups(plan: CarePlan) -> list[tuple[NDArray[np.intp], RegimenSteps]]:
                     np.ascontiguousarray(plan.growth_factor[r]),
                     np.ascontiguousarray(plan.er_inhibition[r]),
                     np.ascontiguousarray(plan.dormant_death_per_year[r]),
+                    np.ascontiguousarray(plan.resistant_growth_factor[r]),
                 ),
             )
         )

@@ -225,6 +225,8 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
             step_days=float(spec.step_days),
             chemotherapy_years=inputs.values["chemotherapy_years"],
             values=inputs.care_values,
+            seed=inputs.seed,
+            ids=ids,
         )
         endocrine = plan.endocrine_years
     mean = seeding_mean(

@@ -58,6 +58,9 @@ class RegimenSteps(NamedTuple):
 
     ``dormant_death_per_year`` is an extra death hazard (per year) of every dormant DTC while the step is on
     (:mod:`dormancy.patients.natural_history`, *Treatment*); ``None`` (the default) is 0 at every step.
+    ``resistant_growth_factor`` is a factor on the growth of every focus of an ER+ patient whose disease is
+    endocrine-resistant (on whom ``growth_factor`` and ``er_inhibition`` do not act) while the step is on; ``None``
+    (the default) is 1 at every step.
     """
 
     state: NDArray[np.int64]
@@ -65,6 +68,7 @@ class RegimenSteps(NamedTuple):
     growth_factor: NDArray[np.float64]
     er_inhibition: NDArray[np.float64]
     dormant_death_per_year: NDArray[np.float64] | None = None
+    resistant_growth_factor: NDArray[np.float64] | None = None
 
     @classmethod
     def none(cls) -> RegimenSteps:
@@ -166,6 +170,9 @@ def run_kernel(
         np.zeros(len(regimen.state))
         if regimen.dormant_death_per_year is None
         else np.ascontiguousarray(regimen.dormant_death_per_year, dtype=np.float64),
+        np.ones(len(regimen.state))
+        if regimen.resistant_growth_factor is None
+        else np.ascontiguousarray(regimen.resistant_growth_factor, dtype=np.float64),
         batch.visit_steps,
     )
     return PatientHistories(*out)

@@ -72,7 +72,9 @@ draw.
 and follows its regimen, one state per step (that state's niche-rate and vicious-cycle tables, a log10 kill of
 cycling cells applied to every growing focus, a growth factor of every focus, an extra inhibition of ER+ foci
 and founders, and an extra death hazard :math:`h_d^{reg}` (per year) of every dormant DTC in every pool, added to
-:math:`h_d`: a drug that kills cells that do not cycle, e.g. trastuzumab's antibody-dependent cytotoxicity).
+:math:`h_d`: a drug that kills cells that do not cycle, e.g. trastuzumab's antibody-dependent cytotoxicity; and a
+factor on the growth of every focus of an endocrine-resistant ER+ patient, on whom the growth factor and ER
+inhibition do not act: a drug that needs no endocrine sensitivity, e.g. a CDK4/6 inhibitor).
 From the treatment's start to the first pool boundary after the regimen, dormant pools are updated every step.
 Before the start the history is that of the untreated patient draw for draw; at the start, the events the latest
 yearly pool update placed after it are undone (founders not yet growing return to their pool; dead cells and
@@ -316,6 +318,7 @@ def simulate_patients(
     regimen_growth,
     regimen_er_inhibition,
     regimen_dormant_death,
+    regimen_resistant_growth,
     visit_steps,
 ):
     """Simulate every patient of a chunk (module docstring); returns a tuple of per-patient arrays.
@@ -325,7 +328,9 @@ def simulate_patients(
     entry per step of the regimen; ``regimen_dormant_death`` is an extra death hazard, per year, of every dormant
     DTC in every pool while the step is on). From ``resistant_years[p]`` (years; ``inf``: never) an ER+ patient's
     disease is endocrine-resistant: no endocrine effect and no regimen growth factor or ER inhibition acts on it
-    (:mod:`dormancy.patients.endocrine_resistance`). ``visit_steps[p, v]`` is the step at whose start visit ``v``
+    (:mod:`dormancy.patients.endocrine_resistance`); ``regimen_resistant_growth`` is the factor on the growth of
+    every focus of such a patient while the step is on (a drug that needs no endocrine sensitivity, e.g. a CDK4/6
+    inhibitor; 1 at every step: none). ``visit_steps[p, v]`` is the step at whose start visit ``v``
     records the marrow DTCs (-1: no visit).
     """
     n = ids.shape[0]
@@ -579,6 +584,8 @@ def simulate_patients(
                     alpha *= 1.0 - params[P_ENDO_GROWTH]
                 if treated and (sensitive or not er):
                     alpha *= regimen_growth[g] * (1.0 - regimen_er_inhibition[g] if er else 1.0)
+                elif treated:
+                    alpha *= regimen_resistant_growth[g]  # endocrine-resistant ER+ disease: drugs that need no ER
                 if niche < MARROW_NICHES:
                     log10_burden = (x - ln_xbone) / math.log(10.0)
                     alpha *= vicious_factor_at(step_vicious, burden_log10, i, fi, j, fj, log10_burden)
