@@ -56,6 +56,8 @@ BOZIONELLOU_YEARS = 8 * 7 / 365.25  # about 8 weeks of infusions (4-8 weekly or 
 BOZIONELLOU_HAZARD = -math.log(10 / 30) / BOZIONELLOU_YEARS  # real-time RT-PCR; no control arm
 KI67_TAMOXIFEN, KI67_AI = 0.62, 0.82  # IMPACT, 12-week geometric-mean Ki-67 suppression
 KI67_AI_NEO, KI67_ABEMA_AI = 0.63, 0.93  # neoMONARCH, 2-week geometric-mean Ki-67 suppression
+P024_LETROZOLE, P024_TAMOXIFEN = 0.60, 0.41  # P024, ER+ cases: clinical response after 4 months (Ellis 2001)
+AI_SENSITIVE_OF_TAM_RESISTANT = 1.0 - (1.0 - P024_LETROZOLE) / (1.0 - P024_TAMOXIFEN)
 
 records = [
     rec(
@@ -168,6 +170,27 @@ records = [
         "tumours; colony founding by awakened cells stays as on tamoxifen). Apoptosis rose "
         "with neither drug in IMPACT, so the eradication hazard h_endo is unchanged. Postmenopausal women, or "
         "premenopausal women on ovarian suppression.",
+        evidence="derived",
+    ),
+    rec(
+        "ai_sensitive_fraction_of_tamoxifen_resistant",
+        "φ_AI",
+        "Fraction of the de novo tamoxifen-resistant ER+ patients whose disease is sensitive to oestrogen deprivation "
+        "(an aromatase inhibitor)",
+        round(AI_SENSITIVE_OF_TAM_RESISTANT, 4),
+        "dimensionless",
+        0.0,
+        0.8,
+        ["ellis2001", "eiermann2001", "assumption"],
+        f"Tamoxifen is a partial agonist; where ER signalling is driven by ErbB1/ErbB2 it fails while oestrogen "
+        f"deprivation still works. P024 (Ellis 2001, abstract seen: 4 months of neoadjuvant letrozole vs tamoxifen, "
+        f"postmenopausal, ER+ cases): responses {P024_LETROZOLE:.0%} vs {P024_TAMOXIFEN:.0%}; ErbB1/2+ 88 % vs 21 %; "
+        "all cases 55 % vs 36 % (Eiermann 2001, seen in a review's table). Assumption: de novo resistance (no "
+        "benefit, patients_natural_history.endocrine_resistant_fraction, calibrated under tamoxifen) is in the same "
+        "proportion as non-response, so the AI's resistant fraction is the tamoxifen one times "
+        f"(1 − {P024_LETROZOLE}) / (1 − {P024_TAMOXIFEN}) = {(1 - P024_LETROZOLE) / (1 - P024_TAMOXIFEN):.3f}, i.e. "
+        f"φ = {AI_SENSITIVE_OF_TAM_RESISTANT:.3f} of the tamoxifen-resistant are AI-sensitive "
+        "(patients/endocrine_resistance.py). Applies to an aromatase inhibitor from diagnosis. Prior 0-0.8.",
         evidence="derived",
     ),
     rec(

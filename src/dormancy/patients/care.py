@@ -119,6 +119,10 @@ class CarePlan:
         ``(n_patients,)`` years of endocrine therapy.
     ovarian_suppression, aromatase_inhibitor, trastuzumab, cdk46_inhibitor : numpy.ndarray of bool
         Who receives each component (the aromatase inhibitor at any time).
+    upfront_aromatase_inhibitor : numpy.ndarray of bool
+        ER+ patients whose endocrine therapy is an aromatase inhibitor from diagnosis (their endocrine resistance
+        is that under oestrogen deprivation: :func:`dormancy.patients.endocrine_resistance.aromatase_inhibitor_
+        resistant_years`).
     """
 
     def __init__(self, **arrays: NDArray) -> None:
@@ -201,6 +205,7 @@ def care_plan(
         endocrine_years=years,
         ovarian_suppression=ofs,
         aromatase_inhibitor=ai_steps.any(axis=1),
+        upfront_aromatase_inhibitor=er & upfront_ai & (years > 0.0),
         trastuzumab=trastuzumab,
         cdk46_inhibitor=cdk46,
     )
