@@ -326,6 +326,22 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
             "45 % vs 35 % (seen in a review's table, Breast Cancer Res 2020 22:77, and Ellis & Ma 2007)."
         ),
     },
+    "huober2012": {
+        "authors": "Huober J, Fasching PA, Barsoum M, et al",
+        "year": 2012,
+        "title": (
+            "Higher efficacy of letrozole in combination with trastuzumab compared to letrozole monotherapy as "
+            "first-line treatment in patients with HER2-positive, hormone-receptor-positive metastatic breast cancer "
+            "- results of the eLEcTRA trial"
+        ),
+        "journal": "Breast",
+        "citation": "21:27–33",
+        "doi": "10.1016/j.breast.2011.07.006",
+        "note": (
+            "Abstract seen: median time to progression on letrozole alone 3.3 months in HER2+/HR+ (n = 31), 14.1 "
+            "months with trastuzumab added, 15.2 months on letrozole in HER2−/HR+ (n = 35)."
+        ),
+    },
     "pagani2023": {
         "authors": "Pagani O, Walley BA, Fleming GF, et al",
         "year": 2023,

@@ -218,6 +218,7 @@ def _resistant_years(inputs: _Inputs, ids, covariates: Mapping[str, NDArray], pl
     on_ai = aromatase_inhibitor_resistant_years(
         inputs.values,
         ai_sensitive_fraction=inputs.care_values.get("ai_sensitive_fraction_of_tamoxifen_resistant", 0.0),
+        escape_per_year=inputs.care_values.get("ai_escape_per_year_of_tamoxifen_resistant"),
         seed=inputs.seed,
         ids=ids,
         er_positive=er,

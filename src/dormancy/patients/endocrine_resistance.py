@@ -113,6 +113,7 @@ def aromatase_inhibitor_resistant_years(
     values: Mapping[str, float],
     *,
     ai_sensitive_fraction: float,
+    escape_per_year: float | None = None,
     seed: int,
     ids: ArrayLike,
     er_positive: ArrayLike,
@@ -151,6 +152,10 @@ def aromatase_inhibitor_resistant_years(
         return tamoxifen
     r = float(values.get("endocrine_resistant_fraction", 0.0))
     rate = float(values.get("endocrine_acquired_resistance_per_year", 0.0))
+    if escape_per_year is not None:
+        rate = float(escape_per_year)
+        if not (rate >= 0.0 and np.isfinite(rate)):
+            raise InputError([Problem("ai_escape_per_year_of_tamoxifen_resistant", ">= 0 and finite", str(rate))])
     u = agent_uniforms(seed, ids, 0, 2, stream=ENDOCRINE_STREAM)
     with np.errstate(divide="ignore"):
         acquired = -np.log1p(-u[:, 1]) / rate if rate > 0.0 else np.full(len(ids), np.inf)
