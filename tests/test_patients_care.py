@@ -201,19 +201,18 @@ MISSES = {
     "Gompertz foci are set back and regrow within months, and the dormant DTCs that make most later recurrences "
     "are untouched (docetaxel left DTCs in 20.8 % of DTC+ patients, Naume 2014, about the untreated 6-month "
     "persistence of Synnestvedt 2012: no source for a taxane kill of dormant cells)",
-    "ebctcg2015_ai_vs_tamoxifen_years_0_1": "20k run (calibration run 9): model RR 0.81 (0.73-0.91), published 0.64 "
-    "(0.52-0.78); before the endocrine resistance 0.49 (0.43-0.57). With 18 % of ER+ patients de novo resistant "
-    "(fitted to the EBCTCG 2011 periods) the tamoxifen arm's early recurrences are mostly the resistant patients', "
-    "whom no aromatase inhibitor helps: the AI's extra effect is now too small early; resistance is all-or-none "
-    "(no partly sensitive patients on whom a deeper suppression still gains)",
     "monarche_abemaciclib": "20k run (calibration run 9): model RR 0.79 (0.73-0.85), published 0.675 (0.59-0.77); "
     "before the endocrine resistance 0.52. The CDK4/6 inhibitor acts only on endocrine-sensitive patients in the "
     "model (resistance switches off every effect on ER+ foci), so the high-risk resistant patients who dominate the "
     "events get nothing; clinically CDK4/6 inhibition works partly in endocrine-resistant disease",
-    "ma17_extended_letrozole": "20k run (calibration run 9): model RR 0.41 (0.36-0.47), published 0.60 "
-    "(0.43-0.84); before the endocrine resistance 0.11 (0.09-0.14). Continued endocrine therapy in years 5-10 still "
-    "nearly abolishes the late recurrences of the sensitive patients; the fitted acquired-resistance hazard "
-    "(0.013 per year) leaves few sensitive patients resistant by year 5",
+    "ma17_extended_letrozole": "20k run (calibration run 10, unchanged by the tamoxifen-specific resistance: MA.17 "
+    "starts on tamoxifen): model RR 0.41 (0.36-0.47), published 0.60 (0.43-0.84); before the endocrine resistance "
+    "0.11 (0.09-0.14). Continued endocrine therapy in years 5-10 (eradication h_endo, growth and founding inhibition, "
+    "the switch under ER blockade, and the AI's growth factor) still nearly abolishes the late recurrences of the "
+    "sensitive patients: sensitivity is all-or-none and one eradication hazard acts alike on every focus, so the "
+    "disease left after 5 years of tamoxifen is not enriched for less sensitive foci or patients (a continuous "
+    "sensitivity would need a refit to the EBCTCG 2011 periods); the fitted acquired-resistance hazard (0.013 per "
+    "year) leaves few sensitive patients resistant by year 5",
 }
 
 

@@ -76,6 +76,12 @@ def test_an_aromatase_inhibitor_overcomes_only_a_share_of_the_de_novo_resistance
     assert abs(share - phi) < 4 * np.sqrt(phi * (1 - phi) / de_novo.sum())
     assert abs(on_ai[switched].mean() - 20.0) < 4 * 20.0 / np.sqrt(switched.sum())
     assert np.all(np.isinf(on_ai[~er]))
+    # with their own escape hazard (faster than the others' acquisition) the same patients switch, sooner
+    escaping = aromatase_inhibitor_resistant_years(
+        values, ai_sensitive_fraction=phi, escape_per_year=2.5, seed=3, ids=ids, er_positive=er
+    )
+    assert np.array_equal(escaping > 0.0, on_ai > 0.0) and np.array_equal(escaping[~de_novo], tamoxifen[~de_novo])
+    assert abs(escaping[switched].mean() - 0.4) < 4 * 0.4 / np.sqrt(switched.sum())
     everyone = aromatase_inhibitor_resistant_years(values, ai_sensitive_fraction=1.0, seed=3, ids=ids, er_positive=er)
     assert not np.any(everyone == 0.0)
     subset = ids[::-9]
@@ -86,6 +92,11 @@ def test_an_aromatase_inhibitor_overcomes_only_a_share_of_the_de_novo_resistance
     with pytest.raises(InputError) as error:
         aromatase_inhibitor_resistant_years(values, ai_sensitive_fraction=1.2, seed=3, ids=ids, er_positive=er)
     assert error.value.problems[0].field == "ai_sensitive_fraction_of_tamoxifen_resistant"
+    with pytest.raises(InputError) as error:
+        aromatase_inhibitor_resistant_years(
+            values, ai_sensitive_fraction=phi, escape_per_year=-1.0, seed=3, ids=ids, er_positive=er
+        )
+    assert error.value.problems[0].field == "ai_escape_per_year_of_tamoxifen_resistant"
 
 
 def test_only_an_aromatase_inhibitor_from_diagnosis_takes_its_own_resistance():

@@ -30,15 +30,19 @@ aromatase inhibitor removes the ligand itself (Ellis 2001, P024: 4 months of neo
 ER+ responses 60 % vs 41 %, ErbB1/2+ 88 % vs 21 %). A fraction :math:`\phi` (``ai_sensitive_fraction_of_
 tamoxifen_resistant``, ``care_modern``) of the de novo tamoxifen-resistant patients is therefore sensitive to an
 aromatase inhibitor: under an aromatase inhibitor from diagnosis (:func:`aromatase_inhibitor_resistant_years`)
-:math:`T_R^{AI} = T_R` except where :math:`u_0 < r` and :math:`u_2 < \phi`, where :math:`T_R^{AI}` is the acquired
-time :math:`-\ln(1 - u_1)/\lambda` the patient would have had. :math:`u_2` comes from a stream of its own
+:math:`T_R^{AI} = T_R` except where :math:`u_0 < r` and :math:`u_2 < \phi`, where
+:math:`T_R^{AI} = -\ln(1 - u_1)/\lambda_{AI}`: growth-factor-driven disease escapes oestrogen deprivation by
+adaptation, within months (``ai_escape_per_year_of_tamoxifen_resistant``; eLEcTRA, Huober 2012: median time to
+progression 3.3 months on letrozole alone in HER2+/HR+ metastatic disease), so these patients' benefit is early
+and transient, the fading of an aromatase inhibitor's advantage over tamoxifen (EBCTCG 2015: years 0–1 vs 2–4).
+:math:`u_2` comes from a stream of its own
 (:data:`AI_SENSITIVE_STREAM`), so tamoxifen cohorts are bit-identical. A patient who starts on tamoxifen keeps the
 tamoxifen :math:`T_R` when she switches to an aromatase inhibitor later (extended therapy): one :math:`T_R` per
 patient (a departure: her tamoxifen-specific resistance would then be overcome, though a disease that grew unchecked
 for years on tamoxifen has mostly recurred by then).
 
 Not modelled: partial sensitivity (a continuous :math:`s_i`), resistance differing between foci of one patient,
-acquired resistance differing between tamoxifen and aromatase inhibitors (one :math:`\lambda` for both), and the
+the majority's acquired resistance differing between tamoxifen and aromatase inhibitors (one :math:`\lambda`), and the
 non-DTC events (locoregional and contralateral, :mod:`dormancy.patients.locoregional`), whose endocrine reduction
 is unchanged.
 """
@@ -121,8 +125,8 @@ def aromatase_inhibitor_resistant_years(
     r"""Return :math:`T_R^{AI}`, each patient's resistance time under an aromatase inhibitor from diagnosis (years).
 
     As :func:`endocrine_resistant_years`, except that a fraction :math:`\phi` of the de novo (tamoxifen-)resistant
-    patients is sensitive to oestrogen deprivation (module docstring): for them :math:`T_R^{AI}` is the acquisition
-    time :math:`-\ln(1 - u_1)/\lambda` (``inf`` when :math:`\lambda = 0`). With :math:`\phi = 0` the result is
+    patients is sensitive to oestrogen deprivation (module docstring): for them :math:`T_R^{AI}` is the escape
+    time :math:`-\ln(1 - u_1)/\lambda_{AI}` (``inf`` when the hazard is 0). With :math:`\phi = 0` the result is
     :func:`endocrine_resistant_years`'s.
 
     Parameters
@@ -131,6 +135,9 @@ def aromatase_inhibitor_resistant_years(
         ``patients_natural_history`` values (:math:`r`, :math:`\lambda`; see :func:`endocrine_resistant_years`).
     ai_sensitive_fraction : float
         :math:`\phi`, dimensionless, 0 to 1 (``care_modern.ai_sensitive_fraction_of_tamoxifen_resistant``).
+    escape_per_year : float, optional
+        :math:`\lambda_{AI}`, 1/year (``care_modern.ai_escape_per_year_of_tamoxifen_resistant``); default the
+        acquisition hazard :math:`\lambda` of the others.
     seed : int
         The cohort's seed.
     ids : array_like of int
