@@ -18,6 +18,9 @@ anthracycline–taxane      extra log kill :math:`\Delta L_T` at the course's en
 aromatase inhibitor       focus growth times :math:`1 - \varepsilon_{AI}` on top of           postmenopausal ER+ (or
                           tamoxifen's (``aromatase_inhibitor_extra_inhibition``, IMPACT      with ovarian
                           Ki-67 of established tumours; colony founding as on tamoxifen)    suppression)
+                          and, from diagnosis, a share of the tamoxifen-resistant patients
+                          sensitive to it for a time (:mod:`dormancy.patients.
+                          endocrine_resistance`, P024 and eLEcTRA)
 ovarian suppression       lets a premenopausal woman take the aromatase inhibitor             premenopausal ER+
 extended endocrine        endocrine therapy to ``extended_to_years``; the aromatase           node-positive or all
                           inhibitor in the extension when postmenopausal (MA.17)              ER+
