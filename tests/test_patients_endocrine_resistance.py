@@ -7,9 +7,11 @@ import pytest
 
 from dormancy.errors import InputError
 from dormancy.patients import CareSpec, CohortSpec, PopulationSpec, simulate_cohort
+from dormancy.patients.care import care_plan
 from dormancy.patients.care_checks import rate_ratio
-from dormancy.patients.endocrine_resistance import endocrine_resistant_years
-from dormancy.patients.parameters import SET_NAME
+from dormancy.patients.covariates import sample_covariates
+from dormancy.patients.endocrine_resistance import aromatase_inhibitor_resistant_years, endocrine_resistant_years
+from dormancy.patients.parameters import SET_NAME, resolve_parameters
 
 R = f"{SET_NAME}.endocrine_resistant_fraction"
 LAMBDA = f"{SET_NAME}.endocrine_acquired_resistance_per_year"
@@ -54,6 +56,63 @@ def test_bad_resistance_values_are_input_errors():
         "endocrine_resistant_fraction",
         "endocrine_acquired_resistance_per_year",
     }
+
+
+def test_an_aromatase_inhibitor_overcomes_only_a_share_of_the_de_novo_resistance():
+    ids = np.arange(40_000)
+    er = ids % 5 != 0
+    values = {"endocrine_resistant_fraction": 0.3, "endocrine_acquired_resistance_per_year": 0.05}
+    tamoxifen = endocrine_resistant_years(values, seed=3, ids=ids, er_positive=er)
+    same = aromatase_inhibitor_resistant_years(values, ai_sensitive_fraction=0.0, seed=3, ids=ids, er_positive=er)
+    assert np.array_equal(same, tamoxifen)
+    phi = 0.32
+    on_ai = aromatase_inhibitor_resistant_years(values, ai_sensitive_fraction=phi, seed=3, ids=ids, er_positive=er)
+    de_novo = tamoxifen == 0.0
+    # only de novo resistant patients change; a share phi of them (binomial, 4 SE) become sensitive until the
+    # acquisition time they would have had (exponential, mean 1 / lambda = 20 years)
+    assert np.array_equal(on_ai[~de_novo], tamoxifen[~de_novo])
+    switched = de_novo & (on_ai > 0.0)
+    share = switched.sum() / de_novo.sum()
+    assert abs(share - phi) < 4 * np.sqrt(phi * (1 - phi) / de_novo.sum())
+    assert abs(on_ai[switched].mean() - 20.0) < 4 * 20.0 / np.sqrt(switched.sum())
+    assert np.all(np.isinf(on_ai[~er]))
+    # with their own escape hazard (faster than the others' acquisition) the same patients switch, sooner
+    escaping = aromatase_inhibitor_resistant_years(
+        values, ai_sensitive_fraction=phi, escape_per_year=2.5, seed=3, ids=ids, er_positive=er
+    )
+    assert np.array_equal(escaping > 0.0, on_ai > 0.0) and np.array_equal(escaping[~de_novo], tamoxifen[~de_novo])
+    assert abs(escaping[switched].mean() - 0.4) < 4 * 0.4 / np.sqrt(switched.sum())
+    everyone = aromatase_inhibitor_resistant_years(values, ai_sensitive_fraction=1.0, seed=3, ids=ids, er_positive=er)
+    assert not np.any(everyone == 0.0)
+    subset = ids[::-9]
+    again = aromatase_inhibitor_resistant_years(
+        values, ai_sensitive_fraction=phi, seed=3, ids=subset, er_positive=er[subset]
+    )
+    assert np.array_equal(again, on_ai[subset])
+    with pytest.raises(InputError) as error:
+        aromatase_inhibitor_resistant_years(values, ai_sensitive_fraction=1.2, seed=3, ids=ids, er_positive=er)
+    assert error.value.problems[0].field == "ai_sensitive_fraction_of_tamoxifen_resistant"
+    with pytest.raises(InputError) as error:
+        aromatase_inhibitor_resistant_years(
+            values, ai_sensitive_fraction=phi, escape_per_year=-1.0, seed=3, ids=ids, er_positive=er
+        )
+    assert error.value.problems[0].field == "ai_escape_per_year_of_tamoxifen_resistant"
+
+
+def test_only_an_aromatase_inhibitor_from_diagnosis_takes_its_own_resistance():
+    population = PopulationSpec.only(er_positive=True, age_mean_years=60.0, age_sd_years=12.0)
+    ids = np.arange(400, dtype=np.int64)
+    values = resolve_parameters(None)[SET_NAME].values()
+    covariates = sample_covariates(population, seed=2, ids=ids, values=values)
+    chemotherapy = np.zeros(len(ids), dtype=bool)
+    flags = {}
+    for agent, extended in (("aromatase_inhibitor", "none"), ("tamoxifen", "all")):
+        care = CareSpec(era="modern", endocrine_agent=agent, extended_endocrine=extended, ovarian_suppression="none")
+        plan = care_plan(care, covariates, chemotherapy, step_days=30.4375, chemotherapy_years=0.5)
+        flags[agent] = plan.upfront_aromatase_inhibitor
+    post = covariates["postmenopausal"]
+    assert np.array_equal(flags["aromatase_inhibitor"], post & covariates["er_positive"])
+    assert not flags["tamoxifen"].any()  # tamoxifen then an AI in the extension keeps the tamoxifen resistance
 
 
 def _cohort(care: CareSpec, parameters: dict, *, n: int = 1500, chunk_size: int = 100_000, population=None):

@@ -296,6 +296,68 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
             "or tumour ≥ 5 cm (or Ki-67 ≥ 20 %)."
         ),
     },
+    "ellis2001": {
+        "authors": "Ellis MJ, Coop A, Singh B, et al",
+        "year": 2001,
+        "title": (
+            "Letrozole is more effective neoadjuvant endocrine therapy than tamoxifen for ErbB-1- and/or "
+            "ErbB-2-positive, estrogen receptor-positive primary breast cancer: evidence from a phase III randomized "
+            "trial"
+        ),
+        "journal": "J Clin Oncol",
+        "citation": "19:3808–3816",
+        "doi": "10.1200/JCO.2001.19.18.3808",
+        "note": (
+            "P024 biomarker analysis (abstract seen): 4 months of letrozole vs tamoxifen, postmenopausal; ER and/or "
+            "PgR+ cases responded 60 % vs 41 %, ER+ with ErbB1 and/or ErbB2 88 % vs 21 %."
+        ),
+    },
+    "eiermann2001": {
+        "authors": "Eiermann W, Paepke S, Appfelstaedt J, et al",
+        "year": 2001,
+        "title": (
+            "Preoperative treatment of postmenopausal breast cancer patients with letrozole: a randomized "
+            "double-blind multicenter study"
+        ),
+        "journal": "Ann Oncol",
+        "citation": "12:1527–1532",
+        "note": (
+            "P024 (n = 324 evaluable): objective response 55 % letrozole vs 36 % tamoxifen, breast-conserving surgery "
+            "45 % vs 35 % (seen in a review's table, Breast Cancer Res 2020 22:77, and Ellis & Ma 2007)."
+        ),
+    },
+    "huober2012": {
+        "authors": "Huober J, Fasching PA, Barsoum M, et al",
+        "year": 2012,
+        "title": (
+            "Higher efficacy of letrozole in combination with trastuzumab compared to letrozole monotherapy as "
+            "first-line treatment in patients with HER2-positive, hormone-receptor-positive metastatic breast cancer "
+            "- results of the eLEcTRA trial"
+        ),
+        "journal": "Breast",
+        "citation": "21:27–33",
+        "doi": "10.1016/j.breast.2011.07.006",
+        "note": (
+            "Abstract seen: median time to progression on letrozole alone 3.3 months in HER2+/HR+ (n = 31), 14.1 "
+            "months with trastuzumab added, 15.2 months on letrozole in HER2−/HR+ (n = 35)."
+        ),
+    },
+    "pagani2023": {
+        "authors": "Pagani O, Walley BA, Fleming GF, et al",
+        "year": 2023,
+        "title": (
+            "Adjuvant exemestane with ovarian suppression in premenopausal breast cancer: long-term follow-up of "
+            "the combined TEXT and SOFT trials"
+        ),
+        "journal": "J Clin Oncol",
+        "citation": "41:1376–1382",
+        "doi": "10.1200/JCO.22.01064",
+        "note": (
+            "4,690 premenopausal women with ER/PgR+ early breast cancer, 5 years of exemestane + OFS vs tamoxifen + "
+            "OFS, median follow-up 13 years (abstract seen): DFS HR 0.79 (95 % CI 0.70–0.90), distant "
+            "recurrence-free interval HR 0.83 (0.70–0.98), OS HR 0.93 (0.78–1.11). A check, not a target."
+        ),
+    },
     "goss2005": {
         "authors": "Goss PE, Ingle JN, Martino S, et al",
         "year": 2005,

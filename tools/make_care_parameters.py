@@ -58,6 +58,10 @@ BOZIONELLOU_YEARS = 8 * 7 / 365.25  # about 8 weeks of infusions (4-8 weekly or 
 BOZIONELLOU_HAZARD = -math.log(10 / 30) / BOZIONELLOU_YEARS  # real-time RT-PCR; no control arm
 KI67_TAMOXIFEN, KI67_AI = 0.62, 0.82  # IMPACT, 12-week geometric-mean Ki-67 suppression
 KI67_AI_NEO, KI67_ABEMA_AI = 0.63, 0.93  # neoMONARCH, 2-week geometric-mean Ki-67 suppression
+P024_LETROZOLE, P024_TAMOXIFEN = 0.60, 0.41  # P024, ER+ cases: clinical response after 4 months (Ellis 2001)
+AI_SENSITIVE_OF_TAM_RESISTANT = 1.0 - (1.0 - P024_LETROZOLE) / (1.0 - P024_TAMOXIFEN)
+ELECTRA_TTP_MONTHS = 3.3  # eLEcTRA, letrozole alone in HER2+/HR+ metastatic disease: median time to progression
+AI_ESCAPE_PER_YEAR = math.log(2.0) / (ELECTRA_TTP_MONTHS / 12.0)
 
 records = [
     rec(
@@ -180,6 +184,50 @@ records = [
         "tumours; colony founding by awakened cells stays as on tamoxifen). Apoptosis rose "
         "with neither drug in IMPACT, so the eradication hazard h_endo is unchanged. Postmenopausal women, or "
         "premenopausal women on ovarian suppression.",
+        evidence="derived",
+    ),
+    rec(
+        "ai_sensitive_fraction_of_tamoxifen_resistant",
+        "φ_AI",
+        "Fraction of the de novo tamoxifen-resistant ER+ patients whose disease is sensitive to oestrogen deprivation "
+        "(an aromatase inhibitor)",
+        round(AI_SENSITIVE_OF_TAM_RESISTANT, 4),
+        "dimensionless",
+        0.0,
+        0.8,
+        ["ellis2001", "eiermann2001", "assumption"],
+        f"Tamoxifen is a partial agonist; where ER signalling is driven by ErbB1/ErbB2 it fails while oestrogen "
+        f"deprivation still works. P024 (Ellis 2001, abstract seen: 4 months of neoadjuvant letrozole vs tamoxifen, "
+        f"postmenopausal, ER+ cases): responses {P024_LETROZOLE:.0%} vs {P024_TAMOXIFEN:.0%}; ErbB1/2+ 88 % vs 21 %; "
+        "all cases 55 % vs 36 % (Eiermann 2001, seen in a review's table). Assumption: de novo resistance (no "
+        "benefit, patients_natural_history.endocrine_resistant_fraction, calibrated under tamoxifen) is in the same "
+        "proportion as non-response, so the AI's resistant fraction is the tamoxifen one times "
+        f"(1 − {P024_LETROZOLE}) / (1 − {P024_TAMOXIFEN}) = {(1 - P024_LETROZOLE) / (1 - P024_TAMOXIFEN):.3f}, i.e. "
+        f"φ = {AI_SENSITIVE_OF_TAM_RESISTANT:.3f} of the tamoxifen-resistant are AI-sensitive "
+        "(patients/endocrine_resistance.py). Applies to an aromatase inhibitor from diagnosis. Prior 0-0.8.",
+        evidence="derived",
+    ),
+    rec(
+        "ai_escape_per_year_of_tamoxifen_resistant",
+        "λ_AI",
+        "Hazard with which the disease of a tamoxifen-resistant, AI-sensitive patient escapes oestrogen deprivation",
+        round(AI_ESCAPE_PER_YEAR, 4),
+        "1 / year",
+        0.0,
+        6.0,
+        ["huober2012", "ellis2001", "assumption"],
+        f"The tumours that resist tamoxifen but respond to an AI are those whose ER is driven by growth-factor "
+        f"(ErbB1/ErbB2) signalling (P024, Ellis 2001); under oestrogen deprivation that signalling escapes by "
+        f"adaptation (ligand-independent ER activation), not by a rare mutation, so its time scale need not depend "
+        f"on tumour size. eLEcTRA (Huober 2012, abstract seen): letrozole alone, first line, HER2+/HR+ metastatic "
+        f"disease, median time to progression {ELECTRA_TTP_MONTHS} months (15.2 months in HER2−/HR+ disease on "
+        f"letrozole). Taken as exponential: λ = ln 2 / ({ELECTRA_TTP_MONTHS} / 12 y) = {AI_ESCAPE_PER_YEAR:.2f} "
+        "per year, the patient's AI-sensitivity ending at T = −ln(1 − u₁)/λ_AI (patients/endocrine_resistance.py). "
+        "Assumption: the metastatic time to progression measures the micrometastatic escape (it also holds regrowth "
+        "to a detectable progression, so the escape may be faster; the sensitive majority's acquired resistance, "
+        "patients_natural_history.endocrine_acquired_resistance_per_year, is mutational and far slower in "
+        "micrometastases). Scaling the majority's fitted 0.013 per year by the eLEcTRA ratio 15.2/3.3 instead "
+        "(0.06 per year) was also run (docs/calibration-run-10). Prior 0-6 per year.",
         evidence="derived",
     ),
     rec(

@@ -20,6 +20,9 @@ anthracycline–taxane      eradication of every growing focus at the course's e
 aromatase inhibitor       focus growth times :math:`1 - \varepsilon_{AI}` on top of           postmenopausal ER+ (or
                           tamoxifen's (``aromatase_inhibitor_extra_inhibition``, IMPACT      with ovarian
                           Ki-67 of established tumours; colony founding as on tamoxifen)    suppression)
+                          and, from diagnosis, a share of the tamoxifen-resistant patients
+                          sensitive to it for a time (:mod:`dormancy.patients.
+                          endocrine_resistance`, P024 and eLEcTRA)
 ovarian suppression       lets a premenopausal woman take the aromatase inhibitor             premenopausal ER+
 extended endocrine        endocrine therapy to ``extended_to_years``; the aromatase           node-positive or all
                           inhibitor in the extension when postmenopausal (MA.17)              ER+
@@ -164,6 +167,10 @@ class CarePlan:
         Who receives each component (the aromatase inhibitor at any time).
     taxane_eradicated : numpy.ndarray of bool
         Whose growing foci the taxane eradicates (:func:`taxane_eradicated`).
+    upfront_aromatase_inhibitor : numpy.ndarray of bool
+        ER+ patients whose endocrine therapy is an aromatase inhibitor from diagnosis (their endocrine resistance
+        is that under oestrogen deprivation: :func:`dormancy.patients.endocrine_resistance.aromatase_inhibitor_
+        resistant_years`).
     """
 
     def __init__(self, **arrays: NDArray) -> None:
@@ -257,6 +264,7 @@ def care_plan(
         endocrine_years=years,
         ovarian_suppression=ofs,
         aromatase_inhibitor=ai_steps.any(axis=1),
+        upfront_aromatase_inhibitor=er & upfront_ai & (years > 0.0),
         trastuzumab=trastuzumab,
         cdk46_inhibitor=cdk46,
         taxane_eradicated=eradicated,

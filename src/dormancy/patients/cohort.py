@@ -41,7 +41,7 @@ from dormancy.patients import therapy
 from dormancy.patients.aspirate import DIAGNOSIS_VISIT, read_aspirate_values
 from dormancy.patients.care import CARE_REGIMEN_YEARS, CARE_SET, care_groups, care_parameters, care_plan
 from dormancy.patients.covariates import sample_covariates
-from dormancy.patients.endocrine_resistance import endocrine_resistant_years
+from dormancy.patients.endocrine_resistance import aromatase_inhibitor_resistant_years, endocrine_resistant_years
 from dormancy.patients.kernel_io import (
     KernelTables,
     PatientBatch,
@@ -209,6 +209,23 @@ def _inflammation(values: Mapping[str, float], host: Mapping[str, float], covari
     return np.minimum(level, 1.0)
 
 
+def _resistant_years(inputs: _Inputs, ids, covariates: Mapping[str, NDArray], plan) -> NDArray[np.float64]:
+    """Return each patient's endocrine-resistance time: under tamoxifen, or under an aromatase inhibitor upfront."""
+    er = covariates["er_positive"]
+    years = endocrine_resistant_years(inputs.values, seed=inputs.seed, ids=ids, er_positive=er)
+    if plan is None or not plan.upfront_aromatase_inhibitor.any():
+        return years
+    on_ai = aromatase_inhibitor_resistant_years(
+        inputs.values,
+        ai_sensitive_fraction=inputs.care_values.get("ai_sensitive_fraction_of_tamoxifen_resistant", 0.0),
+        escape_per_year=inputs.care_values.get("ai_escape_per_year_of_tamoxifen_resistant"),
+        seed=inputs.seed,
+        ids=ids,
+        er_positive=er,
+    )
+    return np.where(plan.upfront_aromatase_inhibitor, on_ai, years)
+
+
 def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame, NDArray[np.int64]]:
     """Simulate the patients at positions ``start .. stop - 1`` of the ids; return their rows and visit DTCs."""
     spec = inputs.spec
@@ -249,9 +266,7 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
         visceral_cdf=visceral_cdf,
         chemotherapy=chemotherapy,
         endocrine_years=endocrine,
-        endocrine_resistant_years=endocrine_resistant_years(
-            inputs.values, seed=inputs.seed, ids=ids, er_positive=covariates["er_positive"]
-        ),
+        endocrine_resistant_years=_resistant_years(inputs, ids, covariates, plan),
         treatment_start_step=inputs.treat_start_step[start:stop],
         visit_steps=inputs.visit_steps[start:stop],
     )

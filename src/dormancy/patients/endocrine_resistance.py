@@ -23,8 +23,26 @@ for bit, as without the mechanism (tested). Randomness: the two uniforms of pati
 :func:`dormancy.rng.agent_uniforms` ``(seed, [i], step 0, 2)`` on the stream :data:`ENDOCRINE_STREAM`, a key no other
 draw uses, so :math:`T_R` depends only on (seed, patient id) and moves no other draw.
 
+**Tamoxifen-specific de novo resistance.** The calibrated :math:`r` is the resistant fraction under *tamoxifen*
+(the 1980s endocrine therapy of the EBCTCG 2011 targets). Tamoxifen is a partial agonist: in tumours whose ER is
+driven by growth-factor signalling (ErbB1/ErbB2) it stimulates as well as blocks, while oestrogen deprivation by an
+aromatase inhibitor removes the ligand itself (Ellis 2001, P024: 4 months of neoadjuvant letrozole vs tamoxifen,
+ER+ responses 60 % vs 41 %, ErbB1/2+ 88 % vs 21 %). A fraction :math:`\phi` (``ai_sensitive_fraction_of_
+tamoxifen_resistant``, ``care_modern``) of the de novo tamoxifen-resistant patients is therefore sensitive to an
+aromatase inhibitor: under an aromatase inhibitor from diagnosis (:func:`aromatase_inhibitor_resistant_years`)
+:math:`T_R^{AI} = T_R` except where :math:`u_0 < r` and :math:`u_2 < \phi`, where
+:math:`T_R^{AI} = -\ln(1 - u_1)/\lambda_{AI}`: growth-factor-driven disease escapes oestrogen deprivation by
+adaptation, within months (``ai_escape_per_year_of_tamoxifen_resistant``; eLEcTRA, Huober 2012: median time to
+progression 3.3 months on letrozole alone in HER2+/HR+ metastatic disease), so these patients' benefit is early
+and transient, the fading of an aromatase inhibitor's advantage over tamoxifen (EBCTCG 2015: years 0–1 vs 2–4).
+:math:`u_2` comes from a stream of its own
+(:data:`AI_SENSITIVE_STREAM`), so tamoxifen cohorts are bit-identical. A patient who starts on tamoxifen keeps the
+tamoxifen :math:`T_R` when she switches to an aromatase inhibitor later (extended therapy): one :math:`T_R` per
+patient (a departure: her tamoxifen-specific resistance would then be overcome, though a disease that grew unchecked
+for years on tamoxifen has mostly recurred by then).
+
 Not modelled: partial sensitivity (a continuous :math:`s_i`), resistance differing between foci of one patient,
-cross-resistance differing between tamoxifen and aromatase inhibitors (one :math:`T_R` for both), and the
+the majority's acquired resistance differing between tamoxifen and aromatase inhibitors (one :math:`\lambda`), and the
 non-DTC events (locoregional and contralateral, :mod:`dormancy.patients.locoregional`), whose endocrine reduction
 is unchanged.
 """
@@ -39,10 +57,17 @@ from numpy.typing import ArrayLike, NDArray
 from dormancy.errors import InputError, Problem
 from dormancy.rng import agent_uniforms
 
-__all__ = ["ENDOCRINE_STREAM", "endocrine_resistant_years"]
+__all__ = [
+    "AI_SENSITIVE_STREAM",
+    "ENDOCRINE_STREAM",
+    "aromatase_inhibitor_resistant_years",
+    "endocrine_resistant_years",
+]
 
 #: agent_uniforms stream of the endocrine resistance (column 0 de novo, column 1 acquisition time)
 ENDOCRINE_STREAM = 0x454E44  # "END"
+#: agent_uniforms stream of the tamoxifen-specific de novo resistance (whether oestrogen deprivation still works)
+AI_SENSITIVE_STREAM = 0x414953  # "AIS"
 
 
 def endocrine_resistant_years(
@@ -86,3 +111,61 @@ def endocrine_resistant_years(
         acquired = -np.log1p(-u[:, 1]) / rate if rate > 0.0 else np.full(len(ids), np.inf)
     out = np.where(u[:, 0] < r, 0.0, acquired)
     return np.where(er, out, np.inf)
+
+
+def aromatase_inhibitor_resistant_years(
+    values: Mapping[str, float],
+    *,
+    ai_sensitive_fraction: float,
+    escape_per_year: float | None = None,
+    seed: int,
+    ids: ArrayLike,
+    er_positive: ArrayLike,
+) -> NDArray[np.float64]:
+    r"""Return :math:`T_R^{AI}`, each patient's resistance time under an aromatase inhibitor from diagnosis (years).
+
+    As :func:`endocrine_resistant_years`, except that a fraction :math:`\phi` of the de novo (tamoxifen-)resistant
+    patients is sensitive to oestrogen deprivation (module docstring): for them :math:`T_R^{AI}` is the escape
+    time :math:`-\ln(1 - u_1)/\lambda_{AI}` (``inf`` when the hazard is 0). With :math:`\phi = 0` the result is
+    :func:`endocrine_resistant_years`'s.
+
+    Parameters
+    ----------
+    values : mapping
+        ``patients_natural_history`` values (:math:`r`, :math:`\lambda`; see :func:`endocrine_resistant_years`).
+    ai_sensitive_fraction : float
+        :math:`\phi`, dimensionless, 0 to 1 (``care_modern.ai_sensitive_fraction_of_tamoxifen_resistant``).
+    escape_per_year : float, optional
+        :math:`\lambda_{AI}`, 1/year (``care_modern.ai_escape_per_year_of_tamoxifen_resistant``); default the
+        acquisition hazard :math:`\lambda` of the others.
+    seed : int
+        The cohort's seed.
+    ids : array_like of int
+        Patient ids.
+    er_positive : array_like of bool
+        ER status.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`T_R^{AI}` per patient, years.
+    """
+    phi = float(ai_sensitive_fraction)
+    if not 0.0 <= phi <= 1.0:
+        raise InputError([Problem("ai_sensitive_fraction_of_tamoxifen_resistant", "0 to 1", str(phi))])
+    tamoxifen = endocrine_resistant_years(values, seed=seed, ids=ids, er_positive=er_positive)
+    ids = np.asarray(ids, dtype=np.int64)
+    if phi == 0.0 or not np.any(tamoxifen == 0.0):
+        return tamoxifen
+    r = float(values.get("endocrine_resistant_fraction", 0.0))
+    rate = float(values.get("endocrine_acquired_resistance_per_year", 0.0))
+    if escape_per_year is not None:
+        rate = float(escape_per_year)
+        if not (rate >= 0.0 and np.isfinite(rate)):
+            raise InputError([Problem("ai_escape_per_year_of_tamoxifen_resistant", ">= 0 and finite", str(rate))])
+    u = agent_uniforms(seed, ids, 0, 2, stream=ENDOCRINE_STREAM)
+    with np.errstate(divide="ignore"):
+        acquired = -np.log1p(-u[:, 1]) / rate if rate > 0.0 else np.full(len(ids), np.inf)
+    de_novo = (u[:, 0] < r) & np.asarray(er_positive, dtype=bool)
+    switched = de_novo & (agent_uniforms(seed, ids, 0, 1, stream=AI_SENSITIVE_STREAM)[:, 0] < phi)
+    return np.where(switched, acquired, tamoxifen)
