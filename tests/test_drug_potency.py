@@ -132,6 +132,13 @@ def rtc():
     return run_protocol("mouse-dormant-drugs", seed=17, options={"experiment": "chodosh-rtc", "mice_per_arm": 40})
 
 
+def test_every_experiment_states_where_its_tolerance_comes_from():
+    for experiment in EXPERIMENTS.values():
+        assert "doi" in experiment.spread and "SD/SEM" in experiment.spread, experiment.key
+        for target in experiment.targets:
+            assert 0.0 <= target.low < target.high <= 1.0, experiment.key
+
+
 def test_chodosh_rtc_chronic_mtor_inhibition_is_within_the_stated_tolerance():
     (target,) = [t for key, t in _targets() if key == "chodosh-rtc" and t.arm == "mtor"]
     assert target.low <= model_relative_to_vehicle(target.arm, target.days) <= target.high

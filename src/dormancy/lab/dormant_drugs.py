@@ -160,6 +160,9 @@ class Experiment:
         Which design numbers are assumptions (not read).
     targets : tuple of Target
         Intervals of the ratio to vehicle.
+    spread : str
+        The reported spread (SD/SEM, mice per group) the tolerance rests on, with where it was looked for; says
+        when only an abstract was available and the tolerance is read from the reported significance instead.
     """
 
     key: str
@@ -173,6 +176,7 @@ class Experiment:
     seen: str
     design_note: str
     targets: tuple[Target, ...]
+    spread: str = ""
 
 
 _SIGNIFICANT = (
@@ -202,6 +206,13 @@ EXPERIMENTS: Mapping[str, Experiment] = {
             " read."
         ),
         targets=(Target("hcq", 28.0, 0.05, 0.5, _SIGNIFICANT),),
+        spread=(
+            "Not reported in what could be read: the stored copies of Vera-Ramirez et al. 2018 (Nat Commun 9:1944;"
+            " PMC5964069, doi 10.1038/s41467-018-04070-6) reachable through the project's search (2026-12-07) hold"
+            " the abstract, highlights and introduction only; no figure values, SD/SEM, mice per group, HCQ dose or"
+            " schedule. The tolerance 0.05-0.5 is therefore the reading of the reported significance (_SIGNIFICANT),"
+            " not a spread."
+        ),
     ),
     "chodosh-rtc": Experiment(
         key="chodosh-rtc",
@@ -231,6 +242,13 @@ EXPERIMENTS: Mapping[str, Experiment] = {
                 "Chronic combination: decreased RTC burden (abstract); at least as low as mTOR inhibition alone"
                 " (tested as a direction), so no lower bound.",
             ),
+        ),
+        spread=(
+            "Not reported in what could be read: DeMichele et al. 2025 (Nat Med, doi 10.1038/s41591-025-03877-3)"
+            " only as its abstract (preclinical part without numbers; the trial part gives CLEVER's outcomes, never"
+            " used here); Dwyer et al. 2024 (Breast Cancer Res, doi 10.1186/s13058-024-01878-7) only as the"
+            " background of its abstract. No RTC counts, SD/SEM or mice per group (searched 2026-12-07). The"
+            " tolerances are the reading of the reported significance (_SIGNIFICANT)."
         ),
     ),
 }
@@ -524,6 +542,7 @@ def run_dormant_drugs(spec: MouseDormantDrugOptions, seed: int) -> LabResult:
             "switch_grid": GRID,
             "seen": experiment.seen,
             "design_note": experiment.design_note,
+            "tolerance_spread": experiment.spread,
         },
     )
     return LabResult("mouse-dormant-drugs", table, manifest, None)
