@@ -33,9 +33,10 @@ starting number in every arm (common random numbers), and the survivors of each 
 from their own stream. Readouts are the experiments' own: dormant cells (or RTCs) per mouse, and per arm the mean
 over vehicle's mean (``relative_to_vehicle``), which is what :data:`EXPERIMENTS` states targets for.
 
-The papers' figures (means, spreads, group sizes) were **not** reachable in this work: the targets below are the
-intervals their reported significance and direction imply, with the reasoning in each :class:`Target`'s note.
-Replace them with the figures' numbers when read; ``tools/fit_drug_potency.py`` refits from them.
+The papers' figures (means, spreads, group sizes) were **not** reachable in this work (searched again 2026-12-07;
+each :class:`Experiment`'s ``spread`` says what was and where): the targets below are the intervals their reported
+significance and direction imply, with the reasoning in each :class:`Target`'s note. Replace them with the figures'
+numbers when read; ``tools/fit_drug_potency.py`` refits from them.
 """
 
 from __future__ import annotations
