@@ -7,3 +7,4 @@
 # trial.yaml.
 set -euo pipefail
 dormancy trial clever --replicates 50 --seed 2026 --out clever
+# before: the same command on the parent commit 1f940ad (e.g. a git worktree of it), --out clever-before
