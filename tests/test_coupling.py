@@ -28,7 +28,14 @@ from dormancy.params import load_registry
 from dormancy.patients import therapy
 from dormancy.patients.kernel_tables import dormant_hazards, grid_position
 from dormancy.patients.parameters import resolve_parameters
-from dormancy.signalling import DORMANT_PREPARATION, integrate_cells, is_dormant, load_switch, steady_states
+from dormancy.signalling import (
+    DORMANT_PREPARATION,
+    autophagy_block_death,
+    integrate_cells,
+    is_dormant,
+    load_switch,
+    steady_states,
+)
 
 SETS = resolve_parameters(None)
 VALUES = SETS["patients_natural_history"].values()
@@ -213,6 +220,7 @@ def test_patient_awakening_falls_under_antiresorptives(tables, strategy):
 @pytest.mark.slow
 @pytest.mark.parametrize("effects", [{"autophagy_inhibition": 0.8}, {"mtor_inhibition": 0.8}])
 def test_hcq_and_everolimus_add_the_switch_extra_death_rate_unscaled(tables, effects):
+    """The drugs' death is the switch's treated minus untreated death plus the flux-block death, unscaled."""
     treated = tabulate(SETS, effects, cache=therapy.DEFAULT_CACHE)
     extra = treated.field("drug_death_rate")
     assert np.isfinite(extra).all() and (extra >= 0).all()
@@ -221,13 +229,18 @@ def test_hcq_and_everolimus_add_the_switch_extra_death_rate_unscaled(tables, eff
     bone = {k: v[0, 0] for k, v in bone_grid(REMODELLING, COUPLING, np.zeros(1)).items()}
     start = steady_states(model, model.inputs({**_endosteal_levels(), **DORMANT_PREPARATION}), 0.0)
     phi = niche_exposure(VALUES, "endosteal", bone["osteoclast_fold"], COUPLING["resorption_surface_fraction"])
-    deaths = []
+    deaths, blocks = [], []
     for drugs in ({}, effects):
         rest = niche_inputs(model, VALUES, "endosteal", bone=bone, drugs=drugs)[np.newaxis]
-        states = steady_states(model, np.concatenate([rest, exposed_inputs(model, rest, COUPLING)]),
-                               np.repeat(start, 2, axis=0))  # fmt: skip
+        inputs = np.concatenate([rest, exposed_inputs(model, rest, COUPLING)])
+        states = steady_states(model, inputs, np.repeat(start, 2, axis=0))
         deaths.append(exposure_averaged_rates(model, states[:1], states[1:], phi)["death_rate"][0])
-    expected = max(deaths[1] - deaths[0], 0.0)
+        block = autophagy_block_death(model, states, inputs)
+        blocks.append(float((1.0 - phi) * block[0] + phi * block[1]))
+    # plus the flux-block death, 0 without HCQ (untreated) and under everolimus alone
+    assert blocks[0] == pytest.approx(0.0, abs=1e-12)
+    assert (blocks[1] > 1e-3) == ("autophagy_inhibition" in effects)
+    expected = max(deaths[1] - deaths[0], 0.0) + blocks[1]
     assert extra[0, 0, 0, 0, 0] == pytest.approx(expected, rel=1e-6, abs=1e-12)
     h_base = _hazards(tables, 0, "endosteal", 0.0)[1]
     h_drug = _hazards(treated, 0, "endosteal", 0.0)[1]

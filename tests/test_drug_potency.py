@@ -132,6 +132,13 @@ def rtc():
     return run_protocol("mouse-dormant-drugs", seed=17, options={"experiment": "chodosh-rtc", "mice_per_arm": 40})
 
 
+def test_every_experiment_states_where_its_tolerance_comes_from():
+    for experiment in EXPERIMENTS.values():
+        assert "doi" in experiment.spread and "SD/SEM" in experiment.spread, experiment.key
+        for target in experiment.targets:
+            assert 0.0 <= target.low < target.high <= 1.0, experiment.key
+
+
 def test_chodosh_rtc_chronic_mtor_inhibition_is_within_the_stated_tolerance():
     (target,) = [t for key, t in _targets() if key == "chodosh-rtc" and t.arm == "mtor"]
     assert target.low <= model_relative_to_vehicle(target.arm, target.days) <= target.high
@@ -142,25 +149,46 @@ def test_chodosh_rtc_chronic_combination_is_within_the_stated_tolerance():
     assert target.low <= model_relative_to_vehicle(target.arm, target.days) <= target.high
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Vera-Ramirez 2018: HCQ during dormancy significantly decreased dormant cells (read as 0.05-0.5 of "
-    "vehicle); the model leaves 0.84 after 28 days at 60 mg/kg/day even with Emax 1. Mechanism: HCQ alone only "
-    "removes autophagy, whose loss adds at most autophagy_survival_apoptosis_rate (0.02/day) to a dormant cell's "
-    "death, so even a full block leaves exp(-0.0204 x 28) = 0.56; the mouse plasma level (0.3-0.7 mg/L, rising "
-    "over the 5.6-day half-life) gives autophagy inhibition of only ~0.3. A larger d_aut would change the untreated "
-    "tables the patient model was calibrated on.",
-)
 def test_vera_ramirez_hcq_during_dormancy_is_within_the_stated_tolerance():
     (target,) = [t for key, t in _targets() if key == "vera-ramirez-2018"]
     assert target.low <= model_relative_to_vehicle(target.arm, target.days) <= target.high
 
 
-def test_hcq_alone_cannot_kill_half_the_dormant_cells_in_four_weeks_even_fully_blocked():
-    # the mechanism named in the xfail above, as an invariant of the switch
-    rate = extra_death_rate(np.array([1.0]), np.array([0.0]))[0]
+def test_without_the_flux_block_death_hcq_alone_cannot_kill_half_the_dormant_cells_in_four_weeks():
+    # the mechanism that failed Vera-Ramirez 2018 before the flux-block death: losing autophagy's survival support
+    # adds at most autophagy_survival_apoptosis_rate (0.02/day), so even a full block leaves more than half
+    rate = extra_death_rate(np.array([1.0]), np.array([0.0]), block_rate=0.0)[0]
     assert 0.015 < rate < 0.025
     assert math.exp(-rate * 28.0) > 0.5
+    (target,) = [t for key, t in _targets() if key == "vera-ramirez-2018"]
+    potency = {"autophagy_block_apoptosis_rate": 0.0}
+    assert model_relative_to_vehicle(target.arm, target.days, potency=potency) > target.high
+
+
+def test_the_flux_block_death_acts_only_under_hcq():
+    # 0 without HCQ whatever the mTOR inhibition (the untreated and mTOR-only arms do not depend on it) ...
+    mtor = np.linspace(0.0, 1.0, 11)
+    for block in (0.0, 0.75):
+        assert extra_death_rate(np.zeros(11), mtor, block_rate=block) == pytest.approx(
+            extra_death_rate(np.zeros(11), mtor, block_rate=0.0), abs=1e-12
+        )
+    # ... and grows with the block and with the autophagy mTOR inhibition induces (the combination's rationale)
+    aut = np.linspace(0.0, 1.0, 11)
+    extra = extra_death_rate(aut, np.zeros(11), block_rate=1.0) - extra_death_rate(aut, np.zeros(11), block_rate=0.0)
+    assert (np.diff(extra) > 0).all()
+    with_mtor = extra_death_rate(aut[1:], np.ones(10), block_rate=1.0) - extra_death_rate(
+        aut[1:], np.ones(10), block_rate=0.0
+    )
+    assert (with_mtor > extra[1:]).all()
+
+
+def test_chronic_mtor_inhibition_alone_does_not_depend_on_the_flux_block_death():
+    (target,) = [t for key, t in _targets() if key == "chodosh-rtc" and t.arm == "mtor"]
+    values = [
+        model_relative_to_vehicle(target.arm, target.days, potency={"autophagy_block_apoptosis_rate": rate})
+        for rate in (0.01, 1.0)
+    ]
+    assert values[0] == pytest.approx(values[1], rel=1e-9)
 
 
 def test_more_drug_kills_more_dormant_cells():
@@ -184,6 +212,10 @@ def test_the_mice_reproduce_the_expected_ratio_within_sampling_error(rtc):
         if arm == "vehicle":
             continue
         vehicle = table.loc[("vehicle", days)]
+        if row["mean"] == 0.0:
+            # every cell killed in every mouse: the expected total left over all mice must be small (Poisson P >= e^-5)
+            assert row["expected_relative_to_vehicle"] * vehicle["mean"] * row["mice"] < 5.0
+            continue
         # ratio of two means of 40 mice each: standard error from the per-mouse SDs (delta method)
         se = row["relative_to_vehicle"] * math.hypot(
             row["sd"] / row["mean"] / math.sqrt(row["mice"]), vehicle["sd"] / vehicle["mean"] / math.sqrt(40)
@@ -207,6 +239,11 @@ def test_the_fitted_records_are_what_the_committed_fit_produced():
     assert hcq["autophagy_inhibition_emax"] == pytest.approx(fitted["autophagy_inhibition_emax"], abs=0.005)
     assert hcq["autophagy_inhibition_ec50"] == pytest.approx(fitted["autophagy_inhibition_ec50"], abs=0.005)
     assert eve["mtor_inhibition_emax"] == pytest.approx(fitted["mtor_inhibition_emax"], abs=0.005)
+    for er in ("negative", "positive"):
+        switch = load_registry().sets[f"switch_er_{er}"]
+        block = switch["autophagy_block_apoptosis_rate"]
+        assert block.value == pytest.approx(fitted["autophagy_block_apoptosis_rate"], rel=0.02)
+        assert block.evidence == "derived"
     for name in ("autophagy_inhibition_emax", "autophagy_inhibition_ec50"):
         assert load_registry().sets["pkpd_hydroxychloroquine"][name].evidence == "derived"
     assert load_registry().sets["pkpd_everolimus"]["mtor_inhibition_emax"].evidence == "derived"

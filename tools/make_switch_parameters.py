@@ -75,6 +75,19 @@ HILL = [
     ("hill_coefficient", "n", "Hill coefficient (steepness) of every edge", 3.0, 1.5, 6.0, "dimensionless"),
     ("hill_threshold", "k", "Hill threshold of every edge", 0.5, 0.2, 0.8, "dimensionless"),
 ]
+#: The flux-block death (value, note): fitted by tools/fit_drug_potency.py to the preclinical experiments (issue 17).
+AUTOPHAGY_BLOCK = (
+    0.75,
+    "Fitted (issue 17, docs/drug-potency) to Vera-Ramirez 2018 [78]: hydroxychloroquine during dormancy "
+    "significantly decreased dormant D2.0R cells in mice (target 0.05-0.5 of vehicle after 28 days at 60 mg/kg/day, "
+    "the interval the reported significance implies; abstract, highlights and introduction seen, figures not), "
+    "jointly with the HCQ and everolimus potencies and the Chodosh-lab RTC experiments: 0.16 of vehicle (any value "
+    "above about 0.22 is within the tolerance; the fit aims at the interval's geometric centre). Mechanism seen in "
+    "[78]: a flux block accumulates damaged mitochondria and ROS and kills dormant cells by apoptosis, with "
+    "minimal effect on proliferating cells; so the death grows with the autophagy a cell initiates times the "
+    "block and is 0 without the drug (untreated death unchanged). Prior 0.01-1 per day per unit of blocked flux "
+    "(assumption).",
+)
 #: Fate-rate constants (per day); all documented assumptions within the stated ranges.
 FATE = [
     (
@@ -148,6 +161,16 @@ FATE = [
         "either mTOR-driven anabolism or autophagy can balance energy; losing both is lethal "
         "(rationale of combining everolimus and hydroxychloroquine, CLEVER trial) [75, 78]",
         ("review:75", "review:78", "assumption"),
+    ),
+    (
+        "autophagy_block_apoptosis_rate",
+        "d_blk",
+        "Death of a cell per unit of autophagic flux it initiates but a lysosomal block leaves undegraded",
+        AUTOPHAGY_BLOCK[0],
+        0.01,
+        1.0,
+        AUTOPHAGY_BLOCK[1],
+        ("review:78",),
     ),
 ]
 
@@ -279,6 +302,8 @@ def build(network, er_positive):
             )
     for symbol, label, description, value, low, high, note, sources in FATE:
         records.append(record(symbol, label, description, value, low, high, "1 / day", sources, note, "loguniform"))
+        if symbol == "autophagy_block_apoptosis_rate":
+            records[-1]["evidence"] = "derived"
     for symbol, label, description, value, low, high, note in SURVIVAL:
         records.append(
             record(symbol, label, description, value, low, high, "dimensionless", ["review:78", "assumption"], note)

@@ -282,19 +282,20 @@ FITTED = {
         1.0,
         """Fitted (issue 17, docs/drug-potency) to Vera-Ramirez 2018 (HCQ during dormancy significantly decreased
         dormant D2.0R cells in mice; target: dormant cells 0.05-0.5 of vehicle after 28 days at 60 mg/kg/day,
-        the interval the reported significance implies) through mouse PK -> autophagy inhibition -> the switch:
-        the fit goes to the prior's upper bound and still leaves 0.84 of vehicle (strict xfail: the switch's
-        autophagy-loss death, autophagy_survival_apoptosis_rate 0.02/day, caps HCQ's kill). Previous value 0.9
-        (assumption). Prior 0.45-1.""",
+        the interval the reported significance implies; no spread or group size could be read) through mouse PK
+        -> autophagy inhibition -> the switch, jointly with the switch's flux-block death
+        (autophagy_block_apoptosis_rate, fitted 0.75/day): 0.16 of vehicle. Emax and the flux-block death trade
+        off (only their product is constrained by this one experiment); Emax stays at the first fit's value, the
+        prior's upper bound. Previous value 0.9 (assumption). Prior 0.45-1.""",
     ),
     ("hydroxychloroquine", "autophagy_inhibition_ec50"): (
-        0.93,
+        0.95,
         """Fitted (issue 17, docs/drug-potency) against the plasma concentration (the in-vitro medium's
         compartment; whole blood holds about 7.2 times more, Tett 1988): autophagy inhibition in patients' PBMCs
         only at the highest dose, 1,200 mg/day (Rangwala 2014, abstract seen: HCQ with temsirolimus), read as
         half-maximal inhibition reached at the steady plasma level of 1,200 mg/day (1.16 mg/L) but not of
-        800 mg/day (0.77 mg/L), together with
-        Vera-Ramirez 2018 in mice (which pulls it down). Previous value 1.0 (assumption). Prior fivefold.""",
+        800 mg/day (0.77 mg/L): the geometric centre 0.95 once the flux-block death carries Vera-Ramirez 2018
+        (the first fit, 0.93, was pulled down by it). Previous value 1.0 (assumption). Prior fivefold.""",
     ),
     ("everolimus", "mtor_inhibition_emax"): (
         1.0,

@@ -25,7 +25,9 @@ Fields of the rate table (last axis, :data:`RATE_FIELDS`; the kernel reads them 
 
 * ``log_awakening_rate`` — log of a dormant cell's awakening hazard (per day), averaged over the exposure;
 * ``death_rate`` — a dormant cell's death hazard without drugs (per day), averaged over the exposure;
-* ``drug_death_rate`` — what the drugs add to it, :math:`\max(0, h_d^{drug} - h_d)` (per day; 0 untreated);
+* ``drug_death_rate`` — what the drugs add to it, :math:`\max(0, h_d^{drug} - h_d) + h_{blk}` (per day; 0
+  untreated; :math:`h_{blk}` the flux-block death of :func:`dormancy.signalling.autophagy_block_death`, averaged
+  over the exposure);
 * ``proliferation_rate``, ``apoptosis_rate`` (per day) and ``immune_evasion`` (0–1) of the proliferating branch;
   ``awake_on_arrival`` (0 or 1).
 
@@ -62,6 +64,7 @@ from dormancy.signalling import (
     DORMANT_PREPARATION,
     PROLIFERATING_PREPARATION,
     SwitchModel,
+    autophagy_block_death,
     fate_rates,
     is_dormant,
     steady_states,
@@ -432,7 +435,13 @@ def _compute(sets, switches, drugs: Mapping[str, float], key: str, base: NicheTa
         both = steady_states(
             model, np.concatenate([rest_inputs, front_inputs]), np.repeat(dormant_start, 2 * cells, axis=0)
         )
-        dormant = exposure_averaged_rates(model, both[:cells], both[cells:], np.concatenate(exposure))
+        phi = np.concatenate(exposure)
+        dormant = exposure_averaged_rates(model, both[:cells], both[cells:], phi)
+        # the flux-block death (0 untreated), averaged over the exposure like the rest of the death
+        block = np.zeros(cells)
+        if drugs.get("autophagy_inhibition", 0.0) > 0.0:
+            blocked = autophagy_block_death(model, both, np.concatenate([rest_inputs, front_inputs]))
+            block = (1.0 - phi) * blocked[:cells] + phi * blocked[cells:]
         niche_of_row = np.tile(np.repeat(np.arange(len(NICHE_NAMES)), n * n), len(endocrine_flags))
         awake_rows = niche_of_row == sprouting if drugs else np.ones(cells, dtype=bool)
         awake_states = np.full((cells, dormant_start.shape[-1]), np.nan)
@@ -444,7 +453,7 @@ def _compute(sets, switches, drugs: Mapping[str, float], key: str, base: NicheTa
         columns = {
             "log_awakening_rate": np.log(np.maximum(dormant["awakening_rate"], 1e-300)),
             "death_rate": dormant["death_rate"],
-            "drug_death_rate": np.zeros(cells),
+            "drug_death_rate": block,
             "proliferation_rate": awake["proliferation_rate"],
             "apoptosis_rate": awake["apoptosis_rate"],
             "immune_evasion": awake["immune_evasion"],
@@ -457,7 +466,7 @@ def _compute(sets, switches, drugs: Mapping[str, float], key: str, base: NicheTa
     if base is not None:
         # the drugs' own kill is the switch's extra death rate; the background death stays the untreated one
         death, untreated = RATE_FIELDS.index("death_rate"), base.rates[..., RATE_FIELDS.index("death_rate")]
-        rates[..., RATE_FIELDS.index("drug_death_rate")] = np.maximum(rates[..., death] - untreated, 0.0)
+        rates[..., RATE_FIELDS.index("drug_death_rate")] += np.maximum(rates[..., death] - untreated, 0.0)
         rates[..., death] = untreated
     vicious = vicious_factor(remodelling, coupling, grid, bone_drugs)
     return NicheTables(grid, grid.copy(), rates, BURDEN_LOG10.copy(), vicious, reference, key)

@@ -20,7 +20,8 @@ Two kinds of published mouse experiment constrain how hard the CLEVER drugs hit 
    ``mtor_inhibition``, averaged over each day (8 samples a day, as the patient regimen does).
 3. **The switch**: a dormant ER− cell in the lumped "other organ" niche (lung, mammary fat pad; no bone signal)
    relaxed to steady state under the two effects (:func:`extra_death_rate`: its apoptosis rate minus the untreated
-   one, per day; computed on a grid of effects and interpolated bilinearly).
+   one, plus the flux-block death of :func:`dormancy.signalling.autophagy_block_death`, per day; computed on a grid
+   of effects and interpolated bilinearly).
 4. **Survival**: a dormant cell survives the course with probability
    :math:`S = \exp(-\sum_{\text{days}} h_{drug}(E_{aut}, E_{mTOR}))`; the drug's extra death is added unscaled, as
    in the patient kernel (:mod:`dormancy.coupling.tables`). Every arm also loses cells at the background rate of
@@ -32,9 +33,10 @@ starting number in every arm (common random numbers), and the survivors of each 
 from their own stream. Readouts are the experiments' own: dormant cells (or RTCs) per mouse, and per arm the mean
 over vehicle's mean (``relative_to_vehicle``), which is what :data:`EXPERIMENTS` states targets for.
 
-The papers' figures (means, spreads, group sizes) were **not** reachable in this work: the targets below are the
-intervals their reported significance and direction imply, with the reasoning in each :class:`Target`'s note.
-Replace them with the figures' numbers when read; ``tools/fit_drug_potency.py`` refits from them.
+The papers' figures (means, spreads, group sizes) were **not** reachable in this work (searched again 2026-12-07;
+each :class:`Experiment`'s ``spread`` says what was and where): the targets below are the intervals their reported
+significance and direction imply, with the reasoning in each :class:`Target`'s note. Replace them with the figures'
+numbers when read; ``tools/fit_drug_potency.py`` refits from them.
 """
 
 from __future__ import annotations
@@ -57,7 +59,13 @@ from dormancy.lab.protocol import LabResult, Protocol, lab_manifest, register
 from dormancy.params import load_registry
 from dormancy.pkpd import Drug, RouteEntry, load_drug, simulate_pk, target_effects
 from dormancy.pkpd.schedule import DoseSchedule
-from dormancy.signalling import DORMANT_PREPARATION, fate_rates, load_switch, steady_states
+from dormancy.signalling import (
+    DORMANT_PREPARATION,
+    autophagy_block_death,
+    fate_rates,
+    load_switch,
+    steady_states,
+)
 
 __all__ = [
     "ARMS",
@@ -153,6 +161,9 @@ class Experiment:
         Which design numbers are assumptions (not read).
     targets : tuple of Target
         Intervals of the ratio to vehicle.
+    spread : str
+        The reported spread (SD/SEM, mice per group) the tolerance rests on, with where it was looked for; says
+        when only an abstract was available and the tolerance is read from the reported significance instead.
     """
 
     key: str
@@ -166,6 +177,7 @@ class Experiment:
     seen: str
     design_note: str
     targets: tuple[Target, ...]
+    spread: str = ""
 
 
 _SIGNIFICANT = (
@@ -195,6 +207,13 @@ EXPERIMENTS: Mapping[str, Experiment] = {
             " read."
         ),
         targets=(Target("hcq", 28.0, 0.05, 0.5, _SIGNIFICANT),),
+        spread=(
+            "Not reported in what could be read: the stored copies of Vera-Ramirez et al. 2018 (Nat Commun 9:1944;"
+            " PMC5964069, doi 10.1038/s41467-018-04070-6) reachable through the project's search (2026-12-07) hold"
+            " the abstract, highlights and introduction only; no figure values, SD/SEM, mice per group, HCQ dose or"
+            " schedule. The tolerance 0.05-0.5 is therefore the reading of the reported significance (_SIGNIFICANT),"
+            " not a spread."
+        ),
     ),
     "chodosh-rtc": Experiment(
         key="chodosh-rtc",
@@ -224,6 +243,13 @@ EXPERIMENTS: Mapping[str, Experiment] = {
                 "Chronic combination: decreased RTC burden (abstract); at least as low as mTOR inhibition alone"
                 " (tested as a direction), so no lower bound.",
             ),
+        ),
+        spread=(
+            "Not reported in what could be read: DeMichele et al. 2025 (Nat Med, doi 10.1038/s41591-025-03877-3)"
+            " only as its abstract (preclinical part without numbers; the trial part gives CLEVER's outcomes, never"
+            " used here); Dwyer et al. 2024 (Breast Cancer Res, doi 10.1186/s13058-024-01878-7) only as the"
+            " background of its abstract. No RTC counts, SD/SEM or mice per group (searched 2026-12-07). The"
+            " tolerances are the reading of the reported significance (_SIGNIFICANT)."
         ),
     ),
 }
@@ -358,8 +384,12 @@ def arm_exposure(
 
 
 @functools.cache
-def _death_grid(er_status: str = "negative", niche: str = "other_site") -> tuple[np.ndarray, np.ndarray]:
-    """Return the grid and the switch's dormant apoptosis rate (1/day) over (autophagy, mTOR) inhibition."""
+def _death_grid(er_status: str = "negative", niche: str = "other_site") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Return the grid and, over (autophagy, mTOR) inhibition, the dormant apoptosis rate and the blocked flux.
+
+    The switch's dormant apoptosis rate (1/day) and the blocked autophagic flux :math:`\max(0, A_0 - \mathrm{AUT})`
+    (the flux-block death per unit of ``d_blk``), each ``(GRID, GRID)``.
+    """
     model = load_switch(er_status)
     values = load_registry().sets[PATIENT_SET].values()
     reference = {name: values[f"niche_endosteal__{name}"] for name in NICHE_LEVEL_INPUTS}
@@ -378,30 +408,45 @@ def _death_grid(er_status: str = "negative", niche: str = "other_site") -> tuple
     )
     states = steady_states(model, inputs, np.repeat(start, len(inputs), axis=0))
     death = fate_rates(model, states)["apoptosis_rate"].reshape(GRID, GRID)
+    blocked = autophagy_block_death(model, states, inputs) / model.fate["autophagy_block_apoptosis_rate"]
+    blocked = blocked.reshape(GRID, GRID)
     death.setflags(write=False)
-    return axis, death
+    blocked.setflags(write=False)
+    return axis, death, blocked
 
 
 def extra_death_rate(
-    autophagy_inhibition: np.ndarray, mtor_inhibition: np.ndarray, *, er_status: str = "negative"
+    autophagy_inhibition: np.ndarray,
+    mtor_inhibition: np.ndarray,
+    *,
+    er_status: str = "negative",
+    block_rate: float | None = None,
 ) -> np.ndarray:
-    """Return the drugs' extra death rate of a dormant cell, per day: max(0, h(E_aut, E_mTOR) − h(0, 0)).
+    r"""Return the drugs' extra death rate of a dormant cell, per day.
 
-    The switch's apoptosis rate at steady state in the "other organ" niche (no bone signal), interpolated
-    bilinearly on a :data:`GRID` × :data:`GRID` grid of the two target effects in [0, 1].
+    :math:`\max(0, h(E_{aut}, E_{mTOR}) - h(0, 0)) + d_{blk} B(E_{aut}, E_{mTOR})`: the switch's apoptosis rate at
+    steady state in the "other organ" niche (no bone signal) over the untreated one, plus the flux-block death
+    (:func:`dormancy.signalling.autophagy_block_death`; :math:`B` the blocked flux), as the patient tables add them.
+    Both are interpolated bilinearly on a :data:`GRID` × :data:`GRID` grid of the two target effects in [0, 1].
+    ``block_rate`` replaces :math:`d_{blk}` (``autophagy_block_apoptosis_rate``; default: the switch set's).
     """
-    _, death = _death_grid(er_status)
+    _, death, blocked = _death_grid(er_status)
+    if block_rate is None:
+        block_rate = load_switch(er_status).fate["autophagy_block_apoptosis_rate"]
     a = np.clip(np.asarray(autophagy_inhibition, dtype=np.float64), 0.0, 1.0) * (GRID - 1)
     m = np.clip(np.asarray(mtor_inhibition, dtype=np.float64), 0.0, 1.0) * (GRID - 1)
     i, j = np.minimum(a.astype(int), GRID - 2), np.minimum(m.astype(int), GRID - 2)
     fa, fm = a - i, m - j
-    value = (
-        death[i, j] * (1 - fa) * (1 - fm)
-        + death[i + 1, j] * fa * (1 - fm)
-        + death[i, j + 1] * (1 - fa) * fm
-        + death[i + 1, j + 1] * fa * fm
-    )
-    return np.maximum(value - death[0, 0], 0.0)
+
+    def interpolate(grid: np.ndarray) -> np.ndarray:
+        return (
+            grid[i, j] * (1 - fa) * (1 - fm)
+            + grid[i + 1, j] * fa * (1 - fm)
+            + grid[i, j + 1] * (1 - fa) * fm
+            + grid[i + 1, j + 1] * fa * fm
+        )
+
+    return np.maximum(interpolate(death) - death[0, 0], 0.0) + block_rate * interpolate(blocked)
 
 
 def model_relative_to_vehicle(
@@ -411,17 +456,25 @@ def model_relative_to_vehicle(
     potency: Mapping[str, float] | None = None,
     doses_mg_per_kg: Mapping[str, float] | None = None,
 ) -> float:
-    """Return the expected dormant cells of ``arm`` after ``days`` over vehicle's: exp(−Σ daily extra death)."""
+    r"""Return the expected dormant cells of ``arm`` after ``days`` over vehicle's: exp(−Σ daily extra death).
+
+    ``potency`` may also hold ``autophagy_block_apoptosis_rate`` (the switch's :math:`d_{blk}`), for a fit.
+    """
     if arm == "vehicle":
         return 1.0
+    potency = dict(potency or {})
     exposure = arm_exposure(arm, days, drugs=mouse_drugs(potency), doses_mg_per_kg=doses_mg_per_kg)
-    hazard = extra_death_rate(exposure["autophagy_inhibition"].to_numpy(), exposure["mtor_inhibition"].to_numpy())
+    hazard = extra_death_rate(
+        exposure["autophagy_inhibition"].to_numpy(),
+        exposure["mtor_inhibition"].to_numpy(),
+        block_rate=potency.get("autophagy_block_apoptosis_rate"),
+    )
     return float(np.exp(-hazard.sum()))
 
 
 def _background_rate() -> float:
     values = load_registry().sets[PATIENT_SET].values()
-    _, death = _death_grid()
+    _, death, _ = _death_grid()
     return float(values["dormant_death_scale"] * death[0, 0])
 
 
@@ -490,6 +543,7 @@ def run_dormant_drugs(spec: MouseDormantDrugOptions, seed: int) -> LabResult:
             "switch_grid": GRID,
             "seen": experiment.seen,
             "design_note": experiment.design_note,
+            "tolerance_spread": experiment.spread,
         },
     )
     return LabResult("mouse-dormant-drugs", table, manifest, None)

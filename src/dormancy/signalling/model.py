@@ -12,6 +12,9 @@ tissue and patient scales consume (per day):
     d &= d_0 + d_{mTOR} L(\mathrm{MTOR}) + d_{aut} L(\mathrm{AUT}) + d_{energy} L(\mathrm{MTOR}) L(\mathrm{AUT}),
     \qquad L(x) = 1 - \bar f(x; n_s, k_s)
 
+A drug's kill adds :func:`autophagy_block_death`, :math:`d_{blk}\max(0, A_0 - \mathrm{AUT})`: the autophagy a cell
+initiates but cannot complete under a lysosomal block (hydroxychloroquine), 0 without the drug.
+
 Dormant cells rely on mTOR signalling and on autophagy for survival [75–79]; either can balance energy, losing
 both is lethal (the rationale for combining everolimus with hydroxychloroquine). :math:`L` is the loss of a
 survival signal: near 0 while the activity stays above the survival threshold :math:`k_s`, near 1 once it falls
@@ -35,7 +38,7 @@ from dormancy.params import ParameterSet, load_registry
 from dormancy.signalling.exponential import integrate_cells
 from dormancy.signalling.hill import normalised_hill
 from dormancy.signalling.network import Network, Wiring, load_network, wire
-from dormancy.signalling.switch import SwitchKinetics
+from dormancy.signalling.switch import SwitchKinetics, switch_rhs
 
 MODEL_NAME = "switch"
 
@@ -56,6 +59,7 @@ FATE_SYMBOLS: tuple[str, ...] = (
     "mtor_survival_apoptosis_rate",
     "autophagy_survival_apoptosis_rate",
     "energy_crisis_apoptosis_rate",
+    "autophagy_block_apoptosis_rate",
     "survival_threshold",
     "survival_hill_coefficient",
 )
@@ -233,6 +237,52 @@ def fate_rates(model: SwitchModel, states: NDArray[np.float64]) -> dict[str, NDA
         "immune_evasion": node["PDL1"],
         "stemness": node["NR2F1"] * (1.0 - cycling),
     }
+
+
+def autophagy_block_death(
+    model: SwitchModel, states: NDArray[np.float64], inputs: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    r"""Return the death rate (per day) from autophagic cargo that a lysosomal flux block leaves undegraded.
+
+    .. math::
+
+        h_{blk} = d_{blk} \, \max\bigl(0, A_0 - \mathrm{AUT}\bigr), \qquad
+        A_0 = B_{\mathrm{AUT}}(x, u \,|\, u_{\mathrm{HCQ}} = 0)
+
+    :math:`A_0` is the autophagy the cell initiates (the node's target activity with the hydroxychloroquine input
+    removed, its other regulators as they are) and :math:`\mathrm{AUT}` the flux it completes; the difference is the
+    flux the drug blocks. Vera-Ramirez et al. 2018 (review [78]): inhibiting autophagic flux in dormant breast
+    cancer cells accumulates damaged mitochondria and ROS and kills them by apoptosis, with minimal effect once the
+    cells proliferate. So the damage grows with the cell's own autophagic demand (high in dormancy, through p27)
+    times the block, and is exactly 0 without the drug: the untreated death (and every untreated table) does not
+    depend on :math:`d_{blk}` (``autophagy_block_apoptosis_rate``). Added to :func:`fate_rates`'s apoptosis where a
+    drug's kill is computed (the patient tables and the mouse drug protocol). ``AUTOPHAGY`` regulates no other node,
+    so its regulators are the same with and without the drug.
+
+    Parameters
+    ----------
+    model : SwitchModel
+        The switch.
+    states : numpy.ndarray
+        Node activities ``(cells, n_internal)`` (steady states under ``inputs``).
+    inputs : numpy.ndarray
+        The inputs they were relaxed under, ``(cells, n_inputs)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(cells,)``, per day; zeros when the network has no ``HYDROXYCHLOROQUINE`` input.
+    """
+    states = np.asarray(states, dtype=np.float64)
+    inputs = np.asarray(inputs, dtype=np.float64)
+    if "HYDROXYCHLOROQUINE" not in model.wiring.inputs or "AUTOPHAGY" not in model.wiring.internal:
+        return np.zeros(states.shape[0])
+    released = inputs.copy()
+    released[:, model.wiring.inputs.index("HYDROXYCHLOROQUINE")] = 0.0
+    node = model.index("AUTOPHAGY")
+    tau = np.broadcast_to(model.kinetics.time_constant_hours, states.shape)[:, node]
+    initiated = states[:, node] + tau * switch_rhs(model.wiring, model.kinetics, states, released)[:, node]
+    return model.fate["autophagy_block_apoptosis_rate"] * np.maximum(initiated - states[:, node], 0.0)
 
 
 def is_dormant(model: SwitchModel, states: NDArray[np.float64]) -> NDArray[np.bool_]:
