@@ -1,0 +1,805 @@
+r"""Which assumptions decide a trial's prediction: Morris screening and Sobol indices of a virtual trial's outcome.
+
+The outcome of a replica is a function :math:`Y = f(X)` of the assumption-only parameter records :math:`X` (records
+whose value is a documented assumption, not seen in a source nor derived from seen values). Each :math:`X_i` is
+drawn from its prior, independently: uniform on ``[low, high]`` or, for a log-uniform prior, uniform in
+:math:`\log_{10}`. One evaluation of :math:`f` is **one large replicate** of the trial (:func:`run_trial` with an
+enrolment target far above the published one) with the **same seed at every parameter point** (common random
+numbers): the same candidates, covariates, randomisation and uniform draws, so that the differences between points
+are the parameters' effect and not Monte-Carlo noise. The outputs of one evaluation (:func:`trial_outputs`):
+
+* ``log_hr``: the log Cox hazard ratio of the main endpoint, experimental arm against the control arm;
+* for a trial with DTC assessments, ``dtc_negative_difference.<assessment>``: the DTC-negative aspirate fraction of
+  the experimental arm minus the control arm's (CLEVER's DTC reduction).
+
+**Sobol indices** (Sobol 2001; estimators of Saltelli et al. 2010, as implemented in SALib, Herman & Usher 2017
+and Iwanaga et al. 2022). With :math:`V = \operatorname{Var}(Y)`,
+
+.. math::
+
+    S_i = \frac{\operatorname{Var}_{X_i}\!\left(E[Y \mid X_i]\right)}{V}, \qquad
+    S_{Ti} = \frac{E_{X_{\sim i}}\!\left[\operatorname{Var}_{X_i}(Y \mid X_{\sim i})\right]}{V}.
+
+:math:`S_i` (first order) is the share of the variance that fixing :math:`X_i` alone would remove; :math:`S_{Ti}`
+(total) includes every interaction of :math:`X_i`, so :math:`S_{Ti} \approx 0` means :math:`X_i` can be fixed
+anywhere in its prior without changing the prediction. From two independent ``N × k`` matrices :math:`A`, :math:`B`
+(a scrambled Sobol sequence) and :math:`A_B^{(i)}` (:math:`A` with column :math:`i` from :math:`B`),
+``N (k + 2)`` evaluations give
+
+.. math::
+
+    \hat V S_i = \frac1N \sum_j f(B)_j \left(f(A_B^{(i)})_j - f(A)_j\right)\ \text{(Saltelli 2010, eq. b)},\qquad
+    \hat V S_{Ti} = \frac1{2N} \sum_j \left(f(A)_j - f(A_B^{(i)})_j\right)^2\ \text{(Jansen 1999)},
+
+with bootstrap confidence intervals over the ``N`` rows. A parameter the simulation never reads has
+:math:`f(A_B^{(i)}) = f(A)` exactly (common random numbers), hence :math:`S_i = S_{Ti} = 0` exactly.
+
+**Screening.** Sobol costs ``N (k + 2)`` trial runs, so the assumption-only records are screened first with Morris
+elementary effects (Morris 1991; :math:`\mu^*` of Campolongo et al. 2007, SALib): ``r (k + 1)`` runs on a 4-level
+grid of the same scaled space; a record whose elementary effects are all exactly zero is not read by the trial.
+
+**Monte-Carlo noise.** The common seed removes most noise from the *differences* between points, but the function
+is still one realisation of the trial. :func:`sobol_sensitivity` with ``noise_seeds`` evaluates the nominal point
+(the registry values) with other seeds: their standard deviation is the Monte-Carlo spread of the output at that
+trial size, reported beside the spread over the parameter sample.
+
+**Not varied.** Only records of the sets the patient simulation accepts as overrides
+(:data:`dormancy.patients.parameters.USED_SETS`); drug potencies (``pkpd_*``) and the switch sets are not
+overridable per run yet. Records that enter the niche-rate tables (``bone_lifetime``, ``pivonka2008``, the
+``niche_*__*`` inputs and ``endocrine_target_effect``) are left out by default (``tables=False`` of
+:func:`assumption_parameters`): each new value recomputes the tables, about 20 s untreated and about 2 min for a
+bone-drug regimen on one core, which a Sobol design of hundreds of points cannot afford.
+
+References: Sobol IM (2001) Math Comput Simul 55:271; Saltelli A et al. (2010) Comput Phys Commun 181:259;
+Jansen MJW (1999) Comput Phys Commun 117:35; Morris MD (1991) Technometrics 33:161; Campolongo F et al. (2007)
+Environ Model Softw 22:1509; Herman J, Usher W (2017) J Open Source Softw 2:97 (SALib); Iwanaga T et al. (2022)
+Socio-Environ Syst Model 4:18155 (SALib 1.4); Ishigami T, Homma T (1990) ISUMA '90, 398.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from dormancy.errors import InputError, Problem
+from dormancy.trials.spec import TrialSpec
+
+__all__ = [
+    "INDEX_COLUMNS",
+    "assumption_parameters",
+    "evaluate_points",
+    "main_comparison",
+    "morris_screen",
+    "run_sensitivity",
+    "sobol_indices",
+    "sobol_sensitivity",
+    "trial_outputs",
+]
+
+#: Columns of the tables of :func:`sobol_indices` and :func:`sobol_sensitivity`.
+INDEX_COLUMNS: tuple[str, ...] = ("output", "parameter", "S1", "S1_conf", "ST", "ST_conf", "rank")
+Function = Callable[[Mapping[str, float]], Mapping[str, float]]
+Progress = Callable[[int, int], None]
+
+
+class Executor(Protocol):
+    """Anything with an ordered ``map`` (``concurrent.futures.Executor``; the builtin ``map`` when omitted)."""
+
+    def map(self, fn: Callable[..., Any], *iterables: Iterable[Any]) -> Iterable[Any]: ...
+
+
+# ----------------------------------------------------------------------------------------------- the parameters
+
+
+def _reads_tables(set_name: str, symbol: str) -> bool:
+    return set_name in ("bone_lifetime", "pivonka2008") or "__" in symbol or symbol == "endocrine_target_effect"
+
+
+def assumption_parameters(*, tables: bool = False) -> pd.DataFrame:
+    """Return the assumption-only records that a virtual trial accepts as overrides.
+
+    Parameters
+    ----------
+    tables : bool
+        Also the records that enter the niche-rate tables (slow to vary: every new value recomputes the tables).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``parameter`` (registry name); columns ``value``, ``unit``, ``distribution``, ``low``, ``high``,
+        ``scale`` (``"log10"`` for a log-uniform prior, ``"linear"`` otherwise), ``reads_tables`` and
+        ``description``. Records with a degenerate prior (``low == high``) are left out.
+    """
+    from dormancy.params import load_registry
+    from dormancy.patients.parameters import USED_SETS
+
+    registry = load_registry()
+    rows = {}
+    for set_name in USED_SETS:
+        for record in registry.sets[set_name]:
+            reads = _reads_tables(set_name, record.symbol)
+            if record.evidence != "assumption" or record.prior.low >= record.prior.high or (reads and not tables):
+                continue
+            rows[record.name] = {
+                "value": record.value,
+                "unit": record.unit,
+                "distribution": record.prior.distribution,
+                "low": record.prior.low,
+                "high": record.prior.high,
+                "scale": "log10" if record.prior.distribution == "loguniform" else "linear",
+                "reads_tables": reads,
+                "description": record.description,
+            }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "parameter"
+    return frame
+
+
+def _bounds(parameters: Sequence[str] | pd.DataFrame) -> pd.DataFrame:
+    """Priors of the named records (a DataFrame with ``low``, ``high``, ``scale`` passes through)."""
+    if isinstance(parameters, pd.DataFrame):
+        missing = {"low", "high", "scale"} - set(parameters.columns)
+        if missing:
+            raise InputError([Problem("parameters", "columns low, high and scale", f"missing {sorted(missing)}")])
+        return parameters
+    from dormancy.params import load_registry
+
+    registry = load_registry()
+    names = list(parameters)
+    problems, rows = [], {}
+    if not names or len(set(names)) != len(names):
+        problems.append(Problem("parameters", "one or more distinct registry names", repr(names)))
+    for name in names:
+        try:
+            record = registry.parameter(str(name))
+        except KeyError:
+            problems.append(Problem(f"parameters.{name}", "a registry record name", repr(name)))
+            continue
+        if record.prior.low >= record.prior.high:
+            problems.append(Problem(f"parameters.{name}", "a record with a non-degenerate prior", "low == high"))
+            continue
+        rows[name] = {
+            "value": record.value,
+            "low": record.prior.low,
+            "high": record.prior.high,
+            "scale": "log10" if record.prior.distribution == "loguniform" else "linear",
+        }
+    if problems:
+        raise InputError(problems)
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "parameter"
+    return frame
+
+
+def _problem(bounds: pd.DataFrame) -> dict[str, Any]:
+    log = (bounds["scale"] == "log10").to_numpy()
+    low, high = bounds["low"].to_numpy(float), bounds["high"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):  # log10 only where the prior is log-uniform (low > 0)
+        scaled = np.column_stack([np.where(log, np.log10(low), low), np.where(log, np.log10(high), high)])
+    return {"num_vars": len(bounds), "names": [str(n) for n in bounds.index], "bounds": scaled.tolist()}
+
+
+def _natural(bounds: pd.DataFrame, scaled: np.ndarray) -> np.ndarray:
+    """Map points of the scaled space back to parameter values (clipped: 10**log10(b) may miss b by an ulp)."""
+    log = (bounds["scale"] == "log10").to_numpy()
+    with np.errstate(over="ignore"):
+        values = np.where(log, 10.0 ** np.asarray(scaled, float), scaled)
+    return np.clip(values, bounds["low"].to_numpy(float), bounds["high"].to_numpy(float))
+
+
+# ------------------------------------------------------------------------------------------ evaluations and resume
+
+
+def _read_store(path: Path, header: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Completed evaluations of a JSON-lines store (first line: the header, which must match)."""
+    if not path.is_file():
+        return {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if not lines:
+        return {}
+    stored = json.loads(lines[0])
+    if stored != json.loads(json.dumps(header)):
+        raise InputError([Problem("store", f"an evaluations file of this design ({header})", f"{path} holds {stored}")])
+    done = {}
+    for line in lines[1:]:
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:  # a line cut by an interruption: evaluated again
+            continue
+        done[str(row["key"])] = row
+    return done
+
+
+def evaluate_points(
+    function: Function,
+    points: Sequence[tuple[str, Mapping[str, float]]],
+    *,
+    store: str | Path | None = None,
+    header: Mapping[str, Any] | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    batch: int = 8,
+) -> list[dict[str, float]]:
+    """Evaluate ``function`` at named points, keeping completed evaluations in a file and skipping them on resume.
+
+    Parameters
+    ----------
+    function : callable
+        ``function(values) -> {output: float}``; must be deterministic (its own seed inside).
+    points : sequence of (key, values)
+        A unique key per point (stored with it) and the parameter values.
+    store : path, optional
+        JSON-lines file: a header line, then one line per evaluation (``key``, ``values``, ``outputs``), appended
+        and flushed after each batch. On resume an evaluation whose key and values match is not run again.
+    header : mapping, optional
+        What the store belongs to (design, seed, size...); a store with another header is refused.
+    executor : optional
+        Anything with an ordered ``map`` (e.g. ``concurrent.futures.ProcessPoolExecutor``); results do not
+        depend on it.
+    progress : callable, optional
+        Called as ``progress(done, total)``.
+    batch : int
+        Evaluations handed to the executor at a time (and written together).
+
+    Returns
+    -------
+    list of dict
+        The outputs, in the order of ``points``.
+    """
+    path = None if store is None else Path(store)
+    header = dict(header or {})
+    done = {} if path is None else _read_store(path, header)
+    results: list[dict[str, float] | None] = [None] * len(points)
+    todo = []
+    for position, (key, values) in enumerate(points):
+        row = done.get(str(key))
+        if row is not None and row["values"] == {k: float(v) for k, v in values.items()}:
+            results[position] = {k: float(v) for k, v in row["outputs"].items()}
+        else:
+            todo.append(position)
+    if path is not None and not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(header) + "\n", encoding="utf-8")
+    mapper = map if executor is None else executor.map
+    finished = len(points) - len(todo)
+    if progress is not None:
+        progress(finished, len(points))
+    for start in range(0, len(todo), max(1, int(batch))):
+        chunk = todo[start : start + max(1, int(batch))]
+        outputs = list(mapper(function, [dict(points[p][1]) for p in chunk]))
+        lines = []
+        for position, output in zip(chunk, outputs, strict=True):
+            results[position] = {k: float(v) for k, v in output.items()}
+            key, values = points[position]
+            record = {"key": str(key), "values": {k: float(v) for k, v in values.items()}, "outputs": results[position]}
+            lines.append(json.dumps(record))
+        if path is not None:
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write("\n".join(lines) + "\n")
+                handle.flush()
+        finished += len(chunk)
+        if progress is not None:
+            progress(finished, len(points))
+    return [r if r is not None else {} for r in results]
+
+
+def _outputs_matrix(results: list[dict[str, float]], outputs: Sequence[str] | None) -> tuple[list[str], np.ndarray]:
+    names = list(outputs) if outputs is not None else sorted({k for r in results for k in r})
+    return names, np.array([[r.get(n, math.nan) for n in names] for r in results], dtype=float)
+
+
+# ------------------------------------------------------------------------------------------------------- Sobol
+
+
+def sobol_indices(
+    function: Function,
+    *,
+    parameters: Sequence[str] | pd.DataFrame,
+    n_base: int,
+    seed: int,
+    outputs: Sequence[str] | None = None,
+    store: str | Path | None = None,
+    header: Mapping[str, Any] | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    num_resamples: int = 1000,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """First-order and total Sobol indices of ``function`` over the parameters' priors (SALib).
+
+    Parameters
+    ----------
+    function : callable
+        ``function(values) -> {output: float}`` with ``values`` by parameter name (natural units).
+    parameters : sequence of str or DataFrame
+        Registry record names (their priors), or a table indexed by name with ``low``, ``high`` and ``scale``
+        (``"log10"``: uniform in log10, else uniform).
+    n_base : int
+        Base sample size ``N`` (a power of 2 keeps the Sobol sequence balanced); ``N (k + 2)`` evaluations.
+    seed : int
+        Seeds the scrambled Sobol sequence and the bootstrap (not the function's own randomness).
+    outputs : sequence of str, optional
+        Which outputs to analyse (default: every output the function returns).
+    store, header, executor, progress
+        See :func:`evaluate_points` (resume from the store; any executor gives the same numbers).
+    num_resamples : int
+        Bootstrap resamples for the confidence intervals.
+    conf_level : float
+        Level of the bootstrap intervals (``S1_conf`` and ``ST_conf`` are half-widths).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`INDEX_COLUMNS`: per output and parameter ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` and
+        ``rank`` (1 = the largest ``ST`` of that output). ``attrs``: ``evaluations`` (``N (k + 2)``), ``n_base``,
+        ``mean`` and ``variance`` per output over the sample, ``nan`` (evaluations without a value, per output).
+        An output with zero variance gets NaN indices.
+    """
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import sobol as sobol_sample
+
+    if isinstance(n_base, bool) or not isinstance(n_base, int | np.integer) or n_base < 2:
+        raise InputError([Problem("n_base", "an integer >= 2 (a power of 2)", repr(n_base))])
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise InputError([Problem("seed", "a non-negative integer", repr(seed))])
+    bounds = _bounds(parameters)
+    problem = _problem(bounds)
+    import warnings
+
+    with warnings.catch_warnings():  # SALib warns when N is not a power of 2; the numbers stay valid
+        warnings.simplefilter("ignore", UserWarning)
+        design = sobol_sample.sample(problem, int(n_base), calc_second_order=False, scramble=True, seed=int(seed))
+    natural = _natural(bounds, design)
+    names = problem["names"]
+    points = [(f"sobol-{row}", dict(zip(names, map(float, point), strict=True))) for row, point in enumerate(natural)]
+    results = evaluate_points(function, points, store=store, header=header, executor=executor, progress=progress)
+    output_names, matrix = _outputs_matrix(results, outputs)
+    frames, attrs = [], {"evaluations": len(points), "n_base": int(n_base), "mean": {}, "variance": {}, "nan": {}}
+    for column, output in enumerate(output_names):
+        y = matrix[:, column]
+        attrs["nan"][output] = int(np.isnan(y).sum())
+        y = np.where(np.isnan(y), np.nanmean(y) if np.isfinite(y).any() else 0.0, y)  # rare: see attrs["nan"]
+        attrs["mean"][output], attrs["variance"][output] = float(np.mean(y)), float(np.var(y))
+        if np.var(y) == 0.0:
+            s1 = s1c = st = stc = np.full(len(names), math.nan)
+        else:
+            with np.errstate(all="ignore"):
+                indices = sobol_analyze.analyze(
+                    problem,
+                    y,
+                    calc_second_order=False,
+                    num_resamples=int(num_resamples),
+                    conf_level=float(conf_level),
+                    seed=int(seed),
+                )
+            s1, s1c = np.asarray(indices["S1"], float), np.asarray(indices["S1_conf"], float)
+            st, stc = np.asarray(indices["ST"], float), np.asarray(indices["ST_conf"], float)
+        frame = pd.DataFrame({"output": output, "parameter": names, "S1": s1, "S1_conf": s1c, "ST": st, "ST_conf": stc})
+        order = (-frame["ST"].fillna(-np.inf)).rank(method="first").astype(int)
+        frame["rank"] = order
+        frames.append(frame.sort_values("rank"))
+    table = pd.concat(frames, ignore_index=True)[list(INDEX_COLUMNS)]
+    table.attrs.update(attrs)
+    return table
+
+
+def morris_screen(
+    function: Function,
+    *,
+    parameters: Sequence[str] | pd.DataFrame,
+    trajectories: int,
+    seed: int,
+    outputs: Sequence[str] | None = None,
+    store: str | Path | None = None,
+    header: Mapping[str, Any] | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    r"""Morris elementary effects of ``function`` (screening before Sobol).
+
+    ``trajectories × (k + 1)`` evaluations on a 4-level grid of the scaled space (log10 for log-uniform priors).
+    The elementary effect of :math:`X_i` on a trajectory is :math:`(f(x + \Delta e_i) - f(x)) / \Delta` in
+    units of the output per unit of the scaled range (the scaled space is normalised to ``[0, 1]`` per parameter,
+    so effects are comparable across parameters).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per output and parameter: ``mu_star`` (mean absolute effect), ``mu_star_conf``, ``mu``, ``sigma``,
+        ``max_abs`` (largest absolute effect: exactly 0 for a parameter the function does not read) and ``rank``
+        (1 = the largest ``mu_star``).
+    """
+    from SALib.analyze import morris as morris_analyze
+    from SALib.sample import morris as morris_sample
+
+    bounds = _bounds(parameters)
+    problem = _problem(bounds)
+    unit = {"num_vars": problem["num_vars"], "names": problem["names"], "bounds": [[0.0, 1.0]] * problem["num_vars"]}
+    design = morris_sample.sample(unit, int(trajectories), num_levels=4, seed=int(seed))
+    scaled_bounds = np.asarray(problem["bounds"], float)
+    scaled = scaled_bounds[:, 0] + design * (scaled_bounds[:, 1] - scaled_bounds[:, 0])
+    natural = _natural(bounds, scaled)
+    names = problem["names"]
+    points = [(f"morris-{row}", dict(zip(names, map(float, point), strict=True))) for row, point in enumerate(natural)]
+    results = evaluate_points(function, points, store=store, header=header, executor=executor, progress=progress)
+    output_names, matrix = _outputs_matrix(results, outputs)
+    k = len(names)
+    frames = []
+    for column, output in enumerate(output_names):
+        y = matrix[:, column]
+        indices = morris_analyze.analyze(unit, design, y, num_levels=4, seed=int(seed))
+        # the largest absolute elementary effect per parameter, from the trajectories directly
+        largest = np.zeros(k)
+        for t in range(int(trajectories)):
+            block = slice(t * (k + 1), (t + 1) * (k + 1))
+            steps = np.diff(design[block], axis=0)
+            changes = np.diff(y[block])
+            for row, step in enumerate(steps):
+                moved = np.flatnonzero(step)
+                if moved.size == 1 and np.isfinite(changes[row]):
+                    i = int(moved[0])
+                    largest[i] = max(largest[i], abs(changes[row] / step[i]))
+        frame = pd.DataFrame(
+            {
+                "output": output,
+                "parameter": names,
+                "mu_star": np.asarray(indices["mu_star"], float),
+                "mu_star_conf": np.asarray(indices["mu_star_conf"], float),
+                "mu": np.asarray(indices["mu"], float),
+                "sigma": np.asarray(indices["sigma"], float),
+                "max_abs": largest,
+            }
+        )
+        frame["rank"] = (-frame["mu_star"].fillna(-np.inf)).rank(method="first").astype(int)
+        frames.append(frame.sort_values("rank"))
+    table = pd.concat(frames, ignore_index=True)
+    table.attrs["evaluations"] = len(points)
+    return table
+
+
+# ------------------------------------------------------------------------------------------------- trial outputs
+
+
+def main_comparison(spec: TrialSpec) -> tuple[str, str]:
+    """Return the main endpoint and experimental arm of a design.
+
+    The endpoint is the primary endpoint when it is a survival endpoint the design analyses, else the first
+    analysed endpoint (CLEVER's primary endpoint is DTC clearance: RFS); the arm is the last experimental arm
+    (CLEVER: HCQ + everolimus).
+    """
+    endpoints = list(spec.analysis.endpoints)
+    primary = spec.analysis.primary_endpoint
+    endpoint = primary if primary in endpoints else endpoints[0]
+    arm = [a.name for a in spec.arms if a.name != spec.control_arm][-1]
+    return endpoint, arm
+
+
+def trial_outputs(
+    values: Mapping[str, float],
+    *,
+    spec: TrialSpec,
+    seed: int,
+    endpoint: str | None = None,
+    arm: str | None = None,
+) -> dict[str, float]:
+    """Run one replicate of ``spec`` with the parameter overrides ``values`` and return its outputs.
+
+    Parameters
+    ----------
+    values : mapping of str to float
+        Registry overrides (each inside its prior).
+    spec : TrialSpec
+        The trial (usually a design with a large enrolment target, :meth:`TrialSpec.with_target`).
+    seed : int
+        The trial's seed (the same at every parameter point: common random numbers).
+    endpoint, arm : str, optional
+        The comparison (default :func:`main_comparison`).
+
+    Returns
+    -------
+    dict
+        ``log_hr`` (log Cox hazard ratio, arm against control; NaN without events in an arm), ``events`` (both
+        arms), ``hazard_ratio``, and per assessment ``dtc_negative_difference.<name>`` (DTC-negative aspirate
+        fraction of the arm minus the control's).
+    """
+    from dormancy.trials.analysis import compare_groups
+    from dormancy.trials.engine import run_trial
+
+    default_endpoint, default_arm = main_comparison(spec)
+    endpoint, arm = endpoint or default_endpoint, arm or default_arm
+    result = run_trial(spec, seed=int(seed), replicates=1, parameters=dict(values))
+    patients = result.patients
+    patients = patients[patients["status"] == "ok"] if "status" in patients else patients
+    names = patients["arm"].to_numpy(str)
+    control, experimental = names == spec.control_arm, names == arm
+    pair = control | experimental
+    comparison = compare_groups(
+        patients[f"{endpoint}_years"].to_numpy(float)[pair],
+        patients[f"{endpoint}_event"].to_numpy(bool)[pair],
+        experimental[pair],
+    )
+    hr = comparison.hazard_ratio
+    out = {
+        "log_hr": math.log(hr) if hr > 0 else math.nan,
+        "hazard_ratio": hr,
+        "events": float(comparison.events_experimental + comparison.events_control),
+    }
+    for assessment in spec.assessments:
+        column = patients[f"dtc_{assessment.name}"].to_numpy(str)
+        fractions = []
+        for mask in (experimental, control):
+            done = mask & (column != "not done")
+            fractions.append(np.sum(done & (column == "negative")) / done.sum() if done.any() else math.nan)
+        out[f"dtc_negative_difference.{assessment.name}"] = float(fractions[0] - fractions[1])
+    return out
+
+
+def _header(spec: TrialSpec, seed: int, endpoint: str, arm: str, kind: str, **more: Any) -> dict[str, Any]:
+    from dormancy import __version__
+
+    return {
+        "kind": kind,
+        "design": spec.name,
+        "target": spec.enrolment.target,
+        "seed": int(seed),
+        "endpoint": endpoint,
+        "arm": arm,
+        "version": __version__,
+        **more,
+    }
+
+
+def sobol_sensitivity(
+    design: str | TrialSpec,
+    *,
+    parameters: Sequence[str] | pd.DataFrame,
+    n_base: int,
+    seed: int,
+    target: int | None = None,
+    trial_seed: int | None = None,
+    endpoint: str | None = None,
+    arm: str | None = None,
+    noise_seeds: int = 0,
+    store: str | Path | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    num_resamples: int = 1000,
+) -> pd.DataFrame:
+    """Sobol indices of a virtual trial's main log hazard ratio (and DTC reduction) to assumption-only records.
+
+    Parameters
+    ----------
+    design : str or TrialSpec
+        A built-in design name (:func:`dormancy.trials.design_names`) or a spec.
+    parameters : sequence of str or DataFrame
+        The records to vary (e.g. the top of :func:`morris_screen`; :func:`assumption_parameters` lists them).
+    n_base : int
+        Base sample size ``N``: ``N (k + 2)`` trial runs for ``k`` parameters (plus ``noise_seeds``).
+    seed : int
+        Seeds the Sobol sequence and the bootstrap.
+    target : int, optional
+        Enrolment target of the one large replicate (default: the design's).
+    trial_seed : int, optional
+        The trial's seed, the same at every point (default ``seed``).
+    endpoint, arm : str, optional
+        The comparison (default :func:`main_comparison`).
+    noise_seeds : int
+        Also run the nominal point (registry values) with ``noise_seeds`` other trial seeds; the standard deviation
+        of the outputs over them is the Monte-Carlo noise of one replicate of this size (``attrs["mc_sd"]``).
+    store : path, optional
+        JSON-lines file of completed trial runs (progress and resume; see :func:`evaluate_points`).
+    executor, progress, num_resamples
+        See :func:`sobol_indices`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`INDEX_COLUMNS` per output (``log_hr``, ``dtc_negative_difference.<assessment>``) and parameter;
+        ``attrs`` as :func:`sobol_indices` plus ``design``, ``target``, ``trial_seed``, ``endpoint``, ``arm``,
+        ``mc_sd`` and ``output_sd`` per output (Monte-Carlo against parameter spread; NaN without noise seeds).
+
+    Raises
+    ------
+    InputError
+        For an unknown design or record, a bad size or seed, or a store of another run.
+    """
+    from dormancy.trials.spec import design_names, load_design
+
+    if isinstance(design, str):
+        if design not in design_names():
+            raise InputError([Problem("design", f"one of {', '.join(design_names())}", repr(design))])
+        spec = load_design(design)
+    elif isinstance(design, TrialSpec):
+        spec = design
+    else:
+        raise InputError([Problem("design", "a design name or a TrialSpec", type(design).__name__)])
+    if target is not None:
+        spec = spec.with_target(int(target))
+    trial_seed = int(seed if trial_seed is None else trial_seed)
+    default_endpoint, default_arm = main_comparison(spec)
+    endpoint, arm = endpoint or default_endpoint, arm or default_arm
+    if endpoint not in spec.analysis.endpoints or arm not in {a.name for a in spec.arms} - {spec.control_arm}:
+        raise InputError([Problem("endpoint/arm", "an analysed endpoint and an experimental arm", f"{endpoint}/{arm}")])
+    outputs = ["log_hr"] + [f"dtc_negative_difference.{a.name}" for a in spec.assessments]
+    bounds = _bounds(parameters)
+    function = functools.partial(trial_outputs, spec=spec, seed=trial_seed, endpoint=endpoint, arm=arm)
+    header = _header(spec, trial_seed, endpoint, arm, "sobol", n_base=int(n_base), sobol_seed=int(seed))
+    header["parameters"] = [str(n) for n in bounds.index]
+    table = sobol_indices(
+        function,
+        parameters=bounds,
+        n_base=n_base,
+        seed=seed,
+        outputs=outputs,
+        store=store,
+        header=header,
+        executor=executor,
+        progress=progress,
+        num_resamples=num_resamples,
+    )
+    attrs = dict(table.attrs)
+    mc_sd = dict.fromkeys(outputs, math.nan)
+    if noise_seeds:
+        noise_store = None if store is None else Path(str(store) + ".noise")
+        noise_header = _header(spec, trial_seed, endpoint, arm, "noise")
+        runs = evaluate_points(
+            lambda s: trial_outputs({}, spec=spec, seed=int(s["seed"]), endpoint=endpoint, arm=arm),
+            [(f"seed-{trial_seed + j}", {"seed": float(trial_seed + j)}) for j in range(int(noise_seeds) + 1)],
+            store=noise_store,
+            header=noise_header,
+        )
+        for output in outputs:
+            values = np.array([r.get(output, math.nan) for r in runs], float)
+            mc_sd[output] = float(np.nanstd(values, ddof=1)) if np.isfinite(values).sum() > 1 else math.nan
+    attrs.update(
+        {
+            "design": spec.name,
+            "target": spec.enrolment.target,
+            "trial_seed": trial_seed,
+            "endpoint": endpoint,
+            "arm": arm,
+            "mc_sd": mc_sd,
+            "output_sd": {k: math.sqrt(v) for k, v in attrs["variance"].items()},
+        }
+    )
+    table.attrs = attrs
+    return table
+
+
+# --------------------------------------------------------------------------------------------- screen, then Sobol
+
+
+def _top(morris: pd.DataFrame, top: int) -> list[str]:
+    """Round-robin over the outputs' Morris rankings (``mu_star``, read parameters only) until ``top`` names."""
+    rankings = [
+        part[part["max_abs"] > 0].sort_values("rank")["parameter"].tolist() for _, part in morris.groupby("output")
+    ]
+    chosen: list[str] = []
+    for depth in range(max((len(r) for r in rankings), default=0)):
+        for ranking in rankings:
+            if depth < len(ranking) and ranking[depth] not in chosen and len(chosen) < top:
+                chosen.append(ranking[depth])
+    return chosen
+
+
+def run_sensitivity(
+    design: str | TrialSpec,
+    *,
+    folder: str | Path,
+    seed: int,
+    target: int | None = None,
+    candidates: Sequence[str] | pd.DataFrame | None = None,
+    trajectories: int = 2,
+    top: int = 6,
+    n_base: int = 16,
+    noise_seeds: int = 4,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Screen the assumption-only records of a trial with Morris, then Sobol indices of the ``top`` ones.
+
+    Writes into ``folder`` (created; re-running with the same options resumes): ``morris.jsonl`` and
+    ``sobol.jsonl`` (+ ``.noise``), the completed trial runs; ``morris.csv`` (:func:`morris_screen`),
+    ``sobol.csv`` (:func:`sobol_sensitivity`, with the records' ``value``, ``low``, ``high``, ``scale``) and
+    ``run.json`` (sizes, trial runs, Monte-Carlo and parameter standard deviations per output).
+
+    Parameters
+    ----------
+    design : str or TrialSpec
+        The trial.
+    folder : path
+        Output folder.
+    seed : int
+        Seeds the Morris and Sobol designs and the trial (common random numbers at every point).
+    target : int, optional
+        Enrolment of the one large replicate per point (default: the design's).
+    candidates : sequence of str or DataFrame, optional
+        Records to screen (default :func:`assumption_parameters`).
+    trajectories : int
+        Morris trajectories (``trajectories × (k + 1)`` runs).
+    top : int
+        Records kept for Sobol (the largest ``mu_star`` of each output in turn, read records only).
+    n_base : int
+        Sobol base sample (``n_base × (top + 2)`` runs).
+    noise_seeds : int
+        Extra trial seeds at the nominal point for the Monte-Carlo noise.
+    progress : callable, optional
+        ``progress(stage, done, total)`` with stages ``"morris"``, ``"sobol"``.
+
+    Returns
+    -------
+    dict
+        ``{"morris": ..., "sobol": ...}`` tables.
+    """
+    from dormancy.trials.spec import design_names, load_design
+
+    if isinstance(design, str):
+        if design not in design_names():
+            raise InputError([Problem("design", f"one of {', '.join(design_names())}", repr(design))])
+        spec = load_design(design)
+    else:
+        spec = design
+    if target is not None:
+        spec = spec.with_target(int(target))
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    bounds = assumption_parameters() if candidates is None else _bounds(candidates)
+    endpoint, arm = main_comparison(spec)
+    outputs = ["log_hr"] + [f"dtc_negative_difference.{a.name}" for a in spec.assessments]
+    function = functools.partial(trial_outputs, spec=spec, seed=int(seed), endpoint=endpoint, arm=arm)
+    header = _header(spec, seed, endpoint, arm, "morris", trajectories=int(trajectories))
+    header["parameters"] = [str(n) for n in bounds.index]
+    stage = None if progress is None else functools.partial(progress, "morris")
+    morris = morris_screen(
+        function,
+        parameters=bounds,
+        trajectories=trajectories,
+        seed=seed,
+        outputs=outputs,
+        store=out / "morris.jsonl",
+        header=header,
+        progress=stage,
+    )
+    morris.to_csv(out / "morris.csv", index=False)
+    chosen = _top(morris, int(top))
+    stage = None if progress is None else functools.partial(progress, "sobol")
+    sobol = sobol_sensitivity(
+        spec,
+        parameters=bounds.loc[chosen],
+        n_base=n_base,
+        seed=seed,
+        noise_seeds=noise_seeds,
+        store=out / "sobol.jsonl",
+        progress=stage,
+    )
+    extra = bounds.loc[sobol["parameter"], ["value", "low", "high", "scale"]].reset_index(drop=True)
+    table = pd.concat([sobol.reset_index(drop=True), extra], axis=1)
+    table.to_csv(out / "sobol.csv", index=False)
+    run = {
+        "design": spec.name,
+        "target": spec.enrolment.target,
+        "seed": int(seed),
+        "endpoint": endpoint,
+        "arm": arm,
+        "screened": len(bounds),
+        "read": sorted(set(morris.loc[morris["max_abs"] > 0, "parameter"])),
+        "trajectories": int(trajectories),
+        "morris_runs": int(morris.attrs["evaluations"]),
+        "sobol_parameters": chosen,
+        "n_base": int(n_base),
+        "sobol_runs": int(sobol.attrs["evaluations"]),
+        "noise_runs": int(noise_seeds) + 1 if noise_seeds else 0,
+        "mean": sobol.attrs["mean"],
+        "output_sd": sobol.attrs["output_sd"],
+        "mc_sd": sobol.attrs["mc_sd"],
+        "nan": sobol.attrs["nan"],
+    }
+    (out / "run.json").write_text(json.dumps(run, indent=1) + "\n", encoding="utf-8")
+    table.attrs = dict(sobol.attrs)
+    return {"morris": morris, "sobol": table}
