@@ -225,7 +225,7 @@ def evaluate_points(
     header: Mapping[str, Any] | None = None,
     executor: Executor | None = None,
     progress: Progress | None = None,
-    batch: int = 8,
+    batch: int | None = None,
 ) -> list[dict[str, float]]:
     """Evaluate ``function`` at named points, keeping completed evaluations in a file and skipping them on resume.
 
@@ -245,8 +245,9 @@ def evaluate_points(
         depend on it.
     progress : callable, optional
         Called as ``progress(done, total)``.
-    batch : int
-        Evaluations handed to the executor at a time (and written together).
+    batch : int, optional
+        Evaluations handed to the executor at a time and written together (default 1 without an executor, so an
+        interruption loses at most the run under way; 8 with one).
 
     Returns
     -------
@@ -268,11 +269,12 @@ def evaluate_points(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(header) + "\n", encoding="utf-8")
     mapper = map if executor is None else executor.map
+    batch = max(1, int(batch if batch is not None else (1 if executor is None else 8)))
     finished = len(points) - len(todo)
     if progress is not None:
         progress(finished, len(points))
-    for start in range(0, len(todo), max(1, int(batch))):
-        chunk = todo[start : start + max(1, int(batch))]
+    for start in range(0, len(todo), batch):
+        chunk = todo[start : start + batch]
         outputs = list(mapper(function, [dict(points[p][1]) for p in chunk]))
         lines = []
         for position, output in zip(chunk, outputs, strict=True):

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The runs of docs/sensitivity.md, from the repository root: Morris screen of the assumption-only records, then Sobol
+# indices of the top ones, one large replicate per point (common random numbers). Re-running resumes: the trial runs
+# already in each folder's *.jsonl are not repeated. Usage: docs/sensitivity/run.sh [design ...]
+set -euo pipefail
+export DORMANCY_CACHE_DIR="${DORMANCY_CACHE_DIR:-$PWD/.cache/tables}"  # niche-rate tables, shared by the runs
+declare -A TARGET=([clever]=3000 [azure]=3360 [dcare]=4509 [abcsg18]=3425 [ebctcg]=6000)
+for design in "${@:-clever azure dcare abcsg18 ebctcg}"; do
+  for d in $design; do
+    nice dormancy sensitivity "$d" --out "docs/sensitivity/$d" --seed 2026 --target "${TARGET[$d]}" \
+      --trajectories 2 --top 6 --n-base 16 --noise-seeds 4
+  done
+done
