@@ -8,6 +8,6 @@ declare -A TARGET=([clever]=3000 [azure]=3360 [dcare]=4509 [abcsg18]=3425 [ebctc
 for design in "${@:-clever azure dcare abcsg18 ebctcg}"; do
   for d in $design; do
     nice dormancy sensitivity "$d" --out "docs/sensitivity/$d" --seed 2026 --target "${TARGET[$d]}" \
-      --trajectories 2 --top 6 --n-base 16 --noise-seeds 4
+      --trajectories 2 --top 5 --n-base 8 --noise-seeds 4
   done
 done
