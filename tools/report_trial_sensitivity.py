@@ -71,7 +71,8 @@ def trial_markdown(folder: Path) -> str:
         f"runs), {len(run['sobol_parameters'])} in the Sobol design with N = {run['n_base']} "
         f"({run['sobol_runs']} runs), {run['noise_runs']} runs of the nominal point with other seeds.",
         "",
-        "| output | mean over the prior | SD over the parameters | Monte-Carlo SD (other seeds) | MC / parameter variance |",
+        "| output | mean over the prior | SD over the parameters | Monte-Carlo SD (other seeds) "
+        "| MC / parameter variance |",
         "|---|---|---|---|---|",
     ]
     for output, mean in run["mean"].items():
