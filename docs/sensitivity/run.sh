@@ -4,10 +4,10 @@
 # already in each folder's *.jsonl are not repeated. Usage: docs/sensitivity/run.sh [design ...]
 set -euo pipefail
 export DORMANCY_CACHE_DIR="${DORMANCY_CACHE_DIR:-$PWD/.cache/tables}"  # niche-rate tables, shared by the runs
-declare -A TARGET=([clever]=3000 [azure]=3360 [dcare]=4509 [abcsg18]=3425 [ebctcg]=6000)
+declare -A TARGET=([clever]=3000 [azure]=3360 [dcare]=4509 [abcsg18]=3425 [ebctcg]=4000)
 for design in "${@:-clever azure dcare abcsg18 ebctcg}"; do
   for d in $design; do
     nice dormancy sensitivity "$d" --out "docs/sensitivity/$d" --seed 2026 --target "${TARGET[$d]}" \
-      --trajectories 2 --top 5 --n-base 8 --noise-seeds 4
+      --trajectories 2 --top 5 --n-base 16 --noise-seeds 4
   done
 done

@@ -81,6 +81,7 @@ __all__ = [
     "sobol_indices",
     "sobol_sensitivity",
     "trial_outputs",
+    "untreated_twin",
 ]
 
 #: Columns of the tables of :func:`sobol_indices` and :func:`sobol_sensitivity`.
@@ -483,6 +484,31 @@ def main_comparison(spec: TrialSpec) -> tuple[str, str]:
     return endpoint, arm
 
 
+def untreated_twin(spec: TrialSpec, arm: str) -> TrialSpec:
+    """Return ``spec`` with ``arm``'s strategy removed (standard care only): the same patients, untreated.
+
+    Screening, enrolment, randomisation, entry and follow-up do not depend on the arms' strategies, so with the same
+    seed the arm holds the same patients; their histories are the untreated ones (common random numbers).
+    """
+    from dormancy.trials.spec import trial_from_dict
+
+    data = spec.to_dict()
+    data["arms"] = [{**a, "strategy": None} if a["name"] == arm else a for a in data["arms"]]
+    return trial_from_dict(data, source=f"{spec.name} ({arm} untreated)")
+
+
+def _arm_table(result, arm: str) -> pd.DataFrame:
+    patients = result.patients
+    patients = patients[patients["status"] == "ok"] if "status" in patients else patients
+    return patients[patients["arm"].to_numpy(str) == arm].sort_values("patient").reset_index(drop=True)
+
+
+def _negative_fraction(table: pd.DataFrame, assessment: str) -> float:
+    column = table[f"dtc_{assessment}"].to_numpy(str)
+    done = column != "not done"
+    return float(np.sum(done & (column == "negative")) / done.sum()) if done.any() else math.nan
+
+
 def trial_outputs(
     values: Mapping[str, float],
     *,
@@ -491,7 +517,12 @@ def trial_outputs(
     endpoint: str | None = None,
     arm: str | None = None,
 ) -> dict[str, float]:
-    """Run one replicate of ``spec`` with the parameter overrides ``values`` and return its outputs.
+    r"""Run one replicate of ``spec`` with the parameter overrides ``values`` and return its outputs.
+
+    The replicate is run twice with the same seed: as designed, and with the experimental arm untreated
+    (:func:`untreated_twin`). The arm then holds the same patients in both runs, so the treatment's effect is
+    measured on each patient against herself (a counterfactual comparison no real trial can make), free of the
+    sampling noise between randomised arms.
 
     Parameters
     ----------
@@ -507,9 +538,11 @@ def trial_outputs(
     Returns
     -------
     dict
-        ``log_hr`` (log Cox hazard ratio, arm against control; NaN without events in an arm), ``events`` (both
-        arms), ``hazard_ratio``, and per assessment ``dtc_negative_difference.<name>`` (DTC-negative aspirate
-        fraction of the arm minus the control's).
+        ``log_hr``: log Cox hazard ratio of the arm's patients treated against the same patients untreated (the
+        expected effect of the treatment, :math:`\log \mathrm{HR}`); ``log_hr_trial``: the randomised comparison,
+        arm against the control arm, as the trial analyses it (with its between-arm sampling noise); ``events``
+        (the arm's patients, untreated); per assessment ``dtc_negative_difference.<name>``: the arm's DTC-negative
+        aspirate fraction treated minus untreated (same patients, same aspirate draws).
     """
     from dormancy.trials.analysis import compare_groups
     from dormancy.trials.engine import run_trial
@@ -517,29 +550,28 @@ def trial_outputs(
     default_endpoint, default_arm = main_comparison(spec)
     endpoint, arm = endpoint or default_endpoint, arm or default_arm
     result = run_trial(spec, seed=int(seed), replicates=1, parameters=dict(values))
+    twin = run_trial(untreated_twin(spec, arm), seed=int(seed), replicates=1, parameters=dict(values))
+    treated, untreated = _arm_table(result, arm), _arm_table(twin, arm)
+    if not np.array_equal(treated["patient"].to_numpy(), untreated["patient"].to_numpy()):
+        raise RuntimeError("the untreated twin enrolled other patients in the arm")  # an engine invariant broke
+    time, event = f"{endpoint}_years", f"{endpoint}_event"
+    both = pd.concat([treated, untreated], ignore_index=True)
+    paired = compare_groups(both[time].to_numpy(float), both[event].to_numpy(bool), np.arange(len(both)) < len(treated))
     patients = result.patients
     patients = patients[patients["status"] == "ok"] if "status" in patients else patients
     names = patients["arm"].to_numpy(str)
-    control, experimental = names == spec.control_arm, names == arm
-    pair = control | experimental
-    comparison = compare_groups(
-        patients[f"{endpoint}_years"].to_numpy(float)[pair],
-        patients[f"{endpoint}_event"].to_numpy(bool)[pair],
-        experimental[pair],
+    pair = (names == spec.control_arm) | (names == arm)
+    randomised = compare_groups(
+        patients[time].to_numpy(float)[pair], patients[event].to_numpy(bool)[pair], (names == arm)[pair]
     )
-    hr = comparison.hazard_ratio
     out = {
-        "log_hr": math.log(hr) if hr > 0 else math.nan,
-        "hazard_ratio": hr,
-        "events": float(comparison.events_experimental + comparison.events_control),
+        "log_hr": math.log(paired.hazard_ratio) if paired.hazard_ratio > 0 else math.nan,
+        "log_hr_trial": math.log(randomised.hazard_ratio) if randomised.hazard_ratio > 0 else math.nan,
+        "events": float(paired.events_control),
     }
     for assessment in spec.assessments:
-        column = patients[f"dtc_{assessment.name}"].to_numpy(str)
-        fractions = []
-        for mask in (experimental, control):
-            done = mask & (column != "not done")
-            fractions.append(np.sum(done & (column == "negative")) / done.sum() if done.any() else math.nan)
-        out[f"dtc_negative_difference.{assessment.name}"] = float(fractions[0] - fractions[1])
+        difference = _negative_fraction(treated, assessment.name) - _negative_fraction(untreated, assessment.name)
+        out[f"dtc_negative_difference.{assessment.name}"] = float(difference)
     return out
 
 
@@ -554,6 +586,7 @@ def _header(spec: TrialSpec, seed: int, endpoint: str, arm: str, kind: str, **mo
         "endpoint": endpoint,
         "arm": arm,
         "version": __version__,
+        "outputs": "paired-v2",  # log_hr of the arm treated against itself untreated (v1: randomised only)
         **more,
     }
 
@@ -629,7 +662,7 @@ def sobol_sensitivity(
     endpoint, arm = endpoint or default_endpoint, arm or default_arm
     if endpoint not in spec.analysis.endpoints or arm not in {a.name for a in spec.arms} - {spec.control_arm}:
         raise InputError([Problem("endpoint/arm", "an analysed endpoint and an experimental arm", f"{endpoint}/{arm}")])
-    outputs = ["log_hr"] + [f"dtc_negative_difference.{a.name}" for a in spec.assessments]
+    outputs = ["log_hr", "log_hr_trial"] + [f"dtc_negative_difference.{a.name}" for a in spec.assessments]
     bounds = _bounds(parameters)
     function = functools.partial(trial_outputs, spec=spec, seed=trial_seed, endpoint=endpoint, arm=arm)
     header = _header(spec, trial_seed, endpoint, arm, "sobol", n_base=int(n_base), sobol_seed=int(seed))
@@ -679,9 +712,14 @@ def sobol_sensitivity(
 
 
 def _top(morris: pd.DataFrame, top: int) -> list[str]:
-    """Round-robin over the outputs' Morris rankings (``mu_star``, read parameters only) until ``top`` names."""
+    """Round-robin over the outputs' Morris rankings (``mu_star``, read records only) until ``top`` names.
+
+    ``log_hr_trial`` (the randomised comparison, dominated by sampling noise) does not take part.
+    """
     rankings = [
-        part[part["max_abs"] > 0].sort_values("rank")["parameter"].tolist() for _, part in morris.groupby("output")
+        part[part["max_abs"] > 0].sort_values("rank")["parameter"].tolist()
+        for output, part in morris.groupby("output")
+        if output != "log_hr_trial"
     ]
     chosen: list[str] = []
     for depth in range(max((len(r) for r in rankings), default=0)):
@@ -753,7 +791,7 @@ def run_sensitivity(
     out.mkdir(parents=True, exist_ok=True)
     bounds = assumption_parameters() if candidates is None else _bounds(candidates)
     endpoint, arm = main_comparison(spec)
-    outputs = ["log_hr"] + [f"dtc_negative_difference.{a.name}" for a in spec.assessments]
+    outputs = ["log_hr", "log_hr_trial"] + [f"dtc_negative_difference.{a.name}" for a in spec.assessments]
     function = functools.partial(trial_outputs, spec=spec, seed=int(seed), endpoint=endpoint, arm=arm)
     header = _header(spec, seed, endpoint, arm, "morris", trajectories=int(trajectories))
     header["parameters"] = [str(n) for n in bounds.index]
