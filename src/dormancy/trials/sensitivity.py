@@ -576,7 +576,7 @@ def trial_outputs(
 
 
 def _header(spec: TrialSpec, seed: int, endpoint: str, arm: str, kind: str, **more: Any) -> dict[str, Any]:
-    from dormancy import __version__
+    from dormancy._version import __version__
 
     return {
         "kind": kind,
