@@ -30,9 +30,6 @@ def sensitivity(
     noise_seeds: Annotated[int, typer.Option(min=0, help="Extra trial seeds at the nominal point (MC noise).")] = 4,
 ) -> None:
     """Morris screen of the assumption-only records, then Sobol indices of the main log hazard ratio (SALib)."""
-    from dormancy.plotting import plot_sobol_indices, save_figure
-    from dormancy.trials.sensitivity import run_sensitivity
-
     try:
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=_err, transient=True) as bar:
@@ -43,7 +40,7 @@ def sensitivity(
                     tasks[stage] = bar.add_task(f"{stage} (trial runs)", total=total)
                 bar.update(tasks[stage], completed=done, total=total)
 
-            tables = run_sensitivity(
+            tables = dormancy.trials.run_sensitivity(
                 design,
                 folder=out,
                 seed=seed,
@@ -58,7 +55,9 @@ def sensitivity(
         raise _fail(error) from None
     sobol = tables["sobol"]
     attrs = sobol.attrs
-    save_figure(plot_sobol_indices(sobol, title=f"{design}: {attrs['endpoint']} {attrs['arm']}"), out / "sobol.png")
+    plotting = dormancy.plotting
+    title = f"{design}: {attrs['endpoint']}, {attrs['arm']} (treated against untreated)"
+    plotting.save_figure(plotting.plot_sobol_indices(sobol, title=title), out / "sobol.png")
     for output, part in sobol.groupby("output", sort=False):
         table = Table(
             title=f"{output}: mean {attrs['mean'][output]:.3g}, "
