@@ -122,8 +122,12 @@ def test_a_record_the_trial_does_not_read_gets_zero_total_index_and_runs_are_rep
     names = ["patients_natural_history.locoregional_per_year_n1_3", "patients_natural_history.aspirate_sites"]
     spec = trial_from_dict(PLACEBO)
     first = sobol_sensitivity(spec, parameters=names, n_base=4, seed=3, num_resamples=20, store=tmp_path / "a")
-    table = first.set_index("parameter")
+    # the randomised comparison varies with what the trial reads, and not at all with what it does not read
+    table = first[first["output"] == "log_hr_trial"].set_index("parameter")
     assert table.loc["patients_natural_history.aspirate_sites", "ST"] == 0.0
     assert table.loc["patients_natural_history.locoregional_per_year_n1_3", "ST"] > 0.0
+    # a placebo arm against itself untreated: the counterfactual log HR is exactly 0 at every point (no variance)
+    assert first.attrs["mean"]["log_hr"] == 0.0 and first.attrs["variance"]["log_hr"] == 0.0
+    assert first.loc[first["output"] == "log_hr", "ST"].isna().all()
     again = sobol_sensitivity(spec, parameters=names, n_base=4, seed=3, num_resamples=20)
     pd.testing.assert_frame_equal(first, again, check_exact=True)
