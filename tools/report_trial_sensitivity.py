@@ -58,6 +58,25 @@ def _experiment(name: str) -> str:
     return EXPERIMENTS.get(name.split(".", 1)[-1], "")
 
 
+def _direction(row) -> str:
+    if abs(abs(row.mu) - row.mu_star) > 1e-12 * max(row.mu_star, 1e-300):
+        return "±"
+    return "+" if row.mu > 0 else "−"
+
+
+def summary_row(folder: Path) -> str:
+    """Return one Markdown table row: the trial, its comparison, the output's spread and its top Morris records."""
+    run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    morris = pd.read_csv(folder / "morris.csv")
+    part = morris[(morris["output"] == "log_hr") & (morris["max_abs"] > 0)].sort_values("rank").head(3)
+    top = ", ".join(f"`{r.parameter.split('.', 1)[-1]}` {r.mu_star:.3f} {_direction(r)}" for r in part.itertuples())
+    mean, sd, mc = run["mean"]["log_hr"], run["output_sd"]["log_hr"], run["mc_sd"]["log_hr"]
+    return (
+        f"| {run['design']} | {run['endpoint']}, {run['arm']} | {run['target']} | {mean:.3f} | {sd:.3f} | {mc:.3f} | "
+        f"{len(run['read'])} of {run['screened']} | {top} |"
+    )
+
+
 def trial_markdown(folder: Path) -> str:
     """Return the Markdown section of one trial folder."""
     run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
@@ -95,8 +114,15 @@ def trial_markdown(folder: Path) -> str:
             )
     for output, part in morris.groupby("output", sort=False):
         read = part[part["max_abs"] > 0].sort_values("rank").head(8)
-        lines += ["", f"Morris screen of {output}, top records (μ*, output units per prior range): "]
-        lines.append(", ".join(f"`{r.parameter.split('.', 1)[-1]}` {r.mu_star:.3g}" for r in read.itertuples()) + ".")
+        lines += [
+            "",
+            f"Morris screen of {output}, top records: μ* (change of the output over the whole prior range), and the "
+            "direction when both trajectories agree (+: the output rises with the record; ±: they disagree): ",
+        ]
+        lines.append(
+            ", ".join(f"`{r.parameter.split('.', 1)[-1]}` {r.mu_star:.3g} {_direction(r)}" for r in read.itertuples())
+            + "."
+        )
     unread = sorted(set(morris["parameter"]) - set(run["read"]))
     lines += ["", f"Not read by this trial (every elementary effect exactly 0): {len(unread)} records"]
     lines.append(("(" + ", ".join(f"`{n.split('.', 1)[-1]}`" for n in unread) + ").") if unread else ".")
@@ -108,7 +134,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("directory", type=Path)
     args = parser.parse_args()
-    for name in ("clever", "azure", "dcare", "abcsg18", "ebctcg"):
+    names = ("clever", "azure", "dcare", "abcsg18", "ebctcg")
+    print(
+        "| trial | main comparison | enrolled per point | mean log HR (treated vs untreated) | SD over the parameters "
+        "| MC SD (5 seeds) | records read | top Morris records (μ*, direction) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for name in names:
+        if (args.directory / name / "run.json").is_file():
+            print(summary_row(args.directory / name))
+    print()
+    for name in names:
         folder = args.directory / name
         if (folder / "run.json").is_file():
             print(trial_markdown(folder))
