@@ -64,6 +64,26 @@ def _direction(row) -> str:
     return "+" if row.mu > 0 else "−"
 
 
+def oat_markdown(folder: Path) -> list[str]:
+    """Return the lines of the one-at-a-time check (``oat.csv`` of ``tools/check_trial_sensitivity_oat.py``)."""
+    oat = pd.read_csv(folder / "oat.csv")
+    nominal = oat[oat["point"].str.startswith("nominal")]["log_hr"]
+    sd = float(nominal.std(ddof=1))
+    lines = [
+        f"**One at a time, {len(nominal)}-seed nominal log HR {nominal.mean():.4f} (SD over seeds {sd:.4f})** at "
+        "a replicate ten times larger; each record at its prior bounds, the others at their values (seed as the "
+        "first nominal run):",
+        "",
+        "| record | log HR at low | log HR at high | high − low | the measurement that would settle it |",
+        "|---|---|---|---|---|",
+    ]
+    for record, part in oat[oat["record"].notna() & (oat["record"] != "")].groupby("record", sort=False):
+        low = float(part[part["point"].str.endswith("-low")]["log_hr"].iloc[0])
+        high = float(part[part["point"].str.endswith("-high")]["log_hr"].iloc[0])
+        lines.append(f"| `{record}` | {low:.4f} | {high:.4f} | {high - low:+.4f} | {_experiment(record)} |")
+    return lines
+
+
 def summary_row(folder: Path) -> str:
     """Return one Markdown table row: the trial, its comparison, the output's spread and its top Morris records."""
     run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
@@ -123,6 +143,8 @@ def trial_markdown(folder: Path) -> str:
             ", ".join(f"`{r.parameter.split('.', 1)[-1]}` {r.mu_star:.3g} {_direction(r)}" for r in read.itertuples())
             + "."
         )
+    if (folder / "oat.csv").is_file():
+        lines += ["", *oat_markdown(folder)]
     unread = sorted(set(morris["parameter"]) - set(run["read"]))
     lines += ["", f"Not read by this trial (every elementary effect exactly 0): {len(unread)} records"]
     lines.append(("(" + ", ".join(f"`{n.split('.', 1)[-1]}`" for n in unread) + ").") if unread else ".")
