@@ -6,6 +6,10 @@ bounds (the others at their registry values) and at the nominal point with ``--s
 
     PYTHONPATH=src python tools/check_trial_sensitivity_oat.py docs/sensitivity/azure --target 33600
     PYTHONPATH=src python tools/check_trial_sensitivity_oat.py docs/sensitivity/abcsg18 --target 34250
+    PYTHONPATH=src python tools/check_trial_sensitivity_oat.py docs/sensitivity/azure --target 33600 --seeds 1 \
+        --stem oat_tables --names bone_lifetime.zoledronic_niche_weight bone_lifetime.zoledronic_max_apoptosis_fold
+
+The last reads records of the niche-rate tables: each value recomputes them (minutes per value).
 """
 
 from __future__ import annotations
@@ -38,13 +42,17 @@ def main() -> None:
     parser.add_argument("--target", type=int, required=True)
     parser.add_argument("--records", type=int, default=4)
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument(
+        "--names", nargs="*", default=None, help="records to check instead of the Morris top (any registry name)"
+    )
+    parser.add_argument("--stem", default="oat", help="file names: STEM.jsonl and STEM.csv")
     args = parser.parse_args()
     if os.environ.get("DORMANCY_CACHE_DIR"):  # the niche-rate tables, as the command line keeps them
         use_table_cache_folder(os.environ["DORMANCY_CACHE_DIR"])
     run = json.loads((args.folder / "run.json").read_text(encoding="utf-8"))
     morris = pd.read_csv(args.folder / "morris.csv")
     top = morris[(morris["output"] == "log_hr") & (morris["max_abs"] > 0)].sort_values("rank")["parameter"]
-    names = top.head(args.records).tolist()
+    names = list(args.names) if args.names else top.head(args.records).tolist()
     spec = load_design(run["design"]).with_target(args.target)
     registry = load_registry()
     points = [(f"nominal-{j}", {"seed": float(run["seed"] + j)}) for j in range(args.seeds)]
@@ -57,7 +65,7 @@ def main() -> None:
     results = evaluate_points(
         function,
         points,
-        store=args.folder / "oat.jsonl",
+        store=args.folder / f"{args.stem}.jsonl",
         header=header,
         progress=lambda done, total: print(f"{done}/{total}", flush=True),
     )
@@ -65,7 +73,7 @@ def main() -> None:
     for (key, values), outputs in zip(points, results, strict=True):
         record = next((k for k in values if k != "seed"), "")
         rows.append({"point": key, "record": record, "value": values.get(record, np.nan), **outputs})
-    pd.DataFrame(rows).to_csv(args.folder / "oat.csv", index=False)
+    pd.DataFrame(rows).to_csv(args.folder / f"{args.stem}.csv", index=False)
     print(pd.DataFrame(rows)[["point", "log_hr", "log_hr_trial"]].to_string(index=False))
 
 

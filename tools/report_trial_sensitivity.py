@@ -24,8 +24,9 @@ EXPERIMENTS: dict[str, str] = {
     "seeding_fold_t3": "DTC prevalence/count in marrow aspirates at diagnosis by T stage (pooled aspirate series)",
     "seeding_fold_per_grade": "DTC count in aspirates at diagnosis by tumour grade (pooled aspirate series)",
     "aspirate_sampled_fraction": "DTCs found in paired aspirates against whole-marrow counts (spiking, autopsy marrow)",
-    "aspirate_screened_cells": "cells screened per aspirate in the trial's own laboratory protocol",
-    "marrow_mononuclear_cells": "whole-marrow mononuclear cell count (haematology reference data)",
+    "aspirate_screened_cells": "cells screened per aspirate in the trial's laboratory (protocol record)",
+    "marrow_mononuclear_cells": "the aspirate's sampled fraction: cytokeratin+ cells spiked into marrow, paired "
+    "repeat and bilateral aspirates",
     "aspirate_sites": "aspiration sites per aspirate in the trial protocol (protocol record)",
     "avascular_limit_cells": "size of avascular micrometastases before vascularisation (intravital or serial "
     "histology in bone)",
@@ -50,6 +51,10 @@ EXPERIMENTS: dict[str, str] = {
     "inflammaging_per_decade": "IL-1β / IL-6 in serum or marrow by age (population cohorts)",
     "inflammation_per_5_bmi": "IL-1β / IL-6 by BMI (population cohorts)",
     "angiogenic_per_5_bmi": "VEGF / LCN2 by BMI (population cohorts)",
+    "zoledronic_niche_weight": "fall of osteoclast-derived signals at marrow DTCs under zoledronic acid (DTC "
+    "dormancy and niche imaging in zoledronic-acid-treated mice)",
+    "zoledronic_max_apoptosis_fold": "osteoclast apoptosis under zoledronic acid (TRAP+ osteoclast counts in treated "
+    "bone; in vitro dose-response)",
     "median_years_er_positive_her2_negative": "survival after a first distant recurrence (metastatic registries)",
 }
 
@@ -64,15 +69,15 @@ def _direction(row) -> str:
     return "+" if row.mu > 0 else "−"
 
 
-def oat_markdown(folder: Path) -> list[str]:
-    """Return the lines of the one-at-a-time check (``oat.csv`` of ``tools/check_trial_sensitivity_oat.py``)."""
-    oat = pd.read_csv(folder / "oat.csv")
+def oat_markdown(folder: Path, stem: str = "oat") -> list[str]:
+    """Return the lines of a one-at-a-time check (``STEM.csv`` of ``tools/check_trial_sensitivity_oat.py``)."""
+    oat = pd.read_csv(folder / f"{stem}.csv")
     nominal = oat[oat["point"].str.startswith("nominal")]["log_hr"]
-    sd = float(nominal.std(ddof=1))
+    sd = f"SD over seeds {nominal.std(ddof=1):.4f}" if len(nominal) > 1 else "one seed"
+    what = "records of the niche-rate tables" if stem != "oat" else "the top Morris records"
     lines = [
-        f"**One at a time, {len(nominal)}-seed nominal log HR {nominal.mean():.4f} (SD over seeds {sd:.4f})** at "
-        "a replicate ten times larger; each record at its prior bounds, the others at their values (seed as the "
-        "first nominal run):",
+        f"**One at a time ({what}), nominal log HR {nominal.mean():.4f} ({sd})** at a replicate ten times larger; "
+        "each record at its prior bounds, the others at their values (seed as the first nominal run):",
         "",
         "| record | log HR at low | log HR at high | high − low | the measurement that would settle it |",
         "|---|---|---|---|---|",
@@ -143,8 +148,9 @@ def trial_markdown(folder: Path) -> str:
             ", ".join(f"`{r.parameter.split('.', 1)[-1]}` {r.mu_star:.3g} {_direction(r)}" for r in read.itertuples())
             + "."
         )
-    if (folder / "oat.csv").is_file():
-        lines += ["", *oat_markdown(folder)]
+    for stem in ("oat", "oat_tables"):
+        if (folder / f"{stem}.csv").is_file():
+            lines += ["", *oat_markdown(folder, stem)]
     unread = sorted(set(morris["parameter"]) - set(run["read"]))
     lines += ["", f"Not read by this trial (every elementary effect exactly 0): {len(unread)} records"]
     lines.append(("(" + ", ".join(f"`{n.split('.', 1)[-1]}`" for n in unread) + ").") if unread else ".")
