@@ -131,3 +131,13 @@ def test_a_record_the_trial_does_not_read_gets_zero_total_index_and_runs_are_rep
     assert first.loc[first["output"] == "log_hr", "ST"].isna().all()
     again = sobol_sensitivity(spec, parameters=names, n_base=4, seed=3, num_resamples=20)
     pd.testing.assert_frame_equal(first, again, check_exact=True)
+
+
+def test_the_command_rejects_an_unknown_design_before_writing_anything(tmp_path):
+    from typer.testing import CliRunner
+
+    from dormancy.cli import app
+
+    result = CliRunner().invoke(app, ["sensitivity", "no-such-trial", "--out", str(tmp_path / "run")])
+    assert result.exit_code == 2 and "design" in result.output
+    assert not (tmp_path / "run").exists()
