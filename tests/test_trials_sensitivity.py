@@ -133,11 +133,11 @@ def test_a_record_the_trial_does_not_read_gets_zero_total_index_and_runs_are_rep
     pd.testing.assert_frame_equal(first, again, check_exact=True)
 
 
-def test_the_command_rejects_an_unknown_design_before_writing_anything(tmp_path):
+def test_the_trial_sensitivity_command_rejects_an_unknown_design_before_writing_anything(tmp_path):
     from typer.testing import CliRunner
 
     from dormancy.cli import app
 
-    result = CliRunner().invoke(app, ["sensitivity", "no-such-trial", "--out", str(tmp_path / "run")])
+    result = CliRunner().invoke(app, ["trial-sensitivity", "no-such-trial", "--out", str(tmp_path / "run")])
     assert result.exit_code == 2 and "design" in result.output
     assert not (tmp_path / "run").exists()

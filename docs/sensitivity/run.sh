@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The runs of docs/sensitivity.md, from the repository root: Morris screen of the assumption-only records, then Sobol
+# The runs of docs/sensitivity.md (first run as `dormancy sensitivity`, renamed since), from the repository root: Morris screen of the assumption-only records, then Sobol
 # indices of the top ones, one large replicate per point (common random numbers). Re-running resumes: the trial runs
 # already in each folder's *.jsonl are not repeated. Usage: docs/sensitivity/run.sh [design ...]
 set -euo pipefail
@@ -8,7 +8,7 @@ declare -A TARGET=([clever]=3000 [azure]=3360 [dcare]=4509 [abcsg18]=3425 [ebctc
 declare -A NBASE=([clever]=8 [azure]=16 [dcare]=8 [abcsg18]=16 [ebctcg]=8)  # N = 8 where the shared machine ran late
 for design in "${@:-clever azure dcare abcsg18 ebctcg}"; do
   for d in $design; do
-    nice dormancy sensitivity "$d" --out "docs/sensitivity/$d" --seed 2026 --target "${TARGET[$d]}" \
+    nice dormancy trial-sensitivity "$d" --out "docs/sensitivity/$d" --seed 2026 --target "${TARGET[$d]}" \
       --trajectories 2 --top 5 --n-base "${NBASE[$d]}" --noise-seeds 4
   done
 done

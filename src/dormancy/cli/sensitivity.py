@@ -1,4 +1,4 @@
-"""Command ``dormancy sensitivity DESIGN``: which assumption-only records decide a trial replica's prediction."""
+"""Command ``dormancy trial-sensitivity DESIGN``: which assumption-only records decide a trial replica's prediction."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import dormancy
 from dormancy.cli._app import _err, _fail, _out, app
 
 
-@app.command()
-def sensitivity(
+@app.command("trial-sensitivity")
+def trial_sensitivity(
     design: Annotated[str, typer.Argument(help="A built-in trial design (dormancy trial list).")],
     out: Annotated[
         Path,
