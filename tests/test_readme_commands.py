@@ -27,6 +27,11 @@ SMALLER = {
     "--years": {"bone": "2"},
     "--population-size": {"calibrate": "5"},
     "--generations": {"calibrate": "1"},
+    "--target": {"trial-sensitivity": "44"},
+    "--n-base": {"trial-sensitivity": "2"},
+    "--trajectories": {"trial-sensitivity": "1"},
+    "--top": {"trial-sensitivity": "1"},
+    "--noise-seeds": {"trial-sensitivity": "0"},
 }
 
 

@@ -422,6 +422,42 @@ def plot_sensitivity(indices) -> Figure:
     return figure
 
 
+def plot_sobol_indices(indices, *, title: str = "") -> Figure:
+    """Plot first-order and total Sobol indices (with their bootstrap 95 % intervals) per output and parameter.
+
+    Parameters
+    ----------
+    indices : pandas.DataFrame
+        Output of :func:`dormancy.trials.sensitivity.sobol_sensitivity` (columns ``output``, ``parameter``,
+        ``S1``, ``S1_conf``, ``ST``, ``ST_conf``, ``rank``).
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per output: horizontal bars of ``S1`` and ``ST`` per parameter, the largest ``ST`` on top.
+    """
+    outputs = list(dict.fromkeys(indices["output"]))
+    names = indices["parameter"].nunique()
+    figure = Figure(figsize=(7.5 * len(outputs), 0.5 * names + 2.0), layout="constrained")
+    axes = figure.subplots(1, len(outputs), squeeze=False)[0]
+    for axis, output in zip(axes, outputs, strict=True):
+        part = indices[indices["output"] == output].sort_values("rank")
+        y = np.arange(len(part))
+        axis.barh(y - 0.2, part["S1"], 0.4, xerr=part["S1_conf"], label="first order S1")
+        axis.barh(y + 0.2, part["ST"], 0.4, xerr=part["ST_conf"], label="total ST")
+        axis.set_yticks(y, [name.split(".", 1)[-1] for name in part["parameter"]], fontsize=8)
+        axis.invert_yaxis()
+        axis.axvline(0.0, color="black", linewidth=0.6)
+        axis.set_xlabel(f"Sobol index of {output}")
+        axis.grid(True, alpha=0.3)
+        axis.legend(fontsize=8)
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
 def plot_niche_summary(timeseries: xr.Dataset, *, title: str = "") -> Figure:
     """Plot a niche run's time series: DTCs by state in each niche, cumulative events, and the mean fields.
 

@@ -20,6 +20,7 @@ from dormancy.cli import (  # noqa: F401  (registers the commands)
     lab,
     niche,
     patients,
+    sensitivity,
     trials,
 )
 from dormancy.cli._app import _out, app

@@ -37,6 +37,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "calibration-report": ("dormancy calibration-report --patients 2000 --out report",),
     "sensitivity": ("dormancy sensitivity --samples 10 --out sens",),
+    "trial-sensitivity": (
+        "dormancy trial-sensitivity azure --out sens-azure --target 3360 --n-base 16",
+        "dormancy trial-sensitivity clever --out sens-clever --top 5 --trajectories 2 --noise-seeds 4",
+    ),
     "calibrate": ("dormancy calibrate --out calib", "dormancy calibrate --out calib --resume"),
     "lab list": ("dormancy lab list --options",),
     "app": ("dormancy app", "dormancy app --port 8080 --show"),
