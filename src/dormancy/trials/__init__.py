@@ -3,6 +3,8 @@
 - :class:`TrialSpec` (``format: dormancy-trial``), :func:`load_trial`, :func:`trial_from_dict`,
   :func:`template_text` (a commented file to start from),
   :func:`load_design` / :func:`design_names` (CLEVER, AZURE, D-CARE, ABCSG-18, EBCTCG replicas).
+- :func:`run_trial_posterior` → :class:`PosteriorTrialResult` (over posterior draws: credible intervals, the
+  probability of a positive trial, the three sources of uncertainty).
 - :func:`run_trial` → :class:`TrialResult` (per-patient endpoints, per-replicate Cox / log-rank / Kaplan–Meier,
   DTC clearance, power); :func:`power_by_size` (sample size by simulation).
 - :func:`write_report`: HTML report, CSV tables and ``manifest.json``, written atomically into a folder.
@@ -10,6 +12,7 @@
 
 from dormancy.trials.analysis import Comparison, clopper_pearson, compare_groups, kaplan_meier, lifelines_summary
 from dormancy.trials.engine import TrialResult, power_by_size, run_trial
+from dormancy.trials.posterior import PosteriorTrialResult, run_trial_posterior
 from dormancy.trials.report import render_report, write_report
 from dormancy.trials.spec import (
     ENDPOINT_TITLES,
@@ -29,6 +32,7 @@ __all__ = [
     "ENDPOINTS",
     "ENDPOINT_TITLES",
     "Comparison",
+    "PosteriorTrialResult",
     "TrialResult",
     "TrialSpec",
     "clopper_pearson",
@@ -43,6 +47,7 @@ __all__ = [
     "power_by_size",
     "render_report",
     "run_trial",
+    "run_trial_posterior",
     "template_text",
     "trial_from_dict",
     "trial_from_text",
