@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dormancy.cli import app
-from dormancy.distributed import Executor, check_placement, executor
+from dormancy.distributed import check_placement, executor
 from dormancy.errors import InputError
 from dormancy.params import load_registry, registry_cache, registry_overrides
 from dormancy.params.posterior import Posterior, save_posterior
@@ -195,7 +195,7 @@ def small_trial():
 
 
 def test_a_trial_over_draws_reports_credible_intervals_positive_probability_and_three_sources(small_trial):
-    spec, predicted = small_trial
+    _, predicted = small_trial
     summary = predicted.summary()
     row = summary[(summary["endpoint"] == "dfs") & (summary["arm"] == "placebo")].iloc[0]
     assert bool(row["primary"])

@@ -162,7 +162,7 @@ class Executor:
         futures = [self.client.submit(function, item, *shared, pure=False) for item in items]
         position = {future.key: index for index, future in enumerate(futures)}
         results: list[Any] = [None] * total
-        for done, future in enumerate(as_completed(futures), start=1):
+        for done, future in enumerate(as_completed(futures, loop=self.client.loop), start=1):
             results[position[future.key]] = future.result()
             if progress is not None:
                 progress(done, total)
