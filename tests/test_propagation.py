@@ -286,3 +286,36 @@ def test_the_command_line_without_a_shipped_posterior_says_which_option_to_give(
     result = CliRunner().invoke(app, ["cohort", "--posterior", "2", "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "--posterior-file" in result.output and "no posterior is shipped" in result.output
+
+
+def test_the_trial_and_cohort_commands_run_over_a_posterior_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    from dormancy.trials import dump_trial
+
+    path = save_posterior(_near_shipped(3), tmp_path / "posterior.parquet")
+    design = tmp_path / "small.yaml"
+    design.write_text(dump_trial(trial_from_dict(SMALL_TRIAL)), encoding="utf-8")
+    runner = CliRunner()
+    common = ["--posterior", "2", "--posterior-file", str(path)]
+    result = runner.invoke(
+        app, ["trial", str(design), "--replicates", "2", "--posterior-replicates", "2", *common, "--out", "t"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "P(positive)" in result.output
+    assert len(pd.read_csv("t/draws.csv")["draw"].unique()) == 2
+    manifest = json.loads((tmp_path / "t" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["settings"]["posterior"]["posterior_file"] == str(path)
+    result = runner.invoke(app, ["cohort", "--patients", "60", "--years", "5", *common, "--out", "c"])
+    assert result.exit_code == 0, result.output
+    assert set(pd.read_parquet("c/patients.parquet")["draw"]) == {0, 1}
+    assert "credible interval" in result.output
+
+
+def test_an_existing_cluster_runs_tasks_in_order_and_twice_with_equal_shared_arguments():
+    """Shared arguments are scattered under fresh keys: a second map with equal data must not lose them."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        with executor(scheduler=cluster) as place:
+            assert place.map(_square, list(range(6)), 1) == [x * x + 1 for x in range(6)]
+            assert place.map(_square, list(range(6)), 1) == [x * x + 1 for x in range(6)]

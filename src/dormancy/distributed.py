@@ -106,7 +106,8 @@ def connect(scheduler: Any) -> tuple[Any, bool]:
     if isinstance(scheduler, Client):
         return scheduler, False
     address = scheduler if isinstance(scheduler, str) else getattr(scheduler, "scheduler_address", None)
-    if not isinstance(address, str) or not SCHEDULER_ADDRESS.fullmatch(address):
+    # a string must look like an address; a cluster object's own address is trusted (inproc:// for threads)
+    if not isinstance(address, str) or (isinstance(scheduler, str) and not SCHEDULER_ADDRESS.fullmatch(address)):
         expected = "a Dask scheduler address such as tcp://127.0.0.1:8786, a Client or a cluster"
         raise InputError([Problem("scheduler", expected, repr(address if address is not None else scheduler)[:80])])
     try:
@@ -158,7 +159,8 @@ class Executor:
             return results
         from distributed import as_completed
 
-        shared = [self.client.scatter(argument, broadcast=True) for argument in arguments] if arguments else []
+        # hash=False: a fresh key per call (scattering equal data twice would share, then release, one key)
+        shared = [self.client.scatter(argument, broadcast=True, hash=False) for argument in arguments]
         futures = [self.client.submit(function, item, *shared, pure=False) for item in items]
         position = {future.key: index for index, future in enumerate(futures)}
         results: list[Any] = [None] * total
