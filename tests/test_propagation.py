@@ -315,7 +315,9 @@ def test_an_existing_cluster_runs_tasks_in_order_and_twice_with_equal_shared_arg
     """Shared arguments are scattered under fresh keys: a second map with equal data must not lose them."""
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
-        with executor(scheduler=cluster) as place:
-            assert place.map(_square, list(range(6)), 1) == [x * x + 1 for x in range(6)]
-            assert place.map(_square, list(range(6)), 1) == [x * x + 1 for x in range(6)]
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        executor(scheduler=cluster) as place,
+    ):
+        assert place.map(_square, list(range(6)), 1) == [x * x + 1 for x in range(6)]
+        assert place.map(_square, list(range(6)), 1) == [x * x + 1 for x in range(6)]
