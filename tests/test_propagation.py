@@ -321,3 +321,13 @@ def test_an_existing_cluster_runs_tasks_in_order_and_twice_with_equal_shared_arg
     ):
         assert place.map(_square, list(range(6)), 1) == [x * x + 1 for x in range(6)]
         assert place.map(_square, list(range(6)), 1) == [x * x + 1 for x in range(6)]
+
+
+def test_dtc_clearance_is_predicted_as_a_difference_of_negative_aspirates():
+    spec = trial_from_dict({**SMALL_TRIAL, "assessments": [{"name": "month_6", "days_after_entry": 180}]})
+    predicted = run_trial_posterior(spec, seed=8, posterior=_near_shipped(3), posterior_draws=2, replicates=2)
+    rows = predicted.draws[predicted.draws["endpoint"] == "dtc_clearance.month_6"]
+    assert list(rows["draw"]) == [0, 1] and (rows["kind"] == "clearance_difference").all()
+    assert (rows["estimate"].abs() <= 1).all() and (rows["se"] >= 0).all()
+    summary = predicted.summary().set_index("endpoint").loc["dtc_clearance.month_6"]
+    assert -1 <= summary["cri_low"] <= summary["median"] <= summary["cri_high"] <= 1

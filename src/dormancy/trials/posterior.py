@@ -173,20 +173,20 @@ class PosteriorTrialResult:
 
 
 def _pooled_clearance(patients: pd.DataFrame, column: str, arm: str, control: str) -> tuple[float, float, float]:
-    values = patients[column].to_numpy(str)
-    arms = patients["arm"].to_numpy(str)
-    proportions = []
-    for name in (arm, control):
-        done = (arms == name) & (values != "not done")
-        n = int(done.sum())
-        proportions.append((float(np.sum(done & (values == "negative")) / n) if n else math.nan, n))
-    (p1, n1), (p0, n0) = proportions
-    if not (n1 and n0):
-        return math.nan, math.nan, math.nan
-    se = math.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0)
+    """Pooled difference of DTC-negative proportions (arm − control), its binomial SE and Fisher's exact p."""
     from scipy import stats
 
-    k1, k0 = round(p1 * n1), round(p0 * n0)
+    values = patients[column].to_numpy(str)
+    arms = patients["arm"].to_numpy(str)
+    counts = []
+    for name in (arm, control):
+        done = (arms == name) & (values != "not done")
+        counts.append((int(np.sum(done & (values == "negative"))), int(done.sum())))
+    (k1, n1), (k0, n0) = counts
+    if not (n1 and n0):
+        return math.nan, math.nan, math.nan
+    p1, p0 = k1 / n1, k0 / n0
+    se = math.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0)
     p_value = float(stats.fisher_exact([[k1, n1 - k1], [k0, n0 - k0]]).pvalue)
     return p1 - p0, se, p_value
 
