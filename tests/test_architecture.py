@@ -14,6 +14,7 @@ LAYERS = {
     "errors": 0,
     "atomic": 0,
     "rng": 0,
+    "distributed": 0,
     "provenance": 0,
     "results": 0,
     "inputs": 0,

@@ -100,6 +100,32 @@ def _check_destination(destination: Path, overwrite: bool, field: str, *, can_ov
     _make_parent(destination, field)
 
 
+def _posterior(draws: int | None, file: Path | None, seed: int):
+    """Resolve ``--posterior N`` / ``--posterior-file PATH`` before any work (None without ``--posterior``)."""
+    if draws is None:
+        if file is not None:
+            raise _fail(dormancy.InputError([dormancy.Problem("--posterior-file", "with --posterior N", str(file))]))
+        return None
+    try:
+        return dormancy.params.posterior_draws(
+            file, draws, seed=seed, field="--posterior-file", count_field="--posterior"
+        )
+    except dormancy.InputError as error:
+        raise _fail(error) from None
+
+
+def _placement(scheduler: str | None, workers: int | None, dashboard: bool = False) -> None:
+    """Judge ``--scheduler`` / ``--workers`` (/ ``--dashboard``) before any work: one clear message."""
+    if dashboard and workers is None:
+        raise _fail(dormancy.InputError([dormancy.Problem("--dashboard", "--workers N (a local cluster)", "none")]))
+    try:
+        dormancy.distributed.check_placement(
+            scheduler, workers, scheduler_field="--scheduler", workers_field="--workers"
+        )
+    except dormancy.InputError as error:
+        raise _fail(error) from None
+
+
 def _timestamped(prefix: str) -> Path:
     """Return a new folder name for a default ``--out``: ``PREFIX-YYYYMMDD-HHMMSS`` (``-2``... if taken)."""
     base = f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}"

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 import dormancy
-from dormancy.cli._app import _check_destination, _err, _fail, _out, _require, app
+from dormancy.cli._app import _check_destination, _err, _fail, _out, _placement, _posterior, _require, app
 
 lab_app = typer.Typer(
     name="lab",
@@ -69,10 +69,34 @@ def run(
     ] = None,
     anndata: Annotated[bool, typer.Option("--anndata", help="Also write cells.h5ad (with dormancy scores).")] = False,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing result folder.")] = False,
+    posterior: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Run the protocol once per posterior draw (N draws): readouts.csv of every draw and "
+            "posterior_summary.csv (median, 95 % credible interval); docs/uncertainty.md.",
+        ),
+    ] = None,
+    posterior_file: Annotated[
+        Path | None, typer.Option(help="Posterior file for --posterior (default: the one shipped with the package).")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="With --posterior: Dask scheduler address (tcp://host:port) to run draws on.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="With --posterior: a local Dask cluster of this many worker processes.")
+    ] = None,
 ) -> None:
     """Run a protocol and write readouts.csv, figure.png and manifest.json (and cells.h5ad with --anndata)."""
     destination = Path(f"lab_{name}") if out is None else out
     _check_destination(destination, overwrite, "--out")
+    _placement(scheduler, workers)
+    draws = _posterior(posterior, posterior_file, seed)
+    if draws is None and (scheduler is not None or workers is not None):
+        found = "--scheduler" if scheduler is not None else "--workers"
+        raise _fail(dormancy.InputError([dormancy.Problem(found, "with --posterior N", "no --posterior")]))
+    if draws is not None and anndata:
+        raise _fail(dormancy.InputError([dormancy.Problem("--anndata", "not with --posterior", "--posterior")]))
     if anndata:
         _require("scanpy", "--anndata")
     options: dict[str, object] = _settings(list(set_ or []))
@@ -80,6 +104,9 @@ def run(
         options["days"] = days
     if msc_ratio is not None:
         options["msc_ratio"] = msc_ratio
+    if draws is not None:
+        _run_posterior(name, options, draws, destination, scheduler, workers, overwrite)
+        return
     try:
         with _err.status(f"running {name}"):
             result = dormancy.lab.run_protocol(name, seed=seed, options=options)
@@ -91,6 +118,24 @@ def run(
     _print_readouts(result.table)
     said = f" ({result.message})" if result.message else ""
     _out.print(f"{name}: status {result.status}{said}; wrote {folder}", markup=False, highlight=False)
+
+
+def _run_posterior(name, options, draws, destination: Path, scheduler, workers, overwrite: bool) -> None:
+    try:
+        with dormancy.distributed.executor(scheduler, workers) as place, _err.status(f"running {name} per draw"):
+            result = dormancy.lab.run_protocol_posterior(
+                name, seed=draws.seed, options=options, posterior=draws, posterior_draws=draws.n, executor=place
+            )
+    except dormancy.InputError as error:
+        raise _fail(error) from None
+    folder = dormancy.lab.save_lab_posterior(result, destination, overwrite=overwrite)
+    failed = int((result.draws["status"] != "ok").sum())
+    _out.print(
+        f"{name}: {draws.n} posterior draws ({failed} not ok); median and 95 % credible interval per readout in "
+        f"{folder / 'posterior_summary.csv'}",
+        markup=False,
+        highlight=False,
+    )
 
 
 def _print_readouts(table) -> None:

@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import dormancy
-from dormancy.cli._app import _check_destination, _err, _fail, _out, _timestamped, app, np
+from dormancy.cli._app import _check_destination, _err, _fail, _out, _placement, _posterior, _timestamped, app, np
 
 INTERVALS = ((0.0, 5.0), (5.0, 10.0), (10.0, 15.0), (15.0, 20.0))
 
@@ -141,15 +141,21 @@ def cohort(
         bool, typer.Option(help="With --workers, serve the Dask dashboard on http://127.0.0.1:8787.")
     ] = False,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing result folder.")] = False,
+    posterior: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Simulate the cohort once per posterior draw (N draws; draws.csv, posterior_summary.csv; "
+            "docs/uncertainty.md).",
+        ),
+    ] = None,
+    posterior_file: Annotated[
+        Path | None, typer.Option(help="Posterior file for --posterior (default: the one shipped with the package).")
+    ] = None,
 ) -> None:
     """Simulate a cohort of virtual patients; print recurrence by ER status and interval, deaths and survival."""
-    if scheduler is not None and workers is not None:
-        raise _fail(dormancy.InputError([dormancy.Problem("--workers", "not together with --scheduler", str(workers))]))
-    if dashboard and workers is None:
-        raise _fail(dormancy.InputError([dormancy.Problem("--dashboard", "--workers N (a local cluster)", "none")]))
-    if scheduler is not None and not dormancy.patients.cohort.SCHEDULER_ADDRESS.fullmatch(scheduler):
-        expected = "a Dask scheduler address such as tcp://127.0.0.1:8786"
-        raise _fail(dormancy.InputError([dormancy.Problem("--scheduler", expected, repr(scheduler)[:80])]))
+    _placement(scheduler, workers, dashboard)
+    draws = _posterior(posterior, posterior_file, seed)
     out = _timestamped("cohort") if out is None else out
     _check_destination(out, overwrite, "--out")
     try:
@@ -162,38 +168,67 @@ def cohort(
         )
     except dormancy.InputError as error:
         raise _fail(error) from None
-    cluster = None
-    if workers is not None:
-        from distributed import LocalCluster
-
-        # Only on this machine's loopback; no dashboard unless --dashboard (distributed's HTTP server, which runs
-        # even without a dashboard, takes a free port instead of 8787).
-        cluster = LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address="127.0.0.1:8787" if dashboard else None,
-            scheduler_kwargs=None if dashboard else {"dashboard_address": "127.0.0.1:0"},
-        )
+    if draws is not None:
+        _cohort_posterior(spec, draws, out, scheduler, workers, dashboard, chunk_size, overwrite)
+        return
     columns = (TextColumn("patients"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        with Progress(*columns, console=_err, transient=True) as bar:
+        # in-process, a local cluster of --workers processes (loopback only; dashboard with --dashboard) or the
+        # --scheduler's cluster: dormancy.distributed, the package's one place for where tasks run
+        with (
+            dormancy.distributed.executor(scheduler, workers, dashboard=dashboard) as place,
+            Progress(*columns, console=_err, transient=True) as bar,
+        ):
             task = bar.add_task("patients", total=patients)
             result = dormancy.patients.simulate_cohort(
                 spec,
                 seed=seed,
-                scheduler=cluster if cluster is not None else scheduler,
+                scheduler=place.client,
                 chunk_size=chunk_size,
                 progress=lambda done, total: bar.update(task, completed=done),
             )
     except dormancy.InputError as error:
         raise _fail(error) from None
-    finally:
-        if cluster is not None:
-            cluster.close()
     dormancy.patients.save_cohort(result, out, overwrite=overwrite)
     _print_recurrence(result.table, years)
     _print_survival(result.table, years)
     _print_sites(result.table)
+    _out.print(f"result: {out}", markup=False, highlight=False)
+
+
+def _cohort_posterior(spec, draws, out: Path, scheduler, workers, dashboard, chunk_size: int, overwrite: bool) -> None:
+    """``dormancy cohort --posterior N``: the cohort once per draw; the outcomes with their credible intervals."""
+    columns = (TextColumn("posterior draws"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with (
+            dormancy.distributed.executor(scheduler, workers, dashboard=dashboard) as place,
+            Progress(*columns, console=_err, transient=True) as bar,
+        ):
+            task = bar.add_task("draws", total=draws.n)
+            result = dormancy.patients.simulate_cohort_posterior(
+                spec,
+                seed=draws.seed,
+                posterior=draws,
+                posterior_draws=draws.n,
+                executor=place,
+                chunk_size=chunk_size,
+                keep_tables=True,
+                progress=lambda done, total: bar.update(task, completed=done),
+            )
+    except dormancy.InputError as error:
+        raise _fail(error) from None
+    dormancy.patients.save_cohort_posterior(result, out, overwrite=overwrite)
+    summary = result.summary()
+    table = Table(title=f"Outcomes over {draws.n} posterior draws (fractions; 95 % credible interval over draws)")
+    for column in ("measure", "median", "95 % CrI", "parameters SD", "Monte-Carlo SD"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    for row in summary.itertuples():
+        table.add_row(
+            row.measure,
+            f"{row.median:.3f}",
+            f"{row.cri_low:.3f}–{row.cri_high:.3f}",
+            f"{row.parameters_sd:.3f}",
+            f"{row.monte_carlo_sd:.3f}",
+        )
+    _out.print(table)
     _out.print(f"result: {out}", markup=False, highlight=False)

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import dormancy
-from dormancy.cli._app import _check_destination, _err, _fail, _out, _timestamped, app
+from dormancy.cli._app import _check_destination, _err, _fail, _out, _placement, _posterior, _timestamped, app
 
 
 def _print_designs() -> None:
@@ -73,6 +73,37 @@ def _print_summary(result) -> None:
         _out.print(f"status: {result.status} (see screening.csv)", markup=False, highlight=False)
 
 
+def _print_posterior(predicted) -> None:
+    summary = predicted.summary()
+    table = Table(
+        title=f"Over {predicted.posterior.n} posterior draws × {predicted.replicates} trials of the published size "
+        "(HR or difference in DTC-negative aspirates; SDs on the log-HR or difference scale)"
+    )
+    for column in (
+        "endpoint",
+        "arm",
+        "median",
+        "95 % CrI",
+        "P(positive)",
+        "SD parameters",
+        "SD Monte-Carlo",
+        "SD trial",
+    ):
+        table.add_column(column, justify="left" if column in ("endpoint", "arm") else "right")
+    for row in summary.itertuples():
+        table.add_row(
+            row.endpoint + (" (primary)" if row.primary else ""),
+            row.arm,
+            f"{row.median:.3g}",
+            f"{row.cri_low:.3g}–{row.cri_high:.3g}",
+            f"{row.probability_positive:.2f}",
+            f"{row.parameters_sd:.3f}",
+            f"{row.monte_carlo_sd:.3f}",
+            f"{row.trial_sd:.3f}",
+        )
+    _out.print(table)
+
+
 def _sizes(text: str) -> list[int]:
     try:
         values = [int(part) for part in text.split(",") if part.strip()]
@@ -103,6 +134,26 @@ def trial(
         str | None,
         typer.Option(help="Also power by simulation at these enrolment targets, e.g. '30,60,120' (power.csv)."),
     ] = None,
+    posterior: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Also run the trial over N posterior draws: the report shows the hazard ratio's credible interval "
+            "and the probability that the trial is positive (draws.csv; docs/uncertainty.md).",
+        ),
+    ] = None,
+    posterior_file: Annotated[
+        Path | None, typer.Option(help="Posterior file for --posterior (default: the one shipped with the package).")
+    ] = None,
+    posterior_replicates: Annotated[
+        int, typer.Option(min=2, max=100_000, help="Replicate trials of the published size per posterior draw.")
+    ] = 20,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (tcp://host:port): run on its workers.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Start a local Dask cluster with this many worker processes.")
+    ] = None,
 ) -> None:
     """Run a virtual clinical trial (replicated) and write an HTML report; 'dormancy trial list' lists the designs."""
     if target == "list":
@@ -111,6 +162,8 @@ def trial(
     if target == "template":
         sys.stdout.write(dormancy.trials.template_text())  # verbatim: rich would wrap the comments
         return
+    _placement(scheduler, workers)
+    draws = _posterior(posterior, posterior_file, seed)  # judged before anything runs
     try:
         targets = _sizes(sizes) if sizes is not None else None  # judged before anything runs
         if target in dormancy.trials.design_names():
@@ -130,7 +183,10 @@ def trial(
             out = _timestamped(f"trial-{spec.name}")
         _check_destination(out, overwrite, "--out")
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=_err, transient=True) as bar:
+        with (
+            dormancy.distributed.executor(scheduler, workers) as place,
+            Progress(*columns, console=_err, transient=True) as bar,
+        ):
             tasks: dict[str, int] = {}
 
             def progress(stage: str, done: int, total: int) -> None:
@@ -138,22 +194,41 @@ def trial(
                     tasks[stage] = bar.add_task(stage, total=total)
                 bar.update(tasks[stage], completed=done, total=total)
 
-            result = dormancy.trials.run_trial(spec, seed=seed, replicates=replicates, progress=progress)
+            result = dormancy.trials.run_trial(
+                spec, seed=seed, replicates=replicates, scheduler=place.client, progress=progress
+            )
+            predicted = None
+            if draws is not None:
+                predicted = dormancy.trials.run_trial_posterior(
+                    spec,
+                    seed=seed,
+                    posterior=draws,
+                    posterior_draws=draws.n,
+                    replicates=posterior_replicates,
+                    executor=place,
+                    progress=lambda done, total: progress("posterior draws", done, total),
+                )
             power = None
             if targets is not None:
                 power_task = bar.add_task("power by enrolment", total=len(targets))
                 parts = []
                 for index, size in enumerate(targets):
-                    parts.append(dormancy.trials.power_by_size(spec, [size], seed=seed, replicates=replicates))
+                    parts.append(
+                        dormancy.trials.power_by_size(
+                            spec, [size], seed=seed, replicates=replicates, scheduler=place.client
+                        )
+                    )
                     bar.update(power_task, completed=index + 1)
                 import pandas  # here, not at the top: keeps `dormancy --help` fast
 
                 power = pandas.concat(parts, ignore_index=True)
             bar.add_task("writing the report", total=None)
-            dormancy.trials.write_report(result, out, overwrite=overwrite, power=power)
+            dormancy.trials.write_report(result, out, overwrite=overwrite, power=power, posterior=predicted)
     except dormancy.InputError as error:
         raise _fail(error) from None
     _print_summary(result)
+    if predicted is not None:
+        _print_posterior(predicted)
     if power is not None:
         _out.print(power[power["subgroup"] == "all"].to_string(index=False), markup=False, highlight=False)
     _out.print(f"report: {out / 'report.html'}", markup=False, highlight=False)

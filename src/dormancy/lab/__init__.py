@@ -17,6 +17,7 @@ import dormancy.lab.ovariectomy
 import dormancy.lab.spheroid  # noqa: F401  (these imports register lab-B's and issue 17's protocols)
 from dormancy.lab import coculture, hypoxia  # noqa: F401  (register their protocols)
 from dormancy.lab.expression import DORMANCY_GENES, NODE_GENES, score_dormancy, to_anndata, write_h5ad
+from dormancy.lab.posterior import PosteriorLabResult, run_protocol_posterior, save_lab_posterior
 from dormancy.lab.protocol import (
     PROTOCOLS,
     LabResult,
@@ -34,11 +35,14 @@ __all__ = [
     "NODE_GENES",
     "PROTOCOLS",
     "LabResult",
+    "PosteriorLabResult",
     "Protocol",
     "lab_manifest",
     "protocol_names",
     "register",
     "run_protocol",
+    "run_protocol_posterior",
+    "save_lab_posterior",
     "save_lab_result",
     "score_dormancy",
     "to_anndata",

@@ -29,7 +29,6 @@ arrest lowers invasion while short hypoxia raises it).
 
 from __future__ import annotations
 
-import functools
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -39,7 +38,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from dormancy.params import ParameterSet, load_registry
+from dormancy.params import ParameterSet, load_registry, registry_cache
 from dormancy.rng import replicate_generator
 from dormancy.signalling import (
     PROLIFERATING_PREPARATION,
@@ -84,7 +83,7 @@ READOUTS: Mapping[str, tuple[str, str]] = {
 }
 
 
-@functools.cache
+@registry_cache  # derived from registry values: one entry per registry override
 def _switch(er_status: str) -> SwitchModel:
     return load_switch(er_status)
 

@@ -42,7 +42,6 @@ numbers when read; ``tools/fit_drug_potency.py`` refits from them.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -56,7 +55,7 @@ from dormancy.bone.marrow import BONE_SIGNALS
 from dormancy.coupling import niche_inputs
 from dormancy.coupling.vocabulary import NICHE_LEVEL_INPUTS
 from dormancy.lab.protocol import LabResult, Protocol, lab_manifest, register
-from dormancy.params import load_registry
+from dormancy.params import load_registry, registry_cache
 from dormancy.pkpd import Drug, RouteEntry, load_drug, simulate_pk, target_effects
 from dormancy.pkpd.schedule import DoseSchedule
 from dormancy.signalling import (
@@ -383,7 +382,7 @@ def arm_exposure(
     )
 
 
-@functools.cache
+@registry_cache  # derived from registry values: one entry per registry override
 def _death_grid(er_status: str = "negative", niche: str = "other_site") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Return the grid and, over (autophagy, mTOR) inhibition, the dormant apoptosis rate and the blocked flux.
 

@@ -1,20 +1,27 @@
 """Load the parameter registry and the bibliography shipped as package data.
 
 The registry is every YAML file under ``dormancy/params/data/sets``; each holds one :class:`ParameterSet`.
+Inside :func:`registry_overrides` (a context variable, so per thread and per task), :func:`load_registry` returns
+the registry with some values replaced (a posterior draw run through code that reads the registry directly, e.g.
+the virtual laboratory); caches of values derived from the registry use :func:`registry_cache`, keyed by the
+overrides in force, so they never serve a value of another draw.
 The bibliography (``dormancy/params/data/bibliography.yaml``) resolves the citation keys the records use:
 the review's references as ``review:N`` (numbered as in Price et al. 2026) and other sources by author and year.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
 
 import yaml
 
+from dormancy.errors import InputError, Problem
 from dormancy.params.records import EVIDENCE_KINDS, Parameter, ParameterSet, Prior
 
 _DATA = "dormancy.params.data"
@@ -157,9 +164,88 @@ def parameter_set_from_mapping(raw: Mapping[str, object]) -> ParameterSet:
     )
 
 
-@functools.cache
+#: Registry overrides in force (sorted ``(name, value)`` pairs) or None: see :func:`registry_overrides`.
+_OVERRIDES: ContextVar[tuple[tuple[str, float], ...] | None] = ContextVar("dormancy_registry_overrides", default=None)
+
+
 def load_registry() -> Registry:
-    """Load every parameter set shipped in ``dormancy/params/data/sets`` (read once, then cached; immutable)."""
+    """Return every parameter set shipped in ``dormancy/params/data/sets`` (read once, then cached; immutable).
+
+    Inside :func:`registry_overrides`, the same registry with the overridden values.
+    """
+    overrides = _OVERRIDES.get()
+    return _shipped_registry() if overrides is None else _overridden_registry(overrides)
+
+
+@functools.lru_cache(maxsize=4)
+def _overridden_registry(overrides: tuple[tuple[str, float], ...]) -> Registry:
+    base = _shipped_registry()
+    grouped: dict[str, dict[str, float]] = {}
+    problems: list[Problem] = []
+    for name, value in overrides:
+        set_name, _, symbol = name.partition(".")
+        if set_name not in base.sets or not symbol:
+            problems.append(Problem(f"overrides.{name}", "a registry record name <set>.<symbol>", repr(name)))
+            continue
+        grouped.setdefault(set_name, {})[symbol] = value
+    sets = dict(base.sets)
+    for set_name, values in grouped.items():
+        try:
+            sets[set_name] = base.sets[set_name].with_values(
+                values, field_prefix=f"overrides.{set_name}", reason="a posterior draw (registry override)"
+            )
+        except InputError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise InputError(problems)
+    return Registry(MappingProxyType(sets))
+
+
+@contextlib.contextmanager
+def registry_overrides(values: Mapping[str, float] | None) -> Iterator[Registry]:
+    """Make :func:`load_registry` return the registry with ``values`` (record name to value) in this context.
+
+    Nested contexts replace (do not merge) the outer overrides. ``None`` or an empty mapping: the shipped registry.
+
+    Raises
+    ------
+    InputError
+        Naming every unknown record and every value outside its prior (checked on entry).
+    """
+    key = tuple(sorted((str(name), float(value)) for name, value in (values or {}).items())) or None
+    token = _OVERRIDES.set(key)
+    try:
+        registry = load_registry()  # validates on entry
+    except InputError:
+        _OVERRIDES.reset(token)
+        raise
+    try:
+        yield registry
+    finally:
+        _OVERRIDES.reset(token)
+
+
+def registry_cache(function: Callable) -> Callable:
+    """Cache ``function``'s results per argument tuple and per registry overrides in force (see the module doc).
+
+    For functions whose results derive from registry values (``functools.cache`` would serve the shipped values
+    inside :func:`registry_overrides`). At most 64 entries per function.
+    """
+
+    @functools.lru_cache(maxsize=64)
+    def cached(overrides, *arguments):
+        return function(*arguments)
+
+    @functools.wraps(function)
+    def wrapper(*arguments):
+        return cached(_OVERRIDES.get(), *arguments)
+
+    wrapper.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return wrapper
+
+
+@functools.cache
+def _shipped_registry() -> Registry:
     sets: dict[str, ParameterSet] = {}
     folder = resources.files(_DATA).joinpath("sets")
     for entry in sorted(folder.iterdir(), key=lambda item: item.name):

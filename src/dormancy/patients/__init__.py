@@ -37,6 +37,11 @@ from dormancy.patients.cohort import (
     simulate_cohort,
 )
 from dormancy.patients.outcomes import survival_outcomes
+from dormancy.patients.posterior_cohort import (
+    PosteriorCohortResult,
+    save_cohort_posterior,
+    simulate_cohort_posterior,
+)
 from dormancy.patients.sites import SITES, first_site_shares, site_involvement
 from dormancy.patients.therapy import aspirate_positive, use_table_cache_folder
 
@@ -47,14 +52,17 @@ __all__ = [
     "CohortResult",
     "CohortSpec",
     "PopulationSpec",
+    "PosteriorCohortResult",
     "aspirate_positive",
     "calibration",
     "first_site_shares",
     "read_aspirate",
     "report",
     "save_cohort",
+    "save_cohort_posterior",
     "sensitivity",
     "simulate_cohort",
+    "simulate_cohort_posterior",
     "site_involvement",
     "summaries",
     "survival_outcomes",

@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from numpy.typing import NDArray
 
 from dormancy.atomic import atomic_folder
 from dormancy.coupling.tables import TableCache, tabulate
+from dormancy.distributed import CONNECT_TIMEOUT_S, SCHEDULER_ADDRESS, connect  # noqa: F401  (re-exported)
 from dormancy.errors import InputError, Problem
 from dormancy.params import ParameterSet, load_registry
 from dormancy.patients import natural_history as kernel
@@ -676,27 +676,10 @@ def _visit_table(times: NDArray[np.float64], table: pd.DataFrame, dtcs: NDArray[
     )
 
 
-#: Form of a scheduler address: protocol, host and port.
-SCHEDULER_ADDRESS = re.compile(r"(tcp|tls|ucx|ws|wss)://[A-Za-z0-9_.\-\[\]:]+:\d{1,5}")
-#: Seconds to wait for a scheduler to answer.
-CONNECT_TIMEOUT_S = 10
-
-
 def _run_distributed(scheduler, inputs: _Inputs, bounds, total: int, progress) -> list[tuple]:
-    from distributed import Client, as_completed
+    from distributed import as_completed
 
-    if isinstance(scheduler, Client):
-        client, own = scheduler, False
-    else:
-        address = scheduler if isinstance(scheduler, str) else scheduler.scheduler_address
-        if isinstance(scheduler, str) and not SCHEDULER_ADDRESS.fullmatch(scheduler):
-            expected = "a Dask scheduler address such as tcp://127.0.0.1:8786, a Client or a cluster"
-            raise InputError([Problem("scheduler", expected, repr(address)[:80])])
-        try:
-            client, own = Client(address, set_as_default=False, timeout=CONNECT_TIMEOUT_S), True
-        except (OSError, TimeoutError) as error:
-            expected = f"a Dask scheduler answering within {CONNECT_TIMEOUT_S} s"
-            raise InputError([Problem("scheduler", expected, f"{address}: {type(error).__name__}")]) from None
+    client, own = connect(scheduler)  # dormancy.distributed: the one place that opens clients
     try:
         futures = [client.submit(simulate_chunk, inputs, start, stop, pure=False) for start, stop in bounds]
         index = {future.key: i for i, future in enumerate(futures)}

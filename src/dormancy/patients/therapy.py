@@ -77,6 +77,21 @@ def use_table_cache_folder(folder: str | os.PathLike[str] | None) -> None:
     DEFAULT_CACHE.directory = None if folder is None else Path(folder)
 
 
+def table_folder() -> str | None:
+    """Return the folder of :data:`DEFAULT_CACHE` as text (None: memory only), to hand to worker processes."""
+    return None if DEFAULT_CACHE.directory is None else str(DEFAULT_CACHE.directory)
+
+
+def share_table_folder(folder: str | None) -> None:
+    """In a worker process: keep the tables on disk in the caller's ``folder`` when this process has none.
+
+    A task of a posterior-predictive run calls it first, so every worker reads the tables its caller (or another
+    worker) computed instead of computing them again (the table key includes the code's hash: never stale).
+    """
+    if folder is not None and DEFAULT_CACHE.directory is None:
+        use_table_cache_folder(folder)
+
+
 @dataclass(frozen=True)
 class Regimen:
     """A strategy on the patient step: per-step state index and scalars, and the state tables.

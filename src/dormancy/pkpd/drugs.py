@@ -18,7 +18,6 @@ Each drug acts on a target through an Emax/Hill function of one compartment's am
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from typing import Literal
 import numpy as np
 
 from dormancy.errors import InputError, Problem
-from dormancy.params import ParameterSet, load_registry
+from dormancy.params import ParameterSet, load_registry, registry_cache
 from dormancy.pkpd.compartments import SaturableElimination, mammillary_rates, rate_matrix
 
 MODEL_NAME = "pkpd"
@@ -523,7 +522,7 @@ def load_drug(name: str, *, parameters: ParameterSet | None = None) -> Drug:
     return _build(declared, parameters)
 
 
-@functools.cache
+@registry_cache  # derived from registry values: one entry per registry override
 def _registry_drug(name: str) -> Drug:
     declared = DECLARATIONS[name]
     return _build(declared, load_registry().sets[declared.parameter_set])

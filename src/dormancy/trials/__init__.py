@@ -3,6 +3,8 @@
 - :class:`TrialSpec` (``format: dormancy-trial``), :func:`load_trial`, :func:`trial_from_dict`,
   :func:`template_text` (a commented file to start from),
   :func:`load_design` / :func:`design_names` (CLEVER, AZURE, D-CARE, ABCSG-18, EBCTCG replicas).
+- :func:`run_trial_posterior` → :class:`PosteriorTrialResult` (over posterior draws: credible intervals, the
+  probability of a positive trial, the three sources of uncertainty).
 - :func:`run_trial` → :class:`TrialResult` (per-patient endpoints, per-replicate Cox / log-rank / Kaplan–Meier,
   DTC clearance, power); :func:`power_by_size` (sample size by simulation).
 - :func:`sobol_sensitivity`, :func:`run_sensitivity`, :func:`morris_screen`, :func:`sobol_indices`,
@@ -12,6 +14,7 @@
 
 from dormancy.trials.analysis import Comparison, clopper_pearson, compare_groups, kaplan_meier, lifelines_summary
 from dormancy.trials.engine import TrialResult, power_by_size, run_trial
+from dormancy.trials.posterior import PosteriorTrialResult, run_trial_posterior
 from dormancy.trials.report import render_report, write_report
 from dormancy.trials.sensitivity import (
     assumption_parameters,
@@ -39,6 +42,7 @@ __all__ = [
     "ENDPOINTS",
     "ENDPOINT_TITLES",
     "Comparison",
+    "PosteriorTrialResult",
     "TrialResult",
     "TrialSpec",
     "assumption_parameters",
@@ -56,6 +60,7 @@ __all__ = [
     "render_report",
     "run_sensitivity",
     "run_trial",
+    "run_trial_posterior",
     "sobol_indices",
     "sobol_sensitivity",
     "template_text",

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure  # the object API: no pyplot state, no disp
 from dormancy.atomic import atomic_folder
 from dormancy.trials.endpoints import BMFS_ANY_TIME, DFS_ANY
 from dormancy.trials.engine import TrialResult
+from dormancy.trials.posterior import PosteriorTrialResult
 from dormancy.trials.spec import ENDPOINT_TITLES, dump_trial
 
 __all__ = ["REPORT_FILE", "render_report", "write_report"]
@@ -37,6 +38,8 @@ TABLES = (
     "curves",
     "screening",
 )
+#: Tables a posterior-predictive run adds to the folder.
+POSTERIOR_TABLES = ("draws.csv", "posterior_replicates.csv", "posterior_summary.csv")
 #: Readable names of the competing-risk measures (``TrialResult.competing``).
 COMPETING_TITLES = {
     "os": "overall survival (Kaplan–Meier)",
@@ -64,9 +67,11 @@ img { max-width: 100%; }
 {{ seed }}, status <b>{{ status }}</b>; dormancy {{ manifest.package_version }} (commit
 {{ manifest.git_commit or "unknown" }}), created {{ manifest.created }}.</p>
 <div class="note"><p><b>Predictions, not fits.</b> Every parameter comes from mechanism, pharmacology and preclinical
-sources (see manifest.json); nothing was tuned to this trial's published outcome. Uncertainty shown is the spread
-over replicate trials of this size (sampling variation of patients, randomisation and measurement); it does not
-include uncertainty in the model's parameters.</p>
+sources (see manifest.json); nothing was tuned to this trial's published outcome. Uncertainty shown below the
+posterior section is the spread over replicate trials of this size at the point estimate of the parameters
+(sampling variation of patients, randomisation and measurement); {% if posterior_table %}the posterior section
+adds the uncertainty in the model's parameters.{% else %}it does not include uncertainty in the model's
+parameters (run with --posterior N for that).{% endif %}</p>
 <p><b>What the model cannot see.</b> Distant metastases come from the simulated DTCs; locoregional recurrences and
 contralateral breast cancers are drawn from published rates, independently of the DTC history, and no trial
 treatment acts on them. Deaths from other causes follow the US female period life table of the diagnosis year
@@ -78,6 +83,22 @@ Bone-metastasis-free survival: {{ bmfs_definition }}.</p>
 {% if virtual_arms %}<p><b>Virtual arms</b> (not in the published trial, added in silico):
 {{ virtual_arms }}.</p>{% endif %}
 </div>
+{% if posterior_table %}<h2>Prediction with parameter uncertainty ({{ posterior_draws }} posterior draws)</h2>
+<p>Each of {{ posterior_draws }} draws from the posterior ({{ posterior_source }}, SHA-256
+<code>{{ posterior_sha }}</code>) ran {{ posterior_replicates }} replicate trials of the published size with its
+own seed. <b>Predicted effect</b>: the posterior median and 95 % credible interval of the large-sample effect
+(hazard ratio of all a draw's replicates pooled; for DTC clearance the difference in DTC-negative aspirates,
+experimental − control). <b>P(positive)</b>: the probability that a trial of the published size meets the
+design's success criterion ({{ success }}) — the share of all replicates over all draws that do.
+The three sources of uncertainty (standard deviations on the log hazard ratio or proportion-difference scale):
+<b>parameters</b> (spread of the large-sample effect over draws, less its Monte-Carlo noise),
+<b>Monte-Carlo</b> (the large-sample effect's standard error within a draw) and <b>trial</b> (the spread of one
+trial of the published size at fixed parameters). Per draw: draws.csv (hr, log-HR SE, p); per replicate:
+posterior_replicates.csv.</p>
+{{ posterior_table | safe }}
+{% if posterior_figure %}<img alt="posterior hazard ratios"
+  src="data:image/png;base64,{{ posterior_figure }}">{% endif %}
+{% endif %}
 {% if replicate_warning %}<div class="note"><p><b>Too few replicates.</b> {{ replicate_warning }}</p></div>{% endif %}
 <h2>Primary endpoint: {{ primary_title }}</h2>
 {{ primary_table | safe }}
@@ -308,8 +329,62 @@ def _competing_table(result: TrialResult) -> pd.DataFrame:
     )
 
 
-def render_report(result: TrialResult, *, power: pd.DataFrame | None = None) -> str:
-    """Return the self-contained HTML report of a trial run (with a power section when ``power`` is given)."""
+def posterior_summary_table(predicted: PosteriorTrialResult) -> pd.DataFrame:
+    """Return the posterior summary with readable headers (for the report): effect, CrI, P(positive), sources."""
+    summary = predicted.summary()
+    return pd.DataFrame(
+        {
+            "endpoint": [
+                ENDPOINT_TITLES.get(e, e) + (" (primary)" if p else "")
+                for e, p in zip(summary["endpoint"], summary["primary"], strict=True)
+            ],
+            "arm vs control": [f"{a} vs {c}" for a, c in zip(summary["arm"], summary["control"], strict=True)],
+            "effect": ["hazard ratio" if k == "log_hr" else "difference, DTC-negative" for k in summary["kind"]],
+            "predicted (posterior median)": summary["median"],
+            "95 % credible interval": [
+                _ratio_range(lo, hi) for lo, hi in zip(summary["cri_low"], summary["cri_high"], strict=True)
+            ],
+            "P(positive)": summary["probability_positive"],
+            "SD parameters": summary["parameters_sd"],
+            "SD Monte-Carlo": summary["monte_carlo_sd"],
+            "SD trial": summary["trial_sd"],
+        }
+    )
+
+
+def _posterior_figure(predicted: PosteriorTrialResult) -> str | None:
+    """Hazard ratio of every draw (large-sample) per arm and endpoint, with the credible interval."""
+    draws = predicted.draws[(predicted.draws["kind"] == "log_hr") & np.isfinite(predicted.draws["hr"])]
+    if draws.empty:
+        return None
+    groups = list(draws.groupby(["endpoint", "arm"], sort=False))
+    figure = Figure(figsize=(6.5, 0.45 * len(groups) + 1.2))
+    axes = figure.subplots()
+    for position, (_, part) in enumerate(groups):
+        y = len(groups) - 1 - position
+        hr = part["hr"].to_numpy(float)
+        jitter = (np.arange(hr.size) % 7 - 3) * 0.04
+        axes.plot(hr, y + jitter, ".", color="C0", alpha=0.4, markersize=3)
+        low, median, high = np.percentile(hr, [2.5, 50.0, 97.5])
+        axes.errorbar([median], [y], xerr=[[median - low], [high - median]], fmt="s", color="k", capsize=3)
+    axes.axvline(1.0, color="grey", linestyle="--")
+    axes.set_xscale("log")
+    axes.set_yticks(
+        range(len(groups))[::-1], [f"{arm} · {ENDPOINT_TITLES.get(e, e)}" for (e, arm), _ in groups], fontsize=8
+    )
+    axes.set_xlabel("hazard ratio (dots: posterior draws, pooled replicates; square and bar: median, 95 % CrI)")
+    return _png(figure)
+
+
+def render_report(
+    result: TrialResult, *, power: pd.DataFrame | None = None, posterior: PosteriorTrialResult | None = None
+) -> str:
+    """Return the self-contained HTML report of a trial run (with a power section when ``power`` is given).
+
+    With ``posterior`` (:func:`dormancy.trials.run_trial_posterior` of the same trial), a section with the
+    predicted effects' credible intervals, the probability of a positive trial and the three sources of
+    uncertainty comes first.
+    """
     spec = result.spec
     enrolled = result.patients.groupby("arm").size() / max(result.replicates, 1)
     arms = [
@@ -353,12 +428,20 @@ def render_report(result: TrialResult, *, power: pd.DataFrame | None = None) -> 
         clearance_table=_html_table(clearance) if clearance is not None else "",
         clearance_figure=_clearance_figure(result, clearance) if clearance is not None else "",
         power_table=_html_table(power) if power is not None else "",
+        posterior_table=_html_table(posterior_summary_table(posterior)) if posterior is not None else "",
+        posterior_figure=_posterior_figure(posterior) if posterior is not None else None,
+        posterior_draws=posterior.posterior.n if posterior is not None else 0,
+        posterior_replicates=posterior.replicates if posterior is not None else 0,
+        posterior_source=posterior.posterior.source if posterior is not None else "",
+        posterior_sha=(posterior.posterior.sha256 or "none: in memory") if posterior is not None else "",
+        success=f"two-sided p < {spec.analysis.alpha} in the direction of benefit",
         power_figure=_power_figure(power) if power is not None else "",
         files=", ".join(
             [
                 *(f"{name}.csv" for name in TABLES),
                 "patients.csv",
                 *(["power.csv"] if power is not None else []),
+                *(list(POSTERIOR_TABLES) if posterior is not None else []),
                 "trial.yaml",
                 "manifest.json",
             ]
@@ -372,10 +455,14 @@ def write_report(
     *,
     overwrite: bool = False,
     power: pd.DataFrame | None = None,
+    posterior: PosteriorTrialResult | None = None,
 ) -> Path:
     """Write ``report.html``, the CSV tables, ``trial.yaml`` and ``manifest.json`` into ``folder`` atomically.
 
     ``power`` (from :func:`dormancy.trials.power_by_size`) adds ``power.csv`` and a section of the report.
+    ``posterior`` (from :func:`dormancy.trials.run_trial_posterior`) adds ``draws.csv`` (per draw: hr, log-HR SE,
+    p ...), ``posterior_replicates.csv``, ``posterior_summary.csv``, a section of the report, and the posterior's
+    provenance (file, SHA-256, draw indices and seeds) under ``settings.posterior`` of ``manifest.json``.
 
     Raises
     ------
@@ -400,10 +487,22 @@ def write_report(
         }
         if power is not None:
             frames["power"] = power
+        if posterior is not None:
+            frames["draws"] = posterior.draws
+            frames["posterior_replicates"] = posterior.replicates_table
+            frames["posterior_summary"] = posterior.summary()
         for name, frame in frames.items():
             frame.to_csv(temporary / f"{name}.csv", index=False)
         (temporary / "trial.yaml").write_text(dump_trial(result.spec), encoding="utf-8")
-        manifest = json.dumps(result.manifest.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        document = result.manifest.to_dict()
+        if posterior is not None:
+            document["settings"]["posterior"] = {
+                **posterior.manifest.settings["posterior"],
+                "replicates_per_draw": posterior.replicates,
+                "executor": posterior.manifest.settings["executor"],
+                "success_criterion": posterior.manifest.settings["success_criterion"],
+            }
+        manifest = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         (temporary / "manifest.json").write_text(manifest, encoding="utf-8")
-        (temporary / REPORT_FILE).write_text(render_report(result, power=power), encoding="utf-8")
+        (temporary / REPORT_FILE).write_text(render_report(result, power=power, posterior=posterior), encoding="utf-8")
     return path
