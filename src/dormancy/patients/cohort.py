@@ -614,8 +614,14 @@ def simulate_cohort(
     visits = None
     if visits_years is not None:
         visits = _visit_table(np.asarray(visits_years, dtype=np.float64), table, np.concatenate([p[1] for p in parts]))
+    manifest = _manifest(spec, seed, parameters, context, patient_ids, total, chunk_size, scheduler)
+    return CohortResult(table, manifest, visits)
+
+
+def _manifest(spec, seed, parameters, context, patient_ids, total, chunk_size, scheduler, **settings) -> Manifest:
+    """Return the manifest of a cohort (in memory or streamed): scenario, parameter records, seed and settings."""
     strategy = context["strategy"]
-    manifest = Manifest.create(
+    return Manifest.create(
         model="dormancy.patients (virtual-patient natural history)",
         scenario={
             "cohort": _spec_dict(spec),
@@ -632,9 +638,9 @@ def simulate_cohort(
             "focus_slots": kernel.FOCUS_SLOTS,
             "scheduler": "in-process" if scheduler is None else "dask.distributed",
             **context["regimen"],
+            **settings,
         },
     )
-    return CohortResult(table, manifest, visits)
 
 
 def _visit_table(times: NDArray[np.float64], table: pd.DataFrame, dtcs: NDArray[np.int64]) -> pd.DataFrame:
@@ -660,8 +666,9 @@ SCHEDULER_ADDRESS = re.compile(r"(tcp|tls|ucx|ws|wss)://[A-Za-z0-9_.\-\[\]:]+:\d
 CONNECT_TIMEOUT_S = 10
 
 
-def _run_distributed(scheduler, inputs: _Inputs, bounds, total: int, progress) -> list[tuple]:
-    from distributed import Client, as_completed
+def _connect(scheduler) -> tuple[Any, bool]:
+    """Return a Dask client for ``scheduler`` (an address, a Client or a cluster) and whether it is ours to close."""
+    from distributed import Client
 
     if isinstance(scheduler, Client):
         client, own = scheduler, False
@@ -675,6 +682,13 @@ def _run_distributed(scheduler, inputs: _Inputs, bounds, total: int, progress) -
         except (OSError, TimeoutError) as error:
             expected = f"a Dask scheduler answering within {CONNECT_TIMEOUT_S} s"
             raise InputError([Problem("scheduler", expected, f"{address}: {type(error).__name__}")]) from None
+    return client, own
+
+
+def _run_distributed(scheduler, inputs: _Inputs, bounds, total: int, progress) -> list[tuple]:
+    from distributed import as_completed
+
+    client, own = _connect(scheduler)
     try:
         futures = [client.submit(simulate_chunk, inputs, start, stop, pure=False) for start, stop in bounds]
         index = {future.key: i for i, future in enumerate(futures)}
