@@ -87,7 +87,8 @@ def cohort(
     out: Annotated[
         Path | None,
         typer.Option(
-            help="Result folder (patients.parquet + manifest.json), written atomically "
+            help="Result folder (patients.parquet + manifest.json; above --stream-above patients a Parquet dataset "
+            "patients/part-*.parquet + dataset.json + summary.json), written atomically "
             "(default: a new folder cohort-YYYYMMDD-HHMMSS)."
         ),
     ] = None,
