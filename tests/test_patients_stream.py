@@ -179,3 +179,13 @@ def test_cohort_command_streams_above_the_threshold(tmp_path):
     assert (tmp_path / "memory" / "patients.parquet").is_file()
     strip = [line for line in streamed.output.splitlines() if "result:" not in line]
     assert strip == [line for line in in_memory.output.splitlines() if "result:" not in line]
+
+
+def test_a_streamed_folder_loads_as_a_cohort(streamed, table):
+    from dormancy.folders import load
+
+    folder = load(streamed.path)
+    assert folder.kind == "cohort"
+    patients = folder.tables["patients"]
+    assert len(patients) == len(table) and (patients["patient"].to_numpy() == table["patient"].to_numpy()).all()
+    assert (patients["death_cause"].astype(str).to_numpy() == table["death_cause"].to_numpy()).all()
