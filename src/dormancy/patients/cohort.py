@@ -594,6 +594,11 @@ def simulate_cohort(
     ------
     InputError
         For a bad seed, chunk size, parameter override, patient ids, treatment, start or visits (naming the field).
+
+    See Also
+    --------
+    dormancy.patients.stream_cohort : the same rows written chunk by chunk to a Parquet dataset, memory bounded by a
+        chunk, with the summaries merged from per-chunk statistics (large cohorts).
     """
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
         raise InputError([Problem("chunk_size", "a positive integer", repr(chunk_size))])
