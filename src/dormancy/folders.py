@@ -74,7 +74,7 @@ def _kind(folder: Path) -> Kind | None:
         return "trial"
     if (folder / "readouts.csv").is_file():
         return "lab"
-    if (folder / "patients.parquet").is_file():
+    if (folder / "patients.parquet").is_file() or (folder / "dataset.json").is_file():
         return "cohort"
     if (folder / "cells.parquet").is_file() and (folder / "timeseries.zarr").exists():
         return "niche"
@@ -127,7 +127,12 @@ def load(path: str | os.PathLike[str]) -> ResultFolder:
         tables["cells"] = pd.read_parquet(folder / "cells.parquet")
         timeseries = xr.open_zarr(folder / "timeseries.zarr").load()
     elif kind == "cohort":
-        tables["patients"] = pd.read_parquet(folder / "patients.parquet")
+        if (folder / "patients.parquet").is_file():
+            tables["patients"] = pd.read_parquet(folder / "patients.parquet")
+        else:  # a streamed cohort (dormancy.patients.dataset): one Parquet file a chunk, listed in dataset.json
+            parts = json.loads((folder / "dataset.json").read_text(encoding="utf-8"))
+            files = [folder / parts["parts_folder"] / name for name in parts["parts"]]
+            tables["patients"] = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
         if (folder / "visits.parquet").is_file():
             tables["visits"] = pd.read_parquet(folder / "visits.parquet")
     elif kind == "lab":

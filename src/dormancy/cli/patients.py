@@ -12,52 +12,42 @@ from rich.table import Table
 import dormancy
 from dormancy.cli._app import _check_destination, _err, _fail, _out, _placement, _posterior, _timestamped, app, np
 
-INTERVALS = ((0.0, 5.0), (5.0, 10.0), (10.0, 15.0), (15.0, 20.0))
+#: Cohorts above this many patients are streamed to a Parquet dataset by default (``--stream-above``).
+STREAM_ABOVE = 200_000
 
 
-def _hazard_row(table, start: float, stop: float) -> str:
-    at_risk = table[table["followup_years"] > start]
-    if at_risk.empty:
-        return "—"
-    events = ((at_risk["recurrence_years"] >= start) & (at_risk["recurrence_years"] < stop)).sum()
-    person_years = (np.minimum(at_risk["followup_years"], stop) - start).sum()
-    return f"{100.0 * events / person_years:.2f}" if person_years > 0 else "—"
-
-
-def _print_recurrence(table, years: float) -> None:
-    summary = Table(title="Distant recurrence (annual hazard, % per year, by interval since diagnosis)")
-    summary.add_column("ER status")
-    summary.add_column("patients", justify="right")
-    intervals = [(a, min(b, years)) for a, b in INTERVALS if a < years]
-    for start, stop in intervals:
-        summary.add_column(f"{start:g}–{stop:g} y", justify="right")
-    summary.add_column(f"recurred by {years:g} y", justify="right")
-    summary.add_column("bone share", justify="right")
-    for label, rows in (("ER+", table[table["er_positive"]]), ("ER−", table[~table["er_positive"]]), ("all", table)):
-        recurred = rows[rows["recurred"]]
-        bone = f"{100.0 * (recurred['recurrence_site'] == 'bone').mean():.0f} %" if len(recurred) else "—"
-        summary.add_row(
-            label,
-            str(len(rows)),
-            *(_hazard_row(rows, start, stop) for start, stop in intervals),
-            f"{100.0 * rows['recurred'].mean():.1f} %" if len(rows) else "—",
-            bone,
+def _print_recurrence(summary, years: float) -> None:
+    summary_table = Table(title="Distant recurrence (annual hazard, % per year, by interval since diagnosis)")
+    summary_table.add_column("ER status")
+    summary_table.add_column("patients", justify="right")
+    for start, stop in summary.intervals:
+        summary_table.add_column(f"{start:g}–{stop:g} y", justify="right")
+    summary_table.add_column(f"recurred by {years:g} y", justify="right")
+    summary_table.add_column("bone share", justify="right")
+    for row in summary.hazards().to_dict("records"):
+        patients, recurred = row["patients"], row["recurred"]
+        hazards = (row[f"hazard_percent_{a:g}-{b:g}"] for a, b in summary.intervals)
+        summary_table.add_row(
+            row["group"],
+            str(patients),
+            *("—" if np.isnan(value) else f"{value:.2f}" for value in hazards),
+            f"{100.0 * recurred / patients:.1f} %" if patients else "—",
+            f"{100.0 * row['bone_first'] / recurred:.0f} %" if recurred else "—",
         )
-    _out.print(summary)
-    positive = table["dtc_positive"]
-    failed = int((table["status"] != "ok").sum())
+    _out.print(summary_table)
+    positive = 100.0 * summary.dtc_positive / summary.patients if summary.patients else float("nan")
     _out.print(
-        f"DTC-positive aspirate at diagnosis: {100.0 * positive.mean():.1f} % of patients; "
-        f"patients with a failed simulation: {failed}",
+        f"DTC-positive aspirate at diagnosis: {positive:.1f} % of patients; "
+        f"patients with a failed simulation: {summary.failed}",
         markup=False,
         highlight=False,
     )
 
 
-def _print_survival(table, years: float) -> None:
+def _print_survival(summary, years: float) -> None:
     horizons = [h for h in (5.0, 10.0, 15.0, 20.0, 25.0, 30.0) if h <= years] or [years]
-    outcomes = dormancy.patients.survival_outcomes(table, horizons=horizons)
-    summary = Table(title="Deaths and survival (% of patients, by years since diagnosis)")
+    outcomes = summary.survival_outcomes(horizons)
+    table = Table(title="Deaths and survival (% of patients, by years since diagnosis)")
     rows = (
         ("overall survival (KM)", "os"),
         ("breast-cancer-specific survival (KM)", "bcss"),
@@ -66,36 +56,30 @@ def _print_survival(table, years: float) -> None:
         ("death from breast cancer (CIF)", "cif_breast_cancer_death"),
         ("death from other causes (CIF)", "cif_other_death"),
     )
-    summary.add_column("endpoint")
+    table.add_column("endpoint")
     for horizon in outcomes["years"]:
-        summary.add_column(f"{horizon:g} y", justify="right")
+        table.add_column(f"{horizon:g} y", justify="right")
     for label, column in rows:
-        summary.add_row(label, *(f"{100.0 * value:.1f}" for value in outcomes[column]))
-    _out.print(summary)
+        table.add_row(label, *(f"{100.0 * value:.1f}" for value in outcomes[column]))
+    _out.print(table)
 
 
-def _print_sites(table) -> None:
+def _print_sites(summary) -> None:
     sites = dormancy.patients.SITES
-    summary = Table(title="First distant site (% of first distant recurrences) and sites found at staging")
-    summary.add_column("subtype")
-    summary.add_column("recurred", justify="right")
+    table = Table(title="First distant site (% of first distant recurrences) and sites found at staging")
+    table.add_column("subtype")
+    table.add_column("recurred", justify="right")
     for site in sites:
-        summary.add_column(site, justify="right")
-    summary.add_column("> 1 site", justify="right")
-    involved = [f"recurrence_in_{site}" for site in sites]
-    for subtype in sorted(set(table["subtype"])):
-        rows = table[(table["subtype"] == subtype) & table["recurred"]]
-        if not len(rows):
-            continue
-        first = rows["recurrence_site"]
-        several = (rows[involved].sum(axis=1) > 1).mean() if set(involved) <= set(rows.columns) else float("nan")
-        summary.add_row(
-            subtype,
-            str(len(rows)),
-            *(f"{100.0 * (first == site).mean():.0f} %" for site in sites),
-            f"{100.0 * several:.1f} %",
+        table.add_column(site, justify="right")
+    table.add_column("> 1 site", justify="right")
+    for row in summary.site_table().to_dict("records"):
+        table.add_row(
+            row["subtype"],
+            str(row["recurred"]),
+            *(f"{100.0 * row[site]:.0f} %" for site in sites),
+            f"{100.0 * row['several']:.1f} %",
         )
-    _out.print(summary)
+    _out.print(table)
 
 
 @app.command()
@@ -103,7 +87,8 @@ def cohort(
     out: Annotated[
         Path | None,
         typer.Option(
-            help="Result folder (patients.parquet + manifest.json), written atomically "
+            help="Result folder (patients.parquet + manifest.json; above --stream-above patients a Parquet dataset "
+            "patients/part-*.parquet + dataset.json + summary.json), written atomically "
             "(default: a new folder cohort-YYYYMMDD-HHMMSS)."
         ),
     ] = None,
@@ -140,6 +125,15 @@ def cohort(
     dashboard: Annotated[
         bool, typer.Option(help="With --workers, serve the Dask dashboard on http://127.0.0.1:8787.")
     ] = False,
+    stream_above: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Above this many patients, write each chunk as it finishes to a Parquet dataset "
+            "(patients/part-*.parquet, dataset.json, summary.json) instead of one patients.parquet, so memory is "
+            "bounded by a chunk; an interrupted run resumes. 0: always stream.",
+        ),
+    ] = STREAM_ABOVE,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing result folder.")] = False,
     posterior: Annotated[
         int | None,
@@ -172,6 +166,7 @@ def cohort(
         _cohort_posterior(spec, draws, out, scheduler, workers, dashboard, chunk_size, overwrite)
         return
     columns = (TextColumn("patients"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    streaming = patients > stream_above
     try:
         # in-process, a local cluster of --workers processes (loopback only; dashboard with --dashboard) or the
         # --scheduler's cluster: dormancy.distributed, the package's one place for where tasks run
@@ -180,19 +175,25 @@ def cohort(
             Progress(*columns, console=_err, transient=True) as bar,
         ):
             task = bar.add_task("patients", total=patients)
-            result = dormancy.patients.simulate_cohort(
-                spec,
-                seed=seed,
-                scheduler=place.client,
-                chunk_size=chunk_size,
-                progress=lambda done, total: bar.update(task, completed=done),
-            )
+            options = {
+                "seed": seed,
+                "scheduler": place.client,
+                "chunk_size": chunk_size,
+                "progress": lambda done, total: bar.update(task, completed=done),
+            }
+            if streaming:
+                summary = dormancy.patients.stream_cohort(spec, out, overwrite=overwrite, **options).summary
+            else:
+                result = dormancy.patients.simulate_cohort(spec, **options)
     except dormancy.InputError as error:
         raise _fail(error) from None
-    dormancy.patients.save_cohort(result, out, overwrite=overwrite)
-    _print_recurrence(result.table, years)
-    _print_survival(result.table, years)
-    _print_sites(result.table)
+    if not streaming:
+        dormancy.patients.save_cohort(result, out, overwrite=overwrite)
+        intervals = dormancy.patients.cohort_summary.hazard_intervals(years)
+        summary = dormancy.patients.CohortSummary.from_table(result.table, intervals=intervals)
+    _print_recurrence(summary, years)
+    _print_survival(summary, years)
+    _print_sites(summary)
     _out.print(f"result: {out}", markup=False, highlight=False)
 
 

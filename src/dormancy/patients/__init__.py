@@ -1,7 +1,11 @@
 """Patient scale: virtual patients over decades (DTC seeding, niches, awakening, micrometastases, standard care).
 
 - :func:`simulate_cohort` (:class:`CohortSpec`, :class:`PopulationSpec`, :class:`CareSpec`) → :class:`CohortResult`
-  (per-patient table + manifest); :func:`save_cohort` writes it atomically.
+  (per-patient table + manifest); :func:`save_cohort` writes it atomically. :func:`stream_cohort` writes a large
+  cohort chunk by chunk to a Parquet dataset instead (:mod:`~dormancy.patients.dataset`; :func:`read_cohort`,
+  :func:`iter_cohort_chunks`), with the printed summaries merged from per-chunk statistics
+  (:class:`CohortSummary`, :mod:`~dormancy.patients.cohort_summary`, exact Kaplan–Meier and Aalen–Johansen from
+  :mod:`~dormancy.patients.event_table`).
 - Treatment strategies (``simulate_cohort(..., treatment=, treatment_start_years=, patient_ids=, visits_years=)``)
   :mod:`~dormancy.patients.therapy`.
 - The marrow aspirate as a measurement (:func:`read_aspirate`: cells found and positivity; clustered sampling, a
@@ -36,6 +40,8 @@ from dormancy.patients.cohort import (
     save_cohort,
     simulate_cohort,
 )
+from dormancy.patients.cohort_summary import CohortSummary
+from dormancy.patients.dataset import StreamedCohort, iter_cohort_chunks, read_cohort, stream_cohort
 from dormancy.patients.outcomes import survival_outcomes
 from dormancy.patients.posterior_cohort import (
     PosteriorCohortResult,
@@ -51,12 +57,16 @@ __all__ = [
     "CareSpec",
     "CohortResult",
     "CohortSpec",
+    "CohortSummary",
     "PopulationSpec",
     "PosteriorCohortResult",
+    "StreamedCohort",
     "aspirate_positive",
     "calibration",
     "first_site_shares",
+    "iter_cohort_chunks",
     "read_aspirate",
+    "read_cohort",
     "report",
     "save_cohort",
     "save_cohort_posterior",
@@ -64,6 +74,7 @@ __all__ = [
     "simulate_cohort",
     "simulate_cohort_posterior",
     "site_involvement",
+    "stream_cohort",
     "summaries",
     "survival_outcomes",
     "targets",

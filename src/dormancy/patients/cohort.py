@@ -615,6 +615,11 @@ def simulate_cohort(
     ------
     InputError
         For a bad seed, chunk size, parameter override, patient ids, treatment, start or visits (naming the field).
+
+    See Also
+    --------
+    dormancy.patients.stream_cohort : the same rows written chunk by chunk to a Parquet dataset, memory bounded by a
+        chunk, with the summaries merged from per-chunk statistics (large cohorts).
     """
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
         raise InputError([Problem("chunk_size", "a positive integer", repr(chunk_size))])
@@ -635,8 +640,18 @@ def simulate_cohort(
     visits = None
     if visits_years is not None:
         visits = _visit_table(np.asarray(visits_years, dtype=np.float64), table, np.concatenate([p[1] for p in parts]))
+    manifest = _manifest(
+        spec, seed, parameters, context, patient_ids, total, chunk_size, scheduler, environment=environment
+    )
+    return CohortResult(table, manifest, visits)
+
+
+def _manifest(
+    spec, seed, parameters, context, patient_ids, total, chunk_size, scheduler, environment=None, **settings
+) -> Manifest:
+    """Return the manifest of a cohort (in memory or streamed): scenario, parameter records, seed and settings."""
     strategy = context["strategy"]
-    manifest = Manifest.create(
+    return Manifest.create(
         model="dormancy.patients (virtual-patient natural history)",
         scenario={
             "cohort": _spec_dict(spec),
@@ -653,10 +668,10 @@ def simulate_cohort(
             "focus_slots": kernel.FOCUS_SLOTS,
             "scheduler": "in-process" if scheduler is None else "dask.distributed",
             **context["regimen"],
+            **settings,
         },
         environment=environment,
     )
-    return CohortResult(table, manifest, visits)
 
 
 def _visit_table(times: NDArray[np.float64], table: pd.DataFrame, dtcs: NDArray[np.int64]) -> pd.DataFrame:

@@ -1,0 +1,444 @@
+"""Stream a cohort to a partitioned Parquet dataset, chunk by chunk, with its summaries computed on the way.
+
+:func:`stream_cohort` runs the same chunks as :func:`dormancy.patients.simulate_cohort` (same seed, same rows) but
+keeps none: each chunk's rows are written to their own Parquet file as soon as they are simulated — in this process,
+or on the Dask worker that simulated them, which returns only the chunk's small statistics
+(:class:`dormancy.patients.cohort_summary.CohortSummary`) — so memory is bounded by a chunk (plus the summaries' event
+tables, 9 bytes a patient and table), whatever the cohort size. String columns are stored dictionary-encoded
+(categorical): eight text columns took 399 of 582 MiB per million rows in memory.
+
+The dataset folder::
+
+    manifest.json          the cohort's provenance (dormancy.patients.cohort.MANIFEST_FILE, format dormancy.result)
+    dataset.json           format "dormancy.cohort-dataset", version, chunks, rows, layout, dictionary columns
+    summary.json           the tables ``dormancy cohort`` prints (hazards by ER status, survival, sites)
+    patients/part-000000.parquet, part-000001.parquet, ...   one file a chunk, in patient order
+
+is written into ``.<name>.partial`` next to it and renamed into place at the end (atomic: a reader sees the old
+folder or the complete new one). A run that is stopped leaves the partial folder; the next run with the same
+inputs (cohort, seed, overrides, treatment, ids, chunk size, package version) resumes it: chunks already on disk are
+read back for their statistics instead of simulated again (a chunk file is itself written to a temporary name and
+renamed, so a file on disk is complete). Different inputs discard the partial folder. Workers on other machines
+must see the destination's folder (a shared file system). :func:`read_cohort` reads the rows back;
+:func:`iter_cohort_chunks` one chunk at a time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from dormancy._version import __version__
+from dormancy.atomic import fsync, fsync_tree, remove_stale, replace_problem
+from dormancy.coupling.tables import TableCache
+from dormancy.distributed import connect
+from dormancy.errors import InputError, Problem
+from dormancy.patients.cohort import (
+    COLUMNS,
+    DEFAULT_CHUNK_SIZE,
+    MANIFEST_FILE,
+    _Inputs,
+    _manifest,
+    _prepare,
+    simulate_chunk,
+)
+from dormancy.patients.cohort_summary import CohortSummary, hazard_intervals
+from dormancy.patients.specs import CohortSpec
+from dormancy.pkpd import Strategy
+from dormancy.provenance import Manifest
+
+__all__ = ["DATASET_FORMAT", "StreamedCohort", "iter_cohort_chunks", "read_cohort", "stream_cohort"]
+
+DATASET_FORMAT = "dormancy.cohort-dataset"
+DATASET_VERSION = 1
+DATASET_FILE = "dataset.json"
+SUMMARY_FILE = "summary.json"
+PARTS_FOLDER = "patients"
+STATE_FILE = "stream.json"
+#: Text columns stored dictionary-encoded (pandas categorical); read back as text with ``categorical=False``.
+DICTIONARY_COLUMNS: tuple[str, ...] = (
+    "subtype",
+    "t_stage",
+    "n_stage",
+    "recurrence_site",
+    "status",
+    "treatment",
+    "first_recurrence",
+    "death_cause",
+)
+#: Horizons (years) of the survival table in ``summary.json``, cut at the follow-up.
+SUMMARY_HORIZONS: tuple[float, ...] = (5.0, 10.0, 15.0, 20.0, 25.0, 30.0)
+
+
+@dataclass(frozen=True)
+class StreamedCohort:
+    """A cohort streamed to disk.
+
+    Parameters
+    ----------
+    path : Path
+        The dataset folder.
+    manifest : Manifest
+        Provenance (as :class:`dormancy.patients.CohortResult`'s).
+    summary : CohortSummary
+        The merged statistics of every patient.
+    n_chunks, resumed_chunks : int
+        Chunk files, and how many of them were found on disk from an interrupted run.
+    """
+
+    path: Path
+    manifest: Manifest
+    summary: CohortSummary
+    n_chunks: int
+    resumed_chunks: int = 0
+
+
+def part_name(index: int) -> str:
+    """Return the file name of chunk ``index`` in the ``patients`` folder."""
+    return f"part-{index:06d}.parquet"
+
+
+def _encode(table: pd.DataFrame) -> pd.DataFrame:
+    table = table.copy(deep=False)
+    for column in DICTIONARY_COLUMNS:
+        table[column] = pd.Categorical(table[column])
+    return table
+
+
+def _write_part(table: pd.DataFrame, path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    temporary = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex}.tmp")
+    try:
+        pq.write_table(pa.Table.from_pandas(_encode(table), preserve_index=False), temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _stream_chunk(
+    base: _Inputs,
+    ids: NDArray[np.int64],
+    starts: NDArray[np.int64],
+    path: str,
+    intervals: tuple[tuple[float, float], ...],
+) -> CohortSummary:
+    """Simulate one chunk, write its rows to ``path`` and return only its statistics (runs on a worker too)."""
+    inputs = dataclasses.replace(
+        base, patient_ids=ids, treat_start_step=starts, visit_steps=np.zeros((len(ids), 0), np.int64)
+    )
+    table, _ = simulate_chunk(inputs, 0, len(ids))
+    _write_part(table, Path(path))
+    return CohortSummary.from_table(table, intervals=intervals)
+
+
+def _read_part(path: Path, rows: int, intervals) -> CohortSummary | None:
+    """Return the statistics of a chunk file from an interrupted run, or None if it is not the expected chunk."""
+    try:
+        table = pd.read_parquet(path)
+    except Exception:
+        return None
+    if len(table) != rows or list(table.columns) != list(COLUMNS):
+        return None
+    return CohortSummary.from_table(table, intervals=intervals)
+
+
+def _fingerprint(spec: CohortSpec, seed: int, parameters, inputs: _Inputs, context, chunk_size: int) -> str:
+    """Return a digest of everything that decides the chunks' rows (to resume only the same run)."""
+    digest = hashlib.sha256()
+    strategy = context["strategy"]
+    head = {
+        "version": __version__,
+        "seed": int(seed),
+        "chunk_size": int(chunk_size),
+        "overrides": {str(k): float(v) for k, v in (parameters or {}).items()},
+        "tables": context["tables_key"],
+        "treatment": None if strategy is None else strategy.to_dict(),
+        "spec": repr(spec),
+    }
+    digest.update(json.dumps(head, sort_keys=True, default=str).encode())
+    digest.update(np.ascontiguousarray(inputs.patient_ids).tobytes())
+    digest.update(np.ascontiguousarray(inputs.treat_start_step).tobytes())
+    return digest.hexdigest()
+
+
+def _partial_folder(path: Path, fingerprint: str, resume: bool) -> Path:
+    """Return the partial folder for ``path``: the interrupted run's when it is the same run, else a new one."""
+    partial = path.parent / f".{path.name}.partial"
+    state = partial / STATE_FILE
+    if partial.is_dir() and not partial.is_symlink():
+        try:
+            same = json.loads(state.read_text(encoding="utf-8")).get("fingerprint") == fingerprint
+        except (OSError, ValueError):
+            same = False
+        if resume and same:
+            for stale in (partial / PARTS_FOLDER).glob(".part-*.tmp"):
+                stale.unlink(missing_ok=True)
+            return partial
+        if not state.is_file():
+            raise FileExistsError(f"{partial} exists and was not written by dormancy; refusing to replace it")
+        shutil.rmtree(partial)
+    elif os.path.lexists(partial):
+        raise FileExistsError(f"{partial} exists and is not a folder; refusing to replace it")
+    (partial / PARTS_FOLDER).mkdir(parents=True)
+    state.write_text(json.dumps({"format_name": DATASET_FORMAT, "fingerprint": fingerprint}) + "\n", encoding="utf-8")
+    return partial
+
+
+def _publish(partial: Path, path: Path, overwrite: bool) -> None:
+    """Move the complete partial folder to ``path`` (replacing an old result with ``overwrite``)."""
+    (partial / STATE_FILE).unlink()
+    fsync_tree(partial)
+    if not os.path.lexists(path):
+        os.rename(partial, path)
+    else:
+        if not overwrite or replace_problem(path, MANIFEST_FILE) is not None:
+            raise FileExistsError(f"{path} appeared while the cohort was being written; not replacing it")
+        aside = path.parent / f".{path.name}.old-{os.getpid()}-{uuid.uuid4().hex}"
+        os.rename(path, aside)
+        try:
+            os.rename(partial, path)
+        except BaseException:
+            os.rename(aside, path)
+            raise
+        shutil.rmtree(aside, ignore_errors=True)
+    fsync(path.parent)
+
+
+def _check_destination(path: Path, overwrite: bool) -> None:
+    if not path.name or path.name in (".", ".."):
+        raise FileExistsError(f"cannot save a cohort to {path}: it names the current folder or one above it")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot save a cohort to {path}: folder {path.parent} does not exist")
+    remove_stale(path)
+    if os.path.lexists(path):
+        if not overwrite:
+            raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it")
+        reason = replace_problem(path, MANIFEST_FILE)
+        if reason is not None:
+            raise FileExistsError(f"{path} exists and is {reason}; refusing to replace it")
+
+
+def _json_frame(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
+        for row in json.loads(frame.to_json(orient="records"))
+    ]
+
+
+def stream_cohort(
+    spec: CohortSpec,
+    path: str | os.PathLike[str],
+    *,
+    seed: int,
+    parameters: Mapping[str, float] | None = None,
+    scheduler: str | Any | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+    patient_ids: NDArray[np.integer] | None = None,
+    treatment: Strategy | str | Mapping | None = None,
+    treatment_start_years: float | NDArray[np.float64] = 0.0,
+    cache: TableCache | None = None,
+    overwrite: bool = False,
+    resume: bool = True,
+) -> StreamedCohort:
+    """Simulate a cohort as :func:`dormancy.patients.simulate_cohort` does, writing it chunk by chunk to ``path``.
+
+    Parameters
+    ----------
+    spec, seed, parameters, scheduler, chunk_size, progress, patient_ids, treatment, treatment_start_years, cache
+        As for :func:`dormancy.patients.simulate_cohort` (visits are not streamed). With a scheduler, every worker
+        must be able to write into ``path``'s parent folder.
+    path : path-like
+        The dataset folder to create (see the module docstring); its parent must exist.
+    overwrite : bool
+        Replace an existing result folder written by this package.
+    resume : bool
+        Continue an interrupted run of the same inputs (skip the chunks on disk); False starts afresh.
+
+    Returns
+    -------
+    StreamedCohort
+        The folder, the manifest and the merged summary.
+
+    Raises
+    ------
+    InputError
+        As :func:`dormancy.patients.simulate_cohort`.
+    FileExistsError, FileNotFoundError
+        When ``path`` exists (without ``overwrite``, or is not ours) or its parent does not.
+    """
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
+        raise InputError([Problem("chunk_size", "a positive integer", repr(chunk_size))])
+    path = Path(path)
+    inputs, context = _prepare(spec, seed, parameters, patient_ids, treatment, treatment_start_years, cache=cache)
+    _check_destination(path, overwrite)
+    total = len(inputs.patient_ids)
+    bounds = [(start, min(start + chunk_size, total)) for start in range(0, total, chunk_size)] or [(0, 0)]
+    intervals = hazard_intervals(spec.followup_years)
+    partial = _partial_folder(path, _fingerprint(spec, seed, parameters, inputs, context, chunk_size), resume)
+    parts = partial / PARTS_FOLDER
+    summaries: list[CohortSummary | None] = [None] * len(bounds)
+    for index, (start, stop) in enumerate(bounds):
+        if (parts / part_name(index)).is_file():
+            summaries[index] = _read_part(parts / part_name(index), stop - start, intervals)
+    resumed = sum(s is not None for s in summaries)
+    todo = [i for i, s in enumerate(summaries) if s is None]
+    done = sum(bounds[i][1] - bounds[i][0] for i in range(len(bounds)) if summaries[i] is not None)
+    if progress is not None and done:
+        progress(done, total)
+    base = dataclasses.replace(
+        inputs,
+        patient_ids=np.zeros(0, np.int64),
+        treat_start_step=np.zeros(0, np.int64),
+        visit_steps=np.zeros((0, 0), np.int64),
+    )
+
+    def arguments(index: int) -> tuple:
+        start, stop = bounds[index]
+        ids, starts = inputs.patient_ids[start:stop].copy(), inputs.treat_start_step[start:stop].copy()
+        return ids, starts, str(parts / part_name(index)), intervals
+
+    if scheduler is None:
+        for index in todo:
+            summaries[index] = _stream_chunk(base, *arguments(index))
+            done += bounds[index][1] - bounds[index][0]
+            if progress is not None:
+                progress(done, total)
+    else:
+        from distributed import as_completed
+
+        client, own = connect(scheduler)  # dormancy.distributed: the one place that opens clients
+        try:
+            shared = client.scatter(base, broadcast=True)
+            futures = {client.submit(_stream_chunk, shared, *arguments(i), pure=False): i for i in todo}
+            for future in as_completed(list(futures), loop=client.loop):
+                index = futures.pop(future)
+                summaries[index] = future.result()
+                future.release()
+                done += bounds[index][1] - bounds[index][0]
+                if progress is not None:
+                    progress(done, total)
+        finally:
+            if own:
+                client.close()
+    summary = CohortSummary.merge([s for s in summaries if s is not None])
+    manifest = _manifest(
+        spec,
+        seed,
+        parameters,
+        context,
+        patient_ids,
+        total,
+        chunk_size,
+        scheduler,
+        storage={"format": DATASET_FORMAT, "version": DATASET_VERSION, "file": DATASET_FILE},
+    )
+    dataset = {
+        "format_name": DATASET_FORMAT,
+        "format_version": DATASET_VERSION,
+        "storage": "parquet (pyarrow), one file a chunk, in patient order",
+        "parts_folder": PARTS_FOLDER,
+        "parts": [part_name(i) for i in range(len(bounds))],
+        "rows_per_part": [stop - start for start, stop in bounds],
+        "rows": total,
+        "columns": list(COLUMNS),
+        "dictionary_columns": list(DICTIONARY_COLUMNS),
+    }
+    horizons = [h for h in SUMMARY_HORIZONS if h <= spec.followup_years] or [float(spec.followup_years)]
+    summary_data = {
+        "hazards_by_er": _json_frame(summary.hazards()),
+        "survival": _json_frame(summary.survival_outcomes(horizons)),
+        "cumulative_distant_recurrence_by_er": _json_frame(summary.cumulative_recurrence(horizons)),
+        "first_sites_by_subtype": _json_frame(summary.site_table()),
+        "dtc_positive": summary.dtc_positive,
+        "failed": summary.failed,
+    }
+    for name, data in (
+        (MANIFEST_FILE, manifest.to_dict()),
+        (DATASET_FILE, dataset),
+        (SUMMARY_FILE, summary_data),
+    ):
+        text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        (partial / name).write_text(text, encoding="utf-8")
+    _publish(partial, path, overwrite)
+    return StreamedCohort(path, manifest, summary, len(bounds), resumed)
+
+
+def _dataset_info(path: Path) -> dict[str, Any]:
+    try:
+        info = json.loads((path / DATASET_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise InputError([Problem("path", "a cohort dataset folder (dataset.json)", f"{path}: {error}")]) from None
+    if info.get("format_name") != DATASET_FORMAT or info.get("format_version") != DATASET_VERSION:
+        expected = f"{DATASET_FORMAT} version {DATASET_VERSION}"
+        got = f"{info.get('format_name')!r} version {info.get('format_version')!r}"
+        raise InputError([Problem("dataset.json", expected, got)])
+    return info
+
+
+def _decode(table: pd.DataFrame, categorical: bool) -> pd.DataFrame:
+    if categorical:
+        return table
+    for column in DICTIONARY_COLUMNS:
+        if column in table:
+            table[column] = table[column].astype(str).astype(object)
+    return table
+
+
+def iter_cohort_chunks(
+    path: str | os.PathLike[str], *, columns: list[str] | None = None, categorical: bool = True
+) -> Iterator[pd.DataFrame]:
+    """Yield the rows of a streamed cohort one chunk at a time, in patient order (memory: one chunk).
+
+    Parameters
+    ----------
+    path : path-like
+        A folder written by :func:`stream_cohort`.
+    columns : list of str, optional
+        Columns to read (default all).
+    categorical : bool
+        Keep the text columns of :data:`DICTIONARY_COLUMNS` categorical (False: text, as in memory).
+    """
+    path = Path(path)
+    info = _dataset_info(path)
+    for name in info["parts"]:
+        yield _decode(pd.read_parquet(path / info["parts_folder"] / name, columns=columns), categorical)
+
+
+def read_cohort(
+    path: str | os.PathLike[str], *, columns: list[str] | None = None, categorical: bool = True
+) -> pd.DataFrame:
+    """Return every row of a streamed cohort, in patient order (the table ``simulate_cohort`` returns).
+
+    Parameters
+    ----------
+    path : path-like
+        A folder written by :func:`stream_cohort`.
+    columns : list of str, optional
+        Columns to read (default all).
+    categorical : bool
+        Keep the text columns of :data:`DICTIONARY_COLUMNS` categorical (about a third of the memory); False gives
+        them as text, the dtypes of :func:`dormancy.patients.simulate_cohort`'s table.
+    """
+    import pyarrow.dataset as ds
+
+    path = Path(path)
+    info = _dataset_info(path)
+    files = [str(path / info["parts_folder"] / name) for name in info["parts"]]
+    table = ds.dataset(files, format="parquet").to_table(columns=columns).to_pandas()
+    return _decode(table, categorical)
