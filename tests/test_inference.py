@@ -96,6 +96,14 @@ def test_emulator_follows_the_function_and_estimates_the_noise(toy_emulator):
     assert 0.5 < np.std(error / np.sqrt(variance)) < 2.0
 
 
+def test_fast_prediction_equals_scikit_learns(toy_emulator):
+    test = np.random.default_rng(6).random((50, 2))
+    fast_mean, fast_variance = toy_emulator.predict(test)
+    mean, variance = toy_emulator.predict_reference(test)
+    np.testing.assert_allclose(fast_mean, mean, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(fast_variance, variance, rtol=1e-6, atol=1e-10)
+
+
 def test_mcmc_recovers_a_gaussian_posterior():
     from dormancy.inference.mcmc import sample_posterior
 
@@ -127,9 +135,11 @@ def test_nominal_90_percent_intervals_cover_the_truth_at_their_rate(toy_emulator
     from dormancy.inference.sbc import check_coverage
 
     rng = np.random.default_rng(7)
-    truths = 0.05 + 0.9 * rng.random((30, 2))
+    truths = 0.05 + 0.9 * rng.random((24, 2))
     data = _toy(truths, rng)
-    coverage = check_coverage(toy_emulator.predict, truths, data, np.full(3, 0.05), level=0.9, seed=3, steps=800)
+    coverage = check_coverage(
+        toy_emulator.predict, truths, data, np.full(3, 0.05), level=0.9, seed=3, steps=500, walkers=16
+    )
     assert 0.80 <= coverage.rate <= 0.97
     # ranks are not piled at the ends (an overconfident method puts the truth outside the draws)
     assert np.mean((coverage.rank < 0.02) | (coverage.rank > 0.98)) < 0.1

@@ -70,6 +70,8 @@ def design(options: argparse.Namespace) -> None:
     else:
         sys.exit(f"{points_file} is missing: the next wave's points come from the emulate stage")
     i, n = (int(x) for x in options.part.split("/"))
+    # compile the kernels and build the tables first, so that no design point's CPU budget pays for them
+    target_statistics({}, seed=options.seed, n_patients=50)
     run_design(
         space,
         points,

@@ -111,7 +111,36 @@ class Emulator:
         return np.array([np.atleast_1d(m.kernel_.k1.k2.length_scale) for m in self.models])
 
     def predict(self, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return the latent mean and variance (``(m, T)`` each) at unit-cube points ``(m, d)``."""
+        r"""Return the latent mean and variance (``(m, T)`` each) at unit-cube points ``(m, d)``.
+
+        Computed from each fitted GP's own arrays (training points, :math:`\alpha = K^{-1} y`, the Cholesky factor
+        :math:`L`) with the Matérn 5/2 kernel :math:`c\,(1 + \sqrt5 r + \tfrac53 r^2)\,e^{-\sqrt5 r}` written out:
+        scikit-learn's ``predict`` gives the same numbers (tested to 1e-10) at several times the cost, which MCMC
+        pays hundreds of thousands of times.
+        """
+        from scipy.linalg import solve_triangular
+
+        unit = np.atleast_2d(np.asarray(unit, float))
+        means, variances = [], []
+        for model in self.models:
+            amplitude = model.kernel_.k1.k1.constant_value
+            scale = np.atleast_1d(model.kernel_.k1.k2.length_scale)
+            train = model.X_train_ / scale
+            points = unit / scale
+            squared = np.sum(points**2, axis=1)[:, None] + np.sum(train**2, axis=1)[None, :] - 2.0 * points @ train.T
+            r = np.sqrt(np.maximum(squared, 0.0))
+            cross = amplitude * (1.0 + np.sqrt(5.0) * r + 5.0 / 3.0 * r**2) * np.exp(-np.sqrt(5.0) * r)
+            y_std = float(np.atleast_1d(model._y_train_std)[0])
+            y_mean = float(np.atleast_1d(model._y_train_mean)[0])
+            mean = cross @ np.asarray(model.alpha_).reshape(-1) * y_std + y_mean
+            v = solve_triangular(model.L_, cross.T, lower=True, check_finite=False)
+            latent = np.maximum(amplitude - np.sum(v**2, axis=0), 0.0) * y_std**2
+            means.append(mean)
+            variances.append(np.maximum(latent, 1e-12))
+        return np.column_stack(means), np.column_stack(variances)
+
+    def predict_reference(self, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return what :meth:`predict` returns, through scikit-learn's ``predict`` (slower; the tests' reference)."""
         unit = np.atleast_2d(np.asarray(unit, float))
         means, variances = [], []
         for model, noise in zip(self.models, self.noise, strict=True):
