@@ -29,7 +29,7 @@ SMALLER = {
     "--generations": {"calibrate": "1"},
     "--target": {"trial-sensitivity": "44"},
     "--n-base": {"trial-sensitivity": "2"},
-    "--trajectories": {"trial-sensitivity": "1"},
+    "--trajectories": {"trial-sensitivity": "2"},
     "--top": {"trial-sensitivity": "1"},
     "--noise-seeds": {"trial-sensitivity": "0"},
 }

@@ -24,7 +24,7 @@ def trial_sensitivity(
     target: Annotated[
         int | None, typer.Option(min=2, help="Enrolment of the one large replicate per point (default: the design's).")
     ] = None,
-    trajectories: Annotated[int, typer.Option(min=1, help="Morris trajectories of the screen.")] = 2,
+    trajectories: Annotated[int, typer.Option(min=2, help="Morris trajectories (>= 2: sigma needs two).")] = 2,
     top: Annotated[int, typer.Option(min=1, help="Records kept for the Sobol indices.")] = 6,
     n_base: Annotated[int, typer.Option(min=2, help="Sobol base sample N (N (top + 2) trial runs).")] = 16,
     noise_seeds: Annotated[int, typer.Option(min=0, help="Extra trial seeds at the nominal point (MC noise).")] = 4,
