@@ -109,3 +109,15 @@ def test_parts_share_a_wave_without_running_a_point_twice(tmp_path):
         )
     assert len(calls) == 7
     np.testing.assert_allclose(read_design(logs, names=space.names).unit, points)
+
+
+def test_target_statistics_are_the_calibration_cohorts_statistics_and_a_spent_budget_is_undefined():
+    from dormancy.patients.calibration import simulate_targets
+    from dormancy.patients.posterior_fit import target_statistics
+    from dormancy.patients.summaries import summarise
+
+    values = {"patients_natural_history.clonogenic_fraction": 2e-3}
+    stats = summarise(simulate_targets(values, seed=5, n_patients=200))
+    expected = np.array([float(stats.get(t.statistic, math.nan)) for t in load_targets()])
+    np.testing.assert_array_equal(target_statistics(values, seed=5, n_patients=200), expected)
+    assert np.isnan(target_statistics(values, seed=5, n_patients=200, budget_seconds=-1.0)).all()

@@ -64,6 +64,13 @@ class Observation:
         return cls(name, "interval", low=float(low), high=float(high), edge=float(edge))
 
 
+def _prepared(observations: Sequence[Observation], mean, variance):
+    """Observation columns, the statistics and their (non-negative) emulator variances as arrays."""
+    mean = np.asarray(mean, float)
+    variance = np.zeros_like(mean) if variance is None else np.maximum(np.asarray(variance, float), 0.0)
+    return (*_columns(observations), mean, variance)
+
+
 def _columns(observations: Sequence[Observation]):
     normal = np.array([o.kind == "normal" for o in observations])
     value = np.array([o.value if o.kind == "normal" else 0.0 for o in observations])
@@ -117,9 +124,7 @@ def log_likelihood_terms(
     observations: Sequence[Observation], mean: np.ndarray, variance: np.ndarray | None = None
 ) -> np.ndarray:
     """Per-observation log-likelihood terms, shape of ``mean`` (see :func:`log_likelihood`)."""
-    normal, value, sd, low, high = _columns(observations)
-    mean = np.asarray(mean, float)
-    variance = np.zeros_like(mean) if variance is None else np.maximum(np.asarray(variance, float), 0.0)
+    normal, value, sd, low, high, mean, variance = _prepared(observations, mean, variance)
     total = sd**2 + variance
     scale = np.sqrt(total)
     gaussian = -0.5 * (value - mean) ** 2 / total - 0.5 * np.log(2 * np.pi * total)
@@ -132,9 +137,7 @@ def implausibility(
     observations: Sequence[Observation], mean: np.ndarray, variance: np.ndarray | None = None
 ) -> np.ndarray:
     """Implausibility of every point and observation (same shape as ``mean``; NaN statistics: ``inf``)."""
-    normal, value, sd, low, high = _columns(observations)
-    mean = np.asarray(mean, float)
-    variance = np.zeros_like(mean) if variance is None else np.maximum(np.asarray(variance, float), 0.0)
+    normal, value, sd, low, high, mean, variance = _prepared(observations, mean, variance)
     scale = np.sqrt(sd**2 + variance)
     outside = np.maximum(np.maximum(low - mean, mean - high), 0.0)
     result = np.where(normal, np.abs(value - mean), outside) / scale

@@ -110,31 +110,35 @@ def target_statistics(
 ) -> np.ndarray:
     """Simulate every target cohort at ``values`` and return each target's statistic (NaN where undefined).
 
-    The cohorts and seeds are those of :func:`dormancy.patients.calibration.simulate_targets`. With
+    The cohorts and seeds are :func:`dormancy.patients.calibration.simulate_targets`'s (it runs them). With
     ``budget_seconds`` (CPU seconds of this process, all threads: steadier than wall time on a shared machine),
-    cohorts are simulated in turn until the budget is spent; a point that runs out of budget
-    returns all NaN (undefined, hence implausible). The simulator's cost grows with the number of growing foci, so
-    points over budget are those where nearly every patient relapses early, far outside every target (checked on the
-    finished slow runs in ``docs/posterior-run-1``).
+    no further cohort starts once the budget is spent and the point returns all NaN (undefined, hence
+    implausible). The simulator's cost grows with the number of growing foci, so points over budget are those where
+    nearly every DTC founds a growing focus; a cohort already started is not cut short.
     """
-    from dormancy.patients.calibration import SAME_PATIENTS, _cohort_seed, _simulate_cohort, target_cohorts
+    from dormancy.patients.calibration import _simulate_cohort, simulate_targets
     from dormancy.patients.summaries import summarise
     from dormancy.provenance import Environment
 
     targets = load_targets() if targets is None else tuple(targets)
-    parameters = dict(values)
     environment = Environment.here()
-    cohorts = target_cohorts(n_patients=n_patients)
-    order = {name: index for index, name in enumerate(cohorts)}
     began = time.process_time()
-    tables = {}
-    for name, spec in cohorts.items():
+
+    def run(spec, cohort_seed, parameters):
         if budget_seconds is not None and time.process_time() - began > budget_seconds:
-            return np.full(len(targets), math.nan)
-        cohort_seed = _cohort_seed(seed, order[SAME_PATIENTS.get(name, name)], parameters)
-        tables[name] = _simulate_cohort(spec, cohort_seed, parameters, environment)
+            raise _OverBudget
+        return _simulate_cohort(spec, cohort_seed, parameters, environment)
+
+    try:
+        tables = simulate_targets(values, seed=seed, n_patients=n_patients, simulator=run)
+    except _OverBudget:
+        return np.full(len(targets), math.nan)
     stats = summarise(tables)
     return np.array([float(stats.get(t.statistic, math.nan)) for t in targets])
+
+
+class _OverBudget(Exception):
+    """A design point spent its CPU budget before its last cohort."""
 
 
 @dataclass(frozen=True)
