@@ -10,7 +10,7 @@ from scipy import stats
 
 from dormancy.errors import InputError
 from dormancy.inference import Observation, ParameterSpace, implausibility, log_likelihood
-from dormancy.inference.history import kth_largest, sample_nroy
+from dormancy.inference.history import Wave, kth_largest, not_ruled_out, sample_nroy
 
 pytest.importorskip("sklearn")
 pytest.importorskip("emcee")
@@ -128,6 +128,41 @@ def test_history_matching_keeps_the_truth_and_rules_out_most_of_the_cube(toy_emu
     assert sample.uniform_fraction < 0.2
     assert np.all(sample.implausibility <= 3.0)
     assert np.min(np.linalg.norm(sample.unit - truth, axis=1)) < 0.05
+
+
+def test_later_waves_keep_only_what_every_earlier_wave_left(toy_emulator):
+    truth = np.array([[0.3, 0.7]])
+    observations = tuple(Observation.normal(f"s{t}", v, 0.05) for t, v in enumerate(_toy(truth)[0]))
+
+    def left_half(unit):  # an "earlier wave" whose only plausible statistic is u0 < 0.5
+        return np.column_stack([unit[:, 0] * 2.0]), np.zeros((len(unit), 1))
+
+    earlier = Wave(left_half, (Observation.normal("u0", 0.0, 1.0 / 3.0),), k=1)
+    grid = np.random.default_rng(3).random((500, 2))
+    np.testing.assert_array_equal(not_ruled_out([earlier], grid), grid[:, 0] <= 0.5)
+    np.testing.assert_array_equal(not_ruled_out([], grid), np.ones(500, bool))
+    both = not_ruled_out([earlier, Wave(toy_emulator.predict, observations, k=1)], grid)
+    alone = Wave(toy_emulator.predict, observations, k=1).score(grid) <= 3.0
+    np.testing.assert_array_equal(both, alone & (grid[:, 0] <= 0.5))
+    sample = sample_nroy(toy_emulator.predict, observations, dimension=2, n=200, seed=1, earlier=[earlier])
+    assert len(sample.unit) > 0 and np.all(sample.unit[:, 0] <= 0.5)
+    assert np.min(np.linalg.norm(sample.unit - truth, axis=1)) < 0.05
+
+
+def test_coverage_intervals_stay_inside_the_support_they_are_given(toy_emulator):
+    from dormancy.inference.sbc import check_coverage
+
+    truth = np.array([[0.3, 0.7]])
+    data = _toy(truth)
+    kwargs = dict(level=0.9, seed=2, steps=400, start=np.random.default_rng(1).random((200, 2)))
+    free = check_coverage(toy_emulator.predict, truth, data, np.full(3, 0.05), **kwargs)
+    assert free.covered.all()
+    # a support that excludes the truth (u0 > 0.5): no interval can reach it
+    right = check_coverage(
+        toy_emulator.predict, truth, data, np.full(3, 0.05), support=lambda u: u[:, 0] > 0.5, **kwargs
+    )
+    assert not right.covered[0, 0]
+    assert right.rank[0, 0] == 0.0  # every posterior draw lies above the truth's u0
 
 
 @pytest.mark.slow

@@ -113,11 +113,55 @@ def test_parts_share_a_wave_without_running_a_point_twice(tmp_path):
 
 def test_target_statistics_are_the_calibration_cohorts_statistics_and_a_spent_budget_is_undefined():
     from dormancy.patients.calibration import simulate_targets
-    from dormancy.patients.posterior_fit import target_statistics
+    from dormancy.patients.posterior_fit import BUDGET_CHUNK, target_statistics
     from dormancy.patients.summaries import summarise
 
     values = {"patients_natural_history.clonogenic_fraction": 2e-3}
-    stats = summarise(simulate_targets(values, seed=5, n_patients=200))
+    n = BUDGET_CHUNK + 300  # more than one chunk: the budget's chunking must not change a row
+    stats = summarise(simulate_targets(values, seed=5, n_patients=n))
     expected = np.array([float(stats.get(t.statistic, math.nan)) for t in load_targets()])
-    np.testing.assert_array_equal(target_statistics(values, seed=5, n_patients=200), expected)
-    assert np.isnan(target_statistics(values, seed=5, n_patients=200, budget_seconds=-1.0)).all()
+    np.testing.assert_array_equal(target_statistics(values, seed=5, n_patients=n), expected)
+    assert np.isnan(target_statistics(values, seed=5, n_patients=n, budget_seconds=-1.0)).all()
+
+
+def _runs(waves, sizes, seed=0, targets=None):
+    from dormancy.patients.posterior_fit import DesignRuns
+
+    rng = np.random.default_rng(seed)
+    models = observations(targets)
+    unit = rng.random((len(waves), len(POSTERIOR_PARAMETERS)))
+    centre = np.array([o.value if o.kind == "normal" else 0.5 for o in models])
+    statistics = centre * (1.0 + 0.1 * unit[:, :1]) + 0.01 * rng.normal(size=(len(waves), len(models)))
+    return DesignRuns(unit, statistics, np.array(waves), np.array(sizes))
+
+
+def test_each_wave_is_emulated_from_runs_of_its_own_cohort_size():
+    from dormancy.patients.posterior_fit import wave_training
+
+    runs = _runs([1, 1, 1, 2, 2, 3, 3, 3], [1000, 1000, 1000, 20000, 20000, 20000, 20000, 20000])
+    assert wave_training(runs, 1).tolist() == [0, 1, 2]
+    assert wave_training(runs, 2).tolist() == [3, 4]
+    assert wave_training(runs, 3).tolist() == [3, 4, 5, 6, 7]  # wave 2's runs are at the same size
+    with pytest.raises(ValueError, match="wave 4"):
+        wave_training(runs, 4)
+
+
+def test_fitted_wave_emulators_are_cached_by_their_training_data(tmp_path):
+    from dormancy.patients.posterior_fit import emulate_waves, history_waves
+
+    targets = load_targets()[:2]
+    runs = _runs([1] * 10 + [2] * 10, [500] * 10 + [5000] * 10, seed=1, targets=targets)
+    space = posterior_space()
+    first = emulate_waves(runs, space=space, seed=3, cache=tmp_path, targets=targets)
+    assert len(list(tmp_path.glob("wave*.pkl"))) == 2
+    again = emulate_waves(runs, space=space, seed=3, cache=tmp_path, targets=targets)
+    probe = np.random.default_rng(2).random((5, space.dimension))
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a.emulator.predict(probe)[0], b.emulator.predict(probe)[0])
+    assert first[0].emulator.n_train == 10 and first[1].emulator.n_train == 10
+    cuts = history_waves(first, [1, 2])
+    assert [c.k for c in cuts] == [3, 2]
+    # other training data: a new fit, not the cached one
+    changed = _runs([1] * 10 + [2] * 10, [500] * 10 + [5000] * 10, seed=2, targets=targets)
+    emulate_waves(changed, space=space, seed=3, cache=tmp_path, targets=targets)
+    assert len(list(tmp_path.glob("wave*.pkl"))) == 4

@@ -28,20 +28,26 @@ from pathlib import Path
 
 import numpy as np
 
-from dormancy.inference.history import kth_largest, sample_nroy
+from dormancy.inference.history import kth_largest, not_ruled_out, sample_nroy
 from dormancy.inference.likelihood import implausibility
 from dormancy.patients.posterior_fit import (
     emulate_targets,
+    emulate_waves,
+    history_waves,
     observations,
     posterior_space,
     read_design,
     run_design,
     target_statistics,
     to_posterior,
+    wave_cut,
+    wave_training,
 )
 from dormancy.patients.targets import load_targets
 
 DESIGN_LOG = "design.jsonl"
+#: Fitted emulators are kept here between stages (working files of the run, not committed).
+EMULATOR_CACHE = ".emulators"
 
 
 def _design_logs(out: Path) -> list[Path]:
@@ -86,38 +92,51 @@ def design(options: argparse.Namespace) -> None:
     )
 
 
+def _waves(out: Path, space, seed: int, upto: int | None = None):
+    """Every design run in ``out`` and one fitted set of emulators per wave up to ``upto`` (all waves by default)."""
+    runs = read_design(_design_logs(out), names=space.names)
+    waves = sorted({int(w) for w in runs.wave if upto is None or w <= upto})
+    emulated = emulate_waves(runs, space=space, seed=seed, waves=waves, cache=out / EMULATOR_CACHE)
+    return runs, waves, emulated, history_waves(emulated, waves)
+
+
 def emulate(options: argparse.Namespace) -> None:
-    """Fit emulators to every run so far, rule out implausible space, and draw the next wave's points."""
+    """Fit each wave's emulators, rule out implausible space (every wave's cut), and draw the next wave's points."""
     out = Path(options.out)
     space = posterior_space()
-    runs = read_design(_design_logs(out), names=space.names)
     began = time.perf_counter()
-    emulated = emulate_targets(runs, space=space, seed=options.seed)
+    runs, waves, emulated, cuts = _waves(out, space, options.seed, upto=options.wave)
     fit_seconds = time.perf_counter() - began
-    k = 3 if options.wave == 1 else (2 if options.wave == 2 else 1)
+    last = emulated[-1]
+    k = wave_cut(options.wave)
     nroy = sample_nroy(
-        emulated.emulator.predict,
-        emulated.observations,
+        last.emulator.predict,
+        last.observations,
         dimension=space.dimension,
         n=options.next_points,
         seed=options.seed + 1000 * options.wave,
         k=k,
+        earlier=cuts[:-1],
     )
     np.save(out / f"wave{options.wave + 1}_points.npy", nroy.unit)
-    # the runs themselves, at their simulated values (Monte-Carlo noise included, no emulator variance)
+    # the wave's own runs, at their simulated values (Monte-Carlo noise included, no emulator variance)
     from dormancy.inference.emulator import standardise, to_z
 
     shift, scale, standard = standardise(observations())
-    z = to_z(runs.statistics, shift, scale)
+    mine = runs.wave == options.wave
+    z = to_z(runs.statistics[mine], shift, scale)
     run_implausibility = implausibility(standard, z)
     values = space.from_unit(nroy.unit) if len(nroy.unit) else np.zeros((0, space.dimension))
     summary = {
         "wave": options.wave,
-        "runs": len(runs.unit),
-        "over_budget": int(np.sum(np.all(~np.isfinite(runs.statistics), axis=1))),
+        "runs": int(mine.sum()),
+        "emulator_training_runs": len(wave_training(runs, options.wave)),
+        "patients_per_cohort": sorted({int(n) for n in runs.n_patients[mine]}),
+        "over_budget": int(np.sum(np.all(~np.isfinite(runs.statistics[mine]), axis=1))),
         "runs_meeting_all_targets_within_3": int(np.sum(kth_largest(run_implausibility, 1) <= 3)),
+        "runs_meeting_all_but_one_within_3": int(np.sum(kth_largest(run_implausibility, 2) <= 3)),
         "emulator_fit_seconds": round(fit_seconds, 1),
-        "nroy_cut": f"{k}-th largest implausibility <= 3",
+        "nroy_cut": f"{k}-th largest implausibility <= 3, and the cuts of waves {waves[:-1]}",
         "nroy_uniform_fraction": nroy.uniform_fraction,
         "nroy_points": len(nroy.unit),
         "nroy_ranges": {
@@ -126,38 +145,54 @@ def emulate(options: argparse.Namespace) -> None:
         }
         if len(values)
         else {},
-        "monte_carlo_sd_z": dict(zip(emulated.names, map(float, np.sqrt(emulated.emulator.noise)), strict=True)),
+        "monte_carlo_sd_z": dict(zip(last.names, map(float, np.sqrt(last.emulator.noise)), strict=True)),
     }
     (out / f"wave{options.wave}_emulate.json").write_text(json.dumps(summary, indent=1))
-    scales = emulated.emulator.length_scales()
+    scales = last.emulator.length_scales()
     header = "target," + ",".join(n.split(".", 1)[1] for n in space.names)
-    rows = [f"{t}," + ",".join(f"{v:.3g}" for v in row) for t, row in zip(emulated.names, scales, strict=True)]
+    rows = [f"{t}," + ",".join(f"{v:.3g}" for v in row) for t, row in zip(last.names, scales, strict=True)]
     (out / f"wave{options.wave}_length_scales.csv").write_text("\n".join([header, *rows]) + "\n")
     print(json.dumps({k: v for k, v in summary.items() if k not in ("nroy_ranges", "monte_carlo_sd_z")}, indent=1))
 
 
 def posterior(options: argparse.Namespace) -> None:
-    """MCMC on the emulated likelihood from every run so far; write the posterior and its diagnostics."""
+    """MCMC on the last wave's emulated likelihood inside the earlier waves' NROY space; write the posterior."""
     from dormancy.inference.mcmc import sample_posterior
     from dormancy.params.posterior import save_posterior
 
     out = Path(options.out)
     space = posterior_space()
-    runs = read_design(_design_logs(out), names=space.names)
-    emulated = emulate_targets(runs, space=space, seed=options.seed)
+    runs, waves, emulated, cuts = _waves(out, space, options.seed)
+    last, earlier = emulated[-1], cuts[:-1]
+
+    def log_likelihood(unit: np.ndarray) -> np.ndarray:
+        value = np.full(len(unit), -np.inf)
+        inside = not_ruled_out(earlier, unit)
+        if inside.any():
+            value[inside] = last.log_likelihood(unit[inside])
+        return value
+
     start = sample_nroy(
-        emulated.emulator.predict, emulated.observations, dimension=space.dimension, n=400, seed=options.seed, k=1
+        last.emulator.predict,
+        last.observations,
+        dimension=space.dimension,
+        n=400,
+        seed=options.seed,
+        k=1,
+        earlier=earlier,
     ).unit
     if len(start) == 0:
         sys.exit("no point is plausible under the emulators: run another wave first")
-    result = sample_posterior(emulated.log_likelihood, start, seed=options.seed, steps=options.steps)
+    result = sample_posterior(log_likelihood, start, seed=options.seed, steps=options.steps)
     keep = np.linspace(0, len(result.unit) - 1, min(options.draws, len(result.unit))).round().astype(int)
     metadata = {
-        "method": "history matching + GP emulators + emcee (dormancy.inference)",
-        "targets": list(emulated.names),
+        "method": "history matching in waves + GP emulators + emcee (dormancy.inference)",
+        "targets": list(last.names),
         "design_runs": len(runs.unit),
-        "design_waves": sorted({int(w) for w in runs.wave}),
+        "design_waves": waves,
         "design_patients": sorted({int(n) for n in runs.n_patients}),
+        "emulator_training_runs": len(wave_training(runs, waves[-1])),
+        "support": {"not_ruled_out_by_waves": waves[:-1], "cuts_kth_largest_le_3": [wave_cut(w) for w in waves[:-1]]},
         "seed": options.seed,
         "mcmc": {
             "walkers": result.walkers,
@@ -197,11 +232,12 @@ def check(options: argparse.Namespace) -> None:
 
 
 def coverage(options: argparse.Namespace) -> None:
-    """Coverage on known truth: hold out the last ``--holdout`` runs, refit, and calibrate to each held-out run.
+    """Coverage on known truth: hold out the last ``--holdout`` runs of the latest wave, refit, calibrate to each.
 
     Each held-out run's simulated statistics (Monte-Carlo noise at the design's cohort size included) are the data,
     its parameters the truth; the observation SD is the emulators' fitted Monte-Carlo SD. The truths are design
-    points of the latest wave, so the check is against the prior that wave was drawn from (NROY after wave 1).
+    points of the latest wave, drawn from the NROY space of the earlier waves, so that space is the prior's support
+    in the check (the earlier waves' emulators are fitted without the held-out runs).
     """
     from dormancy.inference.emulator import standardise, to_z
     from dormancy.inference.sbc import check_coverage
@@ -209,31 +245,36 @@ def coverage(options: argparse.Namespace) -> None:
 
     out = Path(options.out)
     space = posterior_space()
-    runs = read_design(_design_logs(out), names=space.names)
+    runs, waves, _, cuts = _waves(out, space, options.seed)
+    latest = waves[-1]
     defined = np.all(np.isfinite(runs.statistics), axis=1)
-    latest = np.flatnonzero((runs.wave == runs.wave.max()) & defined)[-options.holdout :]
-    train = np.setdiff1d(np.arange(len(runs.unit)), latest)
+    held = np.flatnonzero((runs.wave == latest) & defined)[-options.holdout :]
+    train = np.setdiff1d(wave_training(runs, latest), held)
     subset = DesignRuns(runs.unit[train], runs.statistics[train], runs.wave[train], runs.n_patients[train])
     emulated = emulate_targets(subset, space=space, seed=options.seed)
     shift, scale, _ = standardise(observations())
-    data = to_z(runs.statistics[latest], shift, scale)
+    data = to_z(runs.statistics[held], shift, scale)
+    earlier = cuts[:-1]
     result = check_coverage(
         emulated.emulator.predict,
-        runs.unit[latest],
+        runs.unit[held],
         data,
         np.sqrt(emulated.emulator.noise),
         level=0.9,
         seed=options.seed,
         steps=options.steps,
         start=runs.unit[train],
+        support=lambda unit: not_ruled_out(earlier, unit),
     )
     summary = {
-        "cases": len(latest),
+        "cases": len(held),
         "level": 0.9,
         "coverage": result.rate,
         "coverage_by_parameter": dict(zip(space.names, map(float, result.covered.mean(axis=0)), strict=True)),
         "mean_interval_width_unit": dict(zip(space.names, map(float, result.width.mean(axis=0)), strict=True)),
+        "rank_by_parameter": {n: result.rank[:, j].tolist() for j, n in enumerate(space.names)},
         "steps": options.steps,
+        "training_runs": len(train),
     }
     (out / "coverage.json").write_text(json.dumps(summary, indent=1))
     print(json.dumps({k: summary[k] for k in ("cases", "coverage")}))

@@ -3,9 +3,11 @@ r"""History matching: rule out the parameter regions where an emulator says no t
 A point :math:`u` of the unit cube is *not ruled out yet* (NROY; Vernon 2010) when its :math:`k`-th largest
 implausibility (:func:`dormancy.inference.likelihood.implausibility`) is at most ``threshold`` (3 by default). Using
 the second or third largest instead of the maximum (``k = 2, 3``) protects against a single poorly emulated statistic
-in early waves. :func:`sample_nroy` finds NROY points by rejection from uniform candidates, then, when they are
-scarce, from Gaussian perturbations of those already found (a sequential Monte-Carlo-like refill), all from one
-seeded generator.
+in early waves. Waves are sequential (Vernon 2010, section 4): wave :math:`w`'s emulators are fitted to runs inside
+the NROY space of waves :math:`1..w-1` and are trusted only there, so a point is NROY after wave :math:`w` when it
+passes the cut of every wave so far (:class:`Wave`, :func:`not_ruled_out`). :func:`sample_nroy` finds NROY points by
+rejection from uniform candidates, then, when they are scarce, from Gaussian perturbations of those already found (a
+sequential Monte-Carlo-like refill), all from one seeded generator.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 
 from dormancy.inference.likelihood import Observation, implausibility
 
-__all__ = ["NROY_TAG", "NroySample", "kth_largest", "sample_nroy"]
+__all__ = ["NROY_TAG", "NroySample", "Wave", "kth_largest", "not_ruled_out", "sample_nroy"]
 
 NROY_TAG = 0x4E524F59  # "NROY"
 
@@ -25,6 +27,43 @@ NROY_TAG = 0x4E524F59  # "NROY"
 def kth_largest(values: np.ndarray, k: int) -> np.ndarray:
     """Return the ``k``-th largest value along the last axis (``k = 1``: the maximum)."""
     return np.sort(values, axis=-1)[..., -k]
+
+
+@dataclass(frozen=True)
+class Wave:
+    """One history-matching wave: its emulators and its cut.
+
+    Parameters
+    ----------
+    predict : callable
+        ``predict(unit) -> (mean, variance)`` of the wave's emulators.
+    observations : tuple of Observation
+        In the units ``predict`` returns.
+    k : int
+        The cut uses the ``k``-th largest implausibility.
+    threshold : float
+        Points whose ``k``-th largest implausibility exceeds it are ruled out.
+    """
+
+    predict: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+    observations: tuple[Observation, ...]
+    k: int = 1
+    threshold: float = 3.0
+
+    def score(self, unit: np.ndarray) -> np.ndarray:
+        """Return the ``k``-th largest implausibility of unit-cube points ``(m, d)``."""
+        mean, variance = self.predict(np.atleast_2d(unit))
+        return kth_largest(implausibility(self.observations, mean, variance), self.k)
+
+
+def not_ruled_out(waves: Sequence[Wave], unit: np.ndarray) -> np.ndarray:
+    """Return ``(m,)`` booleans: which points pass the cut of every wave (all true when there is none)."""
+    unit = np.atleast_2d(np.asarray(unit, float))
+    keep = np.ones(len(unit), bool)
+    for wave in waves:
+        if keep.any():
+            keep[keep] = wave.score(unit[keep]) <= wave.threshold
+    return keep
 
 
 @dataclass(frozen=True)
@@ -38,8 +77,8 @@ class NroySample:
     implausibility : numpy.ndarray
         ``(n,)`` their ``k``-th largest implausibility.
     uniform_fraction : float
-        Share of the uniform candidates that were NROY (an estimate of the NROY volume in the unit cube; it
-        counts only the first, uniform round).
+        Share of the uniform candidates that were NROY under every wave (an estimate of the NROY volume in the unit
+        cube; it counts only the first, uniform round).
     candidates : int
         Candidates evaluated in all rounds.
     """
@@ -61,6 +100,7 @@ def sample_nroy(
     threshold: float = 3.0,
     batch: int = 20_000,
     rounds: int = 12,
+    earlier: Sequence[Wave] = (),
 ) -> NroySample:
     """Find up to ``n`` NROY points.
 
@@ -80,6 +120,8 @@ def sample_nroy(
         Cut-off: ``k``-th largest implausibility ``<= threshold``.
     batch, rounds : int
         Candidates per round and the most rounds (the first uniform, the others perturbations).
+    earlier : sequence of Wave
+        Earlier waves: a point must also pass each of their cuts.
     """
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), NROY_TAG])))
     kept, kept_i = [], []
@@ -93,8 +135,11 @@ def sample_nroy(
             spread = np.maximum(pool.std(axis=0), 0.01) if len(pool) > 1 else np.full(dimension, 0.05)
             parents = pool[rng.integers(0, len(pool), batch)]
             candidates = np.clip(parents + rng.normal(size=(batch, dimension)) * spread * 0.5, 0.0, 1.0)
-        mean, variance = predict(candidates)
-        score = kth_largest(implausibility(observations, mean, variance), k)
+        score = np.full(batch, np.inf)
+        allowed = not_ruled_out(earlier, candidates)
+        if allowed.any():
+            mean, variance = predict(candidates[allowed])
+            score[allowed] = kth_largest(implausibility(observations, mean, variance), k)
         keep = score <= threshold
         evaluated += batch
         if round_ == 0:

@@ -59,6 +59,7 @@ def check_coverage(
     steps: int = 1500,
     walkers: int | None = None,
     start: np.ndarray | None = None,
+    support: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Coverage:
     """Run the method on every synthetic case and check its central ``level`` intervals.
 
@@ -80,6 +81,10 @@ def check_coverage(
         MCMC settings (:func:`dormancy.inference.mcmc.sample_posterior`).
     start : numpy.ndarray, optional
         Candidate starting points (default: 256 uniform points from the case's seed).
+    support : callable, optional
+        ``support(unit) -> (m,) bool``: the prior's support inside the cube (e.g. the NROY space of earlier
+        history-matching waves, :func:`dormancy.inference.history.not_ruled_out`), when the truths were drawn from
+        it; the whole cube by default.
     """
     truths = np.atleast_2d(np.asarray(truths, float))
     data = np.atleast_2d(np.asarray(data, float))
@@ -93,7 +98,8 @@ def check_coverage(
 
         def loglik(unit: np.ndarray, observations=observations) -> np.ndarray:
             mean, variance = predict(unit)
-            return log_likelihood(observations, mean, variance)
+            value = log_likelihood(observations, mean, variance)
+            return value if support is None else np.where(support(unit), value, -np.inf)
 
         case_seed = int(np.random.SeedSequence([int(seed), i]).generate_state(1)[0])
         candidates = start

@@ -32,17 +32,22 @@ from dormancy.patients.parameters import FREE_PARAMETERS, SET_NAME
 from dormancy.patients.targets import Target, load_targets
 
 __all__ = [
+    "BUDGET_CHUNK",
     "EDGE_FRACTION",
     "POSTERIOR_PARAMETERS",
     "DesignRuns",
     "EmulatedTargets",
     "emulate_targets",
+    "emulate_waves",
+    "history_waves",
     "observations",
     "posterior_space",
     "read_design",
     "run_design",
     "target_statistics",
     "to_posterior",
+    "wave_cut",
+    "wave_training",
 ]
 
 POSTERIOR_PARAMETERS: tuple[str, ...] = FREE_PARAMETERS + tuple(
@@ -58,6 +63,8 @@ POSTERIOR_PARAMETERS: tuple[str, ...] = FREE_PARAMETERS + tuple(
         "endocrine_acquired_resistance_per_year",
     )
 )
+#: Patients per chunk of a design run's cohorts: the CPU budget is checked after each chunk.
+BUDGET_CHUNK = 2048
 #: Soft edge of a published range, as a fraction of its half-width (or of the bound's magnitude, at least 1).
 EDGE_FRACTION = 0.1
 
@@ -112,11 +119,14 @@ def target_statistics(
 
     The cohorts and seeds are :func:`dormancy.patients.calibration.simulate_targets`'s (it runs them). With
     ``budget_seconds`` (CPU seconds of this process, all threads: steadier than wall time on a shared machine),
-    no further cohort starts once the budget is spent and the point returns all NaN (undefined, hence
-    implausible). The simulator's cost grows with the number of growing foci, so points over budget are those where
-    nearly every DTC founds a growing focus; a cohort already started is not cut short.
+    the budget is checked after every chunk of :data:`BUDGET_CHUNK` patients; once it is spent the point returns all
+    NaN (undefined, hence implausible). The simulator's cost grows with the number of growing foci, so points over
+    budget are those where nearly every DTC founds a growing focus. Chunking does not change a cohort's rows
+    (:func:`dormancy.patients.cohort.simulate_cohort`), so the statistics of a point within budget are those of
+    :func:`~dormancy.patients.calibration.simulate_targets` whatever the budget.
     """
-    from dormancy.patients.calibration import _simulate_cohort, simulate_targets
+    from dormancy.patients.calibration import simulate_targets
+    from dormancy.patients.cohort import simulate_cohort
     from dormancy.patients.summaries import summarise
     from dormancy.provenance import Environment
 
@@ -124,10 +134,20 @@ def target_statistics(
     environment = Environment.here()
     began = time.process_time()
 
-    def run(spec, cohort_seed, parameters):
+    def check_budget(done: int, total: int) -> None:
         if budget_seconds is not None and time.process_time() - began > budget_seconds:
             raise _OverBudget
-        return _simulate_cohort(spec, cohort_seed, parameters, environment)
+
+    def run(spec, cohort_seed, parameters):
+        check_budget(0, spec.n_patients)
+        return simulate_cohort(
+            spec,
+            seed=cohort_seed,
+            parameters=dict(parameters) or None,
+            environment=environment,
+            chunk_size=BUDGET_CHUNK,
+            progress=check_budget,
+        ).table
 
     try:
         tables = simulate_targets(values, seed=seed, n_patients=n_patients, simulator=run)
@@ -315,6 +335,81 @@ def emulate_targets(
     z = to_z(runs.statistics, shift, scale)
     emulator = Emulator.fit(runs.unit, z, seed=seed)
     return EmulatedTargets(space, emulator, standard, tuple(t.statistic for t in targets))
+
+
+def wave_cut(wave: int) -> int:
+    """Return ``k`` of wave ``wave``'s cut (its ``k``-th largest implausibility must be at most 3).
+
+    The third largest in wave 1, the second in wave 2, the largest after: a statistic still poorly emulated in an
+    early wave cannot rule out space alone.
+    """
+    return 3 if wave == 1 else (2 if wave == 2 else 1)
+
+
+def wave_training(runs: DesignRuns, wave: int) -> np.ndarray:
+    """Return the indices of the runs wave ``wave``'s emulators are fitted to.
+
+    Those of the wave itself and of the earlier waves run at the same cohort size: one GP has one white-noise level,
+    and the Monte-Carlo variance of a statistic scales with one over the cohort size, so runs of different sizes are
+    not mixed in one emulator. (Earlier waves at the same size lie in a larger NROY space than this wave's, which
+    only widens what the emulator has seen.)
+    """
+    mine = runs.wave == wave
+    if not mine.any():
+        raise ValueError(f"no design run of wave {wave}")
+    size = int(np.max(runs.n_patients[mine]))
+    return np.flatnonzero((runs.wave <= wave) & (runs.n_patients == size))
+
+
+def emulate_waves(
+    runs: DesignRuns,
+    *,
+    space: ParameterSpace,
+    seed: int,
+    waves: Sequence[int] | None = None,
+    cache: str | Path | None = None,
+    targets: Sequence[Target] | None = None,
+) -> tuple[EmulatedTargets, ...]:
+    """Fit one set of emulators per wave (:func:`wave_training` runs each) and return them in wave order.
+
+    With ``cache`` (a folder), each wave's fitted emulators are pickled there under a digest of their training data
+    and seed and read back when the same fit is asked again (a resumable run's working files, not a format).
+    ``targets`` (default: every calibration target) are the columns of ``runs.statistics``.
+    """
+    import hashlib
+    import pickle
+
+    waves = sorted({int(w) for w in runs.wave}) if waves is None else list(waves)
+    fitted = []
+    for wave in waves:
+        index = wave_training(runs, wave)
+        subset = DesignRuns(runs.unit[index], runs.statistics[index], runs.wave[index], runs.n_patients[index])
+        path = None
+        if cache is not None:
+            digest = hashlib.sha256()
+            for array in (subset.unit, np.nan_to_num(subset.statistics, nan=1e300)):
+                digest.update(np.ascontiguousarray(array, float).tobytes())
+            digest.update(f"{seed}/{wave}".encode())
+            path = Path(cache) / f"wave{wave}-{digest.hexdigest()[:16]}.pkl"
+            if path.exists():
+                fitted.append(pickle.loads(path.read_bytes()))
+                continue
+        emulated = emulate_targets(subset, space=space, seed=seed, targets=targets)
+        if path is not None:
+            from dormancy.atomic import atomic_file
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_file(path) as temporary:
+                temporary.write_bytes(pickle.dumps(emulated))
+        fitted.append(emulated)
+    return tuple(fitted)
+
+
+def history_waves(emulated: Sequence[EmulatedTargets], waves: Sequence[int]) -> tuple:
+    """Return :class:`dormancy.inference.history.Wave` cuts of fitted emulators (:func:`wave_cut` each)."""
+    from dormancy.inference.history import Wave
+
+    return tuple(Wave(e.emulator.predict, e.observations, k=wave_cut(w)) for e, w in zip(emulated, waves, strict=True))
 
 
 def to_posterior(space: ParameterSpace, unit: np.ndarray, metadata: Mapping[str, object]):
