@@ -149,6 +149,26 @@ def test_later_waves_keep_only_what_every_earlier_wave_left(toy_emulator):
     assert np.min(np.linalg.norm(sample.unit - truth, axis=1)) < 0.05
 
 
+def test_validation_inflates_only_an_overconfident_emulator(toy_emulator):
+    from dormancy.inference.emulator import validation_inflation
+
+    rng = np.random.default_rng(9)
+    unit = rng.random((300, 2))
+    z = _toy(unit, rng)  # independent runs with the simulator's noise, SD 0.05
+    honest = validation_inflation(toy_emulator.predict, unit, z, np.full(3, 0.05**2))
+    assert np.all(honest >= 1.0) and np.all(honest < 1.35)
+    # told the runs' noise is a third of what it is: the errors are three times too large, and so are the factors
+    factors = validation_inflation(toy_emulator.predict, unit, z, np.full(3, (0.05 / 3) ** 2))
+    np.testing.assert_allclose(factors, 3.0, rtol=0.3)
+    # a Wave carrying them is less ready to rule a point out
+    observations = tuple(Observation.normal(f"s{t}", v, 0.05) for t, v in enumerate(_toy(np.array([[0.3, 0.7]]))[0]))
+    plain, inflated = (
+        Wave(toy_emulator.predict, observations),
+        Wave(toy_emulator.predict, observations, inflation=factors),
+    )
+    assert np.all(inflated.score(unit) <= plain.score(unit))
+
+
 def test_coverage_intervals_stay_inside_the_support_they_are_given(toy_emulator):
     from dormancy.inference.sbc import check_coverage
 

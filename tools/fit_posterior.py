@@ -97,7 +97,7 @@ def _waves(out: Path, space, seed: int, upto: int | None = None):
     runs = read_design(_design_logs(out), names=space.names)
     waves = sorted({int(w) for w in runs.wave if upto is None or w <= upto})
     emulated = emulate_waves(runs, space=space, seed=seed, waves=waves, cache=out / EMULATOR_CACHE)
-    return runs, waves, emulated, history_waves(emulated, waves)
+    return runs, waves, emulated, history_waves(emulated, waves, runs)
 
 
 def emulate(options: argparse.Namespace) -> None:
@@ -146,13 +146,19 @@ def emulate(options: argparse.Namespace) -> None:
         if len(values)
         else {},
         "monte_carlo_sd_z": dict(zip(last.names, map(float, np.sqrt(last.emulator.noise)), strict=True)),
+        "sd_inflation_of_earlier_waves": {
+            str(w): dict(zip(last.names, map(float, c.inflation), strict=True))
+            for w, c in zip(waves[:-1], cuts[:-1], strict=True)
+            if c.inflation is not None
+        },
     }
     (out / f"wave{options.wave}_emulate.json").write_text(json.dumps(summary, indent=1))
     scales = last.emulator.length_scales()
     header = "target," + ",".join(n.split(".", 1)[1] for n in space.names)
     rows = [f"{t}," + ",".join(f"{v:.3g}" for v in row) for t, row in zip(last.names, scales, strict=True)]
     (out / f"wave{options.wave}_length_scales.csv").write_text("\n".join([header, *rows]) + "\n")
-    print(json.dumps({k: v for k, v in summary.items() if k not in ("nroy_ranges", "monte_carlo_sd_z")}, indent=1))
+    hidden = ("nroy_ranges", "monte_carlo_sd_z", "sd_inflation_of_earlier_waves")
+    print(json.dumps({k: v for k, v in summary.items() if k not in hidden}, indent=1))
 
 
 def posterior(options: argparse.Namespace) -> None:

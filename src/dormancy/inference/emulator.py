@@ -26,7 +26,7 @@ import numpy as np
 
 from dormancy.inference.likelihood import Observation
 
-__all__ = ["CAP", "Emulator", "standardise"]
+__all__ = ["CAP", "Emulator", "standardise", "validation_inflation"]
 
 CAP = 10.0
 
@@ -148,3 +148,50 @@ class Emulator:
             means.append(mean)
             variances.append(np.maximum(sd**2 - noise, 1e-12))
         return np.column_stack(means), np.column_stack(variances)
+
+
+def validation_inflation(
+    predict,
+    unit: np.ndarray,
+    z: np.ndarray,
+    noise: np.ndarray,
+    *,
+    level: float = 0.95,
+    min_runs: int = 20,
+) -> np.ndarray:
+    r"""Per-statistic factors :math:`c_t \ge 1` on an emulator's SD from independent validation runs.
+
+    The standardised errors :math:`e = (z - \mu) / \sqrt{v + n}` of runs the emulator was not fitted to (latent mean
+    :math:`\mu` and variance :math:`v` at the run, the run's own Monte-Carlo variance :math:`n`) should be standard
+    normal (Bastos & O'Hagan 2009). Where their central ``level`` quantile of :math:`|e|` exceeds the normal one,
+    :math:`c_t` is the ratio, so that the emulator's intervals cover ``level`` of the validation runs; 1 otherwise, and
+    1 for a statistic with fewer than ``min_runs`` runs inside :math:`\pm` :data:`CAP` (clipped or undefined runs
+    carry no error).
+
+    Parameters
+    ----------
+    predict : callable
+        ``predict(unit) -> (mean, variance)``, e.g. :meth:`Emulator.predict`.
+    unit : numpy.ndarray
+        ``(m, d)`` validation points.
+    z : numpy.ndarray
+        ``(m, T)`` their simulated standardised statistics.
+    noise : numpy.ndarray
+        ``(m, T)`` or ``(T,)`` Monte-Carlo variance of each run's statistics (z units).
+    level : float
+        Coverage the factors restore.
+    min_runs : int
+        Fewest usable runs for a factor other than 1.
+    """
+    from scipy import stats
+
+    mean, variance = predict(np.atleast_2d(unit))
+    error = np.abs(z - mean) / np.sqrt(variance + np.broadcast_to(noise, mean.shape))
+    usable = np.abs(z) < CAP
+    quantile = stats.norm.ppf(0.5 + level / 2.0)
+    factors = np.ones(z.shape[1])
+    for t in range(z.shape[1]):
+        e = error[usable[:, t], t]
+        if len(e) >= min_runs:
+            factors[t] = max(1.0, float(np.quantile(e, level)) / quantile)
+    return factors

@@ -43,16 +43,22 @@ class Wave:
         The cut uses the ``k``-th largest implausibility.
     threshold : float
         Points whose ``k``-th largest implausibility exceeds it are ruled out.
+    inflation : numpy.ndarray, optional
+        ``(T,)`` factors on the emulators' SD from validation runs
+        (:func:`dormancy.inference.emulator.validation_inflation`); none by default.
     """
 
     predict: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
     observations: tuple[Observation, ...]
     k: int = 1
     threshold: float = 3.0
+    inflation: np.ndarray | None = None
 
     def score(self, unit: np.ndarray) -> np.ndarray:
         """Return the ``k``-th largest implausibility of unit-cube points ``(m, d)``."""
         mean, variance = self.predict(np.atleast_2d(unit))
+        if self.inflation is not None:
+            variance = variance * np.asarray(self.inflation) ** 2
         return kth_largest(implausibility(self.observations, mean, variance), self.k)
 
 

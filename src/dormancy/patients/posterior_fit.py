@@ -405,11 +405,37 @@ def emulate_waves(
     return tuple(fitted)
 
 
-def history_waves(emulated: Sequence[EmulatedTargets], waves: Sequence[int]) -> tuple:
-    """Return :class:`dormancy.inference.history.Wave` cuts of fitted emulators (:func:`wave_cut` each)."""
+def history_waves(
+    emulated: Sequence[EmulatedTargets],
+    waves: Sequence[int],
+    runs: DesignRuns | None = None,
+    *,
+    targets: Sequence[Target] | None = None,
+) -> tuple:
+    """Return the :class:`dormancy.inference.history.Wave` cut of each wave's emulators (:func:`wave_cut`).
+
+    With ``runs``, each wave's emulator SD is inflated per target by what the runs of the later waves in ``waves``
+    (independent of its fit) show (:func:`dormancy.inference.emulator.validation_inflation`; each validation run's
+    Monte-Carlo variance is the one fitted by its own wave's emulators). The last wave has no later runs and is not
+    inflated. ``targets`` (default: every calibration target) are the columns of ``runs.statistics``.
+    """
+    from dormancy.inference.emulator import standardise, to_z, validation_inflation
     from dormancy.inference.history import Wave
 
-    return tuple(Wave(e.emulator.predict, e.observations, k=wave_cut(w)) for e, w in zip(emulated, waves, strict=True))
+    position = {int(v): j for j, v in enumerate(waves)}
+    if runs is not None:
+        shift, scale, _ = standardise(observations(targets))
+        z = to_z(runs.statistics, shift, scale)
+    result = []
+    for e, w in zip(emulated, waves, strict=True):
+        inflation = None
+        if runs is not None:
+            later = np.flatnonzero([int(v) in position and v > w for v in runs.wave])
+            if len(later):
+                noise = np.array([emulated[position[int(v)]].emulator.noise for v in runs.wave[later]])
+                inflation = validation_inflation(e.emulator.predict, runs.unit[later], z[later], noise)
+        result.append(Wave(e.emulator.predict, e.observations, k=wave_cut(w), inflation=inflation))
+    return tuple(result)
 
 
 def to_posterior(space: ParameterSpace, unit: np.ndarray, metadata: Mapping[str, object]):
