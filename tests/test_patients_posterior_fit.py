@@ -165,3 +165,15 @@ def test_fitted_wave_emulators_are_cached_by_their_training_data(tmp_path):
     changed = _runs([1] * 10 + [2] * 10, [500] * 10 + [5000] * 10, seed=2, targets=targets)
     emulate_waves(changed, space=space, seed=3, cache=tmp_path, targets=targets)
     assert len(list(tmp_path.glob("wave*.pkl"))) == 4
+
+
+def test_evidence_statistics_give_every_repeat_aspirate_figure_as_a_percentage():
+    from dormancy.patients.posterior_fit import evidence_statistics
+    from dormancy.patients.repeat_aspirate import repeat_aspirate_targets
+
+    stats = evidence_statistics({}, seed=3, n_patients=3000)
+    for target in repeat_aspirate_targets():
+        assert 0.0 <= stats[target.statistic] <= 100.0
+    # more seeding, more marrow DTCs: more positive aspirates
+    seeded = evidence_statistics({"patients_natural_history.seeding_mean_reference": 1e6}, seed=3, n_patients=3000)
+    assert seeded["synnestvedt.positive_bm1"] > stats["synnestvedt.positive_bm1"]

@@ -33,6 +33,7 @@ from dormancy.inference.likelihood import implausibility
 from dormancy.patients.posterior_fit import (
     emulate_targets,
     emulate_waves,
+    evidence_statistics,
     history_waves,
     observations,
     posterior_space,
@@ -228,10 +229,17 @@ def check(options: argparse.Namespace) -> None:
     for count, draw in enumerate(post.sample(options.draws, seed=options.seed)):
         if draw in done:
             continue
-        stats = target_statistics(post.draw(draw), seed=options.seed + draw, n_patients=options.patients)
+        values = post.draw(draw)
+        stats = target_statistics(values, seed=options.seed + draw, n_patients=options.patients)
+        evidence = evidence_statistics(values, seed=options.seed + draw, n_patients=options.patients)
+        row = {
+            "draw": draw,
+            "n_patients": options.patients,
+            "statistics": [None if not np.isfinite(s) else float(s) for s in stats],
+            "evidence": {k: None if not np.isfinite(v) else float(v) for k, v in evidence.items()},
+        }
         with log.open("a") as handle:
-            handle.write(json.dumps({"draw": draw, "statistics": [None if not np.isfinite(s) else s for s in stats]}))
-            handle.write("\n")
+            handle.write(json.dumps(row) + "\n")
         done.add(draw)
         _progress(count + 1, options.draws)
     print(f"{len(done)} posterior predictive runs of {len(targets)} targets in {log}")

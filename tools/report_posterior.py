@@ -11,7 +11,8 @@ Reads ``--out`` (the fit's folder) and writes there:
   ``|r| >= 0.5`` listed as confounded;
 - ``predictive.csv``: per target, the published value, the 95 % posterior predictive interval of the statistic
   and of a replicated observation (statistic plus the observation model's error), and whether the published value
-  lies inside.
+  lies inside; then the evidence items that are not targets (Synnestvedt 2012's repeat aspirates: the statistic's
+  interval must overlap the published 95 % Clopper–Pearson interval).
 
 Usage::
 
@@ -143,6 +144,26 @@ def predictive(out: Path, seed: int = 1) -> None:
                 "replicated_2.5": r_low,
                 "replicated_97.5": r_high,
                 "published_inside": inside,
+            }
+        )
+    from dormancy.patients.repeat_aspirate import repeat_aspirate_targets
+
+    for target in repeat_aspirate_targets():  # evidence items beyond the targets: intervals must overlap
+        column = np.array([r.get("evidence", {}).get(target.statistic) for r in rows], dtype=float)
+        column = column[np.isfinite(column)]
+        low, high = np.quantile(column, [0.025, 0.975]) if len(column) else (math.nan, math.nan)
+        accepted_low, accepted_high = target.tolerance.low, target.tolerance.high
+        table.append(
+            {
+                "target": target.statistic,
+                "published": target.published,
+                "accepted": target.tolerance.describe(target.published),
+                "draws": len(column),
+                "statistic_2.5": low,
+                "statistic_97.5": high,
+                "replicated_2.5": low,
+                "replicated_97.5": high,
+                "published_inside": bool(len(column) and high >= accepted_low and low <= accepted_high),
             }
         )
     pd.DataFrame(table).to_csv(out / "predictive.csv", index=False, float_format="%.4g")

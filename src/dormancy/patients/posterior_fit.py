@@ -39,6 +39,7 @@ __all__ = [
     "EmulatedTargets",
     "emulate_targets",
     "emulate_waves",
+    "evidence_statistics",
     "history_waves",
     "observations",
     "posterior_space",
@@ -155,6 +156,22 @@ def target_statistics(
         return np.full(len(targets), math.nan)
     stats = summarise(tables)
     return np.array([float(stats.get(t.statistic, math.nan)) for t in targets])
+
+
+def evidence_statistics(values: Mapping[str, float], *, seed: int, n_patients: int) -> dict[str, float]:
+    """Simulate the evidence items that are not calibration targets at ``values``: the repeat-aspirate replica.
+
+    Synnestvedt 2012's figures (:func:`dormancy.patients.repeat_aspirate.repeat_aspirate_targets`) depend on the
+    posterior's seeding and natural-history records through the marrow DTCs of the replica's cohort; the reading
+    itself uses the registry's aspirate records (fitted to that replica, not part of the posterior). Returns the
+    statistics by key (``synnestvedt.<name>``).
+    """
+    from dormancy.patients.aspirate import aspirate_values
+    from dormancy.patients.repeat_aspirate import read_replica, replica_statistics, simulate_replica
+
+    overrides = dict(values) or None
+    marrow = simulate_replica(n_patients=n_patients, seed=seed, parameters=overrides)
+    return replica_statistics(read_replica(marrow, seed=seed, values=aspirate_values(overrides)))
 
 
 class _OverBudget(Exception):
