@@ -24,6 +24,13 @@ def test_space_maps_log_uniform_priors_in_log10_and_back():
     np.testing.assert_allclose(space.from_unit(unit), values, rtol=1e-12)
 
 
+def test_the_cube_edges_map_inside_the_prior_bounds():
+    space = ParameterSpace(("a", "b"), (0.03, 0.2), (5.0, 5.0), (True, True))
+    values = space.from_unit(np.array([[0.0, 1.0], [1.0, 0.0]]))  # 10**log10(0.03) alone is 0.029999999999999995
+    assert np.all((values >= np.array(space.low)) & (values <= np.array(space.high)))
+    np.testing.assert_allclose(values, [[0.03, 5.0], [5.0, 0.2]], rtol=1e-14)
+
+
 def test_latin_hypercube_has_one_point_per_stratum_and_depends_on_the_seed_only():
     space = ParameterSpace(("a", "b", "c"), (0.0,) * 3, (1.0,) * 3, (False,) * 3)
     points = space.latin_hypercube(50, seed=4)

@@ -81,10 +81,15 @@ class ParameterSpace:
         return (scaled - low) / (high - low)
 
     def from_unit(self, unit: np.ndarray | Sequence[float]) -> np.ndarray:
-        """Map unit-cube points (``(..., d)``) to values in each parameter's unit."""
+        """Map unit-cube points (``(..., d)``) to values in each parameter's unit.
+
+        The result is clipped to the closed prior ranges: ``10 ** log10(bound)`` can round one unit in the last
+        place outside a bound, which the registry would reject. Values inside the ranges are not changed.
+        """
         low, high, log = self._edges()
         scaled = low + np.asarray(unit, float) * (high - low)
-        return np.where(log, 10.0 ** np.where(log, scaled, 0.0), scaled)
+        values = np.where(log, 10.0 ** np.where(log, scaled, 0.0), scaled)
+        return np.clip(values, np.asarray(self.low, float), np.asarray(self.high, float))
 
     def as_mapping(self, values: Sequence[float]) -> dict[str, float]:
         """Return one point as ``{name: value}``."""
