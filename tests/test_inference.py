@@ -176,6 +176,22 @@ def test_validation_inflates_only_an_overconfident_emulator(toy_emulator):
     assert np.all(inflated.score(unit) <= plain.score(unit))
 
 
+def test_a_small_nroy_space_is_filled_without_piling_points_on_the_cube_faces():
+    # a small NROY ball against a corner: uniform rounds alone find too few, so perturbations fill in
+    centre = np.array([0.04, 0.96, 0.5])
+
+    def distance(unit):
+        return np.column_stack([np.linalg.norm(unit - centre, axis=1) * 30.0]), np.zeros((len(unit), 1))
+
+    observations = (Observation.normal("r", 0.0, 1.0),)
+    sample = sample_nroy(distance, observations, dimension=3, n=300, seed=4, batch=2000, uniform_rounds=2)
+    assert len(sample.unit) == 300
+    assert np.all(np.linalg.norm(sample.unit - centre, axis=1) <= 0.1 + 1e-12)
+    assert not np.any((sample.unit == 0.0) | (sample.unit == 1.0))  # no mass on the faces
+    # the NROY volume (a quarter ball of radius 0.1 cut by two faces... here ~1/4 of 4/3 pi 0.1^3) estimated
+    assert 0.0 < sample.uniform_fraction < 0.005
+
+
 def test_coverage_intervals_stay_inside_the_support_they_are_given(toy_emulator):
     from dormancy.inference.sbc import check_coverage
 

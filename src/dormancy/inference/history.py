@@ -7,7 +7,7 @@ in early waves. Waves are sequential (Vernon 2010, section 4): wave :math:`w`'s 
 the NROY space of waves :math:`1..w-1` and are trusted only there, so a point is NROY after wave :math:`w` when it
 passes the cut of every wave so far (:class:`Wave`, :func:`not_ruled_out`). :func:`sample_nroy` finds NROY points by
 rejection from uniform candidates, then, when they are scarce, from Gaussian perturbations of those already found (a
-sequential Monte-Carlo-like refill), all from one seeded generator.
+sequential Monte-Carlo-like refill, reflected at the cube's faces), all from one seeded generator.
 """
 
 from __future__ import annotations
@@ -62,6 +62,12 @@ class Wave:
         return kth_largest(implausibility(self.observations, mean, variance), self.k)
 
 
+def _reflect(points: np.ndarray) -> np.ndarray:
+    """Reflect points into the unit cube at its faces (clipping would put a share of them exactly on a face)."""
+    folded = np.mod(points, 2.0)
+    return np.where(folded > 1.0, 2.0 - folded, folded)
+
+
 def not_ruled_out(waves: Sequence[Wave], unit: np.ndarray) -> np.ndarray:
     """Return ``(m,)`` booleans: which points pass the cut of every wave (all true when there is none)."""
     unit = np.atleast_2d(np.asarray(unit, float))
@@ -84,7 +90,7 @@ class NroySample:
         ``(n,)`` their ``k``-th largest implausibility.
     uniform_fraction : float
         Share of the uniform candidates that were NROY under every wave (an estimate of the NROY volume in the unit
-        cube; it counts only the first, uniform round).
+        cube; it counts only the uniform rounds).
     candidates : int
         Candidates evaluated in all rounds.
     """
@@ -107,6 +113,7 @@ def sample_nroy(
     batch: int = 20_000,
     rounds: int = 12,
     earlier: Sequence[Wave] = (),
+    uniform_rounds: int = 5,
 ) -> NroySample:
     """Find up to ``n`` NROY points.
 
@@ -125,22 +132,27 @@ def sample_nroy(
     k, threshold : int, float
         Cut-off: ``k``-th largest implausibility ``<= threshold``.
     batch, rounds : int
-        Candidates per round and the most rounds (the first uniform, the others perturbations).
+        Candidates per round and the most rounds.
+    uniform_rounds : int
+        Rounds of uniform candidates before perturbations of the points found: uniform candidates sample the NROY
+        space uniformly; perturbations (reflected at the cube's faces, so no mass piles up on them) only fill in a
+        small NROY space and favour where points were already found.
     earlier : sequence of Wave
         Earlier waves: a point must also pass each of their cuts.
     """
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), NROY_TAG])))
     kept, kept_i = [], []
     evaluated = 0
+    uniform_hits = 0
     uniform_fraction = float("nan")
     for round_ in range(rounds):
         pool = np.concatenate(kept) if kept else np.zeros((0, dimension))
-        if round_ == 0 or len(pool) == 0:
+        if round_ < uniform_rounds or len(pool) == 0:
             candidates = rng.random((batch, dimension))
         else:
             spread = np.maximum(pool.std(axis=0), 0.01) if len(pool) > 1 else np.full(dimension, 0.05)
             parents = pool[rng.integers(0, len(pool), batch)]
-            candidates = np.clip(parents + rng.normal(size=(batch, dimension)) * spread * 0.5, 0.0, 1.0)
+            candidates = _reflect(parents + rng.normal(size=(batch, dimension)) * spread * 0.5)
         score = np.full(batch, np.inf)
         allowed = not_ruled_out(earlier, candidates)
         if allowed.any():
@@ -148,8 +160,9 @@ def sample_nroy(
             score[allowed] = kth_largest(implausibility(observations, mean, variance), k)
         keep = score <= threshold
         evaluated += batch
-        if round_ == 0:
-            uniform_fraction = float(keep.mean())
+        if round_ < uniform_rounds:
+            uniform_hits += int(keep.sum())
+            uniform_fraction = uniform_hits / ((round_ + 1) * batch)
         kept.append(candidates[keep])
         kept_i.append(score[keep])
         if sum(len(a) for a in kept) >= 4 * n:
