@@ -216,18 +216,22 @@ def posterior(options: argparse.Namespace) -> None:
 
 
 def check(options: argparse.Namespace) -> None:
-    """Posterior predictive runs of the simulator itself at ``--draws`` posterior draws (resumed from a log)."""
+    """Posterior predictive runs of the simulator itself at ``--draws`` posterior draws (resumed from the logs).
+
+    With ``--part i/n`` this process runs the draws whose position is ``i`` modulo ``n`` into ``check.part<i>.jsonl``.
+    """
     from dormancy.params.posterior import load_posterior
 
     out = Path(options.out)
     post = load_posterior(out / "posterior.parquet")
-    log = out / CHECK_LOG
+    i, n = (int(x) for x in options.part.split("/"))
+    log = out / (CHECK_LOG if options.part == "0/1" else f"check.part{i}.jsonl")
     done = set()
-    if log.exists():
-        done = {json.loads(line)["draw"] for line in log.read_text().splitlines() if line.strip()}
+    for path in sorted(out.glob("check*.jsonl")):
+        done |= {json.loads(line)["draw"] for line in path.read_text().splitlines() if line.strip()}
     targets = load_targets()
     for count, draw in enumerate(post.sample(options.draws, seed=options.seed)):
-        if draw in done:
+        if draw in done or count % n != i:
             continue
         values = post.draw(draw)
         stats = target_statistics(values, seed=options.seed + draw, n_patients=options.patients)
@@ -242,7 +246,7 @@ def check(options: argparse.Namespace) -> None:
             handle.write(json.dumps(row) + "\n")
         done.add(draw)
         _progress(count + 1, options.draws)
-    print(f"{len(done)} posterior predictive runs of {len(targets)} targets in {log}")
+    print(f"{len(done)} posterior predictive runs of {len(targets)} targets in {out}/check*.jsonl")
 
 
 def coverage(options: argparse.Namespace) -> None:

@@ -113,10 +113,11 @@ def prior_posterior(out: Path) -> None:
 
 def predictive(out: Path, seed: int = 1) -> None:
     """95 % posterior predictive intervals of every target from the check runs."""
-    log = out / "check.jsonl"
-    if not log.exists():
+    logs = sorted(out.glob("check*.jsonl"))
+    if not logs:
         return
-    rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    rows = [json.loads(line) for log in logs for line in log.read_text().splitlines() if line.strip()]
+    rows.sort(key=lambda r: r["draw"])
     stats = np.array([[math.nan if v is None else v for v in r["statistics"]] for r in rows], float)
     rng = np.random.default_rng(seed)
     table = []

@@ -17,6 +17,7 @@ the emulated likelihood) to the patient simulator:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import time
@@ -34,6 +35,7 @@ from dormancy.patients.targets import Target, load_targets
 __all__ = [
     "BUDGET_CHUNK",
     "EDGE_FRACTION",
+    "PILOT_PATIENTS",
     "POSTERIOR_PARAMETERS",
     "DesignRuns",
     "EmulatedTargets",
@@ -66,6 +68,9 @@ POSTERIOR_PARAMETERS: tuple[str, ...] = FREE_PARAMETERS + tuple(
 )
 #: Patients per chunk of a design run's cohorts: the CPU budget is checked after each chunk.
 BUDGET_CHUNK = 2048
+#: Patients of the pilot run before each cohort of a budgeted design run; the cohort does not start when the pilot's
+#: CPU time scaled to the cohort's size would overrun the budget.
+PILOT_PATIENTS = 128
 #: Soft edge of a published range, as a fraction of its half-width (or of the bound's magnitude, at least 1).
 EDGE_FRACTION = 0.1
 
@@ -120,9 +125,11 @@ def target_statistics(
 
     The cohorts and seeds are :func:`dormancy.patients.calibration.simulate_targets`'s (it runs them). With
     ``budget_seconds`` (CPU seconds of this process, all threads: steadier than wall time on a shared machine),
-    the budget is checked after every chunk of :data:`BUDGET_CHUNK` patients; once it is spent the point returns all
-    NaN (undefined, hence implausible). The simulator's cost grows with the number of growing foci, so points over
-    budget are those where nearly every DTC founds a growing focus. Chunking does not change a cohort's rows
+    a pilot of :data:`PILOT_PATIENTS` patients runs before each cohort, which does not start when the pilot's CPU
+    time scaled to the cohort would overrun the budget, and the budget is checked after every chunk of
+    :data:`BUDGET_CHUNK` patients; once it is spent (or would be) the point returns all NaN (undefined, hence
+    implausible). The pilot's rows are discarded. The simulator's cost grows with the number of growing foci, so
+    points over budget are those where nearly every DTC founds a growing focus. Chunking does not change a cohort's rows
     (:func:`dormancy.patients.cohort.simulate_cohort`), so the statistics of a point within budget are those of
     :func:`~dormancy.patients.calibration.simulate_targets` whatever the budget.
     """
@@ -141,6 +148,19 @@ def target_statistics(
 
     def run(spec, cohort_seed, parameters):
         check_budget(0, spec.n_patients)
+        if budget_seconds is not None and spec.n_patients > PILOT_PATIENTS:
+            # a pilot of a few patients first: one chunk of a point where every DTC founds a focus can run for minutes
+            pilot = time.process_time()
+            simulate_cohort(
+                dataclasses.replace(spec, n_patients=PILOT_PATIENTS),
+                seed=cohort_seed,
+                parameters=dict(parameters) or None,
+                environment=environment,
+            )
+            if time.process_time() - began + (time.process_time() - pilot) * spec.n_patients / PILOT_PATIENTS > (
+                budget_seconds
+            ):
+                raise _OverBudget
         return simulate_cohort(
             spec,
             seed=cohort_seed,
