@@ -305,7 +305,7 @@ EXPERIMENTS: Mapping[str, Experiment] = {
     "vera-ramirez-2018": Experiment(
         key="vera-ramirez-2018",
         title="HCQ during dormancy kills dormant D2.0R cells in the lung (Vera-Ramirez 2018)",
-        citation=("review:78",),
+        citation=("review:78", "biocentury2018"),
         system="D2.0R mouse mammary cells (ER−) dormant in the lungs of BALB/c mice",
         arms=("vehicle", "hcq"),
         durations_days=(28.0,),
@@ -318,7 +318,11 @@ EXPERIMENTS: Mapping[str, Experiment] = {
         ),
         design_note=(
             "Dose (60 mg/kg/day i.p.) and duration (28 days during dormancy) are assumptions: the methods were not"
-            " read."
+            " read. A secondary summary (BioCentury, 2018-05-30, https://www.biocentury.com/bc-innovations/"
+            "distillery-therapeutics/2018-05-30/cancer-1, seen) says HCQ or shRNA against ATG7 given *during cell"
+            " seeding* decreased lung tumour burden vs vehicle or scrambled shRNA, whereas HCQ started one week after"
+            " seeding did not: the in-vivo HCQ arm treated from seeding (dose, duration and readout timing not"
+            " given), so a 28-day course on established dormant cells may not be the experiment's schedule."
         ),
         targets=(_significant_decrease("hcq", 28.0, _SIGNIFICANT),),
         spread=(
@@ -712,7 +716,7 @@ register(
         name="mouse-dormant-drugs",
         title="HCQ and mTOR inhibition of dormant cells / residual tumour cells in mice (Vera-Ramirez 2018, Chodosh)",
         system="in vivo mouse: dormant disseminated or residual tumour cells under drugs",
-        citation=("review:78", "demichele2025", "dwyer2024", "tett1988", "tanaka2008"),
+        citation=("review:78", "biocentury2018", "demichele2025", "dwyer2024", "tett1988", "tanaka2008"),
         spec=MouseDormantDrugOptions,
         run=run_dormant_drugs,
         figure=dormant_drugs_figure,
