@@ -17,8 +17,10 @@ import pytest
 from dormancy.lab import run_protocol
 from dormancy.lab.dormant_drugs import (
     EXPERIMENTS,
+    SIGNIFICANT_DECREASE,
     arm_exposure,
     extra_death_rate,
+    largest_significant_ratio,
     model_relative_to_vehicle,
     mouse_drugs,
     summary,
@@ -137,6 +139,61 @@ def test_every_experiment_states_where_its_tolerance_comes_from():
         assert "doi" in experiment.spread and "SD/SEM" in experiment.spread, experiment.key
         for target in experiment.targets:
             assert 0.0 <= target.low < target.high <= 1.0, experiment.key
+
+
+def test_each_tolerance_is_derived_from_its_recorded_reading():
+    # no spread could be read (each spread says so and where it was looked for), so every target carries the
+    # reading of the reported significance its bounds are computed from, and the bounds are exactly that maths
+    for experiment in EXPERIMENTS.values():
+        assert "Not reported" in experiment.spread and "Searched" in experiment.spread, experiment.key
+        for target in experiment.targets:
+            reading = target.reading
+            assert reading is not None, (experiment.key, target.arm)
+            best = max(
+                largest_significant_ratio(n, cv, alpha=reading.alpha)
+                for n in range(reading.mice_per_arm[0], reading.mice_per_arm[1] + 1)
+                for cv in np.linspace(reading.cv[0], reading.cv[1], 6)
+            )
+            assert target.high == pytest.approx(best, rel=1e-12), (experiment.key, target.arm)
+            assert target.low in (0.0, reading.floor), (experiment.key, target.arm)
+    # the reading used: 5-10 mice per arm, CV 0.5-1, two-sided 5 %: the most lenient design allows 0.61
+    assert SIGNIFICANT_DECREASE.high() == pytest.approx(0.611, abs=0.001)
+
+
+def test_the_largest_significant_ratio_is_where_the_t_statistic_meets_its_critical_value():
+    from scipy.stats import t as student_t
+
+    def t_statistic(r, n, cv):
+        return (1.0 - r) / (cv * math.sqrt((1.0 + r * r) / n))
+
+    for n, cv in ((5, 0.5), (8, 0.75), (10, 0.5), (10, 1.0), (20, 1.2)):
+        r = largest_significant_ratio(n, cv)
+        critical = student_t.ppf(0.975, 2 * n - 2)
+        assert 0.0 <= r < 1.0
+        assert t_statistic(r, n, cv) == pytest.approx(critical, rel=1e-9)
+        assert t_statistic(r + 0.01, n, cv) < critical < t_statistic(r - 0.01, n, cv)
+    # more mice allow a milder decrease to be significant; a larger spread needs a stronger one
+    assert largest_significant_ratio(10, 0.5) > largest_significant_ratio(5, 0.5)
+    assert largest_significant_ratio(10, 0.5) > largest_significant_ratio(10, 1.0)
+    # 5 mice per arm at CV 1: even elimination is not significant by this test
+    assert math.isnan(largest_significant_ratio(5, 1.0))
+
+
+def test_the_largest_significant_ratio_matches_simulated_t_tests():
+    # counts with SD = cv x mean in both arms: at r* the test rejects about half the time (the observed ratio sits at
+    # the boundary), clearly more often below r* and less above
+    from scipy.stats import ttest_ind
+
+    rng = np.random.default_rng(20261207)
+    n, cv = 10, 0.5
+    r = largest_significant_ratio(n, cv)
+
+    def rejection_rate(ratio):
+        vehicle = rng.normal(1.0, cv, size=(4000, n))
+        treated = rng.normal(ratio, cv * ratio, size=(4000, n))
+        return float(np.mean(ttest_ind(treated, vehicle, axis=1).pvalue < 0.05))
+
+    assert rejection_rate(r - 0.15) > 0.6 > rejection_rate(r) > 0.3 > rejection_rate(r + 0.15)
 
 
 def test_chodosh_rtc_chronic_mtor_inhibition_is_within_the_stated_tolerance():

@@ -1323,6 +1323,18 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
             " promotes the survival of dormant residual tumour cells after therapy. Figures not read."
         ),
     },
+    "biocentury2018": {
+        "authors": "BioCentury",
+        "year": 2018,
+        "title": "Distillery Therapeutics: Cancer (summary of Vera-Ramirez et al. 2018, Nat Commun 9:1944)",
+        "journal": "BioCentury BC Innovations",
+        "url": "https://www.biocentury.com/bc-innovations/distillery-therapeutics/2018-05-30/cancer-1",
+        "note": (
+            "Secondary summary, seen (issue 17): in a mouse lung-metastasis model, hydroxychloroquine or shRNA"
+            " against ATG7 given during cell seeding decreased lung tumour burden vs vehicle or scrambled shRNA;"
+            " hydroxychloroquine started one week after seeding did not. No numbers, doses or group sizes."
+        ),
+    },
     "collins2018": {
         "authors": "Collins KP, Jackson KM, Gustafson DL",
         "year": 2018,

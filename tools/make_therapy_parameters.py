@@ -286,7 +286,9 @@ FITTED = {
         -> autophagy inhibition -> the switch, jointly with the switch's flux-block death
         (autophagy_block_apoptosis_rate, fitted 0.75/day): 0.16 of vehicle. Emax and the flux-block death trade
         off (only their product is constrained by this one experiment); Emax stays at the first fit's value, the
-        prior's upper bound. Previous value 0.9 (assumption). Prior 0.45-1.""",
+        prior's upper bound. Previous value 0.9 (assumption). Prior 0.45-1. Tolerance since derived
+        (lab.dormant_drugs.largest_significant_ratio over the recorded reading: 5-10 mice per arm, CV 0.5-1, an
+        assumption): 0.05-0.61; 0.16 stays within it, not refitted.""",
     ),
     ("hydroxychloroquine", "autophagy_inhibition_ec50"): (
         0.95,
@@ -302,7 +304,9 @@ FITTED = {
         """Fitted (issue 17, docs/drug-potency) to the Chodosh-lab residual-tumour-cell experiments (DeMichele 2025
         preclinical abstract: chronic mTOR inhibition alone decreased RTC burden, duration-dependent; target:
         RTCs 0.05-0.5 of vehicle after 3 months at 4 mg/kg/day, the interval the reported significance implies):
-        fitted 0.22 of vehicle at the prior's upper bound (within tolerance for any Emax above about 0.65). PBMC
+        fitted 0.22 of vehicle at the prior's upper bound (within that tolerance for any Emax above about 0.65;
+        tolerance since derived, lab.dormant_drugs.largest_significant_ratio over 5-10 mice per arm and CV 0.5-1,
+        an assumption: 0.05-0.61, 0.22 stays within it, not refitted). PBMC
         S6K1 inhibition reaches only about 56 % at therapeutic levels (models notes, seen): the switch's one
         mTOR node cannot hold both (strict xfail, tests/test_drug_potency.py). Previous value 0.6 (assumption).
         Prior 0.3-1.""",

@@ -33,10 +33,13 @@ starting number in every arm (common random numbers), and the survivors of each 
 from their own stream. Readouts are the experiments' own: dormant cells (or RTCs) per mouse, and per arm the mean
 over vehicle's mean (``relative_to_vehicle``), which is what :data:`EXPERIMENTS` states targets for.
 
-The papers' figures (means, spreads, group sizes) were **not** reachable in this work (searched again 2026-12-07;
-each :class:`Experiment`'s ``spread`` says what was and where): the targets below are the intervals their reported
-significance and direction imply, with the reasoning in each :class:`Target`'s note. Replace them with the figures'
-numbers when read; ``tools/fit_drug_potency.py`` refits from them.
+The papers' figures (means, spreads, group sizes) could **not** be read in this work (searched again 2026-12-07,
+sources and queries in each :class:`Experiment`'s ``spread``). Each tolerance is therefore derived, with the maths
+of :func:`largest_significant_ratio`, from what *was* reported — a significant decrease — and a recorded
+:class:`SignificanceReading` (the design range it is read against, an assumption): the upper bound is the largest
+ratio to vehicle that any design in that range could have called significant, the lower bound that the cells were
+decreased, not eliminated. Replace them with the figures' numbers when read; ``tools/fit_drug_potency.py`` refits
+from them.
 """
 
 from __future__ import annotations
@@ -73,9 +76,11 @@ __all__ = [
     "SET_NAME",
     "Experiment",
     "MouseDormantDrugOptions",
+    "SignificanceReading",
     "Target",
     "arm_exposure",
     "extra_death_rate",
+    "largest_significant_ratio",
     "model_relative_to_vehicle",
     "mouse_drugs",
     "run_dormant_drugs",
@@ -108,6 +113,95 @@ POTENCY_SYMBOLS: tuple[str, ...] = (
 )
 
 
+def largest_significant_ratio(mice_per_arm: int, cv: float, *, alpha: float = 0.05) -> float:
+    r"""Return the largest treated/vehicle ratio of mean counts that a two-sample t-test calls a significant decrease.
+
+    Counts per mouse with the same coefficient of variation :math:`c` in both arms (SD proportional to the mean),
+    :math:`n` mice per arm, vehicle mean 1 and treated mean :math:`r`: the pooled standard error of the difference is
+    :math:`c\sqrt{(1 + r^2)/n}`, and the decrease is significant (two-sided, level :math:`\alpha`, :math:`2n - 2`
+    degrees of freedom) when
+
+    .. math:: 1 - r \ge t_{1-\alpha/2,\,2n-2}\, c \sqrt{(1 + r^2)/n}.
+
+    With :math:`k = t_{1-\alpha/2,\,2n-2}\, c / \sqrt{n}` and :math:`q = 1 - k^2`, squaring gives
+    :math:`q r^2 - 2 r + q = 0`, whose root below 1 is
+
+    .. math:: r^* = \frac{1 - \sqrt{1 - q^2}}{q},
+
+    the largest significant ratio (every :math:`r \le r^*` is significant). When :math:`k \ge 1` not even
+    :math:`r = 0` is significant: NaN.
+
+    Parameters
+    ----------
+    mice_per_arm : int
+        Mice per arm, :math:`n \ge 2`.
+    cv : float
+        Coefficient of variation of the count per mouse, > 0.
+    alpha : float, optional
+        Two-sided significance level.
+
+    Returns
+    -------
+    float
+        :math:`r^*` in [0, 1), or NaN.
+    """
+    from scipy.stats import t as student_t
+
+    k = float(student_t.ppf(1.0 - alpha / 2.0, 2 * mice_per_arm - 2)) * cv / np.sqrt(mice_per_arm)
+    q = 1.0 - k * k
+    if q <= 0.0:
+        return float("nan")
+    return float((1.0 - np.sqrt(1.0 - q * q)) / q)
+
+
+@dataclass(frozen=True)
+class SignificanceReading:
+    """The design a reported significant decrease is read against when no spread could be read (an assumption).
+
+    Parameters
+    ----------
+    mice_per_arm : tuple of int
+        Range of mice per arm considered (inclusive).
+    cv : tuple of float
+        Range of the per-mouse coefficient of variation considered.
+    alpha : float
+        Two-sided significance level of the report.
+    floor : float
+        Lower bound of the ratio: "decreased, not eliminated" (metastases or recurrences still arose).
+    source : str
+        What the reading rests on.
+    """
+
+    mice_per_arm: tuple[int, int]
+    cv: tuple[float, float]
+    alpha: float
+    floor: float
+    source: str
+
+    def high(self) -> float:
+        """Return the upper bound: the largest significant ratio over the design range.
+
+        :func:`largest_significant_ratio` grows with the mice per arm and falls with the CV, so the maximum over the
+        range is at the most mice and the smallest CV; any larger ratio would not have been significant whatever
+        the design in the range.
+        """
+        return largest_significant_ratio(self.mice_per_arm[1], self.cv[0], alpha=self.alpha)
+
+
+#: The reading of "significantly decreased" shared by the experiments whose figures could not be read.
+SIGNIFICANT_DECREASE = SignificanceReading(
+    mice_per_arm=(5, 10),
+    cv=(0.5, 1.0),
+    alpha=0.05,
+    floor=0.05,
+    source=(
+        "assumed: mouse cohorts of 5-10 per arm and a per-mouse CV of the cell count of 0.5-1, typical of such"
+        " experiments; two-sided 5 %; decreased, not eliminated (metastases / recurrences still arose), hence"
+        " >= 0.05. None of these was read in the papers."
+    ),
+)
+
+
 @dataclass(frozen=True)
 class Target:
     """What an experiment reported for one arm and duration, as an interval of the ratio to vehicle.
@@ -122,6 +216,8 @@ class Target:
         Interval of dormant cells (RTCs) per mouse relative to vehicle that the report implies (the tolerance).
     note : str
         What was seen and how the interval follows from it.
+    reading : SignificanceReading, optional
+        The reading ``high`` (and, unless one-sided, ``low``) is derived from, when no spread was read.
     """
 
     arm: str
@@ -129,11 +225,18 @@ class Target:
     low: float
     high: float
     note: str
+    reading: SignificanceReading | None = None
 
     @property
     def centre(self) -> float:
         """Geometric centre of the interval (the fit's point target)."""
         return float(np.sqrt(self.low * self.high))
+
+
+def _significant_decrease(arm: str, days: float, note: str, *, one_sided: bool = False) -> Target:
+    """Return the target of a reported significant decrease (:data:`SIGNIFICANT_DECREASE`)."""
+    reading = SIGNIFICANT_DECREASE
+    return Target(arm, days, 0.0 if one_sided else reading.floor, reading.high(), note, reading)
 
 
 @dataclass(frozen=True)
@@ -162,7 +265,8 @@ class Experiment:
         Intervals of the ratio to vehicle.
     spread : str
         The reported spread (SD/SEM, mice per group) the tolerance rests on, with where it was looked for; says
-        when only an abstract was available and the tolerance is read from the reported significance instead.
+        when only an abstract was available and the tolerance is derived from the reported significance instead
+        (each target's ``reading``).
     """
 
     key: str
@@ -180,17 +284,28 @@ class Experiment:
 
 
 _SIGNIFICANT = (
-    "A significant decrease in a mouse cohort of about 5-10 per arm, with cell counts per mouse varying by a"
-    " coefficient of variation of 0.5-1, needs a ratio to vehicle of about 0.5 or less (two-sided, 5 %); the cells"
-    " were decreased, not eliminated (metastases still arose), hence at least 0.05. Both bounds are this reading of"
-    " the reported significance, not numbers read from the figures."
+    "A significant decrease (two-sided 5 %) in mouse cohorts of 5-10 per arm with a per-mouse CV of 0.5-1 needs a"
+    " ratio to vehicle of at most largest_significant_ratio(10, 0.5) = 0.61 (the most lenient design in the range);"
+    " the cells were decreased, not eliminated (metastases still arose), hence at least 0.05. Both bounds are this"
+    " reading of the reported significance (SIGNIFICANT_DECREASE), not numbers read from the figures."
+)
+
+#: Where the figures were looked for (2026-12-07), shared by the experiments' ``spread``.
+_SEARCHED = (
+    " Searched with the project's search tool: the 'pages' corpus (about 25 queries on the figure legends, methods,"
+    " doses, 'mean ± s.e.m.', 'mice per group', HCQ/chloroquine, rapamycin/everolimus, D2.0R, ATG7, residual tumour"
+    " cells) returns only the opening of each stored page; nature.com figure pages (/figures/N) are stored for other"
+    " Nat Commun articles but not for this one; the 'code' and 'docs' corpora and exact-string look-ups over public"
+    " GitHub files ('D2.0R', 'D2.0 R cells', 'PMC5964069', 's41467-018-04070-6', 's13058-024-01878-7',"
+    " 'Vera-Ramirez', 'Chodosh', 'residual tumor cells') found no copy of the papers' text, figure source data or"
+    " supplementary tables. PMC, Europe PMC, bioRxiv and the publishers' sites are not reachable live from this work."
 )
 
 EXPERIMENTS: Mapping[str, Experiment] = {
     "vera-ramirez-2018": Experiment(
         key="vera-ramirez-2018",
         title="HCQ during dormancy kills dormant D2.0R cells in the lung (Vera-Ramirez 2018)",
-        citation=("review:78",),
+        citation=("review:78", "biocentury2018"),
         system="D2.0R mouse mammary cells (ER−) dormant in the lungs of BALB/c mice",
         arms=("vehicle", "hcq"),
         durations_days=(28.0,),
@@ -203,15 +318,19 @@ EXPERIMENTS: Mapping[str, Experiment] = {
         ),
         design_note=(
             "Dose (60 mg/kg/day i.p.) and duration (28 days during dormancy) are assumptions: the methods were not"
-            " read."
+            " read. A secondary summary (BioCentury, 2018-05-30, https://www.biocentury.com/bc-innovations/"
+            "distillery-therapeutics/2018-05-30/cancer-1, seen) says HCQ or shRNA against ATG7 given *during cell"
+            " seeding* decreased lung tumour burden vs vehicle or scrambled shRNA, whereas HCQ started one week after"
+            " seeding did not: the in-vivo HCQ arm treated from seeding (dose, duration and readout timing not"
+            " given), so a 28-day course on established dormant cells may not be the experiment's schedule."
         ),
-        targets=(Target("hcq", 28.0, 0.05, 0.5, _SIGNIFICANT),),
+        targets=(_significant_decrease("hcq", 28.0, _SIGNIFICANT),),
         spread=(
             "Not reported in what could be read: the stored copies of Vera-Ramirez et al. 2018 (Nat Commun 9:1944;"
-            " PMC5964069, doi 10.1038/s41467-018-04070-6) reachable through the project's search (2026-12-07) hold"
-            " the abstract, highlights and introduction only; no figure values, SD/SEM, mice per group, HCQ dose or"
-            " schedule. The tolerance 0.05-0.5 is therefore the reading of the reported significance (_SIGNIFICANT),"
-            " not a spread."
+            " PMC5964069, https://pmc.ncbi.nlm.nih.gov/articles/PMC5964069, doi 10.1038/s41467-018-04070-6) hold the"
+            " abstract, highlights and the opening of the introduction only; no figure values (mean, SD/SEM), mice per"
+            " group, HCQ dose or schedule." + _SEARCHED + " The tolerance is therefore derived from the reported"
+            " significance (SIGNIFICANT_DECREASE, largest_significant_ratio), not from a spread."
         ),
     ),
     "chodosh-rtc": Experiment(
@@ -233,22 +352,26 @@ EXPERIMENTS: Mapping[str, Experiment] = {
             " 'transient versus chronic'; all assumptions (the methods were not read)."
         ),
         targets=(
-            Target("mtor", 90.0, 0.05, 0.5, _SIGNIFICANT + " Read for chronic (3-month) mTOR inhibition alone."),
-            Target(
+            _significant_decrease("mtor", 90.0, _SIGNIFICANT + " Read for chronic (3-month) mTOR inhibition alone."),
+            _significant_decrease(
                 "hcq+mtor",
                 90.0,
-                0.0,
-                0.5,
                 "Chronic combination: decreased RTC burden (abstract); at least as low as mTOR inhibition alone"
-                " (tested as a direction), so no lower bound.",
+                " (tested as a direction), so no lower bound; upper bound as " + _SIGNIFICANT,
+                one_sided=True,
             ),
         ),
         spread=(
-            "Not reported in what could be read: DeMichele et al. 2025 (Nat Med, doi 10.1038/s41591-025-03877-3)"
-            " only as its abstract (preclinical part without numbers; the trial part gives CLEVER's outcomes, never"
-            " used here); Dwyer et al. 2024 (Breast Cancer Res, doi 10.1186/s13058-024-01878-7) only as the"
-            " background of its abstract. No RTC counts, SD/SEM or mice per group (searched 2026-12-07). The"
-            " tolerances are the reading of the reported significance (_SIGNIFICANT)."
+            "Not reported in what could be read: DeMichele et al. 2025 (Nat Med 31:3464, doi"
+            " 10.1038/s41591-025-03877-3) only as its abstract (arxivlens.com, m.booksci.cn: preclinical part without"
+            " numbers; the trial part gives CLEVER's outcomes, never used here) and lay summaries without preclinical"
+            " numbers (kelbyskorner.com, scienceblog.com, cancer-digest.com; ascopost.com on ESMO 2023 abstract"
+            " 244MO); Dwyer et al. 2024 (Breast Cancer Res, doi 10.1186/s13058-024-01878-7) only as the background of"
+            " its abstract (bohrium.dp.tech) and a secondary paraphrase in a public GitHub note (chloroquine, ATG5/ATG7"
+            " knockdown or BECN1 deletion kill dormant tumour cells in vivo; qualitative, not verified, not used). No"
+            " RTC counts, SD/SEM, mice per group, doses or durations." + _SEARCHED + " The tolerances are therefore"
+            " derived from the reported significance (SIGNIFICANT_DECREASE, largest_significant_ratio), not from a"
+            " spread."
         ),
     ),
 }
@@ -593,7 +716,7 @@ register(
         name="mouse-dormant-drugs",
         title="HCQ and mTOR inhibition of dormant cells / residual tumour cells in mice (Vera-Ramirez 2018, Chodosh)",
         system="in vivo mouse: dormant disseminated or residual tumour cells under drugs",
-        citation=("review:78", "demichele2025", "dwyer2024", "tett1988", "tanaka2008"),
+        citation=("review:78", "biocentury2018", "demichele2025", "dwyer2024", "tett1988", "tanaka2008"),
         spec=MouseDormantDrugOptions,
         run=run_dormant_drugs,
         figure=dormant_drugs_figure,
