@@ -74,6 +74,16 @@ def design(options: argparse.Namespace) -> None:
     elif options.wave == 1:
         points = space.latin_hypercube(options.points, seed=options.seed + options.wave)
         np.save(points_file, points)
+    elif options.around_shipped:
+        # a local wave: a Latin hypercube in a box of the unit cube around the shipped point estimate (the
+        # Nelder-Mead fit to the same targets), where the emulators of the space-filling waves have few runs
+        from dormancy.params import load_registry
+
+        registry = load_registry()
+        centre = space.to_unit(np.array([registry.parameter(name).value for name in space.names]))
+        box = (np.clip(centre - options.around_shipped, 0, 1), np.clip(centre + options.around_shipped, 0, 1))
+        points = space.latin_hypercube(options.points, seed=options.seed + options.wave, within=box)
+        np.save(points_file, points)
     else:
         sys.exit(f"{points_file} is missing: the next wave's points come from the emulate stage")
     i, n = (int(x) for x in options.part.split("/"))
@@ -316,6 +326,12 @@ def main() -> None:
         p.add_argument("--draws", type=int, default=1000)
         p.add_argument("--holdout", type=int, default=20)
         p.add_argument("--part", default="0/1", help="i/n: this process runs the design points i modulo n")
+        p.add_argument(
+            "--around-shipped",
+            type=float,
+            default=0.0,
+            help="design: a Latin hypercube of this half-width (unit cube) around the shipped point for a later wave",
+        )
     options = parser.parse_args()
     stages[options.stage](options)
 
