@@ -9,6 +9,7 @@ time bounded.
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
@@ -24,3 +25,22 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 settings.load_profile("dormancy")
+
+
+@pytest.fixture(scope="session")
+def two_workers():
+    """One real Dask LocalCluster of 2 worker processes, shared by every test that checks results over 2 workers.
+
+    Started once per session by the package's own :func:`dormancy.distributed.local_cluster` (the cluster
+    ``--workers 2`` starts): worker processes take tens of seconds to start (imports, compiled kernels), so one
+    cluster for all such tests instead of one each. Tests pass it as ``scheduler=`` (a client is opened and closed
+    per call); what a task sends is pickled to another process, as on a real cluster.
+    """
+    pytest.importorskip("distributed")
+    from dormancy.distributed import local_cluster
+
+    cluster = local_cluster(2)
+    try:
+        yield cluster
+    finally:
+        cluster.close()

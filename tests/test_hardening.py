@@ -6,7 +6,6 @@ replicate, tracebacks from the loaders, inputs valid on paper but broken in the 
 
 import json
 import os
-import time
 
 import pytest
 from typer.testing import CliRunner
@@ -57,18 +56,31 @@ def in_tmp(tmp_path, monkeypatch):
     return tmp_path
 
 
-def invoke(args, *, expect, within_s=60.0):
-    """Run the CLI; check the exit code, no traceback, no stray exception, and the time bound."""
-    started = time.perf_counter()
+def invoke(args, *, expect):
+    """Run the CLI; check the exit code, no traceback and no stray exception (no wall-clock bound: see no_runs)."""
     result = runner.invoke(app, [str(a) for a in args])
-    elapsed = time.perf_counter() - started
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert result.exit_code == expect, result.output
     assert "Traceback" not in result.output
-    assert elapsed < within_s, f"{args} took {elapsed:.1f} s"
     if expect == 2:
         assert result.stderr.lstrip("\n").startswith("error: ")
     return result
+
+
+@pytest.fixture
+def no_runs(monkeypatch):
+    """Make every simulation entry point of the command line fail the test: what is judged "before anything
+    runs" is checked by what is called, not by a wall-clock bound (which a loaded machine breaks)."""
+
+    def ran(*args, **kwargs):
+        raise AssertionError("a simulation ran before the input was judged")
+
+    for module, names in (
+        (dormancy.trials, ("run_trial", "run_trial_posterior", "power_by_size")),
+        (dormancy.patients, ("simulate_cohort", "stream_cohort", "simulate_cohort_posterior")),
+    ):
+        for name in names:
+            monkeypatch.setattr(module, name, ran)
 
 
 def listing(folder):
@@ -220,17 +232,16 @@ def test_hostile_files_are_refused_quickly_by_all_three_loaders(tmp_path, text, 
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     for load in (dormancy.load_scenario, dormancy.niche.load_niche_scenario, dormancy.trials.load_trial):
-        started = time.perf_counter()
+        # refused by the loader's guard (the message names the limit), so nothing was expanded or built
         with pytest.raises(dormancy.InputError) as caught:
             load(path)
-        assert time.perf_counter() - started < 5.0
         assert str(caught.value).startswith(f"{path}: ") and message in str(caught.value)
         assert len(str(caught.value)) < 400  # the expanded value is never rendered
 
 
 def test_the_alias_bomb_under_description_is_refused_by_validate(in_tmp):
     (in_tmp / "s.yaml").write_text(SCENARIO + ALIAS_BOMB.replace("description: *i", "") + "\ndescription: *i\n")
-    result = invoke(["validate", "s.yaml"], expect=2, within_s=10.0)
+    result = invoke(["validate", "s.yaml"], expect=2)
     assert "aliases expanded" in result.stderr
 
 
@@ -298,8 +309,8 @@ def test_infeasible_niche_scenarios_exit_2_before_running(in_tmp, change, field)
         (["cohort", "--patients", "20", "--years", "1", "--out", ".", "--overwrite"], "--out"),
     ],
 )
-def test_bad_flags_exit_2_naming_the_flag_and_write_nothing(in_tmp, args, field):
-    result = invoke(args, expect=2, within_s=20.0)
+def test_bad_flags_exit_2_naming_the_flag_and_write_nothing(in_tmp, no_runs, args, field):
+    result = invoke(args, expect=2)
     assert f"error: {field}" in result.stderr
     assert listing(in_tmp) == []
 
@@ -441,7 +452,7 @@ def test_niche_days_flag_is_bounded_by_the_scenario_step(in_tmp):
 
 
 @pytest.mark.parametrize("sizes", ["nan", "1,x", "30,1000000000"])
-def test_trial_sizes_are_judged_before_the_trial_runs(in_tmp, sizes):
-    result = invoke(["trial", "abcsg18", "--replicates", "1", "--out", "t", "--sizes", sizes], expect=2, within_s=15)
+def test_trial_sizes_are_judged_before_the_trial_runs(in_tmp, no_runs, sizes):
+    result = invoke(["trial", "abcsg18", "--replicates", "1", "--out", "t", "--sizes", sizes], expect=2)
     assert "--sizes" in result.stderr
     assert listing(in_tmp) == []

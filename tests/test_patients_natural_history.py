@@ -266,16 +266,11 @@ def test_save_cohort_writes_parquet_and_manifest_atomically(tmp_path, cohort):
         save_cohort(cohort, folder)
 
 
-def test_two_dask_workers_give_the_in_process_table():
-    # threads, not processes: two worker processes took 27 s to start here (imports and compiled-kernel loading);
-    # `dormancy cohort --workers 2` (processes) was checked by hand to give the in-process table as well
-    distributed = pytest.importorskip("distributed")
+def test_two_dask_workers_give_the_in_process_table(two_workers):
+    # the session's 2-process cluster (tests/conftest.py): started once for all the 2-worker tests
     spec = CohortSpec(400, followup_years=10.0)
     local = simulate_cohort(spec, seed=21, chunk_size=64).table
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-    ) as cluster:
-        spread = simulate_cohort(spec, seed=21, chunk_size=64, scheduler=cluster).table
+    spread = simulate_cohort(spec, seed=21, chunk_size=64, scheduler=two_workers).table
     pd.testing.assert_frame_equal(local, spread)
 
 

@@ -108,13 +108,9 @@ def test_merged_summary_equals_the_whole_tables_statistics(streamed, table):
     assert summary.dtc_positive == table["dtc_positive"].sum() and summary.failed == 0
 
 
-def test_other_chunk_sizes_and_two_workers_write_the_same_rows(tmp_path, table):
-    distributed = pytest.importorskip("distributed")
+def test_other_chunk_sizes_and_two_workers_write_the_same_rows(tmp_path, table, two_workers):
     one = stream_cohort(SPEC, tmp_path / "one", seed=SEED, chunk_size=1200)
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-    ) as cluster:
-        two = stream_cohort(SPEC, tmp_path / "two", seed=SEED, chunk_size=100, scheduler=cluster)
+    two = stream_cohort(SPEC, tmp_path / "two", seed=SEED, chunk_size=100, scheduler=two_workers)
     assert (one.n_chunks, two.n_chunks) == (1, 12)
     for result in (one, two):
         pd.testing.assert_frame_equal(read_cohort(result.path, categorical=False), table)

@@ -167,7 +167,7 @@ def test_a_one_draw_posterior_at_the_shipped_values_is_the_plain_cohort_at_the_d
 
 
 @pytest.mark.slow
-def test_posterior_cohorts_are_identical_on_a_two_worker_local_cluster(tmp_path):
+def test_posterior_cohorts_are_identical_on_a_two_worker_local_cluster(tmp_path, two_workers):
     """A real LocalCluster of 2 processes: the same draws give the same numbers, in order, as in-process."""
     from dormancy.patients import therapy
 
@@ -176,7 +176,7 @@ def test_posterior_cohorts_are_identical_on_a_two_worker_local_cluster(tmp_path)
     therapy.use_table_cache_folder(tmp_path)  # the workers read the tables the in-process run writes
     try:
         alone = simulate_cohort_posterior(COHORT, seed=2, posterior=posterior, posterior_draws=4)
-        with executor(workers=2) as place:
+        with executor(scheduler=two_workers) as place:
             assert place.description == "dask.distributed (2 workers)"
             spread = simulate_cohort_posterior(COHORT, seed=2, posterior=posterior, posterior_draws=4, executor=place)
     finally:

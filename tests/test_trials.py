@@ -353,13 +353,10 @@ def test_power_by_size_under_the_null_stays_near_alpha():
 
 
 @pytest.mark.slow
-def test_results_are_identical_for_any_worker_count_and_chunking():
-    from distributed import LocalCluster
-
+def test_results_are_identical_for_any_worker_count_and_chunking(two_workers):
     spec = trial_from_dict({**PLACEBO, "enrolment": {"target": 40}})
     alone = run_trial(spec, seed=12, replicates=4)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
-        spread = run_trial(spec, seed=12, replicates=4, scheduler=cluster, chunk_size=37)
+    spread = run_trial(spec, seed=12, replicates=4, scheduler=two_workers, chunk_size=37)
     pd.testing.assert_frame_equal(alone.patients, spread.patients)
     pd.testing.assert_frame_equal(alone.comparisons, spread.comparisons)
 

@@ -243,6 +243,30 @@ def atomic_folder(
         When the parent folder does not exist.
     """
     path = Path(path)
+    check_destination(path, overwrite=overwrite, what=what, marker=marker)
+    temporary = path.parent / f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex}"
+    temporary.mkdir()
+    try:
+        yield temporary
+        publish_folder(temporary, path, overwrite=overwrite, what=what, marker=marker)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+
+
+def check_destination(path: Path, *, overwrite: bool, what: str, marker: str = "manifest.json") -> None:
+    """Judge a result folder's destination before any work (the checks of :func:`atomic_folder`).
+
+    Removes what killed earlier saves to ``path`` left next to it (:func:`remove_stale`) first.
+
+    Raises
+    ------
+    FileExistsError
+        When ``path`` names the current folder or one above it, exists without ``overwrite``, or exists and is
+        not replaceable (:func:`replace_problem`).
+    FileNotFoundError
+        When the parent folder does not exist.
+    """
     if not path.name or path.name in (".", ".."):
         raise FileExistsError(f"cannot save {what} to {path}: it names the current folder or one above it")
     if path.parent.is_dir():
@@ -255,30 +279,36 @@ def atomic_folder(
             raise FileExistsError(f"{path} exists and is {reason}; refusing to replace it")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot save {what} to {path}: folder {path.parent} does not exist")
-    tag = f"{os.getpid()}-{uuid.uuid4().hex}"
-    temporary = path.parent / f".{path.name}.tmp-{tag}"
-    temporary.mkdir()
-    try:
-        yield temporary
-        fsync_tree(temporary)
-        if not os.path.lexists(path):
-            os.rename(temporary, path)
-        elif not overwrite:
+
+
+def publish_folder(temporary: Path, path: Path, *, overwrite: bool, what: str, marker: str = "manifest.json") -> None:
+    """Flush the complete folder ``temporary`` to disk and rename it to ``path`` (the end of :func:`atomic_folder`).
+
+    A folder that appeared at ``path`` meanwhile is replaced only with ``overwrite`` and when it may be
+    (:func:`replace_problem`); it is moved aside to ``.<name>.old-<pid>-<uuid>`` first, put back if the rename
+    fails, and deleted after.
+
+    Raises
+    ------
+    FileExistsError
+        When a folder appeared at ``path`` that may not be replaced.
+    """
+    fsync_tree(temporary)
+    if not os.path.lexists(path):
+        os.rename(temporary, path)
+    else:
+        if not overwrite or replace_problem(path, marker) is not None:
             raise FileExistsError(f"{path} appeared while {what} was being written; not replacing it")
-        else:
-            aside = path.parent / f".{path.name}.old-{tag}"
-            os.rename(path, aside)
-            try:
-                os.rename(temporary, path)
-            except BaseException:
-                os.rename(aside, path)
-                raise
-            # The new folder is in place; a failure to delete the old one must not report the save as failed.
-            shutil.rmtree(aside, ignore_errors=True)
-        fsync(path.parent)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
+        aside = path.parent / f".{path.name}.old-{os.getpid()}-{uuid.uuid4().hex}"
+        os.rename(path, aside)
+        try:
+            os.rename(temporary, path)
+        except BaseException:
+            os.rename(aside, path)
+            raise
+        # The new folder is in place; a failure to delete the old one must not report the save as failed.
+        shutil.rmtree(aside, ignore_errors=True)
+    fsync(path.parent)
 
 
 def fsync(path: str | os.PathLike[str]) -> None:

@@ -6,6 +6,7 @@ import os
 import time
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -100,6 +101,31 @@ def _check_destination(destination: Path, overwrite: bool, field: str, *, can_ov
     _make_parent(destination, field)
 
 
+# The options of a run over posterior draws and of where its tasks run, declared once for every command.
+def posterior_option(help: str) -> Any:
+    """Return the type of ``--posterior N`` (draws, at least 1) with a command's own help."""
+    return Annotated[int | None, typer.Option(min=1, help=help)]
+
+
+PosteriorFileOption = Annotated[
+    Path | None, typer.Option(help="Posterior file for --posterior (default: the one shipped with the package).")
+]
+
+
+def scheduler_option(help: str = "Dask scheduler address (tcp://host:port): run on its workers.") -> Any:
+    """Return the type of ``--scheduler ADDRESS``."""
+    return Annotated[str | None, typer.Option(help=help)]
+
+
+def workers_option(help: str = "Start a local Dask cluster with this many worker processes.") -> Any:
+    """Return the type of ``--workers N`` (a local cluster, at least 1 process)."""
+    return Annotated[int | None, typer.Option(min=1, help=help)]
+
+
+SchedulerOption = scheduler_option()
+WorkersOption = workers_option()
+
+
 def _posterior(draws: int | None, file: Path | None, seed: int):
     """Resolve ``--posterior N`` / ``--posterior-file PATH`` before any work (None without ``--posterior``)."""
     if draws is None:
@@ -112,6 +138,29 @@ def _posterior(draws: int | None, file: Path | None, seed: int):
         )
     except dormancy.InputError as error:
         raise _fail(error) from None
+
+
+def _placed_posterior(
+    scheduler: str | None,
+    workers: int | None,
+    draws: int | None,
+    file: Path | None,
+    seed: int,
+    *,
+    dashboard: bool = False,
+    placement_needs_posterior: bool = False,
+):
+    """Judge the placement (:func:`_placement`), then resolve the posterior (:func:`_posterior`), before any work.
+
+    With ``placement_needs_posterior`` (a command whose only tasks are draws), ``--scheduler`` or ``--workers``
+    without ``--posterior`` is an error.
+    """
+    _placement(scheduler, workers, dashboard)
+    resolved = _posterior(draws, file, seed)
+    if placement_needs_posterior and resolved is None and (scheduler is not None or workers is not None):
+        found = "--scheduler" if scheduler is not None else "--workers"
+        raise _fail(dormancy.InputError([dormancy.Problem(found, "with --posterior N", "no --posterior")]))
+    return resolved
 
 
 def _placement(scheduler: str | None, workers: int | None, dashboard: bool = False) -> None:

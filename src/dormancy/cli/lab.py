@@ -9,7 +9,26 @@ import typer
 from rich.table import Table
 
 import dormancy
-from dormancy.cli._app import _check_destination, _err, _fail, _out, _placement, _posterior, _require, app
+from dormancy.cli._app import (
+    PosteriorFileOption,
+    _check_destination,
+    _err,
+    _fail,
+    _out,
+    _placed_posterior,
+    _require,
+    app,
+    posterior_option,
+    scheduler_option,
+    workers_option,
+)
+
+_Posterior = posterior_option(
+    "Run the protocol once per posterior draw (N draws): readouts.csv of every draw and "
+    "posterior_summary.csv (median, 95 % credible interval); docs/uncertainty.md."
+)
+_Scheduler = scheduler_option("With --posterior: Dask scheduler address (tcp://host:port) to run draws on.")
+_Workers = workers_option("With --posterior: a local Dask cluster of this many worker processes.")
 
 lab_app = typer.Typer(
     name="lab",
@@ -69,32 +88,15 @@ def run(
     ] = None,
     anndata: Annotated[bool, typer.Option("--anndata", help="Also write cells.h5ad (with dormancy scores).")] = False,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing result folder.")] = False,
-    posterior: Annotated[
-        int | None,
-        typer.Option(
-            min=1,
-            help="Run the protocol once per posterior draw (N draws): readouts.csv of every draw and "
-            "posterior_summary.csv (median, 95 % credible interval); docs/uncertainty.md.",
-        ),
-    ] = None,
-    posterior_file: Annotated[
-        Path | None, typer.Option(help="Posterior file for --posterior (default: the one shipped with the package).")
-    ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="With --posterior: Dask scheduler address (tcp://host:port) to run draws on.")
-    ] = None,
-    workers: Annotated[
-        int | None, typer.Option(min=1, help="With --posterior: a local Dask cluster of this many worker processes.")
-    ] = None,
+    posterior: _Posterior = None,
+    posterior_file: PosteriorFileOption = None,
+    scheduler: _Scheduler = None,
+    workers: _Workers = None,
 ) -> None:
     """Run a protocol and write readouts.csv, figure.png and manifest.json (and cells.h5ad with --anndata)."""
     destination = Path(f"lab_{name}") if out is None else out
     _check_destination(destination, overwrite, "--out")
-    _placement(scheduler, workers)
-    draws = _posterior(posterior, posterior_file, seed)
-    if draws is None and (scheduler is not None or workers is not None):
-        found = "--scheduler" if scheduler is not None else "--workers"
-        raise _fail(dormancy.InputError([dormancy.Problem(found, "with --posterior N", "no --posterior")]))
+    draws = _placed_posterior(scheduler, workers, posterior, posterior_file, seed, placement_needs_posterior=True)
     if draws is not None and anndata:
         raise _fail(dormancy.InputError([dormancy.Problem("--anndata", "not with --posterior", "--posterior")]))
     if anndata:

@@ -10,10 +10,27 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import dormancy
-from dormancy.cli._app import _check_destination, _err, _fail, _out, _placement, _posterior, _timestamped, app, np
+from dormancy.cli._app import (
+    PosteriorFileOption,
+    WorkersOption,
+    _check_destination,
+    _err,
+    _fail,
+    _out,
+    _placed_posterior,
+    _timestamped,
+    app,
+    np,
+    posterior_option,
+    scheduler_option,
+)
 
 #: Cohorts above this many patients are streamed to a Parquet dataset by default (``--stream-above``).
 STREAM_ABOVE = 200_000
+_Posterior = posterior_option(
+    "Simulate the cohort once per posterior draw (N draws; draws.csv, posterior_summary.csv; docs/uncertainty.md)."
+)
+_Scheduler = scheduler_option("Dask scheduler address (tcp://host:port) to spread chunks over its workers.")
 
 
 def _print_recurrence(summary, years: float) -> None:
@@ -115,12 +132,8 @@ def cohort(
         int, typer.Option(help="Calendar year of diagnosis (1970-2035): sets deaths from other causes.")
     ] = 1985,
     deaths: Annotated[bool, typer.Option(help="Patients die (other causes by life table; breast cancer).")] = True,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Dask scheduler address (tcp://host:port) to spread chunks over its workers.")
-    ] = None,
-    workers: Annotated[
-        int | None, typer.Option(min=1, help="Start a local Dask cluster with this many worker processes.")
-    ] = None,
+    scheduler: _Scheduler = None,
+    workers: WorkersOption = None,
     chunk_size: Annotated[int, typer.Option(min=1, help="Patients per chunk (memory bound; same results).")] = 65536,
     dashboard: Annotated[
         bool, typer.Option(help="With --workers, serve the Dask dashboard on http://127.0.0.1:8787.")
@@ -135,21 +148,11 @@ def cohort(
         ),
     ] = STREAM_ABOVE,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing result folder.")] = False,
-    posterior: Annotated[
-        int | None,
-        typer.Option(
-            min=1,
-            help="Simulate the cohort once per posterior draw (N draws; draws.csv, posterior_summary.csv; "
-            "docs/uncertainty.md).",
-        ),
-    ] = None,
-    posterior_file: Annotated[
-        Path | None, typer.Option(help="Posterior file for --posterior (default: the one shipped with the package).")
-    ] = None,
+    posterior: _Posterior = None,
+    posterior_file: PosteriorFileOption = None,
 ) -> None:
     """Simulate a cohort of virtual patients; print recurrence by ER status and interval, deaths and survival."""
-    _placement(scheduler, workers, dashboard)
-    draws = _posterior(posterior, posterior_file, seed)
+    draws = _placed_posterior(scheduler, workers, posterior, posterior_file, seed, dashboard=dashboard)
     out = _timestamped("cohort") if out is None else out
     _check_destination(out, overwrite, "--out")
     try:

@@ -11,7 +11,24 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import dormancy
-from dormancy.cli._app import _check_destination, _err, _fail, _out, _placement, _posterior, _timestamped, app
+from dormancy.cli._app import (
+    PosteriorFileOption,
+    SchedulerOption,
+    WorkersOption,
+    _check_destination,
+    _err,
+    _fail,
+    _out,
+    _placed_posterior,
+    _timestamped,
+    app,
+    posterior_option,
+)
+
+_Posterior = posterior_option(
+    "Also run the trial over N posterior draws: the report shows the hazard ratio's credible interval "
+    "and the probability that the trial is positive (draws.csv; docs/uncertainty.md)."
+)
 
 
 def _print_designs() -> None:
@@ -134,26 +151,13 @@ def trial(
         str | None,
         typer.Option(help="Also power by simulation at these enrolment targets, e.g. '30,60,120' (power.csv)."),
     ] = None,
-    posterior: Annotated[
-        int | None,
-        typer.Option(
-            min=1,
-            help="Also run the trial over N posterior draws: the report shows the hazard ratio's credible interval "
-            "and the probability that the trial is positive (draws.csv; docs/uncertainty.md).",
-        ),
-    ] = None,
-    posterior_file: Annotated[
-        Path | None, typer.Option(help="Posterior file for --posterior (default: the one shipped with the package).")
-    ] = None,
+    posterior: _Posterior = None,
+    posterior_file: PosteriorFileOption = None,
     posterior_replicates: Annotated[
         int, typer.Option(min=2, max=100_000, help="Replicate trials of the published size per posterior draw.")
     ] = 20,
-    scheduler: Annotated[
-        str | None, typer.Option(help="Dask scheduler address (tcp://host:port): run on its workers.")
-    ] = None,
-    workers: Annotated[
-        int | None, typer.Option(min=1, help="Start a local Dask cluster with this many worker processes.")
-    ] = None,
+    scheduler: SchedulerOption = None,
+    workers: WorkersOption = None,
 ) -> None:
     """Run a virtual clinical trial (replicated) and write an HTML report; 'dormancy trial list' lists the designs."""
     if target == "list":
@@ -162,8 +166,7 @@ def trial(
     if target == "template":
         sys.stdout.write(dormancy.trials.template_text())  # verbatim: rich would wrap the comments
         return
-    _placement(scheduler, workers)
-    draws = _posterior(posterior, posterior_file, seed)  # judged before anything runs
+    draws = _placed_posterior(scheduler, workers, posterior, posterior_file, seed)  # judged before anything runs
     try:
         targets = _sizes(sizes) if sizes is not None else None  # judged before anything runs
         if target in dormancy.trials.design_names():

@@ -23,23 +23,19 @@ import pandas as pd
 
 from dormancy.distributed import Executor
 from dormancy.lab.protocol import run_protocol
-from dormancy.params import registry_overrides
 from dormancy.params.posterior import Posterior
-from dormancy.params.propagation import PosteriorDraws
-from dormancy.params.propagation import posterior_draws as pick_draws
+from dormancy.params.propagation import DrawTask, PosteriorDraws, map_draws
 from dormancy.provenance import Manifest
 
 __all__ = ["PosteriorLabResult", "run_protocol_posterior", "save_lab_posterior"]
 
 
-def _lab_draw(task: tuple[int, int, int, Mapping[str, float]], name: str, options: Mapping[str, Any]):
-    position, index, seed, overrides = task
-    with registry_overrides(overrides):
-        result = run_protocol(name, seed=seed, options=options)
+def _lab_draw(task: DrawTask, name: str, options: Mapping[str, Any]):
+    result = run_protocol(name, seed=task.seed, options=options)
     table = result.table.copy()
-    table.insert(0, "draw", np.full(len(table), position, dtype=np.int64))
-    status = {"draw": position, "posterior_index": index, "seed": str(seed), "status": result.status}
-    return table, status | {"message": result.message}, (result.manifest if position == 0 else None)
+    table.insert(0, "draw", np.full(len(table), task.position, dtype=np.int64))
+    status = task.head() | {"status": result.status, "message": result.message}
+    return table, status, (result.manifest if task.position == 0 else None)
 
 
 @dataclass(frozen=True)
@@ -103,10 +99,16 @@ def run_protocol_posterior(
     from dormancy.lab.protocol import validate_options
 
     validate_options(name, options)
-    draws = pick_draws(posterior, posterior_draws, seed=seed)
-    tasks = [(k, draws.indices[k], draws.seeds[k], draws.overrides(k)) for k in range(draws.n)]
-    executor = executor if executor is not None else Executor(None)
-    outputs = executor.map(_lab_draw, tasks, name, dict(options or {}), progress=progress)
+    draws, outputs, executor = map_draws(
+        _lab_draw,
+        name,
+        dict(options or {}),
+        posterior=posterior,
+        n=posterior_draws,
+        seed=seed,
+        executor=executor,
+        progress=progress,
+    )
     table = pd.concat([t for t, _, _ in outputs], ignore_index=True)
     statuses = pd.DataFrame([s for _, s, _ in outputs])
     first: Manifest = outputs[0][2]

@@ -19,28 +19,37 @@ spread over draws of the large-sample estimate :math:`L_d` (the pooled analysis 
 trial :math:`R` times the size); its variance over draws contains the Monte-Carlo noise of each :math:`L_d`, whose
 variance :math:`s_d^2` is the pooled estimate's squared standard error, so the parameter variance is
 :math:`\operatorname{Var}_d(L_d) - \overline{s_d^2}` (floored at 0) and *Monte-Carlo* is :math:`\overline{s_d^2}`.
+
+:func:`map_draws` is the one draw loop of the posterior-predictive runners (cohorts, trials, lab protocols): it
+picks the draws, hands each a :class:`DrawTask` and runs the task inside :func:`dormancy.params.registry_overrides`
+of the draw's values on a :class:`dormancy.distributed.Executor`.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from dormancy.distributed import Executor
 from dormancy.errors import InputError, Problem
 from dormancy.params.posterior import Posterior, load_posterior, shipped_posterior_path
+from dormancy.params.registry import registry_overrides
 
 __all__ = [
     "DRAW_TAG",
     "MAX_DRAWS",
+    "DrawTask",
     "PosteriorDraws",
     "draw_seed",
+    "map_draws",
     "posterior_draws",
     "three_sources",
     "variance_components",
@@ -175,6 +184,75 @@ def posterior_draws(
     indices = resolved.sample(int(n), seed=int(seed))
     seeds = tuple(draw_seed(int(seed), k) for k in range(int(n)))
     return PosteriorDraws(resolved, indices, seeds, int(seed), source, sha)
+
+
+class DrawTask(NamedTuple):
+    """One draw of a posterior-predictive run, as its task receives it.
+
+    Parameters
+    ----------
+    position : int
+        Draw position ``k`` (0 ... n - 1).
+    index : int
+        Posterior row of the draw.
+    seed : int
+        The draw's seed (:func:`draw_seed`).
+    overrides : dict of str to float
+        Record name to value of the draw.
+    """
+
+    position: int
+    index: int
+    seed: int
+    overrides: dict[str, float]
+
+    def head(self) -> dict[str, Any]:
+        """Return the columns that name the draw in a result row: ``draw``, ``posterior_index``, ``seed`` (text)."""
+        return {"draw": self.position, "posterior_index": self.index, "seed": str(self.seed)}
+
+
+def _in_draw(function: Callable[..., Any], task: DrawTask, *arguments: Any) -> Any:
+    """Run ``function(task, *arguments)`` inside the registry overrides of the draw (on a worker too)."""
+    with registry_overrides(task.overrides):
+        return function(task, *arguments)
+
+
+def map_draws(
+    function: Callable[..., Any],
+    *arguments: Any,
+    posterior: Posterior | PosteriorDraws | str | Path | None,
+    n: int,
+    seed: int,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[PosteriorDraws, list[Any], Executor]:
+    """Run ``function(task, *arguments)`` once per posterior draw; return the draws, the outputs and the executor.
+
+    Parameters
+    ----------
+    function : callable
+        A module-level function (it runs on Dask workers too) taking a :class:`DrawTask` and ``arguments``; it
+        runs inside :func:`dormancy.params.registry_overrides` of the draw's values, so code that reads the
+        registry directly sees them.
+    *arguments
+        Passed to every call (sent once to each worker).
+    posterior, n, seed
+        As :func:`posterior_draws`.
+    executor : dormancy.distributed.Executor, optional
+        Where draws run (default in-process); outputs come back in draw order for any worker count.
+    progress : callable, optional
+        ``progress(draws_done, draws)``.
+
+    Raises
+    ------
+    InputError
+        As :func:`posterior_draws` (before any draw runs).
+    """
+    draws = posterior_draws(posterior, n, seed=seed)
+    tasks = [DrawTask(k, draws.indices[k], draws.seeds[k], draws.overrides(k)) for k in range(draws.n)]
+    executor = executor if executor is not None else Executor(None)
+    outputs = executor.map(functools.partial(_in_draw, function), tasks, *arguments, progress=progress)
+    return draws, outputs, executor
 
 
 def variance_components(values: ArrayLike, groups: ArrayLike) -> dict[str, float]:

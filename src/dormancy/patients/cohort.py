@@ -496,6 +496,37 @@ def _prepare(
     return inputs, context
 
 
+def _plan(
+    spec: CohortSpec,
+    seed: int,
+    parameters: Mapping[str, float] | None,
+    patient_ids: object,
+    treatment: object,
+    treatment_start_years: object,
+    visits_years: object,
+    cache: TableCache | None,
+    chunk_size: object,
+) -> tuple[_Inputs, dict, list[tuple[int, int]]]:
+    """Set up a cohort run, in memory or streamed: check the inputs, prepare them and cut them into chunks.
+
+    Returns ``(inputs, context, bounds)``: :func:`_prepare`'s inputs and context, and ``(start, stop)`` row bounds
+    of the chunks of ``chunk_size`` patients (one empty chunk for no patients).
+
+    Raises
+    ------
+    InputError
+        For a bad chunk size, then as :func:`_prepare`.
+    """
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
+        raise InputError([Problem("chunk_size", "a positive integer", repr(chunk_size))])
+    inputs, context = _prepare(
+        spec, seed, parameters, patient_ids, treatment, treatment_start_years, visits_years, cache=cache
+    )
+    total = len(inputs.patient_ids)
+    bounds = [(start, min(start + chunk_size, total)) for start in range(0, total, chunk_size)] or [(0, 0)]
+    return inputs, context, bounds
+
+
 def _patient_ids(patient_ids: object, n_patients: int) -> NDArray[np.int64]:
     if patient_ids is None:
         return np.arange(n_patients, dtype=np.int64)
@@ -621,13 +652,10 @@ def simulate_cohort(
     dormancy.patients.stream_cohort : the same rows written chunk by chunk to a Parquet dataset, memory bounded by a
         chunk, with the summaries merged from per-chunk statistics (large cohorts).
     """
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
-        raise InputError([Problem("chunk_size", "a positive integer", repr(chunk_size))])
-    inputs, context = _prepare(
-        spec, seed, parameters, patient_ids, treatment, treatment_start_years, visits_years, cache=cache
+    inputs, context, bounds = _plan(
+        spec, seed, parameters, patient_ids, treatment, treatment_start_years, visits_years, cache, chunk_size
     )
     total = len(inputs.patient_ids)
-    bounds = [(start, min(start + chunk_size, total)) for start in range(0, total, chunk_size)] or [(0, 0)]
     if scheduler is None:
         parts = []
         for start, stop in bounds:

@@ -30,7 +30,6 @@ import hashlib
 import json
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +40,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from dormancy._version import __version__
-from dormancy.atomic import fsync, fsync_tree, remove_stale, replace_problem
+from dormancy.atomic import atomic_file, check_destination, publish_folder
 from dormancy.coupling.tables import TableCache
 from dormancy.distributed import connect
 from dormancy.errors import InputError, Problem
@@ -51,7 +50,7 @@ from dormancy.patients.cohort import (
     MANIFEST_FILE,
     _Inputs,
     _manifest,
-    _prepare,
+    _plan,
     simulate_chunk,
 )
 from dormancy.patients.cohort_summary import CohortSummary, hazard_intervals
@@ -121,13 +120,8 @@ def _write_part(table: pd.DataFrame, path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    temporary = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex}.tmp")
-    try:
+    with atomic_file(path) as temporary:
         pq.write_table(pa.Table.from_pandas(_encode(table), preserve_index=False), temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def _stream_chunk(
@@ -199,40 +193,6 @@ def _partial_folder(path: Path, fingerprint: str, resume: bool) -> Path:
     return partial
 
 
-def _publish(partial: Path, path: Path, overwrite: bool) -> None:
-    """Move the complete partial folder to ``path`` (replacing an old result with ``overwrite``)."""
-    (partial / STATE_FILE).unlink()
-    fsync_tree(partial)
-    if not os.path.lexists(path):
-        os.rename(partial, path)
-    else:
-        if not overwrite or replace_problem(path, MANIFEST_FILE) is not None:
-            raise FileExistsError(f"{path} appeared while the cohort was being written; not replacing it")
-        aside = path.parent / f".{path.name}.old-{os.getpid()}-{uuid.uuid4().hex}"
-        os.rename(path, aside)
-        try:
-            os.rename(partial, path)
-        except BaseException:
-            os.rename(aside, path)
-            raise
-        shutil.rmtree(aside, ignore_errors=True)
-    fsync(path.parent)
-
-
-def _check_destination(path: Path, overwrite: bool) -> None:
-    if not path.name or path.name in (".", ".."):
-        raise FileExistsError(f"cannot save a cohort to {path}: it names the current folder or one above it")
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"cannot save a cohort to {path}: folder {path.parent} does not exist")
-    remove_stale(path)
-    if os.path.lexists(path):
-        if not overwrite:
-            raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it")
-        reason = replace_problem(path, MANIFEST_FILE)
-        if reason is not None:
-            raise FileExistsError(f"{path} exists and is {reason}; refusing to replace it")
-
-
 def _json_frame(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [
         {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
@@ -282,13 +242,12 @@ def stream_cohort(
     FileExistsError, FileNotFoundError
         When ``path`` exists (without ``overwrite``, or is not ours) or its parent does not.
     """
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer) or chunk_size < 1:
-        raise InputError([Problem("chunk_size", "a positive integer", repr(chunk_size))])
     path = Path(path)
-    inputs, context = _prepare(spec, seed, parameters, patient_ids, treatment, treatment_start_years, cache=cache)
-    _check_destination(path, overwrite)
+    inputs, context, bounds = _plan(
+        spec, seed, parameters, patient_ids, treatment, treatment_start_years, None, cache, chunk_size
+    )
+    check_destination(path, overwrite=overwrite, what="a cohort", marker=MANIFEST_FILE)
     total = len(inputs.patient_ids)
-    bounds = [(start, min(start + chunk_size, total)) for start in range(0, total, chunk_size)] or [(0, 0)]
     intervals = hazard_intervals(spec.followup_years)
     partial = _partial_folder(path, _fingerprint(spec, seed, parameters, inputs, context, chunk_size), resume)
     parts = partial / PARTS_FOLDER
@@ -375,7 +334,8 @@ def stream_cohort(
     ):
         text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         (partial / name).write_text(text, encoding="utf-8")
-    _publish(partial, path, overwrite)
+    (partial / STATE_FILE).unlink()
+    publish_folder(partial, path, overwrite=overwrite, what="the cohort", marker=MANIFEST_FILE)
     return StreamedCohort(path, manifest, summary, len(bounds), resumed)
 
 

@@ -27,10 +27,8 @@ import numpy as np
 import pandas as pd
 
 from dormancy.distributed import Executor
-from dormancy.params import registry_overrides
 from dormancy.params.posterior import Posterior
-from dormancy.params.propagation import PosteriorDraws, split_overrides, three_sources
-from dormancy.params.propagation import posterior_draws as pick_draws
+from dormancy.params.propagation import DrawTask, PosteriorDraws, map_draws, split_overrides, three_sources
 from dormancy.patients.cohort import _spec_dict, simulate_cohort
 from dormancy.patients.outcomes import survival_outcomes
 from dormancy.patients.parameters import USED_SETS
@@ -61,26 +59,24 @@ def _measures(table: pd.DataFrame, years: float) -> list[tuple[str, float, int]]
     return rows
 
 
-def _cohort_draw(task: tuple[int, int, int, Mapping[str, float]], spec: CohortSpec, settings: Mapping[str, Any]):
+def _cohort_draw(task: DrawTask, spec: CohortSpec, settings: Mapping[str, Any]):
     """Run one draw; return its measure rows and, when asked, its patient table (with a ``draw`` column)."""
-    position, index, seed, overrides = task
     share_table_folder(settings.get("table_cache_dir"))
-    with registry_overrides(overrides):
-        result = simulate_cohort(
-            spec, seed=seed, parameters=split_overrides(overrides, USED_SETS), chunk_size=int(settings["chunk_size"])
-        )
+    result = simulate_cohort(
+        spec,
+        seed=task.seed,
+        parameters=split_overrides(task.overrides, USED_SETS),
+        chunk_size=int(settings["chunk_size"]),
+    )
     rows = []
     for measure, value, n in _measures(result.table, spec.followup_years):
         se = math.sqrt(value * (1.0 - value) / n) if n and math.isfinite(value) else math.nan
-        rows.append(
-            {"draw": position, "posterior_index": index, "seed": str(seed), "measure": measure}
-            | {"value": value, "se": se, "n": n}
-        )
+        rows.append(task.head() | {"measure": measure, "value": value, "se": se, "n": n})
     table = None
     if settings["keep_tables"]:
         table = result.table
-        table.insert(0, "draw", np.full(len(table), position, dtype=np.int64))
-    parameters = result.manifest.parameters if position == 0 else None
+        table.insert(0, "draw", np.full(len(table), task.position, dtype=np.int64))
+    parameters = result.manifest.parameters if task.position == 0 else None
     return rows, table, parameters
 
 
@@ -167,11 +163,17 @@ def simulate_cohort_posterior(
     progress : callable, optional
         ``progress(draws_done, draws)``.
     """
-    draws = pick_draws(posterior, posterior_draws, seed=seed)
-    tasks = [(k, draws.indices[k], draws.seeds[k], draws.overrides(k)) for k in range(draws.n)]
-    executor = executor if executor is not None else Executor(None)
     settings = {"chunk_size": int(chunk_size), "keep_tables": bool(keep_tables), "table_cache_dir": table_folder()}
-    outputs = executor.map(_cohort_draw, tasks, spec, settings, progress=progress)
+    draws, outputs, executor = map_draws(
+        _cohort_draw,
+        spec,
+        settings,
+        posterior=posterior,
+        n=posterior_draws,
+        seed=seed,
+        executor=executor,
+        progress=progress,
+    )
     frame = pd.DataFrame([row for rows, _, _ in outputs for row in rows], columns=list(DRAW_COLUMNS))
     table = pd.concat([t for _, t, _ in outputs], ignore_index=True) if keep_tables else None
     manifest = Manifest.create(

@@ -37,10 +37,8 @@ import pandas as pd
 
 from dormancy.distributed import Executor
 from dormancy.errors import InputError, Problem
-from dormancy.params import registry_overrides
 from dormancy.params.posterior import Posterior
-from dormancy.params.propagation import PosteriorDraws, split_overrides, three_sources
-from dormancy.params.propagation import posterior_draws as pick_draws
+from dormancy.params.propagation import DrawTask, PosteriorDraws, map_draws, split_overrides, three_sources
 from dormancy.patients.parameters import USED_SETS
 from dormancy.patients.therapy import share_table_folder, table_folder
 from dormancy.provenance import Manifest
@@ -191,24 +189,22 @@ def _pooled_clearance(patients: pd.DataFrame, column: str, arm: str, control: st
     return p1 - p0, se, p_value
 
 
-def _trial_draw(task: tuple[int, int, int, Mapping[str, float]], spec: TrialSpec, settings: Mapping[str, Any]):
-    """Run one draw (a task: position, posterior row, seed, overrides); return its draw and replicate rows."""
-    position, index, seed, overrides = task
-    replicates = int(settings["replicates"])
+def _trial_draw(task: DrawTask, spec: TrialSpec, settings: Mapping[str, Any]):
+    """Run one draw; return its draw and replicate rows."""
+    position = task.position
     share_table_folder(settings.get("table_cache_dir"))
-    with registry_overrides(overrides):
-        result = run_trial(
-            spec,
-            seed=seed,
-            replicates=replicates,
-            parameters=split_overrides(overrides, USED_SETS),
-            chunk_size=int(settings["chunk_size"]),
-        )
+    result = run_trial(
+        spec,
+        seed=task.seed,
+        replicates=int(settings["replicates"]),
+        parameters=split_overrides(task.overrides, USED_SETS),
+        chunk_size=int(settings["chunk_size"]),
+    )
     alpha = spec.analysis.alpha
     control = spec.control_arm
     patients = result.patients[result.patients["status"] == "ok"] if len(result.patients) else result.patients
     draw_rows, replicate_rows = [], []
-    head = {"draw": position, "posterior_index": index, "seed": str(seed)}
+    head = task.head()
     comparisons = result.comparisons
     if len(comparisons):
         comparisons = comparisons[comparisons["subgroup"] == "all"]
@@ -357,11 +353,17 @@ def run_trial_posterior(
         raise InputError([Problem("spec", "a TrialSpec", type(spec).__name__)])
     if isinstance(replicates, bool) or not isinstance(replicates, int | np.integer) or not 2 <= replicates <= 100_000:
         raise InputError([Problem("replicates", "an integer in [2, 100000] per draw", repr(replicates))])
-    draws = pick_draws(posterior, posterior_draws, seed=seed)
-    tasks = [(k, draws.indices[k], draws.seeds[k], draws.overrides(k)) for k in range(draws.n)]
-    executor = executor if executor is not None else Executor(None)
     settings = {"replicates": int(replicates), "chunk_size": int(chunk_size), "table_cache_dir": table_folder()}
-    outputs = executor.map(_trial_draw, tasks, spec, settings, progress=progress)
+    draws, outputs, executor = map_draws(
+        _trial_draw,
+        spec,
+        settings,
+        posterior=posterior,
+        n=posterior_draws,
+        seed=seed,
+        executor=executor,
+        progress=progress,
+    )
     draw_rows = [row for rows, _, _ in outputs for row in rows]
     replicate_rows = [row for _, rows, _ in outputs for row in rows]
     manifest = Manifest.create(
