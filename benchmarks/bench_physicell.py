@@ -50,6 +50,7 @@ import argparse
 import math
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -231,12 +232,12 @@ def run_ours(scene: Scene, *, mechanics: bool = True) -> dict[str, float]:
     steps = round(DAYS * 24.0 / model.dt_hours)
     per_step = round(60.0 * model.dt_hours / MECHANICS_DT_MIN)
     agent_steps = 0
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(steps):
         state = step(state, model)
         agent_steps += len(state.dtcs.id) * per_step
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "agent_steps": agent_steps, "final_agents": len(state.dtcs.id)}
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"seconds": seconds, "cpu_seconds": cpu, "agent_steps": agent_steps, "final_agents": len(state.dtcs.id)}
 
 
 # ---------------------------------------------------------------------------------------------------- PhysiCell ---
@@ -348,9 +349,11 @@ def run_physicell(program: Path, scene: Scene, work: Path, *, with_agents: bool 
     settings = run / "PhysiCell_settings.xml"
     physicell_settings(scene, template, run / "output", agents_csv=csv).write(settings)
     env = {**os.environ, "OMP_NUM_THREADS": str(scene.threads)}
-    start = time.perf_counter()
+    start, children = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run([str(program), str(settings)], cwd=program.parent, env=env, capture_output=True, text=True)
     process = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
     (run / "stdout.txt").write_text(done.stdout)
     found = _RUNTIME.search(done.stdout)
     if done.returncode != 0 or found is None:
@@ -360,7 +363,7 @@ def run_physicell(program: Path, scene: Scene, work: Path, *, with_agents: bool 
     seconds = ((d * 24 + h) * 60 + m) * 60 + s
     agents = len(scene.positions_um) if with_agents else 0
     steps = round(DAYS * 1440.0 / MECHANICS_DT_MIN)
-    return {"seconds": seconds, "process_seconds": process, "agent_steps": agents * steps}
+    return {"seconds": seconds, "process_seconds": process, "process_cpu_seconds": cpu, "agent_steps": agents * steps}
 
 
 # ------------------------------------------------------------------------------------------------------ compare ---
@@ -370,8 +373,11 @@ def _rate(result: dict[str, float]) -> float:
     return result["agent_steps"] / result["seconds"]
 
 
-def compare(program: Path, agents: int, threads: int, work: Path) -> dict[str, float]:
-    """Run both codes on the scene with ``agents`` cells (and with none); print and return the figures."""
+def compare(program: Path, agents: int, threads: int, work: Path, *, parts: bool = True) -> dict[str, float]:
+    """Run both codes on the scene with ``agents`` cells; print and return the figures.
+
+    With ``parts``, also each code with no agents (fields only) and ours with mechanics off.
+    """
     import numba
 
     numba.set_num_threads(threads)
@@ -380,14 +386,22 @@ def compare(program: Path, agents: int, threads: int, work: Path) -> dict[str, f
           f"{threads} thread(s) each (Numba / OpenMP); {_load()}")  # fmt: skip
     physicell = run_physicell(program, scene, work)
     print(
-        f"  PhysiCell {PHYSICELL_VERSION}: {physicell['seconds']:8.2f} s main loop "
-        f"({physicell['process_seconds']:.2f} s whole process), {_rate(physicell):12,.0f} agent-steps/s ({_load()})"
+        f"  PhysiCell {PHYSICELL_VERSION}: {physicell['seconds']:8.2f} s main loop, {_rate(physicell):12,.0f} "
+        f"agent-steps/s (whole process {physicell['process_seconds']:.2f} s wall, "
+        f"{physicell['process_cpu_seconds']:.2f} s CPU; {_load()})"
     )
     ours = run_ours(scene)
-    print(f"  ours:           {ours['seconds']:8.2f} s main loop, {_rate(ours):12,.0f} agent-steps/s "
-          f"({ours['final_agents']} agents at the end; {_load()})")  # fmt: skip
+    print(
+        f"  ours:            {ours['seconds']:8.2f} s main loop, {_rate(ours):12,.0f} agent-steps/s "
+        f"({ours['cpu_seconds']:.2f} s CPU; {ours['final_agents']} agents at the end; {_load()})"
+    )
     ratio = _rate(ours) / _rate(physicell)
-    print(f"  ratio (agent-steps per second, ours / PhysiCell): {ratio:.1f}x")
+    cpu_ratio = physicell["process_cpu_seconds"] / ours["cpu_seconds"] * ours["agent_steps"] / physicell["agent_steps"]
+    print(f"  RATIO (agent-steps per wall second of the main loop, ours / PhysiCell): {ratio:.1f}x")
+    print(f"  per CPU second (PhysiCell's whole process, ours' loop): {cpu_ratio:.1f}x")
+    result = {"physicell_rate": _rate(physicell), "ours_rate": _rate(ours), "ratio": ratio, "cpu_ratio": cpu_ratio}
+    if not parts:
+        return result
     physicell_empty = run_physicell(program, scene, work, with_agents=False)
     ours_empty = run_ours(replace(scene, positions_um=np.zeros((0, 2))))
     ours_still = run_ours(scene, mechanics=False)
@@ -400,13 +414,9 @@ def compare(program: Path, agents: int, threads: int, work: Path) -> dict[str, f
     mechanics_seconds = max(ours["seconds"] - ours_still["seconds"], 1e-9)
     print(f"  ours with mechanics off {ours_still['seconds']:.2f} s: mechanics {mechanics_seconds:.2f} s "
           f"= {ours['agent_steps'] / mechanics_seconds:,.0f} agent mechanics steps/s")  # fmt: skip
-    print(f"  agent-share ratio (ours / PhysiCell): {share['ours'] / share['PhysiCell']:.1f}x ({_load()})")
-    return {
-        "physicell_rate": _rate(physicell),
-        "ours_rate": _rate(ours),
-        "ratio": ratio,
-        "agent_share_ratio": share["ours"] / share["PhysiCell"],
-    }
+    result["agent_share_ratio"] = share["ours"] / share["PhysiCell"]
+    print(f"  agent-share ratio (ours / PhysiCell): {result['agent_share_ratio']:.1f}x ({_load()})")
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -416,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=default_cache(), help="where PhysiCell is cloned and built")
     parser.add_argument("--agents", type=int, nargs="+", default=[1000], help="agent counts (default 1000)")
     parser.add_argument("--threads", type=int, default=None, help="threads for both (default: Numba's count)")
+    parser.add_argument("--no-parts", action="store_true", help="skip the fields-only and mechanics-off runs")
     args = parser.parse_args(argv)
     import numba
 
@@ -427,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"PhysiCell: {program}; {_load()}; {os.cpu_count()} CPUs")
     for agents in args.agents:
-        compare(program, agents, threads, args.cache / "runs")
+        compare(program, agents, threads, args.cache / "runs", parts=not args.no_parts)
     return 0
 
 
