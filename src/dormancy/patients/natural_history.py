@@ -48,7 +48,9 @@ with hazard :math:`h_{endo}` while taken; on it an awakened ER+ cell founds a co
 signalling), and ER+ foci grow at :math:`1 - \varepsilon_{endo}` of their rate. From a per-patient time
 :math:`T_R` (de novo or acquired endocrine resistance, :mod:`dormancy.patients.endocrine_resistance`; infinite
 when never) none of these endocrine effects acts on the patient, nor a regimen's growth factor or ER inhibition of
-her foci: she is treated as off endocrine therapy.
+her foci: she is treated as off endocrine therapy. Before it, her relative response :math:`s_i` (1 for everyone
+unless the response spreads between patients, :func:`dormancy.patients.endocrine_resistance.endocrine_sensitivity`)
+multiplies :math:`\varepsilon_{endo}` and :math:`h_{endo}`.
 Detection is a focus reaching :math:`X_{det}`; the time is interpolated within the step. The first detection is
 the (first distant) recurrence, with its site (bone or a visceral site); staging then finds every site holding a
 focus of at least :math:`X_{stage}` (a bit mask of sites). The history then goes on (no treatment of metastatic
@@ -306,6 +308,7 @@ def simulate_patients(
     chemotherapy,
     endocrine_years,
     resistant_years,
+    endocrine_sensitivity,
     params,
     rates,
     vicious,
@@ -328,7 +331,10 @@ def simulate_patients(
     entry per step of the regimen; ``regimen_dormant_death`` is an extra death hazard, per year, of every dormant
     DTC in every pool while the step is on). From ``resistant_years[p]`` (years; ``inf``: never) an ER+ patient's
     disease is endocrine-resistant: no endocrine effect and no regimen growth factor or ER inhibition acts on it
-    (:mod:`dormancy.patients.endocrine_resistance`); ``regimen_resistant_growth`` is the factor on the growth of
+    (:mod:`dormancy.patients.endocrine_resistance`); before it, ``endocrine_sensitivity[p]`` (dimensionless, 1: the
+    calibrated response) multiplies the growth and founding inhibition :math:`\varepsilon_{endo}` and the eradication
+    hazard :math:`h_{endo}` (:func:`dormancy.patients.endocrine_resistance.endocrine_sensitivity`);
+    ``regimen_resistant_growth`` is the factor on the growth of
     every focus of such a patient while the step is on (a drug that needs no endocrine sensitivity, e.g. a CDK4/6
     inhibitor; 1 at every step: none). ``visit_steps[p, v]`` is the step at whose start visit ``v``
     records the marrow DTCs (-1: no visit).
@@ -513,7 +519,7 @@ def simulate_patients(
                 endo = 1 if (er == 1 and mid < endocrine_years[p] and sensitive) else 0
                 p_est, _ = establishment(tables, er, endo, i, fi, j, fj, params)
                 if endo:
-                    p_est *= 1.0 - params[P_ENDO_GROWTH]
+                    p_est *= 1.0 - params[P_ENDO_GROWTH] * endocrine_sensitivity[p]
                 if treated and er and sensitive:
                     p_est *= 1.0 - regimen_er_inhibition[g]
                 site_state = step_state(pid, step + 1, SITE_BLOCK, k0, k1)
@@ -581,7 +587,7 @@ def simulate_patients(
                 niche = slots_niche[s]
                 alpha = alpha0
                 if endo:
-                    alpha *= 1.0 - params[P_ENDO_GROWTH]
+                    alpha *= 1.0 - params[P_ENDO_GROWTH] * endocrine_sensitivity[p]
                 if treated and (sensitive or not er):
                     alpha *= regimen_growth[g] * (1.0 - regimen_er_inhibition[g] if er else 1.0)
                 elif treated:
@@ -598,7 +604,7 @@ def simulate_patients(
                     x_new = -1.0 if u < math.exp(-survivors) else math.log(max(survivors, 1.0))
                 if endo:
                     state, u = next_uniform(state)
-                    if u < -math.expm1(-params[P_ENDO_KILL] * dt_years):
+                    if u < -math.expm1(-(params[P_ENDO_KILL] * endocrine_sensitivity[p]) * dt_years):
                         x_new = -1.0
                 if kill > 0.0 and x_new >= 0.0:
                     # the strategy's chemotherapy this step: each cycling cell survives with probability 10^-kill,
