@@ -14,9 +14,10 @@ before the time :math:`T_R` at which her disease is endocrine-resistant:
 with :math:`r` the resistant fraction (``endocrine_resistant_fraction``) and :math:`\lambda` the hazard of
 acquiring resistance (``endocrine_acquired_resistance_per_year``, years from diagnosis: the therapy starts at
 diagnosis). From :math:`T_R` on the patient's foci, founders and dormant cells are treated as off endocrine
-therapy. The endocrine sensitivity :math:`s_i(t) = \mathbb{1}[t < T_R]` is thus 0 or 1: a resistant fraction with no
-benefit, the rest fully sensitive (POETIC / IMPACT: a fifth to a third of ER+ tumours keep a high Ki-67 after two
-weeks of an aromatase inhibitor; Smith 2020, Dowsett 2005).
+therapy. The endocrine sensitivity is thus :math:`s_i \mathbb{1}[t < T_R]`: a resistant fraction with no benefit
+(POETIC / IMPACT: a fifth to a third of ER+ tumours keep a high Ki-67 after two weeks of an aromatase inhibitor;
+Smith 2020, Dowsett 2005), the others with a continuous response :math:`s_i` (:func:`endocrine_sensitivity`; 1 for
+everyone when its spread is 0, the all-or-none model of calibration run 9).
 
 With :math:`r = 0` and :math:`\lambda = 0` every :math:`T_R` is infinite and the kernel's history is the same, bit
 for bit, as without the mechanism (tested). Randomness: the two uniforms of patient ``i`` are
@@ -41,7 +42,11 @@ tamoxifen :math:`T_R` when she switches to an aromatase inhibitor later (extende
 patient (a departure: her tamoxifen-specific resistance would then be overcome, though a disease that grew unchecked
 for years on tamoxifen has mostly recurred by then).
 
-Not modelled: partial sensitivity (a continuous :math:`s_i`), resistance differing between foci of one patient,
+**Continuous response of the sensitive patients** (:func:`endocrine_sensitivity`): before :math:`T_R` a patient's
+response is not all-or-none but :math:`s_i`, lognormal on the growth factor's scale (Ki-67's spread on letrozole),
+which scales every endocrine effect of the kernel.
+
+Not modelled: resistance differing between foci of one patient,
 the majority's acquired resistance differing between tamoxifen and aromatase inhibitors (one :math:`\lambda`), and the
 non-DTC events (locoregional and contralateral, :mod:`dormancy.patients.locoregional`), whose endocrine reduction
 is unchanged.
@@ -193,7 +198,9 @@ def endocrine_sensitivity(
     fractional inhibition is :math:`1 - f_i = \varepsilon_{endo} s_i`, and the eradication hazard, an effect of the
     same ER blockade, is taken in proportion, :math:`h_{endo} s_i` (assumption: a tumour whose proliferation is
     not held back is not eradicated either). The kernel multiplies :math:`\varepsilon_{endo}` (growth and
-    founding) and :math:`h_{endo}` by :math:`s_i` (:func:`dormancy.patients.natural_history.simulate_patients`).
+    founding) and :math:`h_{endo}` by :math:`s_i`, and weighs the switch's readings under ER blockade (dormant
+    hazards, establishment, immune evasion) against the untreated ones with :math:`\min(s_i, 1)` (linear; the
+    tables exist at the calibrated blockade only) (:func:`dormancy.patients.natural_history.simulate_patients`).
 
     Selection follows: the disease still present after years of therapy is that of the patients with a weak
     response, so continuing the therapy (extended endocrine therapy) acts less than it did at first.
