@@ -661,7 +661,7 @@ records = [
         "Between-patient SD of the log growth factor of ER+ foci on endocrine therapy (continuous endocrine "
         "response of the sensitive patients, patients/endocrine_resistance.py: endocrine_sensitivity); the "
         "eradication hazard is taken in proportion to the inhibition",
-        0.64,
+        0.0,
         "dimensionless",
         0.0,
         1.0,
@@ -672,7 +672,11 @@ records = [
         "geometric mean, 0.166-0.300, gives about 0.78). Derived before any check was run with it. Ki-67's change "
         "includes biopsy-to-surgery measurement noise and the non-responders that the de novo resistant fraction "
         "also carries, so the biological spread among the sensitive patients is likely smaller: an upper estimate. "
-        "Ki-67 taken to scale with the growth rate (as for aromatase_inhibitor_extra_inhibition). Prior 0-1.",
+        "Ki-67 taken to scale with the growth rate (as for aromatase_inhibitor_extra_inhibition). Prior 0-1. "
+        "SHIPPED AT 0 (the all-or-none response of calibration run 9; every cohort bit-identical to run 12) until "
+        "the 43 calibration targets and the eight care checks have been rerun at the sourced 0.64 "
+        "(docs/calibration-run-13/README.md: at 0.64 the EBCTCG 2011 periods hold at 10k and MA.17 moves up; the "
+        "Pan 2017, Braun and the other care checks were not rerun for lack of CPU).",
     ),
 ]
 
