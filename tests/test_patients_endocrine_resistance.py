@@ -10,11 +10,16 @@ from dormancy.patients import CareSpec, CohortSpec, PopulationSpec, simulate_coh
 from dormancy.patients.care import care_plan
 from dormancy.patients.care_checks import rate_ratio
 from dormancy.patients.covariates import sample_covariates
-from dormancy.patients.endocrine_resistance import aromatase_inhibitor_resistant_years, endocrine_resistant_years
+from dormancy.patients.endocrine_resistance import (
+    aromatase_inhibitor_resistant_years,
+    endocrine_resistant_years,
+    endocrine_sensitivity,
+)
 from dormancy.patients.parameters import SET_NAME, resolve_parameters
 
 R = f"{SET_NAME}.endocrine_resistant_fraction"
 LAMBDA = f"{SET_NAME}.endocrine_acquired_resistance_per_year"
+SIGMA = f"{SET_NAME}.endocrine_response_sd_log"
 ER_POSITIVE = PopulationSpec.only(er_positive=True)
 #: Columns of the DTC history (the kernel's); the non-DTC events have their own endocrine reduction.
 HISTORY = ["dtc_at_diagnosis", "escapes", "dead_dtcs", "dormant_at_end", "recurrence_years", "bone_metastasis_years"]
@@ -182,3 +187,47 @@ def test_more_resistance_brings_the_endocrine_effects_closer_to_one():
         assert high[0] > low[0], (which, ratios)
         # separated by more than the two intervals' half-widths (common random numbers make this conservative)
         assert high[1] > low[2] or high[0] - low[0] > 0.1, (which, ratios)
+
+
+def test_no_response_spread_means_the_calibrated_response_for_everyone():
+    ids = np.arange(50)
+    er = ids % 2 == 0
+    values = {"endocrine_growth_inhibition": 0.74, "endocrine_response_sd_log": 0.0}
+    assert np.array_equal(endocrine_sensitivity(values, seed=1, ids=ids, er_positive=er), np.ones(50))
+    assert np.array_equal(endocrine_sensitivity({}, seed=1, ids=ids, er_positive=er), np.ones(50))
+
+
+def test_the_growth_factor_on_therapy_is_lognormal_about_the_calibrated_one_and_depends_only_on_seed_and_patient():
+    ids = np.arange(40_000)
+    er = ids % 4 != 0
+    epsilon, sigma = 0.74, 0.64
+    values = {"endocrine_growth_inhibition": epsilon, "endocrine_response_sd_log": sigma}
+    s = endocrine_sensitivity(values, seed=5, ids=ids, er_positive=er)
+    assert np.all(s[~er] == 1.0)
+    assert np.all((s >= 0.0) & (s <= 1.0 / epsilon))
+    factor = 1.0 - epsilon * s[er]  # the growth factor on therapy, f_i = min(1, (1 - eps) e^{sigma z})
+    # median (1 - eps): half of the patients respond better than the calibrated response, half worse
+    assert abs(np.mean(factor < 1.0 - epsilon) - 0.5) < 4 * 0.5 / np.sqrt(er.sum())
+    # below the cap at 1 the log factor is normal with SD sigma: its quartiles are ln(1 - eps) -/+ 0.674 sigma
+    quartiles = np.log(np.quantile(factor, [0.25, 0.75]))
+    assert np.allclose(quartiles, np.log(1.0 - epsilon) + np.array([-0.6745, 0.6745]) * sigma, atol=0.03)
+    # capped where the factor would exceed 1 (no endocrine effect): P(z > -ln(1 - eps) / sigma)
+    from scipy.stats import norm
+
+    capped = norm.sf(-np.log(1.0 - epsilon) / sigma)
+    assert abs(np.mean(s[er] == 0.0) - capped) < 4 * np.sqrt(capped * (1 - capped) / er.sum()) + 1e-3
+    subset = ids[::-7]
+    assert np.array_equal(endocrine_sensitivity(values, seed=5, ids=subset, er_positive=er[subset]), s[subset])
+    assert not np.array_equal(endocrine_sensitivity(values, seed=6, ids=ids, er_positive=er), s)
+    with pytest.raises(InputError) as error:
+        endocrine_sensitivity({"endocrine_response_sd_log": -0.1}, seed=1, ids=ids, er_positive=er)
+    assert error.value.problems[0].field == "endocrine_response_sd_log"
+
+
+def test_the_response_spread_changes_only_ER_positive_patients_on_endocrine_therapy():
+    untreated = [_cohort(CareSpec("node_positive", 0.0), {SIGMA: sigma}, n=400) for sigma in (0.0, 0.64)]
+    assert untreated[0].equals(untreated[1])  # untreated histories, bit for bit
+    treated = [_cohort(CareSpec("node_positive", 5.0), {SIGMA: sigma}, n=400) for sigma in (0.0, 0.64)]
+    er = treated[0]["er_positive"].to_numpy()
+    assert treated[0].loc[~er, HISTORY].equals(treated[1].loc[~er, HISTORY])
+    assert not treated[0].loc[er, HISTORY].equals(treated[1].loc[er, HISTORY])

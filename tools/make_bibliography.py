@@ -539,6 +539,23 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
             "at 12 weeks) are recalled, not read here."
         ),
     },
+    "campone2023ameera4": {
+        "authors": "Campone M, Bidard FC, Neven P, et al",
+        "year": 2023,
+        "title": (
+            "AMEERA-4: a randomized, preoperative window-of-opportunity study of amcenestrant versus letrozole in "
+            "early breast cancer"
+        ),
+        "journal": "Breast Cancer Res",
+        "doi": "10.1186/s13058-023-01740-2",
+        "pmid": "37950338",
+        "url": "https://breast-cancer-research.biomedcentral.com/articles/10.1186/s13058-023-01740-2/tables/2",
+        "note": (
+            "Table 2 seen (mITT): letrozole 2.5 mg for 14 days before surgery, n = 29, postmenopausal ER+/HER2-: Ki-67 "
+            "geometric least-squares mean relative change -77.7 % (95 % CI -83.4 to -70.0; ANCOVA of the log "
+            "proportional change), a reduction of at least 50 % in 89.7 % (72.6-97.8)."
+        ),
+    },
     "smith2020poetic": {
         "authors": "Smith I, Robertson J, Kilburn L, et al",
         "year": 2020,

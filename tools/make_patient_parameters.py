@@ -643,6 +643,29 @@ records = [
         "Acquired resistance (ESR1 mutation, growth-factor escape) during years of adjuvant endocrine therapy; "
         "no direct adjuvant measurement: an assumption, prior 0–0.3 per year.",
     ),
+    urec(
+        "endocrine_response_sd_log",
+        "σ_endo",
+        "Between-patient SD of the log growth factor of ER+ foci on endocrine therapy (continuous endocrine "
+        "response of the sensitive patients, patients/endocrine_resistance.py: endocrine_sensitivity); the "
+        "eradication hazard is taken in proportion to the inhibition",
+        0.0,
+        "dimensionless",
+        0.0,
+        1.0,
+        ["campone2023ameera4", "dowsett2005", "assumption"],
+        "Seen (AMEERA-4, Campone 2023, table 2, letrozole arm, n = 29): Ki-67 after 14 days, geometric mean "
+        "proportional change -77.7 % (ratio 0.223, analysed on the log scale), a fall of at least 50 % in 89.7 %. "
+        "With a lognormal ratio, sigma = (ln 0.5 - ln 0.223) / z(0.897) = 0.808 / 1.265 = 0.64 (the 95 % CI of the "
+        "geometric mean, 0.166-0.300, gives about 0.78). Derived before any check was run with it. Ki-67's change "
+        "includes biopsy-to-surgery measurement noise and the non-responders that the de novo resistant fraction "
+        "also carries, so the biological spread among the sensitive patients is likely smaller: an upper estimate. "
+        "Ki-67 taken to scale with the growth rate (as for aromatase_inhibitor_extra_inhibition). Prior 0-1. "
+        "SHIPPED AT 0 (the all-or-none response of calibration run 9; every cohort bit-identical to run 12) until "
+        "the 43 calibration targets and the eight care checks have been rerun at the sourced 0.64 "
+        "(docs/calibration-run-13/README.md: at 0.64 the EBCTCG 2011 periods hold at 10k and MA.17 moves up; the "
+        "Pan 2017, Braun and the other care checks were not rerun for lack of CPU).",
+    ),
 ]
 
 # ---------------------------------------------------------------- recurrences not from DTCs (patients/locoregional.py)

@@ -41,7 +41,11 @@ from dormancy.patients import therapy
 from dormancy.patients.aspirate import DIAGNOSIS_VISIT, read_aspirate_values
 from dormancy.patients.care import CARE_REGIMEN_YEARS, CARE_SET, care_groups, care_parameters, care_plan
 from dormancy.patients.covariates import sample_covariates
-from dormancy.patients.endocrine_resistance import aromatase_inhibitor_resistant_years, endocrine_resistant_years
+from dormancy.patients.endocrine_resistance import (
+    aromatase_inhibitor_resistant_years,
+    endocrine_resistant_years,
+    endocrine_sensitivity,
+)
 from dormancy.patients.kernel_io import (
     KernelTables,
     PatientBatch,
@@ -269,6 +273,9 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
         endocrine_resistant_years=_resistant_years(inputs, ids, covariates, plan),
         treatment_start_step=inputs.treat_start_step[start:stop],
         visit_steps=inputs.visit_steps[start:stop],
+        endocrine_sensitivity=endocrine_sensitivity(
+            inputs.values, seed=inputs.seed, ids=ids, er_positive=covariates["er_positive"]
+        ),
     )
     tables = KernelTables(inputs.rates, inputs.vicious, inputs.burden_log10)
     if plan is None:

@@ -14,9 +14,10 @@ before the time :math:`T_R` at which her disease is endocrine-resistant:
 with :math:`r` the resistant fraction (``endocrine_resistant_fraction``) and :math:`\lambda` the hazard of
 acquiring resistance (``endocrine_acquired_resistance_per_year``, years from diagnosis: the therapy starts at
 diagnosis). From :math:`T_R` on the patient's foci, founders and dormant cells are treated as off endocrine
-therapy. The endocrine sensitivity :math:`s_i(t) = \mathbb{1}[t < T_R]` is thus 0 or 1: a resistant fraction with no
-benefit, the rest fully sensitive (POETIC / IMPACT: a fifth to a third of ER+ tumours keep a high Ki-67 after two
-weeks of an aromatase inhibitor; Smith 2020, Dowsett 2005).
+therapy. The endocrine sensitivity is thus :math:`s_i \mathbb{1}[t < T_R]`: a resistant fraction with no benefit
+(POETIC / IMPACT: a fifth to a third of ER+ tumours keep a high Ki-67 after two weeks of an aromatase inhibitor;
+Smith 2020, Dowsett 2005), the others with a continuous response :math:`s_i` (:func:`endocrine_sensitivity`; 1 for
+everyone when its spread is 0, the all-or-none model of calibration run 9).
 
 With :math:`r = 0` and :math:`\lambda = 0` every :math:`T_R` is infinite and the kernel's history is the same, bit
 for bit, as without the mechanism (tested). Randomness: the two uniforms of patient ``i`` are
@@ -41,7 +42,11 @@ tamoxifen :math:`T_R` when she switches to an aromatase inhibitor later (extende
 patient (a departure: her tamoxifen-specific resistance would then be overcome, though a disease that grew unchecked
 for years on tamoxifen has mostly recurred by then).
 
-Not modelled: partial sensitivity (a continuous :math:`s_i`), resistance differing between foci of one patient,
+**Continuous response of the sensitive patients** (:func:`endocrine_sensitivity`): before :math:`T_R` a patient's
+response is not all-or-none but :math:`s_i`, lognormal on the growth factor's scale (Ki-67's spread on letrozole),
+which scales every endocrine effect of the kernel.
+
+Not modelled: resistance differing between foci of one patient,
 the majority's acquired resistance differing between tamoxifen and aromatase inhibitors (one :math:`\lambda`), and the
 non-DTC events (locoregional and contralateral, :mod:`dormancy.patients.locoregional`), whose endocrine reduction
 is unchanged.
@@ -55,19 +60,23 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dormancy.errors import InputError, Problem
-from dormancy.rng import agent_uniforms
+from dormancy.rng import agent_normals, agent_uniforms
 
 __all__ = [
     "AI_SENSITIVE_STREAM",
+    "ENDOCRINE_RESPONSE_STREAM",
     "ENDOCRINE_STREAM",
     "aromatase_inhibitor_resistant_years",
     "endocrine_resistant_years",
+    "endocrine_sensitivity",
 ]
 
 #: agent_uniforms stream of the endocrine resistance (column 0 de novo, column 1 acquisition time)
 ENDOCRINE_STREAM = 0x454E44  # "END"
 #: agent_uniforms stream of the tamoxifen-specific de novo resistance (whether oestrogen deprivation still works)
 AI_SENSITIVE_STREAM = 0x414953  # "AIS"
+#: agent_uniforms stream of the continuous endocrine response of the sensitive patients (column 0)
+ENDOCRINE_RESPONSE_STREAM = 0x455253  # "ERS"
 
 
 def endocrine_resistant_years(
@@ -169,3 +178,62 @@ def aromatase_inhibitor_resistant_years(
     de_novo = (u[:, 0] < r) & np.asarray(er_positive, dtype=bool)
     switched = de_novo & (agent_uniforms(seed, ids, 0, 1, stream=AI_SENSITIVE_STREAM)[:, 0] < phi)
     return np.where(switched, acquired, tamoxifen)
+
+
+def endocrine_sensitivity(
+    values: Mapping[str, float], *, seed: int, ids: ArrayLike, er_positive: ArrayLike
+) -> NDArray[np.float64]:
+    r"""Return each patient's relative response :math:`s_i` to endocrine therapy while her disease is sensitive.
+
+    The calibrated :math:`\varepsilon_{endo}` is the *typical* (geometric-mean) inhibition: on therapy an ER+
+    focus grows at :math:`\bar f = 1 - \varepsilon_{endo}` of its rate. Between tumours the fall in proliferation
+    on endocrine therapy is continuous and roughly lognormal (the proportional change of Ki-67 after two weeks,
+    analysed on the log scale: Dowsett 2005, AMEERA-4's letrozole arm, Campone 2023), so patient :math:`i`'s growth
+    factor on therapy is
+
+    .. math:: f_i = \min\left(1, \bar f \, e^{\sigma z_i}\right),
+
+    with :math:`\sigma` ``endocrine_response_sd_log`` (the SD of the log growth factor) and :math:`z_i` draw 0 of
+    :func:`dormancy.rng.agent_normals` ``(seed, [id_i], 0, 1)`` on :data:`ENDOCRINE_RESPONSE_STREAM`. Her
+    fractional inhibition is :math:`1 - f_i = \varepsilon_{endo} s_i`, and the eradication hazard, an effect of the
+    same ER blockade, is taken in proportion, :math:`h_{endo} s_i` (assumption: a tumour whose proliferation is
+    not held back is not eradicated either). The kernel multiplies :math:`\varepsilon_{endo}` (growth and
+    founding) and :math:`h_{endo}` by :math:`s_i`, and weighs the switch's readings under ER blockade (dormant
+    hazards, establishment, immune evasion) against the untreated ones with :math:`\min(s_i, 1)` (linear; the
+    tables exist at the calibrated blockade only) (:func:`dormancy.patients.natural_history.simulate_patients`).
+
+    Selection follows: the disease still present after years of therapy is that of the patients with a weak
+    response, so continuing the therapy (extended endocrine therapy) acts less than it did at first.
+
+    With :math:`\sigma = 0` (or the record absent) every :math:`s_i` is exactly 1 and the kernel's history is
+    bit-identical to the model without the spread. De novo and acquired resistance (:func:`endocrine_resistant_
+    years`) stay as they are: from :math:`T_R` no endocrine effect acts whatever :math:`s_i`.
+
+    Parameters
+    ----------
+    values : mapping
+        ``patients_natural_history`` values: ``endocrine_growth_inhibition`` (:math:`\varepsilon_{endo}`) and
+        ``endocrine_response_sd_log`` (:math:`\sigma`, dimensionless, 0 when absent).
+    seed : int
+        The cohort's seed.
+    ids : array_like of int
+        Patient ids.
+    er_positive : array_like of bool
+        ER status (ER− patients get 1: no endocrine effect applies to them).
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`s_i` per patient (dimensionless, :math:`0 \le s_i \le 1/\varepsilon_{endo}`).
+    """
+    sigma = float(values.get("endocrine_response_sd_log", 0.0))
+    if not (sigma >= 0.0 and np.isfinite(sigma)):
+        raise InputError([Problem("endocrine_response_sd_log", ">= 0 and finite", str(sigma))])
+    ids = np.asarray(ids, dtype=np.int64)
+    out = np.ones(len(ids))
+    epsilon = float(values.get("endocrine_growth_inhibition", 0.0))
+    if sigma == 0.0 or epsilon <= 0.0:
+        return out
+    z = agent_normals(seed, ids, 0, 1, stream=ENDOCRINE_RESPONSE_STREAM)[:, 0]
+    factor = np.minimum(1.0, (1.0 - epsilon) * np.exp(sigma * z))
+    return np.where(np.asarray(er_positive, dtype=bool), (1.0 - factor) / epsilon, out)

@@ -26,7 +26,9 @@ class PatientBatch(NamedTuple):
     ``other_site_ratio`` is the mean number of DTCs seeded to the other organs per marrow DTC, and
     ``visceral_cdf`` ``(n, 4)`` the cumulative shares of lung, liver, brain and other among them
     (:func:`dormancy.patients.sites.seeding_by_site`). ``endocrine_resistant_years`` is the time from which an ER+
-    patient's disease is endocrine-resistant (``inf``: never; :mod:`dormancy.patients.endocrine_resistance`).
+    patient's disease is endocrine-resistant (``inf``: never; :mod:`dormancy.patients.endocrine_resistance`);
+    ``endocrine_sensitivity`` her relative response to endocrine therapy before then (``None``: 1 for everyone, the
+    calibrated response; :func:`dormancy.patients.endocrine_resistance.endocrine_sensitivity`).
     """
 
     ids: NDArray[np.int64]
@@ -43,6 +45,7 @@ class PatientBatch(NamedTuple):
     endocrine_resistant_years: NDArray[np.float64]
     treatment_start_step: NDArray[np.int64]
     visit_steps: NDArray[np.int64]
+    endocrine_sensitivity: NDArray[np.float64] | None = None
 
 
 class KernelTables(NamedTuple):
@@ -156,6 +159,9 @@ def run_kernel(
         batch.chemotherapy,
         batch.endocrine_years,
         batch.endocrine_resistant_years,
+        np.ones(len(batch.ids))
+        if batch.endocrine_sensitivity is None
+        else np.ascontiguousarray(batch.endocrine_sensitivity, dtype=np.float64),
         parameters,
         tables.rates,
         tables.vicious,

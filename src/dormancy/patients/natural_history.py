@@ -48,7 +48,10 @@ with hazard :math:`h_{endo}` while taken; on it an awakened ER+ cell founds a co
 signalling), and ER+ foci grow at :math:`1 - \varepsilon_{endo}` of their rate. From a per-patient time
 :math:`T_R` (de novo or acquired endocrine resistance, :mod:`dormancy.patients.endocrine_resistance`; infinite
 when never) none of these endocrine effects acts on the patient, nor a regimen's growth factor or ER inhibition of
-her foci: she is treated as off endocrine therapy.
+her foci: she is treated as off endocrine therapy. Before it, her relative response :math:`s_i` (1 for everyone
+unless the response spreads between patients, :func:`dormancy.patients.endocrine_resistance.endocrine_sensitivity`)
+multiplies :math:`\varepsilon_{endo}` and :math:`h_{endo}`, and weighs the switch's readings under ER blockade
+against the untreated ones (linear, weight :math:`\min(s_i, 1)`).
 Detection is a focus reaching :math:`X_{det}`; the time is interpolated within the step. The first detection is
 the (first distant) recurrence, with its site (bone or a visceral site); staging then finds every site holding a
 focus of at least :math:`X_{stage}` (a bit mask of sites). The history then goes on (no treatment of metastatic
@@ -306,6 +309,7 @@ def simulate_patients(
     chemotherapy,
     endocrine_years,
     resistant_years,
+    endocrine_sensitivity,
     params,
     rates,
     vicious,
@@ -321,14 +325,19 @@ def simulate_patients(
     regimen_resistant_growth,
     visit_steps,
 ):
-    """Simulate every patient of a chunk (module docstring); returns a tuple of per-patient arrays.
+    r"""Simulate every patient of a chunk (module docstring); returns a tuple of per-patient arrays.
 
     ``rates`` and ``vicious`` carry the regimen states on a first axis (state 0: untreated). Treatment (module
     docstring, *Treatment*) starts at step ``treat_start_step[p]`` (-1: none) and follows ``regimen_*`` (one
     entry per step of the regimen; ``regimen_dormant_death`` is an extra death hazard, per year, of every dormant
     DTC in every pool while the step is on). From ``resistant_years[p]`` (years; ``inf``: never) an ER+ patient's
     disease is endocrine-resistant: no endocrine effect and no regimen growth factor or ER inhibition acts on it
-    (:mod:`dormancy.patients.endocrine_resistance`); ``regimen_resistant_growth`` is the factor on the growth of
+    (:mod:`dormancy.patients.endocrine_resistance`); before it, ``endocrine_sensitivity[p]`` (dimensionless, 1: the
+    calibrated response) multiplies the growth and founding inhibition :math:`\varepsilon_{endo}` and the eradication
+    hazard :math:`h_{endo}`, and where it is not 1 the switch's readings under ER blockade (dormant hazards, founders'
+    establishment, foci's immune evasion) are interpolated linearly between the untreated ones (weight 0) and the
+    blockade's (weight :math:`\min(s, 1)`) (:func:`dormancy.patients.endocrine_resistance.endocrine_sensitivity`);
+    ``regimen_resistant_growth`` is the factor on the growth of
     every focus of such a patient while the step is on (a drug that needs no endocrine sensitivity, e.g. a CDK4/6
     inhibitor; 1 at every step: none). ``visit_steps[p, v]`` is the step at whose start visit ``v``
     records the marrow DTCs (-1: no visit).
@@ -395,6 +404,7 @@ def simulate_patients(
         sigma2 = math.log1p(params[P_CV_WAKE] * params[P_CV_WAKE])
         wake_scale *= math.exp(math.sqrt(sigma2) * z - 0.5 * sigma2)
         recurred = False
+        response = endocrine_sensitivity[p]
         death_scale = params[P_DEATH] * (params[P_DEATH_POS] if er else 1.0)
         # ---------------------------------------------------------------- diagnosis: seeding and aspirate
         state = step_state(pid, 0, 0, k0, k1)
@@ -512,8 +522,12 @@ def simulate_patients(
                 sensitive = mid < resistant_years[p]
                 endo = 1 if (er == 1 and mid < endocrine_years[p] and sensitive) else 0
                 p_est, _ = establishment(tables, er, endo, i, fi, j, fj, params)
+                if endo and response != 1.0:
+                    # a partial response: the switch's establishment between the untreated reading and the blockade's
+                    p_off, _ = establishment(tables, er, 0, i, fi, j, fj, params)
+                    p_est = p_off + min(response, 1.0) * (p_est - p_off)
                 if endo:
-                    p_est *= 1.0 - params[P_ENDO_GROWTH]
+                    p_est *= 1.0 - params[P_ENDO_GROWTH] * response
                 if treated and er and sensitive:
                     p_est *= 1.0 - regimen_er_inhibition[g]
                 site_state = step_state(pid, step + 1, SITE_BLOCK, k0, k1)
@@ -521,6 +535,10 @@ def simulate_patients(
                     if dormant[k] == 0 or (recurred and k == OTHER_SITE):
                         continue
                     h_wake, h_die = dormant_hazards(tables[er, endo, k], i, fi, j, fj, wake_scale, death_scale)
+                    if endo and response != 1.0:
+                        w_off, d_off = dormant_hazards(tables[er, 0, k], i, fi, j, fj, wake_scale, death_scale)
+                        h_wake = w_off + min(response, 1.0) * (h_wake - w_off)
+                        h_die = d_off + min(response, 1.0) * (h_die - d_off)
                     if treated and regimen_dormant_death[g] > 0.0:
                         h_die += regimen_dormant_death[g]  # the regimen's own kill of non-cycling cells, per year
                     total = h_wake + h_die
@@ -567,6 +585,9 @@ def simulate_patients(
             endo = 1 if (er == 1 and mid < endocrine_years[p] and sensitive) else 0
             chemo_ends = chemotherapy[p] and step == chemo_last_step
             _, evasion = establishment(tables, er, endo, i, fi, j, fj, params)
+            if endo and response != 1.0:
+                _, e_off = establishment(tables, er, 0, i, fi, j, fj, params)
+                evasion = e_off + min(response, 1.0) * (evasion - e_off)
             kill = regimen_log10_kill[g] if treated else 0.0
             detected = np.inf
             detected_site = 0
@@ -581,7 +602,7 @@ def simulate_patients(
                 niche = slots_niche[s]
                 alpha = alpha0
                 if endo:
-                    alpha *= 1.0 - params[P_ENDO_GROWTH]
+                    alpha *= 1.0 - params[P_ENDO_GROWTH] * response
                 if treated and (sensitive or not er):
                     alpha *= regimen_growth[g] * (1.0 - regimen_er_inhibition[g] if er else 1.0)
                 elif treated:
@@ -598,7 +619,7 @@ def simulate_patients(
                     x_new = -1.0 if u < math.exp(-survivors) else math.log(max(survivors, 1.0))
                 if endo:
                     state, u = next_uniform(state)
-                    if u < -math.expm1(-params[P_ENDO_KILL] * dt_years):
+                    if u < -math.expm1(-(params[P_ENDO_KILL] * response) * dt_years):
                         x_new = -1.0
                 if kill > 0.0 and x_new >= 0.0:
                     # the strategy's chemotherapy this step: each cycling cell survives with probability 10^-kill,
