@@ -70,6 +70,7 @@ from dormancy.niche.agents import (
 from dormancy.niche.field_stepper import FieldStepper, build_field_stepper
 from dormancy.niche.fields import FieldSpec, diffuse, initial_fields, load_field_specs
 from dormancy.niche.geometry import Geometry, default_section, geometry_from_mask
+from dormancy.niche.implicit_stepper import ImplicitFieldStepper, build_implicit_stepper
 from dormancy.niche.mechanics import Mechanics, relax
 from dormancy.niche.scenario import NicheScenario
 from dormancy.params import ParameterSet, load_registry
@@ -141,8 +142,9 @@ class NicheModel:
         Integrator of the DTCs' switch (:func:`dormancy.signalling.integrate_cells`). The default
         ``"etd3rk-own"`` takes the same steps as the per-cell ``"etd3rk"`` (same accuracy, states equal to ~1e-13)
         several times faster, and a cell's result never depends on which other cells are alive.
-    field_steppers : tuple of FieldStepper
-        The fields' solvers, set up once for the step length and the burn-in step (``field_scheme: mixed``).
+    field_steppers : tuple of FieldStepper or ImplicitFieldStepper
+        The fields' solvers, set up once for the step length and the burn-in step (``field_scheme: mixed``), or the
+        multigrid backward-Euler solvers for the step length (``field_scheme: implicit``).
     """
 
     scenario: NicheScenario
@@ -155,7 +157,7 @@ class NicheModel:
     niche_map: NDArray[np.int8]
     _values: Mapping[str, float] = field(repr=False, default_factory=dict)
     switch_method: str = "etd3rk-own"
-    field_steppers: tuple[FieldStepper, ...] = field(repr=False, default=())
+    field_steppers: tuple[FieldStepper | ImplicitFieldStepper, ...] = field(repr=False, default=())
 
     @property
     def dt_hours(self) -> float:
@@ -289,10 +291,12 @@ def build_niche_model(scenario: NicheScenario) -> NicheModel:
     if not homing.any() and scenario.dtc.count + scenario.dtc.per_day > 0:
         raise InputError([Problem("domain", "a section with at least one vessel next to marrow", "no vessel")])
     specs = tuple(load_field_specs(scenario.fields))
-    steppers = ()
+    steppers: tuple = ()
     if scenario.field_scheme == "mixed":
         lengths = sorted({60.0 * scenario.dt_hours, FIELD_BURN_IN_MINUTES})
         steppers = tuple(build_field_stepper(specs, geometry, dt_min) for dt_min in lengths)
+    elif scenario.field_scheme == "implicit":
+        steppers = (build_implicit_stepper(specs, geometry, 60.0 * scenario.dt_hours),)
     return NicheModel(
         scenario=scenario,
         geometry=geometry,
@@ -349,7 +353,9 @@ def init(model: NicheModel, *, seed: int | None = None) -> NicheState:
     """Return the state at step 0: resident cells placed, fields relaxed around them, no DTC yet.
 
     The fields start from their initial values and take :data:`FIELD_BURN_IN_STEPS` implicit steps of
-    :data:`FIELD_BURN_IN_MINUTES` with the residents' sources, so DTCs arrive into an established niche.
+    :data:`FIELD_BURN_IN_MINUTES` with the residents' sources, so DTCs arrive into an established niche; with
+    ``field_scheme: implicit`` they are set to the steady state that relaxation tends to, solved directly
+    (:meth:`~dormancy.niche.implicit_stepper.ImplicitFieldStepper.steady_state`).
 
     Parameters
     ----------
@@ -371,6 +377,9 @@ def init(model: NicheModel, *, seed: int | None = None) -> NicheState:
         counters=np.zeros(len(COUNTERS), dtype=np.int64),
     )
     values = state.fields
+    if model.scenario.field_scheme == "implicit":  # the steady state the relaxation tends to, solved directly
+        sources, uptake = _sources_and_uptake(model, state)
+        return replace(state, fields=model.field_steppers[0].steady_state(values, sources, uptake))
     for _ in range(FIELD_BURN_IN_STEPS):
         sources, uptake = _sources_and_uptake(model, state)
         values = advance_fields(model, values, sources, uptake, FIELD_BURN_IN_MINUTES)
@@ -394,8 +403,15 @@ def advance_fields(
     :data:`~dormancy.niche.field_stepper.LOD_DECAY_STEP` (its steady decay length is then within
     :math:`\sqrt{1.05}`, 2.5 %, of the exact one). ``coupled``: every field unsplit. ``lod``: one LOD step of
     ``dt_min`` for every field (fastest; decay lengths too long by :math:`\sqrt{1 + (\lambda + u)\Delta t}`).
+    ``implicit``: every field one unsplit backward-Euler step by multigrid-preconditioned conjugate gradients
+    (:mod:`dormancy.niche.implicit_stepper`; exact at steady state, for 3D grids).
     """
     g, specs, scheme = model.geometry, model.field_specs, model.scenario.field_scheme
+    if scheme == "implicit":
+        for stepper in model.field_steppers:
+            if stepper.dt_min == dt_min:
+                return stepper.advance(values, sources, uptake)
+        return build_implicit_stepper(specs, g, dt_min).advance(values, sources, uptake)
     if scheme != "mixed":
         return diffuse(values, specs=specs, geometry=g, dt_min=dt_min, sources=sources, uptake=uptake, scheme=scheme)
     for stepper in model.field_steppers:

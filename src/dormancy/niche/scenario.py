@@ -11,7 +11,7 @@ A niche scenario is YAML with ``format: dormancy.niche-scenario`` and ``version:
     dtc: {er_status: negative, seeding: bolus, count: 300, per_day: 0.0, clones: 1}
     host: {il1b: 0.0, osteoclast_activity: 1.0, estrogen: 0.5, nutrients: 0.6}
     fields: [O2, TGFB1, TGFB2, BMP7, CXCL12, IL1B, VEGF, TSP1, POSTN, MIR222_223, PTHRP]
-    field_scheme: mixed     # O2 unsplit implicit, others short LOD steps; coupled: all unsplit; lod: one LOD step
+    field_scheme: mixed     # O2 unsplit, others LOD sub-steps; implicit: all unsplit by multigrid (3D); coupled; lod
     days: 7.0
     dt_hours: 1.0
     seed: 0
@@ -165,7 +165,7 @@ class NicheScenario(_Frozen):
     dtc: NicheDtcs = NicheDtcs()
     host: NicheHost = NicheHost()
     fields: tuple[str, ...] = SWITCH_FIELDS
-    field_scheme: Literal["mixed", "coupled", "lod"] = "mixed"
+    field_scheme: Literal["mixed", "implicit", "coupled", "lod"] = "mixed"
     mechanics: NicheMechanics = NicheMechanics()
     days: float = Field(7.0, gt=0.0, le=3650.0)
     dt_hours: float = Field(1.0, gt=0.0, le=24.0)
