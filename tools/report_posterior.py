@@ -111,6 +111,21 @@ def prior_posterior(out: Path) -> None:
     )
 
 
+def _row(target, draws: int, statistic: tuple, replicated: tuple, inside: bool) -> dict:
+    """One row of ``predictive.csv``: the target, its 95 % predictive intervals and whether they hold it."""
+    return {
+        "target": target.statistic,
+        "published": target.published,
+        "accepted": target.tolerance.describe(target.published),
+        "draws": draws,
+        "statistic_2.5": statistic[0],
+        "statistic_97.5": statistic[1],
+        "replicated_2.5": replicated[0],
+        "replicated_97.5": replicated[1],
+        "published_inside": inside,
+    }
+
+
 def predictive(out: Path, seed: int = 1) -> None:
     """95 % posterior predictive intervals of every target from the check runs."""
     logs = sorted(out.glob("check*.jsonl"))
@@ -134,19 +149,7 @@ def predictive(out: Path, seed: int = 1) -> None:
         else:
             r_low, r_high = low - 1.96 * model.edge, high + 1.96 * model.edge
             inside = bool(r_high >= model.low and r_low <= model.high)
-        table.append(
-            {
-                "target": target.statistic,
-                "published": target.published,
-                "accepted": target.tolerance.describe(target.published),
-                "draws": len(column),
-                "statistic_2.5": low,
-                "statistic_97.5": high,
-                "replicated_2.5": r_low,
-                "replicated_97.5": r_high,
-                "published_inside": inside,
-            }
-        )
+        table.append(_row(target, len(column), (low, high), (r_low, r_high), inside))
     from dormancy.patients.repeat_aspirate import repeat_aspirate_targets
 
     for target in repeat_aspirate_targets():  # evidence items beyond the targets: intervals must overlap
@@ -154,19 +157,8 @@ def predictive(out: Path, seed: int = 1) -> None:
         column = column[np.isfinite(column)]
         low, high = np.quantile(column, [0.025, 0.975]) if len(column) else (math.nan, math.nan)
         accepted_low, accepted_high = target.tolerance.low, target.tolerance.high
-        table.append(
-            {
-                "target": target.statistic,
-                "published": target.published,
-                "accepted": target.tolerance.describe(target.published),
-                "draws": len(column),
-                "statistic_2.5": low,
-                "statistic_97.5": high,
-                "replicated_2.5": low,
-                "replicated_97.5": high,
-                "published_inside": bool(len(column) and high >= accepted_low and low <= accepted_high),
-            }
-        )
+        inside = bool(len(column) and high >= accepted_low and low <= accepted_high)
+        table.append(_row(target, len(column), (low, high), (low, high), inside))
     pd.DataFrame(table).to_csv(out / "predictive.csv", index=False, float_format="%.4g")
 
 
