@@ -60,6 +60,26 @@ MAX_ITERATIONS = 200
 """Conjugate gradients give up (``RuntimeError``) after this many iterations (0–8 are usual in the niche)."""
 
 
+@numba.njit(cache=True, inline="always")
+def _neighbours(x, wx, wy, wz, i, j, k):
+    """Return the off-diagonal part at one cell: face weights times the six neighbours inside the grid."""
+    nx, ny, nz = x.shape
+    s = 0.0
+    if i > 0:
+        s += wx[i - 1, j, k] * x[i - 1, j, k]
+    if i < nx - 1:
+        s += wx[i, j, k] * x[i + 1, j, k]
+    if j > 0:
+        s += wy[i, j - 1, k] * x[i, j - 1, k]
+    if j < ny - 1:
+        s += wy[i, j, k] * x[i, j + 1, k]
+    if k > 0:
+        s += wz[i, j, k - 1] * x[i, j, k - 1]
+    if k < nz - 1:
+        s += wz[i, j, k] * x[i, j, k + 1]
+    return s
+
+
 @numba.njit(cache=True)
 def _smooth(x, b, inverse, wx, wy, wz, forward):
     """One lexicographic Gauss–Seidel sweep on ``A x = b`` (cells with ``inverse == 0`` are no unknowns)."""
@@ -74,18 +94,7 @@ def _smooth(x, b, inverse, wx, wy, wz, forward):
                 if inv == 0.0:
                     continue
                 s = b[i, j, k]
-                if i > 0:
-                    s += wx[i - 1, j, k] * x[i - 1, j, k]
-                if i < nx - 1:
-                    s += wx[i, j, k] * x[i + 1, j, k]
-                if j > 0:
-                    s += wy[i, j - 1, k] * x[i, j - 1, k]
-                if j < ny - 1:
-                    s += wy[i, j, k] * x[i, j + 1, k]
-                if k > 0:
-                    s += wz[i, j, k - 1] * x[i, j, k - 1]
-                if k < nz - 1:
-                    s += wz[i, j, k] * x[i, j, k + 1]
+                s += _neighbours(x, wx, wy, wz, i, j, k)
                 x[i, j, k] = s * inv
 
 
@@ -101,18 +110,7 @@ def _apply(x, diagonal, wx, wy, wz, out):
                     out[i, j, k] = 0.0
                     continue
                 s = d * x[i, j, k]
-                if i > 0:
-                    s -= wx[i - 1, j, k] * x[i - 1, j, k]
-                if i < nx - 1:
-                    s -= wx[i, j, k] * x[i + 1, j, k]
-                if j > 0:
-                    s -= wy[i, j - 1, k] * x[i, j - 1, k]
-                if j < ny - 1:
-                    s -= wy[i, j, k] * x[i, j + 1, k]
-                if k > 0:
-                    s -= wz[i, j, k - 1] * x[i, j, k - 1]
-                if k < nz - 1:
-                    s -= wz[i, j, k] * x[i, j, k + 1]
+                s -= _neighbours(x, wx, wy, wz, i, j, k)
                 out[i, j, k] = s
 
 
@@ -129,18 +127,7 @@ def _restrict_residual(x, b, diagonal, wx, wy, wz, coarse, scale):
                 if d == 0.0:
                     continue
                 s = b[i, j, k] - d * x[i, j, k]
-                if i > 0:
-                    s += wx[i - 1, j, k] * x[i - 1, j, k]
-                if i < nx - 1:
-                    s += wx[i, j, k] * x[i + 1, j, k]
-                if j > 0:
-                    s += wy[i, j - 1, k] * x[i, j - 1, k]
-                if j < ny - 1:
-                    s += wy[i, j, k] * x[i, j + 1, k]
-                if k > 0:
-                    s += wz[i, j, k - 1] * x[i, j, k - 1]
-                if k < nz - 1:
-                    s += wz[i, j, k] * x[i, j, k + 1]
+                s += _neighbours(x, wx, wy, wz, i, j, k)
                 coarse[(i >> 1) if sx else i, (j >> 1) if sy else j, (k >> 1) if sz else k] += s * scale
 
 
