@@ -192,6 +192,22 @@ def test_a_small_nroy_space_is_filled_without_piling_points_on_the_cube_faces():
     assert 0.0 < sample.uniform_fraction < 0.005
 
 
+def test_a_local_wave_samples_inside_its_box_and_measures_the_box_share():
+    # NROY: a ball of radius 0.1 around the centre; the box holds its left half only
+    centre = np.array([0.5, 0.5, 0.5])
+
+    def distance(unit):
+        return np.column_stack([np.linalg.norm(unit - centre, axis=1) * 30.0]), np.zeros((len(unit), 1))
+
+    observations = (Observation.normal("r", 0.0, 1.0),)
+    box = (np.array([0.3, 0.3, 0.3]), np.array([0.5, 0.7, 0.7]))
+    sample = sample_nroy(distance, observations, dimension=3, n=200, seed=4, batch=4000, within=box)
+    assert len(sample.unit) == 200
+    assert np.all((sample.unit >= box[0]) & (sample.unit <= box[1]))
+    # half a ball of radius 0.1 in a box of volume 0.2 * 0.4 * 0.4: (2/3) pi 0.001 / 0.032 = 0.065
+    assert sample.uniform_fraction == pytest.approx(2.0 / 3.0 * np.pi * 1e-3 / 0.032, rel=0.15)
+
+
 def test_coverage_intervals_stay_inside_the_support_they_are_given(toy_emulator):
     from dormancy.inference.sbc import check_coverage
 
@@ -221,3 +237,38 @@ def test_nominal_90_percent_intervals_cover_the_truth_at_their_rate(toy_emulator
     assert 0.80 <= coverage.rate <= 0.97
     # ranks are not piled at the ends (an overconfident method puts the truth outside the draws)
     assert np.mean((coverage.rank < 0.02) | (coverage.rank > 0.98)) < 0.1
+
+
+def _steep(unit: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+    """A statistic that is mostly a steep plane in 6 parameters, with a small curvature and noise SD 0.05."""
+    slope = np.array([8.0, -5.0, 3.0, 0.0, 1.0, -2.0])
+    clean = (unit - 0.5) @ slope + 0.5 * np.sum((unit - 0.5) ** 2, axis=1)
+    return (clean if rng is None else clean + rng.normal(scale=0.05, size=len(unit)))[:, None]
+
+
+def test_a_linear_trend_follows_a_local_plane_beyond_the_design_and_widens_there():
+    from dormancy.inference.emulator import Emulator
+
+    space = ParameterSpace(tuple(f"u{i}" for i in range(6)), (0.0,) * 6, (1.0,) * 6, (False,) * 6)
+    design = space.latin_hypercube(40, seed=2, within=(np.full(6, 0.4), np.full(6, 0.6)))
+    data = _steep(design, np.random.default_rng(3))
+    linear = Emulator.fit(design, data, seed=4, trend="linear")
+    constant = Emulator.fit(design, data, seed=4)
+    inside = 0.42 + 0.16 * np.random.default_rng(5).random((200, 6))
+    beyond = 0.6 + 0.1 * np.random.default_rng(6).random((200, 6))  # up to half the box's width past its edge
+    for points in (inside, beyond):
+        mean, variance = linear.predict(points)
+        error = mean - _steep(points)
+        assert np.mean(np.abs(error) / np.sqrt(variance) < 1.96) > 0.85  # honest intervals
+    # beyond the design the plane carries on where a constant-mean GP falls back towards the runs' mean
+    error_linear = linear.predict(beyond)[0] - _steep(beyond)
+    error_constant = constant.predict(beyond)[0] - _steep(beyond)
+    assert np.sqrt(np.mean(error_linear**2)) < 0.5 * np.sqrt(np.mean(error_constant**2))
+    # the plane's own uncertainty grows away from the design
+    centre, far = np.full((1, 6), 0.5), np.full((1, 6), 0.9)
+    assert linear.predict(far)[1][0, 0] > 10.0 * linear.predict(centre)[1][0, 0]
+    # the fast prediction and scikit-learn's agree with a trend too
+    np.testing.assert_allclose(linear.predict(inside)[0], linear.predict_reference(inside)[0], atol=1e-10)
+    np.testing.assert_allclose(linear.predict(inside)[1], linear.predict_reference(inside)[1], rtol=1e-6, atol=1e-10)
+    with pytest.raises(ValueError, match="more than 7 runs"):
+        Emulator.fit(design[:7], data[:7], seed=4, trend="linear")

@@ -144,6 +144,26 @@ def test_each_wave_is_emulated_from_runs_of_its_own_cohort_size():
     assert wave_training(runs, 3).tolist() == [3, 4, 5, 6, 7]  # wave 2's runs are at the same size
     with pytest.raises(ValueError, match="wave 4"):
         wave_training(runs, 4)
+    # a local wave is fitted to the runs of its size inside its box only, whatever their wave
+    box = (np.full(runs.unit.shape[1], 0.0), np.full(runs.unit.shape[1], 1.0))
+    box[1][0] = 0.5
+    inside = [i for i in (3, 4, 5, 6, 7) if runs.unit[i, 0] <= 0.5]
+    assert 0 < len(inside) < 5
+    assert wave_training(runs, 3, box=box).tolist() == inside
+
+
+def test_a_local_wave_gets_a_linear_trend_and_its_own_cache_entry(tmp_path):
+    from dormancy.patients.posterior_fit import emulate_waves
+
+    targets = load_targets()[:2]
+    runs = _runs([1] * 30, [500] * 30, seed=1, targets=targets)
+    space = posterior_space()
+    box = (np.zeros(space.dimension), np.ones(space.dimension))
+    (constant,) = emulate_waves(runs, space=space, seed=3, cache=tmp_path, targets=targets)
+    (local,) = emulate_waves(runs, space=space, seed=3, cache=tmp_path, targets=targets, boxes={1: box})
+    assert constant.emulator.trend is None
+    assert local.emulator.trend.shape == (2, space.dimension + 1)
+    assert len(list(tmp_path.glob("wave*.pkl"))) == 2
 
 
 def test_fitted_wave_emulators_are_cached_by_their_training_data(tmp_path):
@@ -177,3 +197,26 @@ def test_evidence_statistics_give_every_repeat_aspirate_figure_as_a_percentage()
     # more seeding, more marrow DTCs: more positive aspirates
     seeded = evidence_statistics({"patients_natural_history.seeding_mean_reference": 1e6}, seed=3, n_patients=3000)
     assert seeded["synnestvedt.positive_bm1"] > stats["synnestvedt.positive_bm1"]
+
+
+def test_an_earlier_cut_that_rules_out_a_run_the_simulator_finds_plausible_is_refuted_in_the_box():
+    from dormancy.inference.history import Wave
+    from dormancy.patients.posterior_fit import DesignRuns, refuted_cuts
+
+    targets = load_targets()[:2]
+    model = observations(targets)
+    d = len(POSTERIOR_PARAMETERS)
+    unit = np.full((4, d), 0.5)
+    unit[:, 0] = [0.45, 0.55, 0.58, 0.9]  # the last run lies outside the box
+    published = np.array([o.value for o in model])
+    statistics = np.vstack([published, published, published + 10 * np.array([o.sd for o in model]), published])
+    runs = DesignRuns(unit, statistics, np.full(4, 5), np.full(4, 20000))
+    box = (np.full(d, 0.4), np.full(d, 0.6))
+
+    def cut_above(edge):  # an "earlier wave" that calls every point with u0 > edge implausible
+        standard = tuple(type(o).normal(o.name, 0.0, 1.0) for o in model)
+        return Wave(lambda u: (np.where(u[:, :1] > edge, 10.0, 0.0) * np.ones((1, 2)), np.zeros((len(u), 2))), standard)
+
+    # run 1 (u0 = 0.55) meets both targets; run 2 (0.58) misses them by 10 SDs and does not count
+    # the plausible run at u0 = 0.9 lies outside the box: the third cut is not refuted by it
+    assert refuted_cuts([cut_above(0.5), cut_above(0.56), cut_above(0.8)], runs, box, targets=targets) == [0]

@@ -38,6 +38,7 @@ from dormancy.patients.posterior_fit import (
     observations,
     posterior_space,
     read_design,
+    refuted_cuts,
     run_design,
     target_statistics,
     to_posterior,
@@ -84,6 +85,10 @@ def design(options: argparse.Namespace) -> None:
         box = (np.clip(centre - options.around_shipped, 0, 1), np.clip(centre + options.around_shipped, 0, 1))
         points = space.latin_hypercube(options.points, seed=options.seed + options.wave, within=box)
         np.save(points_file, points)
+        # a local wave: its emulators are fitted to the runs in this box, with a linear trend (posterior_fit)
+        (out / f"wave{options.wave}_box.json").write_text(
+            json.dumps({"low": box[0].tolist(), "high": box[1].tolist(), "half_width": options.around_shipped})
+        )
     else:
         sys.exit(f"{points_file} is missing: the next wave's points come from the emulate stage")
     i, n = (int(x) for x in options.part.split("/"))
@@ -103,11 +108,20 @@ def design(options: argparse.Namespace) -> None:
     )
 
 
+def _boxes(out: Path) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Return the boxes of the local waves in ``out`` (``wave<N>_box.json``), by wave."""
+    boxes = {}
+    for path in out.glob("wave*_box.json"):
+        box = json.loads(path.read_text())
+        boxes[int(path.name[4:].split("_")[0])] = (np.array(box["low"]), np.array(box["high"]))
+    return boxes
+
+
 def _waves(out: Path, space, seed: int, upto: int | None = None):
     """Every design run in ``out`` and one fitted set of emulators per wave up to ``upto`` (all waves by default)."""
     runs = read_design(_design_logs(out), names=space.names)
     waves = sorted({int(w) for w in runs.wave if upto is None or w <= upto})
-    emulated = emulate_waves(runs, space=space, seed=seed, waves=waves, cache=out / EMULATOR_CACHE)
+    emulated = emulate_waves(runs, space=space, seed=seed, waves=waves, cache=out / EMULATOR_CACHE, boxes=_boxes(out))
     return runs, waves, emulated, history_waves(emulated, waves, runs)
 
 
@@ -120,6 +134,8 @@ def emulate(options: argparse.Namespace) -> None:
     fit_seconds = time.perf_counter() - began
     last = emulated[-1]
     k = wave_cut(options.wave)
+    box = _boxes(out).get(options.wave)
+    refuted = [] if box is None else refuted_cuts(cuts[:-1], runs, box)
     nroy = sample_nroy(
         last.emulator.predict,
         last.observations,
@@ -127,7 +143,8 @@ def emulate(options: argparse.Namespace) -> None:
         n=options.next_points,
         seed=options.seed + 1000 * options.wave,
         k=k,
-        earlier=cuts[:-1],
+        earlier=[c for j, c in enumerate(cuts[:-1]) if j not in refuted],
+        within=box,
     )
     np.save(out / f"wave{options.wave + 1}_points.npy", nroy.unit)
     # the wave's own runs, at their simulated values (Monte-Carlo noise included, no emulator variance)
@@ -141,14 +158,17 @@ def emulate(options: argparse.Namespace) -> None:
     summary = {
         "wave": options.wave,
         "runs": int(mine.sum()),
-        "emulator_training_runs": len(wave_training(runs, options.wave)),
+        "emulator_training_runs": len(wave_training(runs, options.wave, box=box)),
         "patients_per_cohort": sorted({int(n) for n in runs.n_patients[mine]}),
         "over_budget": int(np.sum(np.all(~np.isfinite(runs.statistics[mine]), axis=1))),
         "runs_meeting_all_targets_within_3": int(np.sum(kth_largest(run_implausibility, 1) <= 3)),
         "runs_meeting_all_but_one_within_3": int(np.sum(kth_largest(run_implausibility, 2) <= 3)),
         "emulator_fit_seconds": round(fit_seconds, 1),
-        "nroy_cut": f"{k}-th largest implausibility <= 3, and the cuts of waves {waves[:-1]}",
+        "nroy_cut": f"{k}-th largest implausibility <= 3, and the cuts of waves "
+        f"{[w for j, w in enumerate(waves[:-1]) if j not in refuted]}",
+        "cuts_refuted_in_the_box_by_its_runs": [waves[j] for j in refuted],
         "nroy_uniform_fraction": nroy.uniform_fraction,
+        "nroy_fraction_of": "the prior cube" if box is None else "the wave's box",
         "nroy_points": len(nroy.unit),
         "nroy_ranges": {
             name: [float(np.quantile(values[:, j], 0.05)), float(np.quantile(values[:, j], 0.95))]
@@ -181,10 +201,17 @@ def posterior(options: argparse.Namespace) -> None:
     space = posterior_space()
     runs, waves, emulated, cuts = _waves(out, space, options.seed)
     last, earlier = emulated[-1], cuts[:-1]
+    # a local last wave's emulators describe its box only: the posterior is sought there (a stated restriction of
+    # the prior's support, checked afterwards by how much mass lies at the box's faces)
+    box = _boxes(out).get(waves[-1])
+    low, high = (np.zeros(space.dimension), np.ones(space.dimension)) if box is None else box
+    refuted = [] if box is None else refuted_cuts(earlier, runs, box)
+    earlier = [c for j, c in enumerate(earlier) if j not in refuted]
 
     def log_likelihood(unit: np.ndarray) -> np.ndarray:
         value = np.full(len(unit), -np.inf)
-        inside = not_ruled_out(earlier, unit)
+        inside = np.all((unit >= low) & (unit <= high), axis=1)
+        inside[inside] = not_ruled_out(earlier, unit[inside])
         if inside.any():
             value[inside] = last.log_likelihood(unit[inside])
         return value
@@ -197,6 +224,7 @@ def posterior(options: argparse.Namespace) -> None:
         seed=options.seed,
         k=1,
         earlier=earlier,
+        within=box,
     ).unit
     if len(start) == 0:
         sys.exit("no point is plausible under the emulators: run another wave first")
@@ -208,8 +236,13 @@ def posterior(options: argparse.Namespace) -> None:
         "design_runs": len(runs.unit),
         "design_waves": waves,
         "design_patients": sorted({int(n) for n in runs.n_patients}),
-        "emulator_training_runs": len(wave_training(runs, waves[-1])),
-        "support": {"not_ruled_out_by_waves": waves[:-1], "cuts_kth_largest_le_3": [wave_cut(w) for w in waves[:-1]]},
+        "emulator_training_runs": len(wave_training(runs, waves[-1], box=box)),
+        "support": {
+            "not_ruled_out_by_waves": [w for j, w in enumerate(waves[:-1]) if j not in refuted],
+            "cuts_kth_largest_le_3": [wave_cut(w) for j, w in enumerate(waves[:-1]) if j not in refuted],
+            "cuts_refuted_in_the_box_by_its_runs": [waves[j] for j in refuted],
+            "box_of_the_last_wave": None if box is None else {"low": low.tolist(), "high": high.tolist()},
+        },
         "seed": options.seed,
         "mcmc": {
             "walkers": result.walkers,
@@ -277,12 +310,22 @@ def coverage(options: argparse.Namespace) -> None:
     latest = waves[-1]
     defined = np.all(np.isfinite(runs.statistics), axis=1)
     held = np.flatnonzero((runs.wave == latest) & defined)[-options.holdout :]
-    train = np.setdiff1d(wave_training(runs, latest), held)
+    box = _boxes(out).get(latest)
+    train = np.setdiff1d(wave_training(runs, latest, box=box), held)
     subset = DesignRuns(runs.unit[train], runs.statistics[train], runs.wave[train], runs.n_patients[train])
-    emulated = emulate_targets(subset, space=space, seed=options.seed)
+    trend = "constant" if box is None else "linear"
+    emulated = emulate_targets(subset, space=space, seed=options.seed, trend=trend)
     shift, scale, _ = standardise(observations())
     data = to_z(runs.statistics[held], shift, scale)
-    earlier = cuts[:-1]
+    refuted = [] if box is None else refuted_cuts(cuts[:-1], runs, box)
+    earlier = [c for j, c in enumerate(cuts[:-1]) if j not in refuted]
+    low, high = (np.zeros(space.dimension), np.ones(space.dimension)) if box is None else box
+
+    def support(unit: np.ndarray) -> np.ndarray:
+        inside = np.all((unit >= low) & (unit <= high), axis=1)
+        inside[inside] = not_ruled_out(earlier, unit[inside])
+        return inside
+
     result = check_coverage(
         emulated.emulator.predict,
         runs.unit[held],
@@ -292,7 +335,7 @@ def coverage(options: argparse.Namespace) -> None:
         seed=options.seed,
         steps=options.steps,
         start=runs.unit[train],
-        support=lambda unit: not_ruled_out(earlier, unit),
+        support=support,
     )
     summary = {
         "cases": len(held),
@@ -303,6 +346,10 @@ def coverage(options: argparse.Namespace) -> None:
         "rank_by_parameter": {n: result.rank[:, j].tolist() for j, n in enumerate(space.names)},
         "steps": options.steps,
         "training_runs": len(train),
+        "trend": trend,
+        "support": "the local wave's box and the earlier waves' cuts its runs do not refute"
+        if box is not None
+        else "the earlier waves' NROY space",
     }
     (out / "coverage.json").write_text(json.dumps(summary, indent=1))
     print(json.dumps({k: summary[k] for k in ("cases", "coverage")}))

@@ -13,6 +13,13 @@ Each :math:`z_t` gets its own GP (scikit-learn; Rasmussen & Williams 2006): a co
 maximum marginal likelihood. :meth:`Emulator.predict` returns the mean and the variance of the *latent* function
 (the white-noise part excluded): the statistic the simulator would give with infinitely many patients is the
 latent function, Monte-Carlo noise is not a property of the published value.
+
+With ``trend="linear"`` the GP models what a least-squares plane :math:`\beta_0 + \beta^\top x` leaves (the
+regression-plus-residual emulator of Bayes linear history matching; Vernon, Goldstein & Bower 2010, section 3.1):
+in a small local design most of a statistic's variation is the plane, which the stationary GP alone would have to
+learn from length scales. The plane's own uncertainty, :math:`\tilde x^\top (X^\top X)^{-1} \tilde x\,
+\hat\sigma^2` with :math:`\tilde x = (1, x)` and :math:`\hat\sigma^2` the residuals' variance, is added to the
+predictive variance, so extrapolating the plane beyond the design widens the emulator's intervals.
 """
 
 from __future__ import annotations
@@ -62,7 +69,7 @@ def to_z(statistics: np.ndarray, shift: np.ndarray, scale: np.ndarray) -> np.nda
 
 @dataclass(frozen=True)
 class Emulator:
-    """One fitted GP per standardised statistic (build with :meth:`fit`).
+    r"""One fitted GP per standardised statistic (build with :meth:`fit`).
 
     Parameters
     ----------
@@ -72,21 +79,46 @@ class Emulator:
         ``(T,)`` fitted white-noise variance per statistic (z units): the simulator's Monte-Carlo variance.
     n_train : int
         Number of training runs.
+    trend : numpy.ndarray, optional
+        ``(T, d + 1)`` least-squares plane of each statistic (intercept first), ``None`` for a constant mean.
+    trend_covariance : numpy.ndarray, optional
+        ``(T, d + 1, d + 1)`` covariance of each plane's coefficients, :math:`(X^\top X)^{-1} \hat\sigma_t^2`.
     """
 
     models: tuple
     noise: np.ndarray
     n_train: int
+    trend: np.ndarray | None = None
+    trend_covariance: np.ndarray | None = None
 
     @classmethod
-    def fit(cls, unit: np.ndarray, z: np.ndarray, *, seed: int, restarts: int = 1) -> Emulator:
-        """Fit a GP to every column of ``z`` (``(n, T)``) over the unit-cube points ``unit`` (``(n, d)``)."""
+    def fit(cls, unit: np.ndarray, z: np.ndarray, *, seed: int, restarts: int = 1, trend: str = "constant") -> Emulator:
+        """Fit a GP to every column of ``z`` (``(n, T)``) over the unit-cube points ``unit`` (``(n, d)``).
+
+        ``trend``: ``"constant"`` (the GP's mean is the data's mean) or ``"linear"`` (a least-squares plane first,
+        the GP fitted to its residuals; needs more runs than ``d + 1``).
+        """
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.gaussian_process import GaussianProcessRegressor
         from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
         unit = np.asarray(unit, float)
-        d = unit.shape[1]
+        z = np.asarray(z, float)
+        n, d = unit.shape
+        if trend not in ("constant", "linear"):
+            raise ValueError(f"trend must be 'constant' or 'linear', got {trend!r}")
+        planes = covariances = None
+        if trend == "linear":
+            if n <= d + 1:
+                raise ValueError(f"a linear trend in {d} dimensions needs more than {d + 1} runs, got {n}")
+            design = np.column_stack([np.ones(n), unit])
+            planes, *_ = np.linalg.lstsq(design, z, rcond=None)
+            planes = planes.T
+            residual = z - design @ planes.T
+            inverse = np.linalg.pinv(design.T @ design)
+            sigma2 = np.sum(residual**2, axis=0) / (n - d - 1)
+            covariances = inverse[None, :, :] * sigma2[:, None, None]
+            z = residual
         models, noise = [], []
         for t in range(z.shape[1]):
             kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(
@@ -104,7 +136,16 @@ class Emulator:
                 model.fit(unit, z[:, t])
             models.append(model)
             noise.append(model.kernel_.k2.noise_level * float(model._y_train_std) ** 2)
-        return cls(tuple(models), np.array(noise), int(unit.shape[0]))
+        return cls(tuple(models), np.array(noise), int(n), planes, covariances)
+
+    def _trend(self, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the planes' means and variances at ``unit`` (zeros without a trend)."""
+        if self.trend is None:
+            zeros = np.zeros((len(unit), len(self.models)))
+            return zeros, zeros
+        design = np.column_stack([np.ones(len(unit)), unit])
+        variance = np.einsum("mi,tij,mj->mt", design, self.trend_covariance, design)
+        return design @ self.trend.T, variance
 
     def length_scales(self) -> np.ndarray:
         """Return the fitted Matérn length scales, ``(T, d)`` in unit-cube units (large: the statistic ignores it)."""
@@ -136,8 +177,9 @@ class Emulator:
             v = solve_triangular(model.L_, cross.T, lower=True, check_finite=False)
             latent = np.maximum(amplitude - np.sum(v**2, axis=0), 0.0) * y_std**2
             means.append(mean)
-            variances.append(np.maximum(latent, 1e-12))
-        return np.column_stack(means), np.column_stack(variances)
+            variances.append(latent)
+        plane, plane_variance = self._trend(unit)
+        return np.column_stack(means) + plane, np.maximum(np.column_stack(variances) + plane_variance, 1e-12)
 
     def predict_reference(self, unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return what :meth:`predict` returns, through scikit-learn's ``predict`` (slower; the tests' reference)."""
@@ -146,8 +188,9 @@ class Emulator:
         for model, noise in zip(self.models, self.noise, strict=True):
             mean, sd = model.predict(unit, return_std=True)
             means.append(mean)
-            variances.append(np.maximum(sd**2 - noise, 1e-12))
-        return np.column_stack(means), np.column_stack(variances)
+            variances.append(np.maximum(sd**2 - noise, 0.0))
+        plane, plane_variance = self._trend(unit)
+        return np.column_stack(means) + plane, np.maximum(np.column_stack(variances) + plane_variance, 1e-12)
 
 
 def validation_inflation(

@@ -114,6 +114,7 @@ def sample_nroy(
     rounds: int = 12,
     earlier: Sequence[Wave] = (),
     uniform_rounds: int = 5,
+    within: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> NroySample:
     """Find up to ``n`` NROY points.
 
@@ -139,20 +140,27 @@ def sample_nroy(
         small NROY space and favour where points were already found.
     earlier : sequence of Wave
         Earlier waves: a point must also pass each of their cuts.
+    within : (numpy.ndarray, numpy.ndarray), optional
+        ``(low, high)`` corners of a box of the cube (a local wave's): candidates are drawn, and perturbations
+        reflected, inside it, and ``uniform_fraction`` is then a share of the box's volume.
     """
+    low, high = (np.zeros(dimension), np.ones(dimension)) if within is None else (np.asarray(b, float) for b in within)
+    width = high - low
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), NROY_TAG])))
     kept, kept_i = [], []
     evaluated = 0
     uniform_hits = 0
     uniform_fraction = float("nan")
     for round_ in range(rounds):
-        pool = np.concatenate(kept) if kept else np.zeros((0, dimension))
+        # candidates in the box's own unit coordinates, mapped into the cube to be scored
+        pool = (np.concatenate(kept) - low) / width if kept else np.zeros((0, dimension))
         if round_ < uniform_rounds or len(pool) == 0:
-            candidates = rng.random((batch, dimension))
+            local = rng.random((batch, dimension))
         else:
             spread = np.maximum(pool.std(axis=0), 0.01) if len(pool) > 1 else np.full(dimension, 0.05)
             parents = pool[rng.integers(0, len(pool), batch)]
-            candidates = _reflect(parents + rng.normal(size=(batch, dimension)) * spread * 0.5)
+            local = _reflect(parents + rng.normal(size=(batch, dimension)) * spread * 0.5)
+        candidates = low + width * local
         score = np.full(batch, np.inf)
         allowed = not_ruled_out(earlier, candidates)
         if allowed.any():

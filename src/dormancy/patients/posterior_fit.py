@@ -46,6 +46,7 @@ __all__ = [
     "observations",
     "posterior_space",
     "read_design",
+    "refuted_cuts",
     "run_design",
     "target_statistics",
     "to_posterior",
@@ -369,15 +370,23 @@ class EmulatedTargets:
 
 
 def emulate_targets(
-    runs: DesignRuns, *, space: ParameterSpace, seed: int, targets: Sequence[Target] | None = None
+    runs: DesignRuns,
+    *,
+    space: ParameterSpace,
+    seed: int,
+    targets: Sequence[Target] | None = None,
+    trend: str = "constant",
 ) -> EmulatedTargets:
-    """Fit a GP emulator of every target's standardised statistic to the design runs."""
+    """Fit a GP emulator of every target's standardised statistic to the design runs.
+
+    ``trend``: the GPs' mean, see :meth:`dormancy.inference.emulator.Emulator.fit`.
+    """
     from dormancy.inference.emulator import Emulator, standardise, to_z
 
     targets = load_targets() if targets is None else tuple(targets)
     shift, scale, standard = standardise(observations(targets))
     z = to_z(runs.statistics, shift, scale)
-    emulator = Emulator.fit(runs.unit, z, seed=seed)
+    emulator = Emulator.fit(runs.unit, z, seed=seed, trend=trend)
     return EmulatedTargets(space, emulator, standard, tuple(t.statistic for t in targets))
 
 
@@ -390,19 +399,25 @@ def wave_cut(wave: int) -> int:
     return 3 if wave == 1 else (2 if wave == 2 else 1)
 
 
-def wave_training(runs: DesignRuns, wave: int) -> np.ndarray:
+def wave_training(runs: DesignRuns, wave: int, *, box: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Return the indices of the runs wave ``wave``'s emulators are fitted to.
 
     Those of the wave itself and of the earlier waves run at the same cohort size: one GP has one white-noise level,
     and the Monte-Carlo variance of a statistic scales with one over the cohort size, so runs of different sizes are
     not mixed in one emulator. (Earlier waves at the same size lie in a larger NROY space than this wave's, which
-    only widens what the emulator has seen.)
+    only widens what the emulator has seen.) A *local* wave (``box``: the ``(low, high)`` corners of its design's box
+    in the unit cube) is fitted to the runs inside its box only: its emulators describe that box, with a linear trend
+    (:func:`emulate_waves`).
     """
     mine = runs.wave == wave
     if not mine.any():
         raise ValueError(f"no design run of wave {wave}")
     size = int(np.max(runs.n_patients[mine]))
-    return np.flatnonzero((runs.wave <= wave) & (runs.n_patients == size))
+    keep = (runs.wave <= wave) & (runs.n_patients == size)
+    if box is not None:
+        low, high = (np.asarray(b, float) for b in box)
+        keep &= np.all((runs.unit >= low) & (runs.unit <= high), axis=1)
+    return np.flatnonzero(keep)
 
 
 def emulate_waves(
@@ -413,8 +428,12 @@ def emulate_waves(
     waves: Sequence[int] | None = None,
     cache: str | Path | None = None,
     targets: Sequence[Target] | None = None,
+    boxes: Mapping[int, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> tuple[EmulatedTargets, ...]:
     """Fit one set of emulators per wave (:func:`wave_training` runs each) and return them in wave order.
+
+    A wave with a box in ``boxes`` (a local wave) is fitted to the runs in its box with a linear trend
+    (:meth:`dormancy.inference.emulator.Emulator.fit`, ``trend="linear"``); the others with a constant mean.
 
     With ``cache`` (a folder), each wave's fitted emulators are pickled there under a digest of their training data
     and seed and read back when the same fit is asked again (a resumable run's working files, not a format).
@@ -424,21 +443,24 @@ def emulate_waves(
     import pickle
 
     waves = sorted({int(w) for w in runs.wave}) if waves is None else list(waves)
+    boxes = dict(boxes or {})
     fitted = []
     for wave in waves:
-        index = wave_training(runs, wave)
+        box = boxes.get(wave)
+        trend = "constant" if box is None else "linear"
+        index = wave_training(runs, wave, box=box)
         subset = DesignRuns(runs.unit[index], runs.statistics[index], runs.wave[index], runs.n_patients[index])
         path = None
         if cache is not None:
             digest = hashlib.sha256()
             for array in (subset.unit, np.nan_to_num(subset.statistics, nan=1e300)):
                 digest.update(np.ascontiguousarray(array, float).tobytes())
-            digest.update(f"{seed}/{wave}".encode())
+            digest.update(f"{seed}/{wave}".encode() + (b"" if box is None else b"/linear"))
             path = Path(cache) / f"wave{wave}-{digest.hexdigest()[:16]}.pkl"
             if path.exists():
                 fitted.append(pickle.loads(path.read_bytes()))
                 continue
-        emulated = emulate_targets(subset, space=space, seed=seed, targets=targets)
+        emulated = emulate_targets(subset, space=space, seed=seed, targets=targets, trend=trend)
         if path is not None:
             from dormancy.atomic import atomic_file
 
@@ -480,6 +502,29 @@ def history_waves(
                 inflation = validation_inflation(e.emulator.predict, runs.unit[later], z[later], noise)
         result.append(Wave(e.emulator.predict, e.observations, k=wave_cut(w), inflation=inflation))
     return tuple(result)
+
+
+def refuted_cuts(
+    cuts: Sequence, runs: DesignRuns, box: tuple[np.ndarray, np.ndarray], *, targets: Sequence[Target] | None = None
+) -> list[int]:
+    """Return the positions of the ``cuts`` that rule out a run in ``box`` which the simulator shows is plausible.
+
+    A run of the box whose simulated statistics meet every target within 3 observation SDs (largest implausibility
+    at most 3, Monte-Carlo noise and all) is a point the history match must keep; an earlier wave whose cut rules it
+    out is refuted there by the simulator itself (its emulator, fitted over a wider region, is overconfident in the
+    box), and a local wave's posterior does not use that cut as support.
+    """
+    from dormancy.inference.history import kth_largest
+    from dormancy.inference.likelihood import implausibility
+
+    low, high = (np.asarray(b, float) for b in box)
+    inside = np.all((runs.unit >= low) & (runs.unit <= high), axis=1)
+    model = observations(targets)
+    plausible = inside & (kth_largest(implausibility(model, runs.statistics), 1) <= 3.0)
+    points = runs.unit[plausible]
+    if not len(points):
+        return []
+    return [j for j, cut in enumerate(cuts) if np.any(cut.score(points) > cut.threshold)]
 
 
 def to_posterior(space: ParameterSpace, unit: np.ndarray, metadata: Mapping[str, object]):
