@@ -70,11 +70,27 @@ def design(options: argparse.Namespace) -> None:
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     points_file = out / f"wave{options.wave}_points.npy"
-    if points_file.exists():
+    local = options.around_posterior or options.around_shipped
+    if points_file.exists() and (not local or (out / f"wave{options.wave}_box.json").exists()):
+        # resume (a local wave's own points come with its box; an emulate stage's NROY sample is replaced)
         points = np.load(points_file)
     elif options.wave == 1:
         points = space.latin_hypercube(options.points, seed=options.seed + options.wave)
         np.save(points_file, points)
+    elif options.around_posterior:
+        # the next local wave: centred on the last posterior, as wide as it is in each parameter (a parameter the
+        # targets do not constrain inside the last box fills it, and the new box is wider there)
+        from dormancy.params.posterior import load_posterior
+
+        unit = space.to_unit(load_posterior(out / "posterior.parquet").draws)
+        centre = np.median(unit, axis=0)
+        half = np.clip(options.around_posterior * unit.std(axis=0), 0.02, 0.12)
+        box = (np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1))
+        points = space.latin_hypercube(options.points, seed=options.seed + options.wave, within=box)
+        np.save(points_file, points)
+        (out / f"wave{options.wave}_box.json").write_text(
+            json.dumps({"low": box[0].tolist(), "high": box[1].tolist(), "posterior_sds": options.around_posterior})
+        )
     elif options.around_shipped:
         # a local wave: a Latin hypercube in a box of the unit cube around the shipped point estimate (the
         # Nelder-Mead fit to the same targets), where the emulators of the space-filling waves have few runs
@@ -115,6 +131,19 @@ def _boxes(out: Path) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         box = json.loads(path.read_text())
         boxes[int(path.name[4:].split("_")[0])] = (np.array(box["low"]), np.array(box["high"]))
     return boxes
+
+
+#: Uniform points of a local wave's box on which an earlier wave's cut is tried: a cut that keeps all of them leaves
+#: out less than 0.1 % of the box (95 % confidence) and is not evaluated in the MCMC (it costs most of each step).
+INACTIVE_PROBE = 4096
+
+
+def _inactive_cuts(cuts, box, *, seed: int) -> list[int]:
+    """Return the positions of the ``cuts`` that keep every one of :data:`INACTIVE_PROBE` uniform points of ``box``."""
+    low, high = box
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, INACTIVE_PROBE])))
+    probe = low + (high - low) * rng.random((INACTIVE_PROBE, len(low)))
+    return [j for j, cut in enumerate(cuts) if np.all(cut.score(probe) <= cut.threshold)]
 
 
 def _waves(out: Path, space, seed: int, upto: int | None = None):
@@ -206,7 +235,8 @@ def posterior(options: argparse.Namespace) -> None:
     box = _boxes(out).get(waves[-1])
     low, high = (np.zeros(space.dimension), np.ones(space.dimension)) if box is None else box
     refuted = [] if box is None else refuted_cuts(earlier, runs, box)
-    earlier = [c for j, c in enumerate(earlier) if j not in refuted]
+    inactive = [] if box is None else _inactive_cuts(earlier, box, seed=options.seed)
+    earlier = [c for j, c in enumerate(earlier) if j not in refuted and j not in inactive]
 
     def log_likelihood(unit: np.ndarray) -> np.ndarray:
         value = np.full(len(unit), -np.inf)
@@ -238,8 +268,10 @@ def posterior(options: argparse.Namespace) -> None:
         "design_patients": sorted({int(n) for n in runs.n_patients}),
         "emulator_training_runs": len(wave_training(runs, waves[-1], box=box)),
         "support": {
-            "not_ruled_out_by_waves": [w for j, w in enumerate(waves[:-1]) if j not in refuted],
-            "cuts_kth_largest_le_3": [wave_cut(w) for j, w in enumerate(waves[:-1]) if j not in refuted],
+            "not_ruled_out_by_waves": [w for j, w in enumerate(waves[:-1]) if j not in refuted and j not in inactive],
+            "cuts_kth_largest_le_3": [
+                wave_cut(w) for j, w in enumerate(waves[:-1]) if j not in refuted and j not in inactive
+            ],
             "cuts_refuted_in_the_box_by_its_runs": [waves[j] for j in refuted],
             "box_of_the_last_wave": None if box is None else {"low": low.tolist(), "high": high.tolist()},
         },
@@ -378,6 +410,13 @@ def main() -> None:
             type=float,
             default=0.0,
             help="design: a Latin hypercube of this half-width (unit cube) around the shipped point for a later wave",
+        )
+        p.add_argument(
+            "--around-posterior",
+            type=float,
+            default=0.0,
+            help="design: a Latin hypercube in a box around the posterior's median, each half-width this many "
+            "posterior SDs (between 0.02 and 0.12 of the cube)",
         )
     options = parser.parse_args()
     stages[options.stage](options)

@@ -67,27 +67,45 @@ def prior_posterior(out: Path) -> None:
     quantiles = np.quantile(unit, [0.05, 0.5, 0.95], axis=0)
     contraction = 1.0 - unit.var(axis=0) * 12.0
     values = np.quantile(posterior.draws, [0.05, 0.5, 0.95], axis=0)
-    summary = pd.DataFrame(
-        {
-            "prior_low": space.low,
-            "prior_high": space.high,
-            "scale": ["log10" if log else "linear" for log in space.log],
-            "q05": values[0],
-            "median": values[1],
-            "q95": values[2],
-            "contraction": contraction,
-        },
-        index=[_short(n) for n in posterior.names],
-    )
+    box = (posterior.metadata.get("support") or {}).get("box_of_the_last_wave")
+    columns = {
+        "prior_low": space.low,
+        "prior_high": space.high,
+        "scale": ["log10" if log else "linear" for log in space.log],
+        "q05": values[0],
+        "median": values[1],
+        "q95": values[2],
+        "contraction": contraction,
+    }
+    if box is not None:
+        # a local wave's posterior lives in its box: how much of the box each parameter's posterior fills (near 1:
+        # the targets do not constrain it within the box, whose width then bounds its reported uncertainty)
+        low, high = np.array(box["low"]), np.array(box["high"])
+        columns["box_low"] = space.from_unit(low[None])[0]
+        columns["box_high"] = space.from_unit(high[None])[0]
+        columns["contraction_in_box"] = 1.0 - unit.var(axis=0) * 12.0 / (high - low) ** 2
+    summary = pd.DataFrame(columns, index=[_short(n) for n in posterior.names])
     summary.to_csv(out / "posterior_summary.csv", float_format="%.4g")
-    fig, ax = plt.subplots(figsize=(8, 7))
     y = np.arange(len(space.names))
+    fig, axes = plt.subplots(1, 1 if box is None else 2, figsize=(8 if box is None else 13, 7), squeeze=False)
+    ax = axes[0, 0]
     ax.hlines(y, 0, 1, color="0.85", lw=6, label="prior")
+    if box is not None:
+        ax.hlines(y, low, high, color="C1", lw=6, alpha=0.5, label="local wave's box (support)")
     ax.hlines(y, quantiles[0], quantiles[2], color="C0", lw=3, label="posterior 90 %")
     ax.plot(quantiles[1], y, "k|", ms=12)
     ax.set_yticks(y, summary.index, fontsize=7)
     ax.set_xlabel("position in the prior (unit cube; log-uniform priors in log10)")
     ax.legend(loc="lower right")
+    if box is not None:
+        zoom = axes[0, 1]
+        inside = (quantiles - low) / (high - low)
+        zoom.hlines(y, 0, 1, color="C1", lw=6, alpha=0.5, label="box")
+        zoom.hlines(y, inside[0], inside[2], color="C0", lw=3, label="posterior 90 %")
+        zoom.plot(inside[1], y, "k|", ms=12)
+        zoom.set_yticks(y, [])
+        zoom.set_xlabel("position in the local wave's box")
+        zoom.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(out / "prior_posterior.png", dpi=110)
     plt.close(fig)
