@@ -9,8 +9,9 @@
   changes hit both; the ratio of the sums is printed.
 * **3D** (``ndim: 3``, default fields, ``DTCS_3D`` DTCs, ``SIZE_3D`` µm cube at 10 µm): seconds per simulated day of
   the current code after its burn-in (set-up and burn-in printed separately), for each field scheme in
-  ``BENCH_NICHE_3D_SCHEMES`` (default ``implicit,mixed``; ``implicit-coarse`` is ``implicit`` with
-  ``coarse_field_decay_voxels: 10``), with the seconds the fields, mechanics and switch take per step.
+  ``BENCH_NICHE_3D_SCHEMES`` (default ``implicit,mixed``; ``implicit-coarseN`` is ``implicit`` with
+  ``coarse_field_decay_voxels: N``, 10 when N is left out), with the seconds the fields, mechanics and switch take
+  per step.
 
 Every figure is printed with the load average (``os.getloadavg``). Run with
 ``python -m pytest -m benchmark benchmarks/bench_niche_scale.py -s`` or ``python benchmarks/bench_niche_scale.py``.
@@ -124,8 +125,8 @@ def bench_3d() -> dict[str, dict[str, float]]:
         print(f"\n3D ({scheme}): {SIZE_3D:.0f} µm cube at 10 µm, default fields, {DTCS_3D} DTCs; {_load()}")
         start = time.perf_counter()
         options = {"field_scheme": scheme}
-        if scheme == "implicit-coarse":  # fields with decay length >= 10 voxels on a grid twice as coarse
-            options = {"field_scheme": "implicit", "coarse_field_decay_voxels": 10.0}
+        if scheme.startswith("implicit-coarse"):  # implicit-coarseN: decay length >= N voxels (10) on a 2x coarser grid
+            options = {"field_scheme": "implicit", "coarse_field_decay_voxels": float(scheme[15:] or 10.0)}
         model = build_niche_model(
             default_niche_scenario(domain={"ndim": 3, "size_um": SIZE_3D}, dtc={"count": DTCS_3D}, days=1.0, **options)
         )
