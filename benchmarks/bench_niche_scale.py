@@ -9,7 +9,9 @@
   changes hit both; the ratio of the sums is printed.
 * **3D** (``ndim: 3``, default fields, ``DTCS_3D`` DTCs, ``SIZE_3D`` µm cube at 10 µm): seconds per simulated day of
   the current code after its burn-in (set-up and burn-in printed separately), for each field scheme in
-  ``BENCH_NICHE_3D_SCHEMES`` (default ``implicit,mixed``), with the seconds the fields take per step.
+  ``BENCH_NICHE_3D_SCHEMES`` (default ``implicit,mixed``; ``implicit-coarseN`` is ``implicit`` with
+  ``coarse_field_decay_voxels: N``, 10 when N is left out), with the seconds the fields, mechanics and switch take
+  per step.
 
 Every figure is printed with the load average (``os.getloadavg``). Run with
 ``python -m pytest -m benchmark benchmarks/bench_niche_scale.py -s`` or ``python benchmarks/bench_niche_scale.py``.
@@ -122,33 +124,41 @@ def bench_3d() -> dict[str, dict[str, float]]:
     for scheme in SCHEMES_3D:
         print(f"\n3D ({scheme}): {SIZE_3D:.0f} µm cube at 10 µm, default fields, {DTCS_3D} DTCs; {_load()}")
         start = time.perf_counter()
+        options = {"field_scheme": scheme}
+        if scheme.startswith("implicit-coarse"):  # implicit-coarseN: decay length >= N voxels (10) on a 2x coarser grid
+            options = {"field_scheme": "implicit", "coarse_field_decay_voxels": float(scheme[15:] or 10.0)}
         model = build_niche_model(
-            default_niche_scenario(
-                domain={"ndim": 3, "size_um": SIZE_3D}, dtc={"count": DTCS_3D}, days=1.0, field_scheme=scheme
-            )
+            default_niche_scenario(domain={"ndim": 3, "size_um": SIZE_3D}, dtc={"count": DTCS_3D}, days=1.0, **options)
         )
         built = time.perf_counter() - start
         start = time.perf_counter()
         state = step(init(model), model)
         burn_in = time.perf_counter() - start
-        field_seconds = []
-        with pytest.MonkeyPatch.context() as patch:  # time the fields within each step
-            original = model_module.advance_fields
+        parts: dict[str, list[float]] = {"advance_fields": [], "relax": [], "integrate_cells": []}
+        with pytest.MonkeyPatch.context() as patch:  # time the fields, mechanics and switch within each step
+            for name, spent in parts.items():
+                original = getattr(model_module, name)
 
-            def timed(*args, original=original, field_seconds=field_seconds, **kwargs):
-                begin = time.perf_counter()
-                out = original(*args, **kwargs)
-                field_seconds.append(time.perf_counter() - begin)
-                return out
+                def timed(*args, original=original, spent=spent, **kwargs):
+                    begin = time.perf_counter()
+                    out = original(*args, **kwargs)
+                    spent.append(time.perf_counter() - begin)
+                    return out
 
-            patch.setattr(model_module, "advance_fields", timed)
+                patch.setattr(model_module, name, timed)
             state, seconds = _run_steps(model, state, STEPS_3D)
+        field_seconds = parts["advance_fields"]
+        per_step = {name: sum(spent) / STEPS_3D for name, spent in parts.items()}
         per_day = seconds / STEPS_3D * 24.0 / model.dt_hours
         iterations = getattr(model.field_steppers[0], "iterations", None) if model.field_steppers else None
         print(
             f"  {model.geometry.shape} voxels: build {built:.1f} s, burn-in + arrival step {burn_in:.1f} s, "
             f"{per_day:.1f} s per simulated day ({STEPS_3D} steps, {len(state.dtcs)} DTCs; {_load()}); fields "
             f"{np.mean(field_seconds):.2f} s a step" + (f", CG iterations per field {iterations}" if iterations else "")
+        )
+        print(
+            f"  per step: fields {per_step['advance_fields']:.3f} s, mechanics {per_step['relax']:.3f} s, switch "
+            f"{per_step['integrate_cells']:.3f} s, rest {seconds / STEPS_3D - sum(per_step.values()):.3f} s"
         )
         results[scheme] = {"build": built, "burn_in": burn_in, "per_day": per_day}
     return results

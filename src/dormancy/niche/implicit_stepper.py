@@ -19,6 +19,7 @@ hourly steps (CXCL12, λ = 0.001/min, is still 24 % below its steady state after
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -27,7 +28,7 @@ from numpy.typing import NDArray
 
 from dormancy.niche.fields import FieldSpec
 from dormancy.niche.geometry import Geometry
-from dormancy.niche.multigrid import Hierarchy
+from dormancy.niche.multigrid import Hierarchy, block_sum, prolong_conservative, restrict_mean
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class ImplicitFieldStepper:
         Step length, minutes.
     uptake_fields : tuple of int
         Indices of the fields whose uptake is read (their operator changes every step).
+    coarse_fields : tuple of int
+        Indices of the fields solved on the grid twice as coarse (:func:`build_implicit_stepper`).
     iterations : list of int
         Conjugate-gradient iterations of each field in the last :meth:`advance` (a diagnostic).
     """
@@ -52,7 +55,32 @@ class ImplicitFieldStepper:
     uptake_fields: tuple[int, ...]
     _hierarchies: tuple[Hierarchy, ...]
     _unknown: tuple[NDArray[np.bool_], ...]
+    coarse_fields: tuple[int, ...] = ()
+    _coarse: tuple[Hierarchy | None, ...] = ()
+    _fraction: tuple[NDArray[np.float64] | None, ...] = ()
     iterations: list[int] = field(default_factory=list)
+
+    def _solve(self, f: int, b: NDArray[np.float64], start: NDArray[np.float64], scale: float):
+        """Solve field ``f``'s system ``A x = b`` from ``start`` (grid-shaped), on the coarse grid if it has one.
+
+        On the coarse grid the system is the restriction of the fine one (:math:`R A P x_c = R b`, ``R`` the block sum
+        over unknown children / 2^k), the start is the block mean of ``start``, and the result is prolonged by
+        :func:`~dormancy.niche.multigrid.prolong_conservative` (block means kept).
+        """
+        coarse = self._coarse[f] if self._coarse else None
+        if coarse is None:
+            return self._hierarchies[f].solve(b, start, scale=scale)
+        fine = self._hierarchies[f].fine
+        shape3, coarse_level = fine.unknown.shape, coarse.fine
+        b_coarse = np.empty(coarse_level.unknown.shape)
+        restrict_mean(np.ascontiguousarray(b).reshape(shape3), fine.unknown, coarse_level.unknown, b_coarse)
+        b_coarse *= self._fraction[f]  # unknown children / 2^k: R b = that times the mean
+        x0 = np.empty(coarse_level.unknown.shape)
+        restrict_mean(np.ascontiguousarray(start).reshape(shape3), fine.unknown, coarse_level.unknown, x0)
+        x, iterations = coarse.solve(b_coarse, x0, scale=scale)
+        out = np.empty(shape3)
+        prolong_conservative(np.ascontiguousarray(x), coarse_level.unknown, fine.unknown, out)
+        return out.reshape(self.geometry.shape), iterations
 
     def _rhs(self, f: int, values: NDArray[np.float64], sources: NDArray[np.float64], dt: float):
         spec, unknown, hierarchy = self.specs[f], self._unknown[f], self._hierarchies[f]
@@ -88,7 +116,7 @@ class ImplicitFieldStepper:
             current = np.where(self._unknown[f], values[f], 0.0)
             b = self._rhs(f, values[f], sources[f], dt)
             scale = max(float(np.abs(current + dt * sources[f] * self._unknown[f]).max()), spec.vessel_value or 0.0)
-            x, iterations = hierarchy.solve(b, current, scale=scale)
+            x, iterations = self._solve(f, b, current, scale)
             self.iterations.append(iterations)
             out[f] = self._finish(f, x)
         return out
@@ -117,18 +145,50 @@ class ImplicitFieldStepper:
             # from a residual below its own target.
             smallest = float(np.min(np.broadcast_to(mass, values[f].shape)[self._unknown[f]]))
             bound = float(np.abs(dt * sources[f]).max()) / smallest + (spec.vessel_value or 0.0)
-            x, _ = hierarchy.solve(b, np.where(self._unknown[f], values[f], 0.0), scale=bound * min(1.0, smallest))
+            x, _ = self._solve(f, b, np.where(self._unknown[f], values[f], 0.0), bound * min(1.0, smallest))
             hierarchy.set_mass(self._mass(f, uptake[f], dt, identity=1.0))
             out[f] = self._finish(f, x)
         return out
 
 
+def coarse_field_indices(
+    specs: Sequence[FieldSpec],
+    geometry: Geometry,
+    decay_voxels: float | None,
+    *,
+    uptake_fields: Sequence[str] = ("O2",),
+) -> tuple[int, ...]:
+    r"""Return the indices of the fields solved on the coarse grid (none when ``decay_voxels`` is None).
+
+    A field qualifies when its decay length :math:`\sqrt{D/\lambda}` is at least ``decay_voxels`` voxels and it has
+    no cellular uptake and no vessel value.
+    """
+    if decay_voxels is None:
+        return ()
+    reach = float(decay_voxels) * float(geometry.spacing_um)
+    return tuple(
+        f
+        for f, spec in enumerate(specs)
+        if spec.name not in uptake_fields
+        and spec.vessel_value is None
+        and spec.decay_per_min > 0.0
+        and math.sqrt(spec.diffusion_um2_per_min / spec.decay_per_min) >= reach
+    )
+
+
 def build_implicit_stepper(
-    specs: Sequence[FieldSpec], geometry: Geometry, dt_min: float, *, uptake_fields: Sequence[str] = ("O2",)
+    specs: Sequence[FieldSpec],
+    geometry: Geometry,
+    dt_min: float,
+    *,
+    uptake_fields: Sequence[str] = ("O2",),
+    coarse_decay_voxels: float | None = None,
 ) -> ImplicitFieldStepper:
     """Set up the multigrid hierarchies of every field for steps of ``dt_min`` minutes.
 
-    Fields with the same diffusion, decay and vessel rule share one hierarchy unless cells take them up.
+    Fields with the same diffusion, decay and vessel rule share one hierarchy unless cells take them up. With
+    ``coarse_decay_voxels``, the fields of :func:`coarse_field_indices` are solved on the second level of their
+    hierarchy (a grid twice as coarse along every axis longer than 1: 8× fewer voxels in 3D).
     """
     specs = tuple(specs)
     taking_up = tuple(i for i, spec in enumerate(specs) if spec.name in uptake_fields)
@@ -148,6 +208,14 @@ def build_implicit_stepper(
             hierarchy = shared[key]
         hierarchies.append(hierarchy)
         unknowns.append(unknown)
+    coarse = coarse_field_indices(specs, geometry, coarse_decay_voxels, uptake_fields=uptake_fields)
+    coarse = tuple(f for f in coarse if len(hierarchies[f].levels) > 1)
+    views: dict[int, Hierarchy] = {}
+    fractions: dict[int, NDArray[np.float64]] = {}
+    for f in coarse:
+        fine = hierarchies[f].fine
+        views[f] = hierarchies[f].coarse_view()
+        fractions[f] = block_sum(fine.unknown.astype(np.float64), views[f].fine.unknown.shape, fine.scale)
     return ImplicitFieldStepper(
         specs=specs,
         geometry=geometry,
@@ -155,4 +223,7 @@ def build_implicit_stepper(
         uptake_fields=taking_up,
         _hierarchies=tuple(hierarchies),
         _unknown=tuple(unknowns),
+        coarse_fields=coarse,
+        _coarse=tuple(views.get(f) for f in range(len(specs))),
+        _fraction=tuple(fractions.get(f) for f in range(len(specs))),
     )

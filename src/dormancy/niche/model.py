@@ -296,7 +296,11 @@ def build_niche_model(scenario: NicheScenario) -> NicheModel:
         lengths = sorted({60.0 * scenario.dt_hours, FIELD_BURN_IN_MINUTES})
         steppers = tuple(build_field_stepper(specs, geometry, dt_min) for dt_min in lengths)
     elif scenario.field_scheme == "implicit":
-        steppers = (build_implicit_stepper(specs, geometry, 60.0 * scenario.dt_hours),)
+        steppers = (
+            build_implicit_stepper(
+                specs, geometry, 60.0 * scenario.dt_hours, coarse_decay_voxels=scenario.coarse_field_decay_voxels
+            ),
+        )
     return NicheModel(
         scenario=scenario,
         geometry=geometry,
@@ -411,7 +415,8 @@ def advance_fields(
         for stepper in model.field_steppers:
             if stepper.dt_min == dt_min:
                 return stepper.advance(values, sources, uptake)
-        return build_implicit_stepper(specs, g, dt_min).advance(values, sources, uptake)
+        coarse = model.scenario.coarse_field_decay_voxels
+        return build_implicit_stepper(specs, g, dt_min, coarse_decay_voxels=coarse).advance(values, sources, uptake)
     if scheme != "mixed":
         return diffuse(values, specs=specs, geometry=g, dt_min=dt_min, sources=sources, uptake=uptake, scheme=scheme)
     for stepper in model.field_steppers:

@@ -12,6 +12,7 @@ A niche scenario is YAML with ``format: dormancy.niche-scenario`` and ``version:
     host: {il1b: 0.0, osteoclast_activity: 1.0, estrogen: 0.5, nutrients: 0.6}
     fields: [O2, TGFB1, TGFB2, BMP7, CXCL12, IL1B, VEGF, TSP1, POSTN, MIR222_223, PTHRP]
     field_scheme: mixed     # O2 unsplit, others LOD sub-steps; implicit: all unsplit by multigrid (3D); coupled; lod
+    coarse_field_decay_voxels: null  # implicit only: fields with decay length >= this many voxels on a 2x coarser grid
     days: 7.0
     dt_hours: 1.0
     seed: 0
@@ -166,6 +167,7 @@ class NicheScenario(_Frozen):
     host: NicheHost = NicheHost()
     fields: tuple[str, ...] = SWITCH_FIELDS
     field_scheme: Literal["mixed", "implicit", "coupled", "lod"] = "mixed"
+    coarse_field_decay_voxels: float | None = Field(None, ge=4.0, le=1.0e6)
     mechanics: NicheMechanics = NicheMechanics()
     days: float = Field(7.0, gt=0.0, le=3650.0)
     dt_hours: float = Field(1.0, gt=0.0, le=24.0)
@@ -212,6 +214,9 @@ class NicheScenario(_Frozen):
             field = "dtc.count" if self.dtc.seeding == "bolus" else "dtc.per_day"
             found = f"{arrivals:.3g} DTCs" + ("" if self.dtc.seeding == "bolus" else " (per_day * days)")
             problems.append(Problem(field, f"at most {MAX_DTCS:,} arriving DTCs", found))
+        if self.coarse_field_decay_voxels is not None and self.field_scheme != "implicit":
+            found = f"{self.coarse_field_decay_voxels} with field_scheme {self.field_scheme}"
+            problems.append(Problem("coarse_field_decay_voxels", "null unless field_scheme is implicit", found))
         if problems:
             raise ValueError(InputError(problems))
         return self
