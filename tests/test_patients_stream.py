@@ -1,5 +1,6 @@
 """Streamed cohorts: the dataset holds the in-memory rows, the merged summaries equal the whole table's."""
 
+import itertools
 import json
 
 import numpy as np
@@ -7,7 +8,7 @@ import pandas as pd
 import pytest
 
 from dormancy.patients import CohortSpec, simulate_cohort, survival_outcomes
-from dormancy.patients.cohort_summary import CohortSummary, hazard_intervals
+from dormancy.patients.cohort_summary import CohortSummary, SummaryAccumulator, hazard_intervals
 from dormancy.patients.dataset import (
     DATASET_FORMAT,
     DICTIONARY_COLUMNS,
@@ -54,6 +55,45 @@ def test_event_table_estimates_equal_lifelines_and_merge_exactly():
     split = [EventTable.from_arrays(untied[1][i::5], untied[0][i::5], n_causes=2) for i in range(5)]
     np.testing.assert_allclose(EventTable.merge(split).incidence_at(HORIZONS), reference, rtol=0, atol=1e-12)
     assert np.isnan(EventTable.empty(2).survival_at([1.0])).all()
+
+
+def test_event_tables_count_tied_patients_once():
+    durations = np.r_[np.full(500, 20.0), np.linspace(1.0, 19.0, 50), np.full(10, 7.0)]
+    causes = np.r_[np.zeros(500, int), np.arange(50) % 3, np.ones(10, int)]
+    table = EventTable.from_arrays(durations, causes, n_causes=2)
+    assert table.n_patients == 560 and table.times.size == 52  # 500 censored at 20 y and 10 deaths at 7 y: 1 each
+    merged = EventTable.merge([EventTable.from_arrays(durations[i::3], causes[i::3], n_causes=2) for i in range(3)])
+    assert merged.times.size == 52  # ties of the parts merged into one entry
+    for got, expected in zip(merged.grouped(), table.grouped(), strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_summaries_merged_as_chunks_finish_equal_the_merge_in_chunk_order(table):
+    cuts = [0, 90, 100, 350, 351, 600, 800, 1000, 1111, 1200]
+    intervals = hazard_intervals(20.0)
+    parts = [CohortSummary.from_table(table.iloc[a:b], intervals=intervals) for a, b in itertools.pairwise(cuts)]
+    expected = CohortSummary.merge(parts)
+    for order in ([8, 7, 6, 5, 4, 3, 2, 1, 0], [3, 0, 8, 1, 5, 2, 7, 4, 6], list(range(9))):
+        accumulator = SummaryAccumulator(len(parts))
+        for index in order:
+            accumulator.add(index, parts[index])
+        got = accumulator.result()
+        np.testing.assert_array_equal(got.er_person_years, expected.er_person_years)  # bit-identical sums
+        for name in ("er_patients", "er_recurred", "er_bone_first", "er_events"):
+            np.testing.assert_array_equal(getattr(got, name), getattr(expected, name))
+        assert (got.dtc_positive, got.failed) == (expected.dtc_positive, expected.failed)
+        assert got.sites.keys() == expected.sites.keys()
+        assert all((got.sites[k] == expected.sites[k]).all() for k in got.sites)
+        pd.testing.assert_frame_equal(got.survival_outcomes(HORIZONS), expected.survival_outcomes(HORIZONS), rtol=0,
+                                      atol=0)  # fmt: skip
+        pd.testing.assert_frame_equal(got.cumulative_recurrence(HORIZONS), expected.cumulative_recurrence(HORIZONS),
+                                      rtol=0, atol=0)  # fmt: skip
+    accumulator = SummaryAccumulator(2)
+    accumulator.add(1, parts[1])
+    with pytest.raises(ValueError, match="already added"):
+        accumulator.add(1, parts[1])
+    with pytest.raises(ValueError, match="not added"):
+        accumulator.result()
 
 
 def test_streamed_rows_equal_the_in_memory_table(streamed, table):
@@ -117,6 +157,17 @@ def test_other_chunk_sizes_and_two_workers_write_the_same_rows(tmp_path, table, 
     outcomes = one.summary.survival_outcomes(HORIZONS)
     pd.testing.assert_frame_equal(two.summary.survival_outcomes(HORIZONS), outcomes, rtol=0, atol=1e-12)
     assert (two.summary.er_events == one.summary.er_events).all()
+
+
+def test_given_ids_stream_as_in_memory_here_and_on_workers(tmp_path, two_workers):
+    spec = CohortSpec(200, followup_years=6.0)
+    ids = np.arange(5000, 5400, 2)  # not the default ids: each task gets its chunk's ids (14 tasks > the window)
+    expected = simulate_cohort(spec, seed=SEED, patient_ids=ids).table
+    here = stream_cohort(spec, tmp_path / "here", seed=SEED, patient_ids=ids, chunk_size=64)
+    there = stream_cohort(spec, tmp_path / "there", seed=SEED, patient_ids=ids, chunk_size=15, scheduler=two_workers)
+    for result in (here, there):
+        pd.testing.assert_frame_equal(read_cohort(result.path, categorical=False), expected)
+    np.testing.assert_array_equal(here.summary.er_events, there.summary.er_events)
 
 
 def test_an_interrupted_run_resumes_from_the_chunks_on_disk(tmp_path, table):

@@ -33,7 +33,7 @@ from dormancy.patients.event_table import EventTable
 from dormancy.patients.outcomes import OUTCOME_COLUMNS
 from dormancy.patients.sites import SITES
 
-__all__ = ["ER_GROUPS", "CohortSummary", "hazard_intervals"]
+__all__ = ["ER_GROUPS", "CohortSummary", "SummaryAccumulator", "hazard_intervals"]
 
 #: Intervals since diagnosis of the printed annual hazards, cut at the follow-up.
 STANDARD_INTERVALS: tuple[tuple[float, float], ...] = ((0.0, 5.0), (5.0, 10.0), (10.0, 15.0), (15.0, 20.0))
@@ -239,6 +239,88 @@ class CohortSummary:
             row["several"] = counts[-1] / recurred if counts[-1] >= 0 else float("nan")
             rows.append(row)
         return pd.DataFrame(rows, columns=["subtype", "recurred", *SITES, "several"])
+
+
+class SummaryAccumulator:
+    r"""Merge chunk summaries as they arrive, in any order, into what :meth:`CohortSummary.merge` gives in chunk order.
+
+    The cohort's merged statistics are built as chunks finish, so only they (and not every chunk's) are held:
+    counts add in any order (exact); the person-years, floating-point sums, are added in chunk order — a chunk that
+    finishes before its predecessors waits as its few numbers — so the sum is bit-identical to
+    :meth:`CohortSummary.merge` of the chunks in order, whatever order the workers finish in; the event tables
+    (exact, their estimates depend only on their counts) are kept as a stack of runs, each at least twice the size
+    of the one above it, merged as a binary counter does (:math:`O(N \log k)` for :math:`k` chunks, memory the runs
+    plus one merge's output).
+
+    Parameters
+    ----------
+    n_chunks : int
+        Chunks to expect, indexed ``0 .. n_chunks - 1``.
+    """
+
+    def __init__(self, n_chunks: int) -> None:
+        self.n_chunks = int(n_chunks)
+        self._counts: dict[str, np.ndarray] | None = None
+        self._person_years: np.ndarray | None = None
+        self._waiting: dict[int, np.ndarray] = {}
+        self._next = 0
+        self._first: CohortSummary | None = None
+        self._sites: dict[str, np.ndarray] = {}
+        self._runs: list[tuple[EventTable, EventTable, EventTable, EventTable]] = []
+        self._seen: set[int] = set()
+
+    def add(self, index: int, summary: CohortSummary) -> None:
+        """Add chunk ``index``'s summary (each index once)."""
+        if not 0 <= index < self.n_chunks or index in self._seen:
+            raise ValueError(f"chunk {index} is not expected or was already added")
+        self._seen.add(index)
+        if self._first is None:
+            self._first = summary
+            self._counts = {name: getattr(summary, name).copy() for name in _COUNTS}
+            self._counts["scalars"] = np.array([summary.dtc_positive, summary.failed], np.int64)
+        else:
+            if summary.intervals != self._first.intervals:
+                raise ValueError("summaries to merge must have the same hazard intervals")
+            for name in _COUNTS:
+                self._counts[name] = self._counts[name] + getattr(summary, name)
+            self._counts["scalars"] += np.array([summary.dtc_positive, summary.failed], np.int64)
+        for name, counts in summary.sites.items():
+            self._sites[name] = self._sites[name] + counts if name in self._sites else counts.copy()
+        self._waiting[index] = summary.er_person_years
+        while self._next in self._waiting:
+            years = self._waiting.pop(self._next)
+            self._person_years = years.copy() if self._person_years is None else self._person_years + years
+            self._next += 1
+        self._runs.append((summary.deaths, summary.first_event, *summary.recurrence))
+        while len(self._runs) > 1 and _size(self._runs[-2]) <= 2 * _size(self._runs[-1]):
+            top = self._runs.pop()
+            below = self._runs.pop()
+            self._runs.append(tuple(EventTable.merge([a, b]) for a, b in zip(below, top, strict=True)))
+
+    def result(self) -> CohortSummary:
+        """Return the merged summary (every chunk must have been added)."""
+        if len(self._seen) != self.n_chunks or self._first is None:
+            raise ValueError(f"{self.n_chunks - len(self._seen)} of {self.n_chunks} chunks were not added")
+        tables = tuple(EventTable.merge([run[k] for run in reversed(self._runs)]) for k in range(4))
+        self._runs = [tables]
+        return CohortSummary(
+            intervals=self._first.intervals,
+            **{name: self._counts[name] for name in _COUNTS},
+            er_person_years=self._person_years,
+            dtc_positive=int(self._counts["scalars"][0]),
+            failed=int(self._counts["scalars"][1]),
+            sites=dict(sorted(self._sites.items())),
+            deaths=tables[0],
+            first_event=tables[1],
+            recurrence=(tables[2], tables[3]),
+        )
+
+
+_COUNTS = ("er_patients", "er_recurred", "er_bone_first", "er_events")
+
+
+def _size(run: tuple[EventTable, ...]) -> int:
+    return sum(table.times.size for table in run)
 
 
 def _event_tables(table: pd.DataFrame, ok: np.ndarray, er: np.ndarray) -> dict[str, object]:

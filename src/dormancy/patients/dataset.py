@@ -3,8 +3,10 @@
 :func:`stream_cohort` runs the same chunks as :func:`dormancy.patients.simulate_cohort` (same seed, same rows) but
 keeps none: each chunk's rows are written to their own Parquet file as soon as they are simulated — in this process,
 or on the Dask worker that simulated them, which returns only the chunk's small statistics
-(:class:`dormancy.patients.cohort_summary.CohortSummary`) — so memory is bounded by a chunk (plus the summaries' event
-tables, 9 bytes a patient and table), whatever the cohort size. String columns are stored dictionary-encoded
+(:class:`dormancy.patients.cohort_summary.CohortSummary`), merged as chunks finish — so memory is bounded by a chunk
+(plus the merged summaries' event tables, ~22 bytes a patient at 20 years), whatever the cohort size. Default ids go
+to a worker as chunk bounds, and tasks are submitted a few per worker at a time, so the client holds no per-patient
+array and no more than a few tasks. String columns are stored dictionary-encoded
 (categorical): eight text columns took 399 of 582 MiB per million rows in memory.
 
 The dataset folder::
@@ -53,7 +55,7 @@ from dormancy.patients.cohort import (
     _plan,
     simulate_chunk,
 )
-from dormancy.patients.cohort_summary import CohortSummary, hazard_intervals
+from dormancy.patients.cohort_summary import CohortSummary, SummaryAccumulator, hazard_intervals
 from dormancy.patients.specs import CohortSpec
 from dormancy.pkpd import Strategy
 from dormancy.provenance import Manifest
@@ -77,6 +79,9 @@ DICTIONARY_COLUMNS: tuple[str, ...] = (
     "first_recurrence",
     "death_cause",
 )
+#: Dask tasks in flight per worker thread (one running, one queued), and at least this many in all.
+TASKS_PER_THREAD = 2
+MIN_WINDOW = 4
 #: Horizons (years) of the survival table in ``summary.json``, cut at the follow-up.
 SUMMARY_HORIZONS: tuple[float, ...] = (5.0, 10.0, 15.0, 20.0, 25.0, 30.0)
 
@@ -124,20 +129,39 @@ def _write_part(table: pd.DataFrame, path: Path) -> None:
         pq.write_table(pa.Table.from_pandas(_encode(table), preserve_index=False), temporary)
 
 
-def _stream_chunk(
-    base: _Inputs,
-    ids: NDArray[np.int64],
-    starts: NDArray[np.int64],
-    path: str,
-    intervals: tuple[tuple[float, float], ...],
-) -> CohortSummary:
-    """Simulate one chunk, write its rows to ``path`` and return only its statistics (runs on a worker too)."""
+def _chunk_arrays(ids: Any, starts: Any) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Return a chunk's patient ids and treatment start steps from their arrays or their compact forms.
+
+    ``ids`` is an array or ``(start, stop)`` (the ids ``start .. stop - 1``, the default ids' chunk); ``starts`` an
+    array or one step for every patient. The compact forms keep the client's memory and the tasks small.
+    """
+    if isinstance(ids, tuple):
+        ids = np.arange(ids[0], ids[1], dtype=np.int64)
+    if np.ndim(starts) == 0:
+        starts = np.full(len(ids), int(starts), np.int64)
+    return ids, starts
+
+
+def _simulate_part(base: _Inputs, ids: Any, starts: Any) -> pd.DataFrame:
+    """Simulate one chunk's rows (``ids``, ``starts``: see :func:`_chunk_arrays`)."""
+    ids, starts = _chunk_arrays(ids, starts)
     inputs = dataclasses.replace(
         base, patient_ids=ids, treat_start_step=starts, visit_steps=np.zeros((len(ids), 0), np.int64)
     )
-    table, _ = simulate_chunk(inputs, 0, len(ids))
+    return simulate_chunk(inputs, 0, len(ids))[0]
+
+
+def _finish_part(table: pd.DataFrame, path: str, intervals: tuple[tuple[float, float], ...]) -> CohortSummary:
+    """Write a chunk's rows to ``path`` and return its statistics."""
     _write_part(table, Path(path))
     return CohortSummary.from_table(table, intervals=intervals)
+
+
+def _stream_chunk(
+    base: _Inputs, ids: Any, starts: Any, path: str, intervals: tuple[tuple[float, float], ...]
+) -> CohortSummary:
+    """Simulate one chunk, write its rows to ``path`` and return only its statistics (the task a worker runs)."""
+    return _finish_part(_simulate_part(base, ids, starts), path, intervals)
 
 
 def _read_part(path: Path, rows: int, intervals) -> CohortSummary | None:
@@ -251,13 +275,18 @@ def stream_cohort(
     intervals = hazard_intervals(spec.followup_years)
     partial = _partial_folder(path, _fingerprint(spec, seed, parameters, inputs, context, chunk_size), resume)
     parts = partial / PARTS_FOLDER
-    summaries: list[CohortSummary | None] = [None] * len(bounds)
+    accumulator = SummaryAccumulator(len(bounds))
+    todo, done = [], 0
     for index, (start, stop) in enumerate(bounds):
+        summary = None
         if (parts / part_name(index)).is_file():
-            summaries[index] = _read_part(parts / part_name(index), stop - start, intervals)
-    resumed = sum(s is not None for s in summaries)
-    todo = [i for i, s in enumerate(summaries) if s is None]
-    done = sum(bounds[i][1] - bounds[i][0] for i in range(len(bounds)) if summaries[i] is not None)
+            summary = _read_part(parts / part_name(index), stop - start, intervals)
+        if summary is None:
+            todo.append(index)
+        else:
+            accumulator.add(index, summary)
+            done += stop - start
+    resumed = len(bounds) - len(todo)
     if progress is not None and done:
         progress(done, total)
     base = dataclasses.replace(
@@ -266,36 +295,30 @@ def stream_cohort(
         treat_start_step=np.zeros(0, np.int64),
         visit_steps=np.zeros((0, 0), np.int64),
     )
+    # the default ids go to a chunk as its bounds, a start step shared by all as one number: the client keeps neither
+    all_ids = None if patient_ids is None else inputs.patient_ids
+    starts = inputs.treat_start_step
+    all_starts = int(starts[0]) if starts.size and (starts == starts[0]).all() else starts
+    del inputs, starts
 
     def arguments(index: int) -> tuple:
         start, stop = bounds[index]
-        ids, starts = inputs.patient_ids[start:stop].copy(), inputs.treat_start_step[start:stop].copy()
-        return ids, starts, str(parts / part_name(index)), intervals
+        ids = (start, stop) if all_ids is None else all_ids[start:stop].copy()
+        starts = all_starts if np.ndim(all_starts) == 0 else all_starts[start:stop].copy()
+        return ids, starts
+
+    def finished(index: int, summary: CohortSummary) -> None:
+        nonlocal done
+        accumulator.add(index, summary)
+        done += bounds[index][1] - bounds[index][0]
+        if progress is not None:
+            progress(done, total)
 
     if scheduler is None:
-        for index in todo:
-            summaries[index] = _stream_chunk(base, *arguments(index))
-            done += bounds[index][1] - bounds[index][0]
-            if progress is not None:
-                progress(done, total)
+        _run_here(todo, base, arguments, parts, intervals, finished)
     else:
-        from distributed import as_completed
-
-        client, own = connect(scheduler)  # dormancy.distributed: the one place that opens clients
-        try:
-            shared = client.scatter(base, broadcast=True)
-            futures = {client.submit(_stream_chunk, shared, *arguments(i), pure=False): i for i in todo}
-            for future in as_completed(list(futures), loop=client.loop):
-                index = futures.pop(future)
-                summaries[index] = future.result()
-                future.release()
-                done += bounds[index][1] - bounds[index][0]
-                if progress is not None:
-                    progress(done, total)
-        finally:
-            if own:
-                client.close()
-    summary = CohortSummary.merge([s for s in summaries if s is not None])
+        _run_on_cluster(scheduler, todo, base, arguments, parts, intervals, finished)
+    summary = accumulator.result()
     manifest = _manifest(
         spec,
         seed,
@@ -337,6 +360,70 @@ def stream_cohort(
     (partial / STATE_FILE).unlink()
     publish_folder(partial, path, overwrite=overwrite, what="the cohort", marker=MANIFEST_FILE)
     return StreamedCohort(path, manifest, summary, len(bounds), resumed)
+
+
+def _run_here(todo, base, arguments, parts, intervals, finished) -> None:
+    """Simulate the chunks ``todo`` in this process; each chunk's file and statistics in a writer thread.
+
+    While chunk ``i`` is written and summarised (pyarrow's encoding and writing release the GIL), chunk ``i + 1``
+    is simulated; at most two chunks' rows are held. A chunk is reported to ``finished`` (the progress callback)
+    only once its file is on disk, and chunk ``i + 1`` is handed to the writer only after that.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dormancy-writer") as writer:
+        writing = None
+        for index in todo:
+            table = _simulate_part(base, *arguments(index))
+            if writing is not None:
+                finished(writing[0], writing[1].result())
+            writing = (index, writer.submit(_finish_part, table, str(parts / part_name(index)), intervals))
+            del table
+        if writing is not None:
+            finished(writing[0], writing[1].result())
+
+
+def _run_on_cluster(scheduler, todo, base, arguments, parts, intervals, finished) -> None:
+    """Run the chunks ``todo`` as tasks on a Dask cluster, a bounded window of them in flight at a time.
+
+    The window is :data:`TASKS_PER_THREAD` tasks per worker thread (at least :data:`MIN_WINDOW`): tasks are submitted
+    as others finish, so the client and the scheduler hold a few tasks' arguments (a chunk's bounds, or its ids when
+    they were given) and results, not the whole cohort's.
+    """
+    from distributed import as_completed
+
+    client, own = connect(scheduler)  # dormancy.distributed: the one place that opens clients
+    try:
+        shared = client.scatter(base, broadcast=True)
+        queue = iter(todo)
+        running: dict[Any, int] = {}
+
+        def refill() -> list[Any]:
+            """Submit tasks until the window (asked again each time: workers may come and go) is full."""
+            window = max(MIN_WINDOW, TASKS_PER_THREAD * sum(client.nthreads().values()))
+            submitted = []
+            while len(running) < window:
+                index = next(queue, None)
+                if index is None:
+                    break
+                ids, starts = arguments(index)
+                future = client.submit(
+                    _stream_chunk, shared, ids, starts, str(parts / part_name(index)), intervals, pure=False
+                )
+                running[future] = index
+                submitted.append(future)
+            return submitted
+
+        completed = as_completed(refill(), loop=client.loop)
+        for future in completed:
+            index = running.pop(future)
+            summary = future.result()
+            future.release()
+            completed.update(refill())
+            finished(index, summary)
+    finally:
+        if own:
+            client.close()
 
 
 def _dataset_info(path: Path) -> dict[str, Any]:
