@@ -89,3 +89,20 @@ def test_reading_rejects_other_files_unknown_records_and_values_outside_the_prio
     outside = save_posterior(Posterior((NAMES[0],), [[1e9]], [1.0]), tmp_path / "o.parquet")
     with pytest.raises(InputError, match="1 outside"):
         load_posterior(outside)
+
+
+def test_the_shipped_posterior_is_the_checked_calibration_of_every_posterior_parameter():
+    from dormancy.params.posterior import shipped_posterior_path
+    from dormancy.patients.posterior_fit import POSTERIOR_PARAMETERS
+
+    assert shipped_posterior_path().is_file()
+    posterior = load_posterior()  # also checks every value against its registry prior
+    assert posterior.names == POSTERIOR_PARAMETERS
+    assert posterior.n_draws >= 500 and np.all(posterior.weights > 0)
+    # a posterior, not a point: every parameter varies across the draws
+    assert np.all(np.std(posterior.draws, axis=0) > 0)
+    meta = posterior.metadata
+    assert min(meta["mcmc"]["effective_sample_size"]) > 200
+    check = meta["posterior_predictive_check"]
+    assert check["inside_95_percent"] == check["items"] >= 43 + 6  # every target and repeat-aspirate item
+    assert check["simulator_runs"] >= 100

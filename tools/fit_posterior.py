@@ -14,6 +14,8 @@ Stages::
     # MCMC on the last emulators -> posterior.parquet (+ diagnostics), then posterior predictive runs
     PYTHONPATH=src python tools/fit_posterior.py posterior --out docs/posterior-run-1
     PYTHONPATH=src python tools/fit_posterior.py check --out docs/posterior-run-1 --draws 100 --patients 6000
+    # after tools/report_posterior.py: copy a posterior whose every target passed into the package
+    PYTHONPATH=src python tools/fit_posterior.py ship --out docs/posterior-run-1 --from <checked folder>
 
 Design runs use one thread (``NUMBA_NUM_THREADS=1``) to leave the other core to the next job.
 """
@@ -387,11 +389,51 @@ def coverage(options: argparse.Namespace) -> None:
     print(json.dumps({k: summary[k] for k in ("cases", "coverage")}))
 
 
+def ship(options: argparse.Namespace) -> None:
+    """Copy a checked posterior into the package (``params.posterior.shipped_posterior_path``) with its checks.
+
+    ``--from`` is a folder holding ``posterior.parquet`` and its ``predictive.csv`` (``tools/report_posterior.py``);
+    the file is refused unless every target and evidence item lies inside its 95 % posterior predictive interval.
+    The predictive table's verdicts and the folder's coverage result (``coverage.json`` in ``--out``, if any) are
+    added to the posterior's metadata, so the shipped file carries the evidence that it passed.
+    """
+    import pandas as pd
+
+    from dormancy.params.posterior import Posterior, load_posterior, save_posterior, shipped_posterior_path
+
+    source = Path(options.source)
+    posterior = load_posterior(source / "posterior.parquet")
+    table = pd.read_csv(source / "predictive.csv")
+    missed = table.loc[~table["published_inside"].astype(bool), "target"].tolist()
+    if missed:
+        sys.exit(f"not shipped: outside their 95 % posterior predictive intervals: {missed}")
+    metadata = dict(posterior.metadata)
+    metadata["posterior_predictive_check"] = {
+        "simulator_runs": int(table["draws"].max()),
+        "inside_95_percent": int(table["published_inside"].sum()),
+        "items": len(table),
+        "folder": str(source),
+    }
+    coverage_file = Path(options.out) / "coverage.json"
+    if coverage_file.exists():
+        summary = json.loads(coverage_file.read_text())
+        metadata["coverage_on_known_truth"] = {k: summary[k] for k in ("cases", "level", "coverage")}
+    shipped = Posterior(posterior.names, posterior.draws, posterior.weights, metadata)
+    print(save_posterior(shipped, shipped_posterior_path()))
+
+
 def main() -> None:
     """Parse the stage and its options and run it."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="stage", required=True)
-    stages = {"design": design, "emulate": emulate, "posterior": posterior, "check": check, "coverage": coverage}
+    stages = {
+        "design": design,
+        "emulate": emulate,
+        "posterior": posterior,
+        "check": check,
+        "coverage": coverage,
+        "ship": ship,
+    }
     for name in stages:
         p = sub.add_parser(name)
         p.add_argument("--out", required=True)
@@ -411,6 +453,7 @@ def main() -> None:
             default=0.0,
             help="design: a Latin hypercube of this half-width (unit cube) around the shipped point for a later wave",
         )
+        p.add_argument("--from", dest="source", default="", help="ship: the folder of the checked posterior")
         p.add_argument(
             "--around-posterior",
             type=float,
