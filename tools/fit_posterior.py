@@ -148,6 +148,14 @@ def _inactive_cuts(cuts, box, *, seed: int) -> list[int]:
     return [j for j, cut in enumerate(cuts) if np.all(cut.score(probe) <= cut.threshold)]
 
 
+def _upto(runs, wave: int):
+    """Return the runs of the waves up to ``wave``."""
+    from dormancy.patients.posterior_fit import DesignRuns
+
+    keep = runs.wave <= wave
+    return DesignRuns(runs.unit[keep], runs.statistics[keep], runs.wave[keep], runs.n_patients[keep])
+
+
 def _waves(out: Path, space, seed: int, upto: int | None = None):
     """Every design run in ``out`` and one fitted set of emulators per wave up to ``upto`` (all waves by default)."""
     runs = read_design(_design_logs(out), names=space.names)
@@ -327,7 +335,7 @@ def check(options: argparse.Namespace) -> None:
 
 
 def coverage(options: argparse.Namespace) -> None:
-    """Coverage on known truth: hold out the last ``--holdout`` runs of the latest wave, refit, calibrate to each.
+    """Coverage on known truth: hold out the last ``--holdout`` runs of wave ``--wave``, refit, calibrate to each.
 
     Each held-out run's simulated statistics (Monte-Carlo noise at the design's cohort size included) are the data,
     its parameters the truth; the observation SD is the emulators' fitted Monte-Carlo SD. The truths are design
@@ -340,7 +348,8 @@ def coverage(options: argparse.Namespace) -> None:
 
     out = Path(options.out)
     space = posterior_space()
-    runs, waves, _, cuts = _waves(out, space, options.seed)
+    runs, waves, _, cuts = _waves(out, space, options.seed, upto=options.wave)
+    runs = _upto(runs, options.wave)
     latest = waves[-1]
     defined = np.all(np.isfinite(runs.statistics), axis=1)
     held = np.flatnonzero((runs.wave == latest) & defined)[-options.holdout :]
@@ -352,7 +361,8 @@ def coverage(options: argparse.Namespace) -> None:
     shift, scale, _ = standardise(observations())
     data = to_z(runs.statistics[held], shift, scale)
     refuted = [] if box is None else refuted_cuts(cuts[:-1], runs, box)
-    earlier = [c for j, c in enumerate(cuts[:-1]) if j not in refuted]
+    inactive = [] if box is None else _inactive_cuts(cuts[:-1], box, seed=options.seed)
+    earlier = [c for j, c in enumerate(cuts[:-1]) if j not in refuted and j not in inactive]
     low, high = (np.zeros(space.dimension), np.ones(space.dimension)) if box is None else box
 
     def support(unit: np.ndarray) -> np.ndarray:
@@ -385,6 +395,7 @@ def coverage(options: argparse.Namespace) -> None:
         if box is not None
         else "the earlier waves' NROY space",
     }
+    summary["wave"] = latest
     (out / "coverage.json").write_text(json.dumps(summary, indent=1))
     print(json.dumps({k: summary[k] for k in ("cases", "coverage")}))
 
