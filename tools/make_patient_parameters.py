@@ -673,7 +673,7 @@ records = [
         "ER-independent subclone of her disseminated population): no endocrine effect, nor a regimen's growth factor "
         "or ER inhibition, acts on that focus or its founding (patients/natural_history.py, per-focus endocrine "
         "independence)",
-        0.0,  # SHIPPED-VALUE
+        0.0,  # shipped at 0; the sourced value is 0.225 (note)
         "dimensionless",
         0.0,
         0.30,
@@ -689,8 +689,10 @@ records = [
         "abstract seen: 39 of 42 patients with an ER+ primary had at least one ER-negative DTC, 34 of 42 at least "
         "one ER+ DTC): dormant cells' ER staining is not taken as their lineage's endocrine dependence, since "
         "tamoxifen halves distant recurrence (EBCTCG 2011). Prior uniform 0 to the conversion's upper CI limit 0.30. "
-        "Value fixed from the source before any check was run with it; MA.17, monarchE and the other trials "
-        "checked are not used.",
+        "The sourced value 0.225 was fixed before any check was run with it; MA.17, monarchE and the other trials "
+        "checked are not used. SHIPPED AT 0 (every cohort bit-identical to the model without it): at 0.225 "
+        "(docs/calibration-run-14/README.md) MA.17 moves inside its CI (0.76 at 10k) but monarchE moves out "
+        "(0.87 vs 0.59-0.77) and the EBCTCG 2011 periods 0-4 / 5-9 leave their targets (0.60 / 0.82 at 5k).",
     ),
 ]
 
