@@ -26,7 +26,7 @@ def test_the_independence_is_the_same_whatever_the_chunking():
 
 def test_er_negative_patients_are_untouched_and_er_positive_ones_change():
     care = CareSpec("node_positive", 5.0)
-    base, independent = _cohort(care, 0.0), _cohort(care, 0.5)
+    base, independent = _cohort(care, 0.0), _cohort(care, 0.3)
     er = base["er_positive"].to_numpy()
     assert 0 < er.sum() < len(er)
     assert base.loc[~er, HISTORY].equals(independent.loc[~er, HISTORY])  # bit for bit
@@ -34,15 +34,13 @@ def test_er_negative_patients_are_untouched_and_er_positive_ones_change():
 
 
 @pytest.mark.slow
-def test_endocrine_therapy_loses_its_effect_as_every_focus_becomes_independent():
-    """Tamoxifen for 5 years vs none, postmenopausal ER+ women, years 0-5: a large effect with every focus dependent
-    (q = 0), a smaller one at the sourced q, none left on the foci with every focus independent (q = 1; the dormant
-    cells' switch under ER blockade is the same as untreated at full oestrogen deficiency)."""
+def test_endocrine_therapy_loses_part_of_its_effect_as_more_foci_are_independent():
+    """Tamoxifen for 5 years vs none, postmenopausal ER+ women, years 0-5: the RR rises with q (0, the sourced 0.225,
+    the prior's upper limit 0.3; common random numbers) and stays a clear benefit at q = 0."""
     population = PopulationSpec.only(er_positive=True, age_mean_years=66.0, age_sd_years=5.0)
     ratios = {}
-    for q in (0.0, 0.225, 1.0):
+    for q in (0.0, 0.225, 0.3):
         arms = [_cohort(CareSpec("node_positive", years), q, n=5000, population=population) for years in (0.0, 5.0)]
         ratios[q] = rate_ratio(*(a["recurrence_years"].to_numpy() for a in arms), period=(0.0, 5.0))
-    assert ratios[0.0][0] < ratios[0.225][0] < ratios[1.0][0], ratios
+    assert ratios[0.0][0] < ratios[0.225][0] < ratios[0.3][0] < 1.0, ratios
     assert ratios[0.0][2] < 0.8, ratios
-    assert ratios[1.0][1] < 1.0 < ratios[1.0][2] or abs(ratios[1.0][0] - 1.0) < 0.05, ratios
