@@ -539,6 +539,47 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
             "at 12 weeks) are recalled, not read here."
         ),
     },
+    "schrijver2018": {
+        "authors": "Schrijver WAME, Suijkerbuijk KPM, van Gils CH, van der Wall E, Moelans CB, van Diest PJ",
+        "year": 2018,
+        "title": "Receptor conversion in distant breast cancer metastases: a systematic review and meta-analysis",
+        "journal": "J Natl Cancer Inst",
+        "doi": "10.1093/jnci/djx273",
+        "url": "https://researchinformation.umcutrecht.nl/en/publications/receptor-conversion-in-distant-breast-cancer-metastases-a-systema",
+        "note": (
+            "Abstract seen: 39 studies of paired primaries and distant metastases; random-effects pooled ER "
+            "positive-to-negative conversion 22.5 % (95 % CI 16.4-30.0 %), negative-to-positive 21.5 % (18.1-25.5 %); "
+            "ER discordance higher in bone (29.3 %) and CNS (20.8 %) than in liver metastases (14.3 %)."
+        ),
+    },
+    "fehm2008er": {
+        "authors": "Fehm T, Krawczyk N, Solomayer EF, Becker-Pergola G, Durr-Storzer S, Neubauer H, Seeger H, "
+        "Staebler A, Wallwiener D, Becker S",
+        "year": 2008,
+        "title": "ERalpha-status of disseminated tumour cells in bone marrow of primary breast cancer patients",
+        "journal": "Breast Cancer Res 10:R76",
+        "doi": "10.1186/bcr2143",
+        "url": "https://discovery.researcher.life/article/estrogen-receptor-er-status-of-disseminated-tumor-cells-in-the-bone-marrow-of-breast-cancer-patients/bdd73f05e7693694b5b4e2119395e84a",
+        "note": (
+            "Abstract (congress version) seen: DTCs in 105 of 251 patients; ER+ DTCs in 13 (12 %) of them, ER "
+            "expression heterogeneous among the DTCs in 10 of 13; 11 of 83 patients with an ER+ primary had ER+ DTCs."
+        ),
+    },
+    "jaeger2015dtc": {
+        "authors": "Jager BAS, Finkenzeller C, Bock C, et al",
+        "year": 2015,
+        "title": (
+            "Estrogen receptor and HER2 status on disseminated tumor cells and primary tumor in patients with early "
+            "breast cancer"
+        ),
+        "journal": "Transl Oncol 8(6):509-516",
+        "doi": "10.1016/j.tranon.2015.11.009",
+        "url": "https://doaj.org/article/b76ad74c8490456398f6deb59267e44b",
+        "note": (
+            "Abstract seen: 54 patients, median 13 DTCs (1-95); of 42 with an ER+ primary, 34 had at least one ER+ "
+            "DTC and 39 (93 %) at least one ER-negative DTC: ER status varies between the DTCs of one patient."
+        ),
+    },
     "campone2023ameera4": {
         "authors": "Campone M, Bidard FC, Neven P, et al",
         "year": 2023,

@@ -666,6 +666,34 @@ records = [
         "(docs/calibration-run-13/README.md: at 0.64 the EBCTCG 2011 periods hold at 10k and MA.17 moves up; the "
         "Pan 2017, Braun and the other care checks were not rerun for lack of CPU).",
     ),
+    urec(
+        "endocrine_independent_focus_fraction",
+        "q_ind",
+        "Probability that a colony founded by a DTC of an ER+ patient is endocrine-independent (an ER-negative or "
+        "ER-independent subclone of her disseminated population): no endocrine effect, nor a regimen's growth factor "
+        "or ER inhibition, acts on that focus or its founding (patients/natural_history.py, per-focus endocrine "
+        "independence)",
+        0.0,  # shipped at 0; the sourced value is 0.225 (note)
+        "dimensionless",
+        0.0,
+        0.30,
+        ["schrijver2018", "fehm2008er", "jaeger2015dtc", "assumption"],
+        "Seen (Schrijver 2018, JNCI meta-analysis of 39 studies of paired primaries and distant metastases, "
+        "abstract): ER positive-to-negative conversion pooled 22.5 % (95 % CI 16.4-30.0 %); bone metastases more "
+        "discordant than liver (29.3 % vs 14.3 %). Taken as the share of an ER+ patient's foci that are "
+        "endocrine-independent when they are founded. An upper estimate: the metastases measured were selected by "
+        "the adjuvant endocrine therapy the patients had (which removes sensitive foci and enriches the "
+        "independent ones) and the assays' discordance includes measurement error (negative-to-positive conversion "
+        "21.5 %). The marrow DTCs themselves are far more often ER-negative by immunocytochemistry (Fehm 2008, "
+        "abstract seen: ER+ DTCs in 12 % of 105 DTC-positive patients, in 11 of 83 with an ER+ primary; Jager 2015, "
+        "abstract seen: 39 of 42 patients with an ER+ primary had at least one ER-negative DTC, 34 of 42 at least "
+        "one ER+ DTC): dormant cells' ER staining is not taken as their lineage's endocrine dependence, since "
+        "tamoxifen halves distant recurrence (EBCTCG 2011). Prior uniform 0 to the conversion's upper CI limit 0.30. "
+        "The sourced value 0.225 was fixed before any check was run with it; MA.17, monarchE and the other trials "
+        "checked are not used. SHIPPED AT 0 (every cohort bit-identical to the model without it): at 0.225 "
+        "(docs/calibration-run-14/README.md) MA.17 moves inside its CI (0.76 at 10k) but monarchE moves out "
+        "(0.87 vs 0.59-0.77) and the EBCTCG 2011 periods 0-4 / 5-9 leave their targets (0.60 / 0.82 at 5k).",
+    ),
 ]
 
 # ---------------------------------------------------------------- recurrences not from DTCs (patients/locoregional.py)

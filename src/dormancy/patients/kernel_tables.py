@@ -76,6 +76,7 @@ KERNEL_SYMBOLS: tuple[str, ...] = (
     "endocrine_growth_inhibition",
     "endocrine_eradication_per_year",
     "staging_detection_cells",
+    "endocrine_independent_focus_fraction",
 )
 _P = {name: i for i, name in enumerate(KERNEL_SYMBOLS)}
 P_E_POST = _P["postmenopausal_oestrogen"]
@@ -104,6 +105,7 @@ P_LOGKILL, P_TCHEMO = _P["chemotherapy_log_kill"], _P["chemotherapy_years"]
 P_ENDO_GROWTH = _P["endocrine_growth_inhibition"]
 P_ENDO_KILL = _P["endocrine_eradication_per_year"]
 P_XSTAGE = _P["staging_detection_cells"]
+P_INDEP = _P["endocrine_independent_focus_fraction"]
 
 
 @numba.njit(cache=True, inline="always")

@@ -128,6 +128,7 @@ from dormancy.patients.kernel_tables import (
     P_F0,
     P_F1,
     P_F2,
+    P_INDEP,
     P_K,
     P_KAPPA_F,
     P_KAV,
@@ -155,6 +156,7 @@ __all__ = [
     "DAYS_PER_YEAR",
     "FOCUS_SLOTS",
     "HETEROGENEITY_BLOCK",
+    "INDEPENDENT_BLOCK",
     "KERNEL_SYMBOLS",
     "MARROW_NICHES",
     "N_NICHES",
@@ -173,6 +175,9 @@ PENDING_BLOCK = 4
 #: Block of the visceral site each founder from the other-organ pool lodges in (diagnosis: step 0; a pool update
 #: at step ``s``: step ``s + 1``), a stream of its own so that the sites change no other draw.
 SITE_BLOCK = 8
+#: Block of the endocrine independence of each founder of an ER+ patient (diagnosis: step 0; a pool update at step
+#: ``s``: step ``s + 1``), a stream of its own: with the fraction 0 no draw is made and the history is unchanged.
+INDEPENDENT_BLOCK = 9
 STATUS_OK = 0
 STATUS_NONFINITE = 1
 STATUS_CODES = ("ok", "nonfinite")
@@ -380,6 +385,7 @@ def simulate_patients(
         slots_state = np.zeros(FOCUS_SLOTS, np.int8)
         slots_niche = np.zeros(FOCUS_SLOTS, np.int8)
         slots_site = np.zeros(FOCUS_SLOTS, np.int8)
+        slots_indep = np.zeros(FOCUS_SLOTS, np.int8)  # 1: an endocrine-independent focus of an ER+ patient
         slots_wait = np.zeros(FOCUS_SLOTS, np.int64)
         slots_birth = np.full(FOCUS_SLOTS, -1, np.int64)  # step a founder starts growing (-1: before diagnosis)
         last_deaths = np.zeros(N_NICHES, np.int64)  # of the latest pool update: cells dead, lineages failed,
@@ -405,6 +411,8 @@ def simulate_patients(
         wake_scale *= math.exp(math.sqrt(sigma2) * z - 0.5 * sigma2)
         recurred = False
         response = endocrine_sensitivity[p]
+        # per-focus endocrine independence (ER-negative / ER-independent subclones of an ER+ patient's DTCs)
+        q_indep = params[P_INDEP] if er else 0.0
         death_scale = params[P_DEATH] * (params[P_DEATH_POS] if er else 1.0)
         # ---------------------------------------------------------------- diagnosis: seeding and aspirate
         state = step_state(pid, 0, 0, k0, k1)
@@ -430,6 +438,7 @@ def simulate_patients(
             dormant[k] = count
         dormant[OTHER_SITE] = other
         site_state = step_state(pid, 0, SITE_BLOCK, k0, k1)
+        indep_state = step_state(pid, 0, INDEPENDENT_BLOCK, k0, k1)
         for k in range(N_NICHES):
             if k == OTHER_SITE:
                 awake = params[P_F2] * bilinear(untreated[er, 0, SPROUTING, :, :, R_AWAKE], i, fi, j, fj)
@@ -458,11 +467,16 @@ def simulate_patients(
                 site = SITE_BONE
                 if k == OTHER_SITE:
                     site_state, site = _visceral_site(site_state, visceral_cdf[p])
+                independent = 0
+                if q_indep > 0.0:
+                    indep_state, u = next_uniform(indep_state)
+                    independent = 1 if u < q_indep else 0
                 slot, lost = _insert(slots_x, slots_state, slots_niche, x, vascular, k)
                 dropped += lost
                 if slot >= 0:
                     slots_wait[slot] = 0
                     slots_site[slot] = site
+                    slots_indep[slot] = independent
         # ---------------------------------------------------------------- follow-up
         stopped = n_steps  # the step at whose start the simulation stopped (both events recorded)
         for step in range(n_steps):
@@ -530,7 +544,10 @@ def simulate_patients(
                     p_est *= 1.0 - params[P_ENDO_GROWTH] * response
                 if treated and er and sensitive:
                     p_est *= 1.0 - regimen_er_inhibition[g]
+                # an endocrine-independent founder: the untreated switch, no endocrine or regimen ER inhibition
+                p_ind, _ = establishment(tables, er, 0, i, fi, j, fj, params)
                 site_state = step_state(pid, step + 1, SITE_BLOCK, k0, k1)
+                indep_state = step_state(pid, step + 1, INDEPENDENT_BLOCK, k0, k1)
                 for k in range(N_NICHES):
                     if dormant[k] == 0 or (recurred and k == OTHER_SITE):
                         continue
@@ -551,7 +568,14 @@ def simulate_patients(
                     last_deaths[k], last_hazard[k] = events - woken, total
                     if woken == 0:
                         continue
-                    state, founders = binomial(state, woken, params[P_CLONO] * p_est)
+                    n_indep = 0
+                    founders_indep = 0
+                    if q_indep > 0.0:
+                        # which awakened cells are endocrine-independent, and how many of them found a colony
+                        indep_state, n_indep = binomial(indep_state, woken, q_indep)
+                        indep_state, founders_indep = binomial(indep_state, n_indep, params[P_CLONO] * p_ind)
+                    state, founders = binomial(state, woken - n_indep, params[P_CLONO] * p_est)
+                    founders += founders_indep
                     dead += woken - founders
                     last_failed[k] = woken - founders
                     for _f in range(founders):
@@ -567,6 +591,7 @@ def simulate_patients(
                             slots_wait[slot] = wait
                             slots_birth[slot] = step + wait
                             slots_site[slot] = site
+                            slots_indep[slot] = 1 if _f < founders_indep else 0
             occupied = False
             for s in range(FOCUS_SLOTS):
                 occupied = occupied or slots_state[s] > 0
@@ -585,9 +610,9 @@ def simulate_patients(
             endo = 1 if (er == 1 and mid < endocrine_years[p] and sensitive) else 0
             chemo_ends = chemotherapy[p] and step == chemo_last_step
             _, evasion = establishment(tables, er, endo, i, fi, j, fj, params)
+            _, e_untreated = establishment(tables, er, 0, i, fi, j, fj, params)
             if endo and response != 1.0:
-                _, e_off = establishment(tables, er, 0, i, fi, j, fj, params)
-                evasion = e_off + min(response, 1.0) * (evasion - e_off)
+                evasion = e_untreated + min(response, 1.0) * (evasion - e_untreated)
             kill = regimen_log10_kill[g] if treated else 0.0
             detected = np.inf
             detected_site = 0
@@ -600,10 +625,13 @@ def simulate_patients(
                     continue
                 x = slots_x[s]
                 niche = slots_niche[s]
+                # an endocrine-independent focus is treated as the focus of a resistant patient
+                f_endo = endo and slots_indep[s] == 0
+                f_sensitive = sensitive and slots_indep[s] == 0
                 alpha = alpha0
-                if endo:
+                if f_endo:
                     alpha *= 1.0 - params[P_ENDO_GROWTH] * response
-                if treated and (sensitive or not er):
+                if treated and (f_sensitive or not er):
                     alpha *= regimen_growth[g] * (1.0 - regimen_er_inhibition[g] if er else 1.0)
                 elif treated:
                     alpha *= regimen_resistant_growth[g]  # endocrine-resistant ER+ disease: drugs that need no ER
@@ -617,7 +645,7 @@ def simulate_patients(
                     survivors = math.exp(x_new) * 10.0 ** -params[P_LOGKILL]
                     state, u = next_uniform(state)
                     x_new = -1.0 if u < math.exp(-survivors) else math.log(max(survivors, 1.0))
-                if endo:
+                if f_endo:
                     state, u = next_uniform(state)
                     if u < -math.expm1(-(params[P_ENDO_KILL] * response) * dt_years):
                         x_new = -1.0
@@ -645,7 +673,8 @@ def simulate_patients(
                 slots_x[s] = x_new
                 if slots_state[s] == 1:
                     state, u = next_uniform(state)
-                    if u < -math.expm1(-params[P_KAPPA_F] * (1.0 - evasion) * dt_years):
+                    f_evasion = evasion if slots_indep[s] == 0 else e_untreated
+                    if u < -math.expm1(-params[P_KAPPA_F] * (1.0 - f_evasion) * dt_years):
                         slots_state[s] = 0
                         continue
                     state, u = next_uniform(state)
