@@ -12,7 +12,9 @@ Dask workers over 1 on the same job at least 1.7x.
   and ``--azure`` published-size replicates per draw; the time per draw extrapolates linearly to 100 draws (draws
   are independent, each with the same work).
 * Speed-up: the same CLEVER job on a LocalCluster of 1 worker process and of 2 (one thread and one Numba thread
-  each), after one warm-up task per worker; the two results must be identical.
+  each), after one warm-up run on every worker (``client.run``); the two results must be identical. Printed with
+  the load-independent figures: the client process's CPU seconds (its serial work, plus the scheduler and nannies
+  that run in it) and each worker's CPU seconds during the run (busy = CPU / wall).
 
 Run: ``nice python benchmarks/bench_posterior.py --draws 10 --clever 20 --azure 2 --speedup-draws 8``
 (or ``python -m pytest -m benchmark benchmarks/bench_posterior.py -s`` for the defaults below).
@@ -56,7 +58,9 @@ def _timed(spec, posterior, draws: int, replicates: int, place=None) -> tuple[fl
     result = run_trial_posterior(
         spec, seed=SEED, posterior=posterior, posterior_draws=draws, replicates=replicates, executor=place
     )
-    _timed.cpu = time.process_time() - cpu  # this process's CPU time, all its threads (in-process runs only)
+    # this process's CPU time, all its threads: the whole run in-process; on a LocalCluster the client's serial
+    # work plus the scheduler's and nannies' (they run in this process)
+    _timed.cpu = time.process_time() - cpu
     return time.perf_counter() - start, result
 
 
@@ -97,12 +101,20 @@ def run(
         frames = {}
         for workers in (1, 2):
             with executor(workers=workers) as place:
-                place.map(_warm, list(range(workers)), folder)  # imports and tables in every worker, untimed
+                # every worker exactly once (client.run), untimed: imports, kernels and tables. A map of `workers`
+                # tasks may put two on one worker and leave the other cold for the timed run.
+                place.client.run(_warm, 0, folder)
+                before, load = place.client.run(_cpu_s), os.getloadavg()[0]
                 seconds, result = _timed(spec, posterior, speedup_draws, speedup_replicates, place)
+                after = place.client.run(_cpu_s)
+            busy = {w: after[w] - before[w] for w in after}
             timings[workers] = seconds
             frames[workers] = result.draws
             print(
                 f"{workers} worker(s): {speedup_draws} CLEVER draws x {speedup_replicates} replicates {seconds:.1f} s"
+                f" (load {load:.1f}); client process (client, scheduler, nannies) {_timed.cpu:.1f} CPU-s; workers"
+                f" {sum(busy.values()):.1f} CPU-s ({', '.join(f'{c:.1f}' for c in busy.values())}), busy"
+                f" {sum(busy.values()) / (workers * seconds):.0%} of their wall time"
             )
         pd.testing.assert_frame_equal(frames[1], frames[2])
         numbers["speedup_2_over_1"] = timings[1] / timings[2]
@@ -110,6 +122,11 @@ def run(
         print(f"load average at end: {os.getloadavg()}")
         therapy.use_table_cache_folder(None)
     return numbers
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process, all its threads."""
+    return time.process_time()
 
 
 def _warm(_: int, folder: str) -> int:
