@@ -211,6 +211,27 @@ def test_a_trial_over_draws_reports_credible_intervals_positive_probability_and_
     assert row["probability_positive"] == pytest.approx(reps["positive"].mean())
 
 
+@pytest.mark.slow
+def test_posterior_trials_are_identical_on_a_two_worker_local_cluster(tmp_path, two_workers):
+    """A real LocalCluster of 2 processes: every draw's and replicate's numbers, in draw order, as in-process."""
+    from dormancy.patients import therapy
+
+    spec = trial_from_dict(SMALL_TRIAL)
+    previous = therapy.table_folder()
+    therapy.use_table_cache_folder(tmp_path)  # the workers read the tables the in-process run writes
+    try:
+        alone = run_trial_posterior(spec, seed=5, posterior=_near_shipped(5), posterior_draws=3, replicates=2)
+        with executor(scheduler=two_workers) as place:
+            spread = run_trial_posterior(
+                spec, seed=5, posterior=_near_shipped(5), posterior_draws=3, replicates=2, executor=place
+            )
+    finally:
+        therapy.use_table_cache_folder(previous)
+    pd.testing.assert_frame_equal(alone.draws, spread.draws)
+    pd.testing.assert_frame_equal(alone.replicates_table, spread.replicates_table)
+    assert alone.draws["estimate"].nunique() > 1  # the draws differ from one another
+
+
 def test_a_one_draw_trial_at_the_shipped_values_is_the_plain_trial_at_the_draws_seed():
     spec = trial_from_dict(SMALL_TRIAL)
     predicted = run_trial_posterior(spec, seed=4, posterior=_shipped_point(), posterior_draws=1, replicates=2)
