@@ -9,7 +9,8 @@ Reads ``--out`` (the fit's folder) and writes there:
   prior on the unit-cube scale, and the contraction ``1 - Var_post / Var_prior`` (``Var_prior = 1/12``);
 - ``posterior_correlation.png`` and ``confounded.csv``: posterior correlations in the unit cube, pairs with
   ``|r| >= 0.5`` listed as confounded;
-- ``predictive.csv``: per target, the published value, the 95 % posterior predictive interval of the statistic
+- ``predictive.csv``: per target, the published value, the 95 % prior predictive interval (wave 1's runs over the
+  whole prior), the 95 % posterior predictive interval of the statistic
   and of a replicated observation (statistic plus the observation model's error), and whether the published value
   lies inside; then the evidence items that are not targets (Synnestvedt 2012's repeat aspirates: the statistic's
   interval must overlap the published 95 % Clopper–Pearson interval).
@@ -129,12 +130,15 @@ def prior_posterior(out: Path) -> None:
     )
 
 
-def _row(target, draws: int, statistic: tuple, replicated: tuple, inside: bool) -> dict:
+def _row(target, draws: int, statistic: tuple, replicated: tuple, inside: bool, prior: tuple = (math.nan,) * 3) -> dict:
     """One row of ``predictive.csv``: the target, its 95 % predictive intervals and whether they hold it."""
     return {
         "target": target.statistic,
         "published": target.published,
         "accepted": target.tolerance.describe(target.published),
+        "prior_2.5": prior[0],
+        "prior_97.5": prior[1],
+        "prior_undefined_share": prior[2],
         "draws": draws,
         "statistic_2.5": statistic[0],
         "statistic_97.5": statistic[1],
@@ -144,8 +148,27 @@ def _row(target, draws: int, statistic: tuple, replicated: tuple, inside: bool) 
     }
 
 
-def predictive(out: Path, seed: int = 1) -> None:
-    """95 % posterior predictive intervals of every target from the check runs."""
+def _prior_predictive(out: Path) -> np.ndarray:
+    """Per target: the 2.5 / 97.5 % of the wave-1 runs (a Latin hypercube over the prior) and their undefined share."""
+    from dormancy.patients.posterior_fit import read_design
+
+    runs = read_design(sorted(out.glob("design*.jsonl")))
+    first = runs.statistics[runs.wave == 1] if len(runs.wave) else np.zeros((0, len(load_targets())))
+    rows = []
+    for column in first.T:
+        finite = column[np.isfinite(column)]
+        low, high = np.quantile(finite, [0.025, 0.975]) if len(finite) else (math.nan, math.nan)
+        rows.append((low, high, 1.0 - len(finite) / max(len(column), 1)))
+    return np.array(rows) if rows else np.full((len(load_targets()), 3), math.nan)
+
+
+def predictive(out: Path, seed: int = 1, design_folder: Path | None = None) -> None:
+    """95 % posterior predictive intervals of every target from the check runs, beside the prior predictive ones.
+
+    The prior predictive interval is that of wave 1's design runs in ``design_folder`` (default ``out``): a Latin
+    hypercube over the whole prior at the design's cohort size, with the share of runs whose statistic is undefined.
+    """
+    design_folder = out if design_folder is None else design_folder
     logs = sorted(out.glob("check*.jsonl"))
     if not logs:
         return
@@ -153,6 +176,7 @@ def predictive(out: Path, seed: int = 1) -> None:
     rows.sort(key=lambda r: r["draw"])
     stats = np.array([[math.nan if v is None else v for v in r["statistics"]] for r in rows], float)
     rng = np.random.default_rng(seed)
+    prior = _prior_predictive(design_folder)
     table = []
     for t, (target, model) in enumerate(zip(load_targets(), observations(), strict=True)):
         column = stats[:, t][np.isfinite(stats[:, t])]
@@ -167,7 +191,7 @@ def predictive(out: Path, seed: int = 1) -> None:
         else:
             r_low, r_high = low - 1.96 * model.edge, high + 1.96 * model.edge
             inside = bool(r_high >= model.low and r_low <= model.high)
-        table.append(_row(target, len(column), (low, high), (r_low, r_high), inside))
+        table.append(_row(target, len(column), (low, high), (r_low, r_high), inside, tuple(prior[t])))
     from dormancy.patients.repeat_aspirate import repeat_aspirate_targets
 
     for target in repeat_aspirate_targets():  # evidence items beyond the targets: intervals must overlap
@@ -185,13 +209,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True)
     parser.add_argument("--wave", type=int, default=1)
+    parser.add_argument("--check", default="", help="a folder with the check runs (default: --out)")
     options = parser.parse_args()
     out = Path(options.out)
     if (out / f"wave{options.wave}_length_scales.csv").exists():
         identifiability(out, options.wave)
-    if (out / "posterior.parquet").exists():
-        prior_posterior(out)
-    predictive(out)
+    check = Path(options.check) if options.check else out
+    if (check / "posterior.parquet").exists():
+        prior_posterior(check)
+    predictive(check, design_folder=out)
 
 
 if __name__ == "__main__":
