@@ -343,3 +343,19 @@ def test_disk_cache_keys_change_with_the_code_that_computes_the_tables(tmp_path)
     assert key == _table_key(SETS, switches, {}, TableCache(tmp_path).code_digest())
     assert _table_key(SETS, switches, {}, "edited-source") != key
     assert _table_key(SETS, switches, {"mtor_inhibition": 0.5}, cache.code_digest()) != key
+
+
+def test_table_keys_ignore_the_records_a_posterior_draw_varies_and_follow_the_niche_records():
+    """A posterior draw (the 20 natural-history records) must reuse the tables: they read none of its records."""
+    from dormancy.coupling.tables import _table_key
+    from dormancy.patients.parameters import resolve_parameters
+    from dormancy.patients.posterior_fit import POSTERIOR_PARAMETERS
+
+    registry = load_registry()
+    switches = {er: registry.sets[f"switch_er_{er}"] for er in ("negative", "positive")}
+    key = _table_key(resolve_parameters(None), switches, {}, "digest")
+    drawn = {name: registry.parameter(name).value * 1.01 for name in POSTERIOR_PARAMETERS}
+    assert _table_key(resolve_parameters(drawn), switches, {}, "digest") == key
+    niche = "patients_natural_history.niche_endosteal__resorption_reach"
+    changed = resolve_parameters({niche: registry.parameter(niche).value * 0.9})
+    assert _table_key(changed, switches, {}, "digest") != key

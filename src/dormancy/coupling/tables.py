@@ -339,8 +339,14 @@ def _table_key(sets: Mapping[str, ParameterSet], switches: Mapping[str, Paramete
             for name, s in {**sets, **switches}.items()
             if name in ("pivonka2008", "bone_lifetime") or name.startswith("switch_")
         },
-        # of the patient set, the tables read only the niche records and the endocrine effect (not the free ones)
-        PATIENT_SET: sorted((k, v) for k, v in patient.items() if "__" in k or k == "endocrine_target_effect"),
+        # of the patient set, the tables read only the per-niche records (niche_<niche>__<input>) and the endocrine
+        # effect: not the free ones, nor other per-key records (other_site_seeding_factor__<subtype>,
+        # visceral_share__...), which a posterior draw changes and which would otherwise recompute every table
+        PATIENT_SET: sorted(
+            (k, v)
+            for k, v in patient.items()
+            if (k.startswith("niche_") and "__" in k) or k == "endocrine_target_effect"
+        ),
         "drugs": sorted((k, round(float(v), 6)) for k, v in drugs.items() if v),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
