@@ -148,6 +148,25 @@ def _inactive_cuts(cuts, box, *, seed: int) -> list[int]:
     return [j for j, cut in enumerate(cuts) if np.all(cut.score(probe) <= cut.threshold)]
 
 
+def _support(cuts, runs, box, *, dimension: int, seed: int):
+    """Return the prior's support for the last wave: ``(support(unit) -> bool, kept cuts, refuted, inactive)``.
+
+    Without a box, the earlier waves' NROY space. For a local wave, its box and the earlier cuts that its own runs do
+    not refute (:func:`refuted_cuts`) and that are not inactive there (:func:`_inactive_cuts`).
+    """
+    refuted = [] if box is None else refuted_cuts(cuts, runs, box)
+    inactive = [] if box is None else _inactive_cuts(cuts, box, seed=seed)
+    kept = [c for j, c in enumerate(cuts) if j not in refuted and j not in inactive]
+    low, high = (np.zeros(dimension), np.ones(dimension)) if box is None else box
+
+    def support(unit: np.ndarray) -> np.ndarray:
+        inside = np.all((unit >= low) & (unit <= high), axis=1)
+        inside[inside] = not_ruled_out(kept, unit[inside])
+        return inside
+
+    return support, kept, refuted, inactive
+
+
 def _upto(runs, wave: int):
     """Return the runs of the waves up to ``wave``."""
     from dormancy.patients.posterior_fit import DesignRuns
@@ -244,14 +263,11 @@ def posterior(options: argparse.Namespace) -> None:
     # the prior's support, checked afterwards by how much mass lies at the box's faces)
     box = _boxes(out).get(waves[-1])
     low, high = (np.zeros(space.dimension), np.ones(space.dimension)) if box is None else box
-    refuted = [] if box is None else refuted_cuts(earlier, runs, box)
-    inactive = [] if box is None else _inactive_cuts(earlier, box, seed=options.seed)
-    earlier = [c for j, c in enumerate(earlier) if j not in refuted and j not in inactive]
+    support, earlier, refuted, inactive = _support(earlier, runs, box, dimension=space.dimension, seed=options.seed)
 
     def log_likelihood(unit: np.ndarray) -> np.ndarray:
         value = np.full(len(unit), -np.inf)
-        inside = np.all((unit >= low) & (unit <= high), axis=1)
-        inside[inside] = not_ruled_out(earlier, unit[inside])
+        inside = support(unit)
         if inside.any():
             value[inside] = last.log_likelihood(unit[inside])
         return value
@@ -360,15 +376,7 @@ def coverage(options: argparse.Namespace) -> None:
     emulated = emulate_targets(subset, space=space, seed=options.seed, trend=trend)
     shift, scale, _ = standardise(observations())
     data = to_z(runs.statistics[held], shift, scale)
-    refuted = [] if box is None else refuted_cuts(cuts[:-1], runs, box)
-    inactive = [] if box is None else _inactive_cuts(cuts[:-1], box, seed=options.seed)
-    earlier = [c for j, c in enumerate(cuts[:-1]) if j not in refuted and j not in inactive]
-    low, high = (np.zeros(space.dimension), np.ones(space.dimension)) if box is None else box
-
-    def support(unit: np.ndarray) -> np.ndarray:
-        inside = np.all((unit >= low) & (unit <= high), axis=1)
-        inside[inside] = not_ruled_out(earlier, unit[inside])
-        return inside
+    support, *_ = _support(cuts[:-1], runs, box, dimension=space.dimension, seed=options.seed)
 
     result = check_coverage(
         emulated.emulator.predict,
