@@ -367,6 +367,33 @@ def test_a_local_cluster_binds_no_dashboard_unless_asked(in_tmp, monkeypatch):
     assert seen[0]["scheduler_kwargs"] == {"dashboard_address": "127.0.0.1:0"}  # no port 8787, loopback only
 
 
+def test_a_local_clusters_thread_counts_reach_its_workers_before_they_start_and_leave_this_process_as_it_was(
+    monkeypatch,
+):
+    import os
+
+    import dask
+    import distributed
+
+    from dormancy.distributed import local_cluster
+
+    seen = {}
+
+    def fake_cluster(**options):  # as distributed's nannies do: the pre-spawn environment goes into os.environ
+        spawn = {name: str(value) for name, value in dask.config.get("distributed.nanny.pre-spawn-environ").items()}
+        seen.update(spawn, env=options["env"])
+        os.environ.update(spawn)
+        return "cluster"
+
+    monkeypatch.setattr(distributed, "LocalCluster", fake_cluster)
+    monkeypatch.setenv("NUMBA_NUM_THREADS", "7")
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert local_cluster(2, threads_per_worker=1) == "cluster"
+    assert seen["NUMBA_NUM_THREADS"] == "1" and seen["OMP_NUM_THREADS"] == "1"
+    assert "MALLOC_TRIM_THRESHOLD_" in seen  # distributed's own pre-spawn settings are kept
+    assert os.environ["NUMBA_NUM_THREADS"] == "7" and "OMP_NUM_THREADS" not in os.environ
+
+
 def test_stale_temporary_folders_of_a_killed_save_are_removed_by_the_next_save(in_tmp):
     import subprocess
     import sys

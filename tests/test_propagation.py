@@ -232,6 +232,19 @@ def test_posterior_trials_are_identical_on_a_two_worker_local_cluster(tmp_path, 
     assert alone.draws["estimate"].nunique() > 1  # the draws differ from one another
 
 
+def test_each_local_cluster_worker_runs_its_kernels_on_one_thread_and_this_process_keeps_its_own(two_workers):
+    """``--workers N`` uses N cores: each one-thread worker's Numba pool has one thread, set before Numba loads.
+
+    With the thread count given only as ``LocalCluster(env=...)``, Numba had already sized its pool to the machine's
+    cores in each worker, and two workers ran 1.28x one instead of 1.73x (``benchmarks/profile_trial_workers.py``).
+    """
+    from distributed import Client
+
+    with Client(two_workers, set_as_default=False) as client:
+        pools = client.run(lambda: __import__("numba").get_num_threads())
+    assert len(pools) == 2 and set(pools.values()) == {1}
+
+
 def test_a_one_draw_trial_at_the_shipped_values_is_the_plain_trial_at_the_draws_seed():
     spec = trial_from_dict(SMALL_TRIAL)
     predicted = run_trial_posterior(spec, seed=4, posterior=_shipped_point(), posterior_draws=1, replicates=2)

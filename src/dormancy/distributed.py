@@ -19,6 +19,7 @@ imported only when a cluster is asked for.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -76,19 +77,39 @@ def local_cluster(workers: int, *, dashboard: bool = False, threads_per_worker: 
     Each worker process has ``threads_per_worker`` Dask threads and as many Numba threads (``NUMBA_NUM_THREADS``),
     so ``N`` workers use ``N × threads_per_worker`` cores. No dashboard unless ``dashboard`` (then on
     http://127.0.0.1:8787); distributed's HTTP server, which runs even without one, takes a free port.
+
+    The thread counts are given to the worker processes *before they start* (distributed's
+    ``distributed.nanny.pre-spawn-environ``): Numba fixes the size of its thread pool when it is first imported,
+    which in a spawned worker happens while its main module is re-imported, before ``LocalCluster(env=...)`` is
+    applied. Passed as ``env`` only, each worker ran every parallel kernel on as many threads as the machine has
+    cores, so ``N`` one-thread workers oversubscribed the cores (2 workers gave 1.28× one on trial draws instead
+    of 1.73×; ``benchmarks/profile_trial_workers.py``). The nannies set these variables in this process's
+    environment while they spawn; the previous values are restored afterwards.
     """
     check_placement(None, workers)
+    import dask
     from distributed import LocalCluster
 
-    return LocalCluster(
-        n_workers=workers,
-        threads_per_worker=threads_per_worker,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address="127.0.0.1:8787" if dashboard else None,
-        scheduler_kwargs=None if dashboard else {"dashboard_address": "127.0.0.1:0"},
-        env={"NUMBA_NUM_THREADS": str(threads_per_worker), "OMP_NUM_THREADS": str(threads_per_worker)},
-    )
+    threads = {"NUMBA_NUM_THREADS": str(threads_per_worker), "OMP_NUM_THREADS": str(threads_per_worker)}
+    before = {name: os.environ.get(name) for name in threads}
+    spawn_environment = {**dask.config.get("distributed.nanny.pre-spawn-environ", default={}), **threads}
+    try:
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": spawn_environment}):
+            return LocalCluster(
+                n_workers=workers,
+                threads_per_worker=threads_per_worker,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address="127.0.0.1:8787" if dashboard else None,
+                scheduler_kwargs=None if dashboard else {"dashboard_address": "127.0.0.1:0"},
+                env=threads,
+            )
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def connect(scheduler: Any) -> tuple[Any, bool]:
