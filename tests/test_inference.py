@@ -128,6 +128,25 @@ def test_mcmc_recovers_a_gaussian_posterior():
     np.testing.assert_array_equal(result.unit, again.unit)
 
 
+def test_mcmc_starts_only_inside_the_support_and_says_so_when_no_candidate_is():
+    """A support (e.g. earlier waves' cuts) that most candidates miss: walkers start at the ones inside it."""
+    from dormancy.inference.mcmc import sample_posterior
+
+    centre, sd = np.array([0.4, 0.6]), np.array([0.05, 0.08])
+
+    def loglik(unit):
+        value = -0.5 * np.sum(((unit - centre) / sd) ** 2, axis=1)
+        return np.where(unit[:, 0] < 0.5, value, -np.inf)  # the support: the left half of the square
+
+    candidates = np.random.default_rng(0).random((200, 2))
+    candidates[:190, 0] = 0.5 + 0.5 * candidates[:190, 0]  # 190 of 200 outside the support, fewer than the walkers
+    result = sample_posterior(loglik, candidates, seed=11, steps=1000)
+    assert np.all(np.isfinite(result.log_posterior)) and np.all(result.unit[:, 0] < 0.5)
+    np.testing.assert_allclose(np.median(result.unit, axis=0), centre, atol=0.03)
+    with pytest.raises(ValueError, match="support"):
+        sample_posterior(loglik, candidates[:190], seed=11, steps=100)
+
+
 def test_history_matching_keeps_the_truth_and_rules_out_most_of_the_cube(toy_emulator):
     truth = np.array([[0.3, 0.7]])
     observations = [Observation.normal(f"s{t}", v, 0.05) for t, v in enumerate(_toy(truth)[0])]

@@ -367,16 +367,25 @@ def coverage(options: argparse.Namespace) -> None:
     runs, waves, _, cuts = _waves(out, space, options.seed, upto=options.wave)
     runs = _upto(runs, options.wave)
     latest = waves[-1]
-    defined = np.all(np.isfinite(runs.statistics), axis=1)
-    held = np.flatnonzero((runs.wave == latest) & defined)[-options.holdout :]
     box = _boxes(out).get(latest)
+    support, *_ = _support(cuts[:-1], runs, box, dimension=space.dimension, seed=options.seed)
+    defined = np.all(np.isfinite(runs.statistics), axis=1)
+    # the truths must be draws from the prior the method assumes: runs of the wave inside its support only (a local
+    # wave's design fills its box, of which the earlier waves' kept cuts may rule out a part)
+    in_wave = np.flatnonzero((runs.wave == latest) & defined)
+    eligible = in_wave[support(runs.unit[in_wave])]
+    if len(eligible) < options.holdout:
+        sys.exit(
+            f"coverage: only {len(eligible)} of wave {latest}'s {len(in_wave)} defined runs lie in its support (the "
+            f"box and the earlier waves' kept cuts); --holdout {options.holdout} needs as many truths drawn from it"
+        )
+    held = eligible[-options.holdout :]
     train = np.setdiff1d(wave_training(runs, latest, box=box), held)
     subset = DesignRuns(runs.unit[train], runs.statistics[train], runs.wave[train], runs.n_patients[train])
     trend = "constant" if box is None else "linear"
     emulated = emulate_targets(subset, space=space, seed=options.seed, trend=trend)
     shift, scale, _ = standardise(observations())
     data = to_z(runs.statistics[held], shift, scale)
-    support, *_ = _support(cuts[:-1], runs, box, dimension=space.dimension, seed=options.seed)
 
     result = check_coverage(
         emulated.emulator.predict,

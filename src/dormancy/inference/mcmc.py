@@ -72,7 +72,13 @@ def sample_posterior(
         ``f(unit (m, d)) -> (m,)``, vectorised over points.
     start : numpy.ndarray
         ``(m, d)`` candidate starting points inside the cube (e.g. NROY points); the walkers start at the
-        ``walkers`` of highest likelihood.
+        ``walkers`` of highest likelihood. With fewer candidates of finite likelihood than walkers, the walkers
+        start at jittered copies of those (SD 0.01 of the cube).
+
+    Raises
+    ------
+    ValueError
+        When no candidate has a finite likelihood (none lies in the support).
     seed : int
         Seeds the sampler's generator.
     steps, burn, walkers, thin : int
@@ -96,10 +102,18 @@ def sample_posterior(
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), MCMC_TAG])))
     scores = log_probability(start)
     order = np.argsort(-scores, kind="stable")
-    if len(start) >= walkers:
+    usable = int(np.isfinite(scores).sum())
+    if usable == 0:
+        # every walker would sit at -inf, where emcee cannot compare proposals (-inf - -inf)
+        raise ValueError(
+            f"none of the {len(start)} starting candidates lies in the posterior's support (every log-probability "
+            "is -inf): give starting points inside it"
+        )
+    if usable >= walkers:
         initial = start[order[:walkers]]
     else:
-        base = start[order[rng.integers(0, len(start), walkers)]]
+        # walkers spread around the candidates of finite probability only
+        base = start[order[rng.integers(0, usable, walkers)]]
         initial = np.clip(base + rng.normal(scale=0.01, size=base.shape), 0.0, 1.0)
     sampler = emcee.EnsembleSampler(walkers, d, log_probability, vectorize=True)
     sampler._random = np.random.RandomState(int(rng.integers(0, 2**31 - 1)))  # emcee's own state, not the global one
