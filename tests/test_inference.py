@@ -156,6 +156,23 @@ def test_history_matching_keeps_the_truth_and_rules_out_most_of_the_cube(toy_emu
     assert np.min(np.linalg.norm(sample.unit - truth, axis=1)) < 0.05
 
 
+def test_a_local_waves_cut_rules_out_only_inside_its_box(toy_emulator):
+    """A local wave's emulators were fitted inside its box: outside it they extrapolate and must rule nothing out."""
+    truth = np.array([[0.3, 0.7]])
+    observations = tuple(Observation.normal(f"s{t}", v, 0.05) for t, v in enumerate(_toy(truth)[0]))
+    box = (np.array([0.2, 0.6]), np.array([0.4, 0.8]))
+    everywhere = Wave(toy_emulator.predict, observations)
+    local = Wave(toy_emulator.predict, observations, box=box)
+    points = np.random.default_rng(3).random((400, 2))
+    inside = np.all((points >= box[0]) & (points <= box[1]), axis=1)
+    assert inside.sum() > 5 and (~inside).sum() > 300
+    np.testing.assert_array_equal(local.score(points)[inside], everywhere.score(points[inside]))
+    assert np.all(local.score(points)[~inside] == 0.0)
+    far = ~not_ruled_out([everywhere], points)
+    assert far[~inside].sum() > 100  # the unrestricted cut rules out much of the outside ...
+    assert np.all(not_ruled_out([local], points)[~inside])  # ... the local one none of it
+
+
 def test_later_waves_keep_only_what_every_earlier_wave_left(toy_emulator):
     truth = np.array([[0.3, 0.7]])
     observations = tuple(Observation.normal(f"s{t}", v, 0.05) for t, v in enumerate(_toy(truth)[0]))

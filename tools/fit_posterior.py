@@ -179,8 +179,10 @@ def _waves(out: Path, space, seed: int, upto: int | None = None):
     """Every design run in ``out`` and one fitted set of emulators per wave up to ``upto`` (all waves by default)."""
     runs = read_design(_design_logs(out), names=space.names)
     waves = sorted({int(w) for w in runs.wave if upto is None or w <= upto})
-    emulated = emulate_waves(runs, space=space, seed=seed, waves=waves, cache=out / EMULATOR_CACHE, boxes=_boxes(out))
-    return runs, waves, emulated, history_waves(emulated, waves, runs)
+    boxes = _boxes(out)
+    emulated = emulate_waves(runs, space=space, seed=seed, waves=waves, cache=out / EMULATOR_CACHE, boxes=boxes)
+    # a local wave's cut acts only inside its box, where its emulators were fitted
+    return runs, waves, emulated, history_waves(emulated, waves, runs, boxes=boxes)
 
 
 def emulate(options: argparse.Namespace) -> None:

@@ -46,6 +46,10 @@ class Wave:
     inflation : numpy.ndarray, optional
         ``(T,)`` factors on the emulators' SD from validation runs
         (:func:`dormancy.inference.emulator.validation_inflation`); none by default.
+    box : tuple of numpy.ndarray, optional
+        ``(low, high)``: the region of a *local* wave, whose emulators were fitted to runs inside it only. They are
+        trusted there alone: outside it the wave rules nothing out (score 0). None: trusted wherever the earlier
+        waves leave (a space-filling wave).
     """
 
     predict: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -53,13 +57,31 @@ class Wave:
     k: int = 1
     threshold: float = 3.0
     inflation: np.ndarray | None = None
+    box: tuple[np.ndarray, np.ndarray] | None = None
 
     def score(self, unit: np.ndarray) -> np.ndarray:
-        """Return the ``k``-th largest implausibility of unit-cube points ``(m, d)``."""
-        mean, variance = self.predict(np.atleast_2d(unit))
+        """Return the ``k``-th largest implausibility of unit-cube points ``(m, d)`` (0 outside a local box)."""
+        unit = np.atleast_2d(unit)
+        if self.box is not None:
+            inside = self.inside(unit)
+            score = np.zeros(len(unit))
+            if inside.any():
+                score[inside] = Wave(self.predict, self.observations, self.k, self.threshold, self.inflation).score(
+                    unit[inside]
+                )
+            return score
+        mean, variance = self.predict(unit)
         if self.inflation is not None:
             variance = variance * np.asarray(self.inflation) ** 2
         return kth_largest(implausibility(self.observations, mean, variance), self.k)
+
+    def inside(self, unit: np.ndarray) -> np.ndarray:
+        """Return ``(m,)`` booleans: which points lie where this wave's emulators are trusted (all without a box)."""
+        unit = np.atleast_2d(unit)
+        if self.box is None:
+            return np.ones(len(unit), bool)
+        low, high = self.box
+        return np.all((unit >= low) & (unit <= high), axis=1)
 
 
 def _reflect(points: np.ndarray) -> np.ndarray:

@@ -477,13 +477,16 @@ def history_waves(
     runs: DesignRuns | None = None,
     *,
     targets: Sequence[Target] | None = None,
+    boxes: Mapping[int, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> tuple:
     """Return the :class:`dormancy.inference.history.Wave` cut of each wave's emulators (:func:`wave_cut`).
 
     With ``runs``, each wave's emulator SD is inflated per target by what the runs of the later waves in ``waves``
     (independent of its fit) show (:func:`dormancy.inference.emulator.validation_inflation`; each validation run's
     Monte-Carlo variance is the one fitted by its own wave's emulators). The last wave has no later runs and is not
-    inflated. ``targets`` (default: every calibration target) are the columns of ``runs.statistics``.
+    inflated. ``targets`` (default: every calibration target) are the columns of ``runs.statistics``. A wave with a
+    box in ``boxes`` (a local wave, :func:`wave_training`) cuts only inside its box, where its emulators were
+    fitted, and is validated by the later runs inside it only.
     """
     from dormancy.inference.emulator import standardise, to_z, validation_inflation
     from dormancy.inference.history import Wave
@@ -494,13 +497,17 @@ def history_waves(
         z = to_z(runs.statistics, shift, scale)
     result = []
     for e, w in zip(emulated, waves, strict=True):
+        box = None if boxes is None else boxes.get(int(w))
+        box = None if box is None else (np.asarray(box[0], float), np.asarray(box[1], float))
         inflation = None
         if runs is not None:
             later = np.flatnonzero([int(v) in position and v > w for v in runs.wave])
+            if box is not None:
+                later = later[np.all((runs.unit[later] >= box[0]) & (runs.unit[later] <= box[1]), axis=1)]
             if len(later):
                 noise = np.array([emulated[position[int(v)]].emulator.noise for v in runs.wave[later]])
                 inflation = validation_inflation(e.emulator.predict, runs.unit[later], z[later], noise)
-        result.append(Wave(e.emulator.predict, e.observations, k=wave_cut(w), inflation=inflation))
+        result.append(Wave(e.emulator.predict, e.observations, k=wave_cut(w), inflation=inflation, box=box))
     return tuple(result)
 
 
