@@ -237,8 +237,6 @@ class PreparedChunk(NamedTuple):
     start: int
     stop: int
     covariates: dict[str, NDArray]
-    chemotherapy: NDArray[np.bool_]
-    endocrine: NDArray[np.float64]
     plan: Any
     batch: PatientBatch
 
@@ -246,10 +244,8 @@ class PreparedChunk(NamedTuple):
 def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame, NDArray[np.int64]]:
     """Simulate the patients at positions ``start .. stop - 1`` of the ids; return their rows and visit DTCs.
 
-    The three stages :func:`prepare_chunk` (covariates, kernel inputs), :func:`run_chunk_kernel` (the compiled
-    kernel, which releases the GIL) and :func:`chunk_rows` (deaths, aspirate, the table) in turn; a pipeline may run
-    them for different chunks in different threads (:func:`dormancy.patients.dataset.stream_cohort`): each stage
-    depends only on its chunk's inputs, so the rows do not depend on the timing.
+    Stages :func:`prepare_chunk`, :func:`run_chunk_kernel` (releases the GIL) and :func:`chunk_rows`, each a function
+    of its chunk's inputs only, so a pipeline may run them for different chunks in other threads (stream_cohort).
     """
     prepared = prepare_chunk(inputs, start, stop)
     return chunk_rows(prepared, run_chunk_kernel(prepared))
@@ -302,7 +298,7 @@ def prepare_chunk(inputs: _Inputs, start: int, stop: int) -> PreparedChunk:
             inputs.values, seed=inputs.seed, ids=ids, er_positive=covariates["er_positive"]
         ),
     )
-    return PreparedChunk(inputs, start, stop, covariates, chemotherapy, endocrine, plan, batch)
+    return PreparedChunk(inputs, start, stop, covariates, plan, batch)
 
 
 def run_chunk_kernel(prepared: PreparedChunk) -> PatientHistories:
@@ -325,7 +321,7 @@ def run_chunk_kernel(prepared: PreparedChunk) -> PatientHistories:
 def chunk_rows(prepared: PreparedChunk, history: PatientHistories) -> tuple[pd.DataFrame, NDArray[np.int64]]:
     """Return a chunk's rows and visit DTCs from the kernel's output: local events, deaths, aspirate, the table."""
     inputs, start, stop, covariates = prepared.inputs, prepared.start, prepared.stop, prepared.covariates
-    chemotherapy, endocrine, spec = prepared.chemotherapy, prepared.endocrine, inputs.spec
+    chemotherapy, endocrine, spec = prepared.batch.chemotherapy, prepared.batch.endocrine_years, inputs.spec
     ids = inputs.patient_ids[start:stop]
     recurrence, site, bone = history.recurrence_years, history.recurrence_site, history.bone_metastasis_years
     followup = spec.n_steps * spec.step_days / kernel.DAYS_PER_YEAR
