@@ -25,7 +25,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -230,8 +230,29 @@ def _resistant_years(inputs: _Inputs, ids, covariates: Mapping[str, NDArray], pl
     return np.where(plan.upfront_aromatase_inhibitor, on_ai, years)
 
 
+class PreparedChunk(NamedTuple):
+    """A chunk's kernel inputs and what its rows need besides the kernel's output (:func:`prepare_chunk`)."""
+
+    inputs: _Inputs
+    start: int
+    stop: int
+    covariates: dict[str, NDArray]
+    plan: Any
+    batch: PatientBatch
+
+
 def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame, NDArray[np.int64]]:
-    """Simulate the patients at positions ``start .. stop - 1`` of the ids; return their rows and visit DTCs."""
+    """Simulate the patients at positions ``start .. stop - 1`` of the ids; return their rows and visit DTCs.
+
+    Stages :func:`prepare_chunk`, :func:`run_chunk_kernel` (releases the GIL) and :func:`chunk_rows`, each a function
+    of its chunk's inputs only, so a pipeline may run them for different chunks in other threads (stream_cohort).
+    """
+    prepared = prepare_chunk(inputs, start, stop)
+    return chunk_rows(prepared, run_chunk_kernel(prepared))
+
+
+def prepare_chunk(inputs: _Inputs, start: int, stop: int) -> PreparedChunk:
+    """Draw the covariates and build the kernel's inputs of the patients at positions ``start .. stop - 1``."""
     spec = inputs.spec
     ids = inputs.patient_ids[start:stop]
     covariates = sample_covariates(spec.population, seed=inputs.seed, ids=ids, values=inputs.values)
@@ -277,19 +298,31 @@ def simulate_chunk(inputs: _Inputs, start: int, stop: int) -> tuple[pd.DataFrame
             inputs.values, seed=inputs.seed, ids=ids, er_positive=covariates["er_positive"]
         ),
     )
+    return PreparedChunk(inputs, start, stop, covariates, plan, batch)
+
+
+def run_chunk_kernel(prepared: PreparedChunk) -> PatientHistories:
+    """Run the compiled kernel on a prepared chunk (in one call, or one per care regimen group)."""
+    inputs, plan, batch = prepared.inputs, prepared.plan, prepared.batch
     tables = KernelTables(inputs.rates, inputs.vicious, inputs.burden_log10)
     if plan is None:
-        history = run_kernel(
+        return run_kernel(
             batch,
             key=inputs.key,
             parameters=inputs.vector,
             tables=tables,
             regimen=inputs.regimen,
-            n_steps=spec.n_steps,
-            step_days=float(spec.step_days),
+            n_steps=inputs.spec.n_steps,
+            step_days=float(inputs.spec.step_days),
         )
-    else:
-        history = _run_care_groups(batch, plan, inputs, tables)
+    return _run_care_groups(batch, plan, inputs, tables)
+
+
+def chunk_rows(prepared: PreparedChunk, history: PatientHistories) -> tuple[pd.DataFrame, NDArray[np.int64]]:
+    """Return a chunk's rows and visit DTCs from the kernel's output: local events, deaths, aspirate, the table."""
+    inputs, start, stop, covariates = prepared.inputs, prepared.start, prepared.stop, prepared.covariates
+    chemotherapy, endocrine, spec = prepared.batch.chemotherapy, prepared.batch.endocrine_years, inputs.spec
+    ids = inputs.patient_ids[start:stop]
     recurrence, site, bone = history.recurrence_years, history.recurrence_site, history.bone_metastasis_years
     followup = spec.n_steps * spec.step_days / kernel.DAYS_PER_YEAR
     locoregional, contralateral = local_event_times(

@@ -50,12 +50,17 @@ from dormancy.patients.cohort import (
     COLUMNS,
     DEFAULT_CHUNK_SIZE,
     MANIFEST_FILE,
+    PreparedChunk,
     _Inputs,
     _manifest,
     _plan,
+    chunk_rows,
+    prepare_chunk,
+    run_chunk_kernel,
     simulate_chunk,
 )
 from dormancy.patients.cohort_summary import CohortSummary, SummaryAccumulator, hazard_intervals
+from dormancy.patients.kernel_io import PatientHistories
 from dormancy.patients.specs import CohortSpec
 from dormancy.pkpd import Strategy
 from dormancy.provenance import Manifest
@@ -142,19 +147,37 @@ def _chunk_arrays(ids: Any, starts: Any) -> tuple[NDArray[np.int64], NDArray[np.
     return ids, starts
 
 
-def _simulate_part(base: _Inputs, ids: Any, starts: Any) -> pd.DataFrame:
-    """Simulate one chunk's rows (``ids``, ``starts``: see :func:`_chunk_arrays`)."""
+def _part_inputs(base: _Inputs, ids: Any, starts: Any) -> _Inputs:
+    """Return one chunk's inputs (``ids``, ``starts``: see :func:`_chunk_arrays`)."""
     ids, starts = _chunk_arrays(ids, starts)
-    inputs = dataclasses.replace(
+    return dataclasses.replace(
         base, patient_ids=ids, treat_start_step=starts, visit_steps=np.zeros((len(ids), 0), np.int64)
     )
-    return simulate_chunk(inputs, 0, len(ids))[0]
+
+
+def _simulate_part(base: _Inputs, ids: Any, starts: Any) -> pd.DataFrame:
+    """Simulate one chunk's rows (``ids``, ``starts``: see :func:`_chunk_arrays`)."""
+    inputs = _part_inputs(base, ids, starts)
+    return simulate_chunk(inputs, 0, len(inputs.patient_ids))[0]
+
+
+def _prepare_part(base: _Inputs, ids: Any, starts: Any) -> PreparedChunk:
+    """Prepare one chunk's kernel inputs (the first stage of :func:`dormancy.patients.cohort.simulate_chunk`)."""
+    inputs = _part_inputs(base, ids, starts)
+    return prepare_chunk(inputs, 0, len(inputs.patient_ids))
 
 
 def _finish_part(table: pd.DataFrame, path: str, intervals: tuple[tuple[float, float], ...]) -> CohortSummary:
     """Write a chunk's rows to ``path`` and return its statistics."""
     _write_part(table, Path(path))
     return CohortSummary.from_table(table, intervals=intervals)
+
+
+def _finish_prepared(
+    prepared: PreparedChunk, history: PatientHistories, path: str, intervals: tuple[tuple[float, float], ...]
+) -> CohortSummary:
+    """Build a chunk's rows from the kernel's output, write them to ``path`` and return their statistics."""
+    return _finish_part(chunk_rows(prepared, history)[0], path, intervals)
 
 
 def _stream_chunk(
@@ -363,24 +386,35 @@ def stream_cohort(
 
 
 def _run_here(todo, base, arguments, parts, intervals, finished) -> None:
-    """Simulate the chunks ``todo`` in this process; each chunk's file and statistics in a writer thread.
+    """Simulate the chunks ``todo`` in this process, the kernel of one overlapping the Python work of its neighbours.
 
-    While chunk ``i`` is written and summarised (pyarrow's encoding and writing release the GIL), chunk ``i + 1``
-    is simulated; at most two chunks' rows are held. A chunk is reported to ``finished`` (the progress callback)
-    only once its file is on disk, and chunk ``i + 1`` is handed to the writer only after that.
+    A pipeline of two threads. This one runs chunk ``i``'s kernel (:func:`dormancy.patients.cohort.run_chunk_kernel`,
+    which releases the GIL and keeps the Numba threads busy); meanwhile a helper thread builds chunk ``i - 1``'s rows
+    from its kernel output (deaths, aspirate, the table: :func:`dormancy.patients.cohort.chunk_rows`), writes its
+    Parquet file and computes its statistics, then prepares chunk ``i + 1``'s covariates and kernel inputs
+    (:func:`dormancy.patients.cohort.prepare_chunk`), in that order. Every stage depends only on its own chunk's
+    inputs, so the rows and files do not depend on the timing; chunks are reported to ``finished`` (the merge and
+    the progress callback) in this thread and in ``todo`` order, each once its file is on disk. At most three chunks
+    are held: ``i + 1``'s inputs, ``i``'s kernel output and ``i - 1``'s rows.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dormancy-writer") as writer:
-        writing = None
-        for index in todo:
-            table = _simulate_part(base, *arguments(index))
-            if writing is not None:
-                finished(writing[0], writing[1].result())
-            writing = (index, writer.submit(_finish_part, table, str(parts / part_name(index)), intervals))
-            del table
-        if writing is not None:
-            finished(writing[0], writing[1].result())
+    if not todo:
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dormancy-stream") as helper:
+        preparing = helper.submit(_prepare_part, base, *arguments(todo[0]))
+        finishing = None
+        for position, index in enumerate(todo):
+            prepared = preparing.result()
+            if position + 1 < len(todo):  # queued behind chunk i - 1's rows, file and statistics
+                preparing = helper.submit(_prepare_part, base, *arguments(todo[position + 1]))
+            history = run_chunk_kernel(prepared)  # the helper works on the neighbours meanwhile
+            if finishing is not None:
+                finished(finishing[0], finishing[1].result())
+            path = str(parts / part_name(index))
+            finishing = (index, helper.submit(_finish_prepared, prepared, history, path, intervals))
+            del prepared, history
+        finished(finishing[0], finishing[1].result())
 
 
 def _run_on_cluster(scheduler, todo, base, arguments, parts, intervals, finished) -> None:

@@ -3,10 +3,17 @@
 The compiled kernel (:func:`dormancy.patients.natural_history.simulate_patients`) takes flat arrays, the form Numba
 compiles best; :func:`run_kernel` is the one way the package calls it, with named structures on both sides, so no
 caller passes 23 positional arguments or unpacks a 14-tuple.
+
+The kernel releases the GIL (``nogil=True``), so another Python thread's numpy work (a streamed cohort's next and
+previous chunks, :func:`dormancy.patients.dataset.stream_cohort`) overlaps it. Calls from several threads of one
+process still run one at a time (:data:`_KERNEL_LOCK`), as they did while the kernel held the GIL: the kernel
+already uses every Numba thread, and Numba's ``workqueue`` threading layer (the fallback where neither TBB nor
+OpenMP is available) aborts the process when two threads launch parallel code at once.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -18,6 +25,9 @@ from dormancy.patients import natural_history as kernel
 from dormancy.patients.kernel_tables import KERNEL_SYMBOLS
 
 __all__ = ["KernelTables", "PatientBatch", "PatientHistories", "RegimenSteps", "parameter_vector", "run_kernel"]
+
+#: One kernel call at a time in a process (module docstring); a lock, no state that reaches a result.
+_KERNEL_LOCK = threading.Lock()
 
 
 class PatientBatch(NamedTuple):
@@ -144,7 +154,7 @@ def run_kernel(
     step_days : float
         Length of a step, days.
     """
-    out = kernel.simulate_patients(
+    arguments = (
         batch.ids,
         np.uint64(key[0]),
         np.uint64(key[1]),
@@ -181,4 +191,6 @@ def run_kernel(
         else np.ascontiguousarray(regimen.resistant_growth_factor, dtype=np.float64),
         batch.visit_steps,
     )
+    with _KERNEL_LOCK:
+        out = kernel.simulate_patients(*arguments)
     return PatientHistories(*out)

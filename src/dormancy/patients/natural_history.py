@@ -298,7 +298,7 @@ def _return_unstarted(
     return dead, escapes
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, nogil=True)  # nogil: other Python threads run meanwhile
 def simulate_patients(
     ids,
     k0,
