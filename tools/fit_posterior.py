@@ -301,6 +301,7 @@ def posterior(options: argparse.Namespace) -> None:
                 wave_cut(w) for j, w in enumerate(waves[:-1]) if j not in refuted and j not in inactive
             ],
             "cuts_refuted_in_the_box_by_its_runs": [waves[j] for j in refuted],
+            "cuts_of_local_waves_act_inside_their_own_box_only": True,
             "box_of_the_last_wave": None if box is None else {"low": low.tolist(), "high": high.tolist()},
         },
         "seed": options.seed,
