@@ -552,6 +552,76 @@ MANUAL_ENTRIES: Mapping[str, Mapping[str, object]] = {
             "ER discordance higher in bone (29.3 %) and CNS (20.8 %) than in liver metastases (14.3 %)."
         ),
     },
+    "goss2003": {
+        "authors": "Goss PE, Ingle JN, Martino S, et al",
+        "year": 2003,
+        "title": "A randomized trial of letrozole in postmenopausal women after five years of tamoxifen therapy for "
+        "early-stage breast cancer",
+        "journal": "N Engl J Med",
+        "citation": "349:1793-1802",
+        "doi": None,
+        "url": None,
+        "note": (
+            "MA.17's design (read in its abstract and a review of the trial, Breast Cancer Res Treat 2008): 5,187 "
+            "postmenopausal women with HR+ early breast cancer, randomised within 3 months of completing about 5 "
+            "years (4.5-6) of tamoxifen, disease-free. A design source for the MA.17 replica, not a target."
+        ),
+    },
+    "ingle2006": {
+        "authors": "Ingle JN, Tu D, Pater JL, et al",
+        "year": 2006,
+        "title": "Duration of letrozole treatment and outcomes in the placebo-controlled NCIC CTG MA.17 extended "
+        "adjuvant therapy trial",
+        "journal": "Breast Cancer Res Treat",
+        "doi": None,
+        "url": "https://read.qxmd.com/read/16541302",
+        "note": (
+            "Abstract seen: of MA.17's 5,187 women 2,360 were node-positive and 2,568 node-negative (design fact "
+            "used by the replica's population); the hazard ratios of DFS and distant DFS fell with time on "
+            "letrozole (an outcome, not used)."
+        ),
+    },
+    "muss2008": {
+        "authors": "Muss HB, Tu D, Ingle JN, et al",
+        "year": 2008,
+        "title": "Efficacy, toxicity, and quality of life in older women with early-stage breast cancer treated with "
+        "letrozole or placebo after 5 years of tamoxifen: NCIC CTG intergroup trial MA.17",
+        "journal": "J Clin Oncol",
+        "doi": "10.1200/JCO.2007.12.6334",
+        "url": "https://pubmed.ncbi.nlm.nih.gov/18332474/",
+        "note": (
+            "Abstract seen: of 5,169 randomised women 2,152 were younger than 60, 1,694 aged 60-69 and 1,323 aged "
+            "70 or older (design fact used by the MA.17 replica's ages)."
+        ),
+    },
+    "spataro1992": {
+        "authors": "Spataro V, Price K, Goldhirsch A, et al",
+        "year": 1992,
+        "title": "Sequential estrogen receptor determinations from primary breast cancer and at relapse: prognostic "
+        "and therapeutic relevance",
+        "journal": "Ann Oncol",
+        "doi": None,
+        "url": "https://moh-it.elsevierpure.com/en/publications/sequential-estrogen-receptor-determinations-from-primary-breast-c",
+        "note": (
+            "Abstract seen: 401 IBCSG patients with ER assays at primary surgery and at relapse, median 27 months "
+            "apart (2-122); 29 % (76/261) of ER+ primaries ER- at relapse; ER+ to ER- conversions more frequent when "
+            "the interval was under one year (p = 0.004); treatments between the assays had only a slight influence."
+        ),
+    },
+    "fribbens2018": {
+        "authors": "Fribbens C, Garcia Murillas I, Beaney M, et al",
+        "year": 2018,
+        "title": "Tracking evolution of aromatase inhibitor resistance with circulating tumour DNA analysis in "
+        "metastatic breast cancer",
+        "journal": "Ann Oncol",
+        "citation": "29:145-153",
+        "doi": "10.1093/annonc/mdx483",
+        "url": "https://pmc.ncbi.nlm.nih.gov/articles/PMC6264798",
+        "note": (
+            "Abstract seen: ESR1 mutations rare in primary breast cancer, highly prevalent after aromatase inhibitors "
+            "for advanced disease; 22 of 39 patients progressing on first-line AI had ESR1 mutations at progression."
+        ),
+    },
     "fehm2008er": {
         "authors": "Fehm T, Krawczyk N, Solomayer EF, Becker-Pergola G, Durr-Storzer S, Neubauer H, Seeger H, "
         "Staebler A, Wallwiener D, Becker S",

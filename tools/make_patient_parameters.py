@@ -694,6 +694,29 @@ records = [
         "(docs/calibration-run-14/README.md) MA.17 moves inside its CI (0.76 at 10k) but monarchE moves out "
         "(0.87 vs 0.59-0.77) and the EBCTCG 2011 periods 0-4 / 5-9 leave their targets (0.60 / 0.82 at 5k).",
     ),
+    urec(
+        "endocrine_independence_per_year",
+        "λ_ind",
+        "Hazard at which a dormant DTC of an ER+ patient becomes endocrine-independent, from diagnosis (the "
+        "independent share of her dormant pool at t years is 1 - (1 - q_ind) exp(-λ_ind t); a colony founded by an "
+        "independent cell is an endocrine-independent focus as for q_ind; patients/natural_history.py)",
+        0.0,  # shipped at 0; the derived upper value is 0.113 per year (note)
+        "1/year",
+        0.0,
+        0.15,
+        ["schrijver2018", "spataro1992", "fribbens2018", "assumption"],
+        "No source gives a per-year rate at which dormant cells acquire endocrine independence. Derived upper "
+        "value 0.113 per year: if all of Schrijver 2018's pooled ER positive-to-negative conversion of distant "
+        "metastases (22.5 %) were acquired at a constant rate over Spataro 1992's median interval between the "
+        "primary's and the relapse's ER assays (27 months), lambda = -ln(1 - 0.225) / 2.25 y = 0.113 / y. The "
+        "timing data contradict a constant acquisition: in Spataro 1992 (IBCSG, 401 patients, abstract seen) ER+ "
+        "to ER- conversion was more frequent when the interval was under one year (p = 0.004) and adjuvant "
+        "treatment between the assays had only a slight influence; ESR1 mutations, the best known acquired "
+        "ER-independence, are rare in primaries and arise under aromatase inhibition of advanced disease "
+        "(Fribbens 2018, abstract seen: 22 of 39 progressing on first-line AI). Prior uniform 0-0.15. SHIPPED AT 0 "
+        "(every cohort bit-identical to the model without it); calibration run 15 (docs/calibration-run-15) ran "
+        "the checks at 0.113. MA.17, monarchE and the other trials checked are not used.",
+    ),
 ]
 
 # ---------------------------------------------------------------- recurrences not from DTCs (patients/locoregional.py)

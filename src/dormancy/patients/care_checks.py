@@ -8,6 +8,11 @@ ratio covers, and the published rate ratio with its 95 % CI. The values of the m
 pharmacology, neoadjuvant data and the clearance of disseminated cells (``care_modern``); these comparisons are
 checks, never calibration targets.
 
+A check can also follow its trial's design more closely (MA.17): a landmark at which only women alive and free of
+any recurrence (distant, locoregional, contralateral) are randomised, and the trial's staggered follow-up (each
+woman's follow-up after randomisation uniform over the trial's range, drawn per patient on the stream
+:data:`FOLLOWUP_STREAM`, the same in both arms; observation also ends at death).
+
 The endpoint is the first distant recurrence (the kernel's ``recurrence_years``): EBCTCG's "any recurrence" and
 trials' (invasive) disease-free survival also count locoregional and contralateral events and deaths, on which
 these systemic therapies act less; their published rate ratios are compared with the model's distant one (where
@@ -33,7 +38,11 @@ from dormancy.errors import InputError, Problem
 from dormancy.patients.care import monarche_eligible
 from dormancy.patients.specs import CareSpec, CohortSpec, PopulationSpec
 
-__all__ = ["CARE_CHECKS", "CareCheck", "rate_ratio", "run_care_checks"]
+__all__ = ["CARE_CHECKS", "FOLLOWUP_STREAM", "CareCheck", "rate_ratio", "run_care_checks"]
+
+#: ``agent_uniforms`` stream of a check's per-patient follow-up after randomisation (column 0), a key no other draw
+#: of the package uses.
+FOLLOWUP_STREAM = 0x465550  # "FUP"
 
 #: Components of a neutral (1980s-like) care under a care regimen: the control of every comparison starts here.
 NEUTRAL: dict[str, object] = {
@@ -84,6 +93,12 @@ class CareCheck:
         ``eligible(table) -> bool array`` on the control arm's table (the trial's eligibility).
     followup_years : float
         Follow-up simulated.
+    landmark_event_free : bool
+        Also leave out patients with a locoregional recurrence or contralateral cancer, or dead, before the period's
+        start (the trial randomised women alive and disease-free then).
+    followup_range_years : tuple of float, optional
+        Each patient's follow-up after the period's start, uniform on [a, b] years (a trial's staggered accrual:
+        its range of follow-up); observation also ends at death. None: everyone is followed to the period's end.
     note : str
         How the published figure was turned into a 95 % CI, and anything else to know.
     """
@@ -101,6 +116,8 @@ class CareCheck:
     period: tuple[float, float]
     eligible: Callable[[pd.DataFrame], np.ndarray] = field(default=_everyone)
     followup_years: float = 10.0
+    landmark_event_free: bool = False
+    followup_range_years: tuple[float, float] | None = None
     note: str = ""
 
 
@@ -119,6 +136,12 @@ def _monarche(table: pd.DataFrame) -> np.ndarray:
     return monarche_eligible(covariates)
 
 
+def _ma17(table: pd.DataFrame) -> np.ndarray:
+    """Postmenopausal at randomisation, after 5 years of tamoxifen (MA.17 took women postmenopausal then)."""
+    age = table["age_at_diagnosis"].to_numpy(dtype=float) + MA17_LANDMARK_YEARS
+    return age >= table["menopause_age"].to_numpy(dtype=float)
+
+
 def _premenopausal_er(table: pd.DataFrame) -> np.ndarray:
     return (table["er_positive"].to_numpy(dtype=bool)) & ~table["postmenopausal"].to_numpy(dtype=bool)
 
@@ -130,6 +153,28 @@ def _her2(table: pd.DataFrame) -> np.ndarray:
 _ANTH_LOW, _ANTH_HIGH = _ci_from_se(0.78, 0.09)
 _TAX_LOW, _TAX_HIGH = _ci_from_se(0.86, 0.04)
 _POST_ER = PopulationSpec.only(er_positive=True, age_mean_years=64.0, age_sd_years=8.0)
+#: MA.17's randomisation after 5 years of tamoxifen (4.5-6 years, within 3 months of stopping; Goss 2003).
+MA17_LANDMARK_YEARS = 5.0
+#: MA.17's follow-up after randomisation at the 2005 update: median 30 months, range 1.5-61.4 months (Goss 2005).
+MA17_FOLLOWUP_YEARS = (1.5 / 12.0, 61.4 / 12.0)
+#: Nodal status of the randomised women: Ingle 2006, 2,568 node-negative and 2,360 node-positive of 5,187 (the rest
+#: unknown), i.e. 52.1 % of those known node-negative. Node-positive women recur more before the landmark, so the
+#: population's node-negative share is 0.491, which gives 52 % node-negative among the women alive and disease-free
+#: at 5 years (calibration run 15: 0.521 in the population gave 0.551 among them, 10k; odds corrected once). Among
+#: the node-positive, the default population's split of N1-3 / N4-9 / N10+ (6 : 3 : 2; MA.17's not found).
+_MA17_N0 = 0.491
+_MA17_NODES = {
+    "N0": _MA17_N0,
+    "N1-3": (1.0 - _MA17_N0) * 6.0 / 11.0,
+    "N4-9": (1.0 - _MA17_N0) * 3.0 / 11.0,
+    "N10+": (1.0 - _MA17_N0) * 2.0 / 11.0,
+}
+#: Age at diagnosis whose women postmenopausal at randomisation have MA.17's ages then (Muss 2008: 2,152 younger
+#: than 60, 1,694 aged 60-69, 1,323 aged 70 or more of 5,169): fitted on the covariates alone,
+#: docs/calibration-run-15/fit_age.py. Diagnosed about 1995 (accrual from August 1998, after 5 years of tamoxifen).
+_MA17 = PopulationSpec.only(
+    er_positive=True, age_mean_years=44.5, age_sd_years=17.5, n_stage_fractions=_MA17_NODES, diagnosis_year=1995
+)
 _PRE_ER = PopulationSpec.only(er_positive=True, age_mean_years=43.0, age_sd_years=6.0)
 
 #: The comparisons (module docstring); sources in the bibliography.
@@ -264,13 +309,21 @@ CARE_CHECKS: tuple[CareCheck, ...] = (
         published_low=0.43,
         published_high=0.84,
         endpoint="distant disease-free survival",
-        population=_POST_ER,
+        population=_MA17,
         control=_care(),
         experimental=_care(extended_endocrine="all", extended_to_years=10.0),
-        period=(5.0, 8.0),
-        eligible=_postmenopausal,
-        note="Landmark at 5 years (randomised after 5 years of tamoxifen, disease-free); the period covers about "
-        "the trial's 30-month median follow-up.",
+        period=(MA17_LANDMARK_YEARS, MA17_LANDMARK_YEARS + MA17_FOLLOWUP_YEARS[1]),
+        eligible=_ma17,
+        followup_years=10.25,
+        landmark_event_free=True,
+        followup_range_years=MA17_FOLLOWUP_YEARS,
+        note="The trial's design (calibration run 15): randomised after 5 years of tamoxifen, postmenopausal, "
+        "alive and free of any recurrence then; ages at randomisation (Muss 2008) and nodal status (Ingle 2006) "
+        "of the randomised women; follow-up after randomisation uniform over the 2005 update's range "
+        "(1.5-61.4 months, median about 30), ending at death. Before run 15: women postmenopausal at diagnosis "
+        "(age 64 +- 8), only an earlier distant recurrence excluded, everyone followed over years 5-8 (RR 0.41 at "
+        "10k-100k). Now 0.45 at 20k but 0.430 and 0.419 at 100k (two seeds): on the published CI's lower limit; the "
+        "sensitive women's late recurrences still fall 96-98 % on letrozole.",
     ),
 )
 
@@ -280,6 +333,8 @@ def rate_ratio(
     experimental_years: np.ndarray,
     *,
     period: tuple[float, float],
+    control_end: np.ndarray | None = None,
+    experimental_end: np.ndarray | None = None,
 ) -> tuple[float, float, float, int, int]:
     """Return the rate ratio (experimental / control) of first events within ``period`` with its Poisson 95 % CI.
 
@@ -290,6 +345,10 @@ def rate_ratio(
         Patients with an event before the period's start are left out.
     period : tuple of float
         [start, stop) years.
+    control_end, experimental_end : numpy.ndarray, optional
+        Each patient's end of observation in each arm, years (censoring; NaN: none). A patient's time at risk
+        ends at the earliest of her event, her end and the period's stop; an event at or after her end is not
+        counted; a patient whose end is at or before the start is left out. None: everyone to the period's stop.
 
     Returns
     -------
@@ -299,12 +358,13 @@ def rate_ratio(
     start, stop = period
     rates = []
     events = []
-    for times in (control_years, experimental_years):
+    for times, ends in ((control_years, control_end), (experimental_years, experimental_end)):
         t = np.asarray(times, dtype=np.float64)
-        at_risk = ~(t < start)
-        t = t[at_risk]
-        event = t < stop
-        exposure = np.where(event, t, stop) - start
+        until = np.full(t.shape, stop) if ends is None else np.fmin(np.asarray(ends, dtype=np.float64), stop)
+        at_risk = ~(t < start) & (until > start)
+        t, until = t[at_risk], until[at_risk]
+        event = t < until
+        exposure = np.where(event, t, until) - start
         events.append(int(event.sum()))
         rates.append(events[-1] / max(float(exposure.sum()), 1e-300))
     if min(events) == 0:
@@ -312,6 +372,24 @@ def rate_ratio(
     ratio = rates[1] / rates[0]
     half = 1.96 * math.sqrt(1.0 / events[0] + 1.0 / events[1])
     return ratio, ratio * math.exp(-half), ratio * math.exp(half), events[0], events[1]
+
+
+def _observation(check: CareCheck, arms: list[pd.DataFrame], seed: int) -> tuple[np.ndarray, list | None]:
+    """Return the landmark's extra exclusions (bool, True = kept) and each arm's end of observation (or None)."""
+    start = check.period[0]
+    keep = np.ones(len(arms[0]), dtype=bool)
+    if check.landmark_event_free:
+        for arm in arms:  # the arms are the same patients and the same histories before the start
+            keep &= ~(arm["any_recurrence_years"].to_numpy(dtype=float) < start)
+            keep &= ~(arm["death_years"].to_numpy(dtype=float) <= start)
+    if check.followup_range_years is None:
+        return keep, None
+    from dormancy.rng import agent_uniforms
+
+    low, high = check.followup_range_years
+    u = agent_uniforms(seed, arms[0]["patient"].to_numpy(dtype=np.int64), 0, 1, stream=FOLLOWUP_STREAM)[:, 0]
+    administrative = start + low + (high - low) * u
+    return keep, [np.fmin(administrative, arm["death_years"].to_numpy(dtype=float)) for arm in arms]
 
 
 def run_care_checks(
@@ -355,11 +433,14 @@ def run_care_checks(
         for care in (check.control, check.experimental):
             spec = CohortSpec(n_patients, followup_years=check.followup_years, population=check.population, care=care)
             arms.append(simulate_cohort(spec, seed=seed, parameters=parameters).table)
-        keep = check.eligible(arms[0])
+        landmark, ends = _observation(check, arms, seed)
+        keep = check.eligible(arms[0]) & landmark
         ratio, low, high, d0, d1 = rate_ratio(
             arms[0]["recurrence_years"].to_numpy()[keep],
             arms[1]["recurrence_years"].to_numpy()[keep],
             period=check.period,
+            control_end=None if ends is None else ends[0][keep],
+            experimental_end=None if ends is None else ends[1][keep],
         )
         rows.append(
             {

@@ -77,6 +77,7 @@ KERNEL_SYMBOLS: tuple[str, ...] = (
     "endocrine_eradication_per_year",
     "staging_detection_cells",
     "endocrine_independent_focus_fraction",
+    "endocrine_independence_per_year",
 )
 _P = {name: i for i, name in enumerate(KERNEL_SYMBOLS)}
 P_E_POST = _P["postmenopausal_oestrogen"]
@@ -106,6 +107,7 @@ P_ENDO_GROWTH = _P["endocrine_growth_inhibition"]
 P_ENDO_KILL = _P["endocrine_eradication_per_year"]
 P_XSTAGE = _P["staging_detection_cells"]
 P_INDEP = _P["endocrine_independent_focus_fraction"]
+P_INDEP_RATE = _P["endocrine_independence_per_year"]
 
 
 @numba.njit(cache=True, inline="always")

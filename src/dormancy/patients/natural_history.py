@@ -129,6 +129,7 @@ from dormancy.patients.kernel_tables import (
     P_F1,
     P_F2,
     P_INDEP,
+    P_INDEP_RATE,
     P_K,
     P_KAPPA_F,
     P_KAV,
@@ -413,6 +414,8 @@ def simulate_patients(
         response = endocrine_sensitivity[p]
         # per-focus endocrine independence (ER-negative / ER-independent subclones of an ER+ patient's DTCs)
         q_indep = params[P_INDEP] if er else 0.0
+        # endocrine independence acquired by her dormant cells at a constant hazard from diagnosis
+        lam_indep = params[P_INDEP_RATE] if er else 0.0
         death_scale = params[P_DEATH] * (params[P_DEATH_POS] if er else 1.0)
         # ---------------------------------------------------------------- diagnosis: seeding and aspirate
         state = step_state(pid, 0, 0, k0, k1)
@@ -546,6 +549,10 @@ def simulate_patients(
                     p_est *= 1.0 - regimen_er_inhibition[g]
                 # an endocrine-independent founder: the untreated switch, no endocrine or regimen ER inhibition
                 p_ind, _ = establishment(tables, er, 0, i, fi, j, fj, params)
+                # the independent share of the pool at the period's middle: 1 - (1 - q) exp(-lambda t) (q at 0)
+                q_now = q_indep
+                if lam_indep > 0.0:
+                    q_now = 1.0 - (1.0 - q_indep) * math.exp(-lam_indep * mid)
                 site_state = step_state(pid, step + 1, SITE_BLOCK, k0, k1)
                 indep_state = step_state(pid, step + 1, INDEPENDENT_BLOCK, k0, k1)
                 for k in range(N_NICHES):
@@ -570,9 +577,9 @@ def simulate_patients(
                         continue
                     n_indep = 0
                     founders_indep = 0
-                    if q_indep > 0.0:
+                    if q_now > 0.0:
                         # which awakened cells are endocrine-independent, and how many of them found a colony
-                        indep_state, n_indep = binomial(indep_state, woken, q_indep)
+                        indep_state, n_indep = binomial(indep_state, woken, q_now)
                         indep_state, founders_indep = binomial(indep_state, n_indep, params[P_CLONO] * p_ind)
                     state, founders = binomial(state, woken - n_indep, params[P_CLONO] * p_est)
                     founders += founders_indep
