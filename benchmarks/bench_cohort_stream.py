@@ -102,17 +102,11 @@ def in_process(n: int, folder: Path) -> None:
 
 
 def _cluster(workers: int):
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-        env={"NUMBA_NUM_THREADS": "1"},
-    )
+    from dormancy.distributed import local_cluster
+
+    cluster = local_cluster(workers)  # the cluster `--workers N` starts: one thread and one Numba thread a worker
     client = Client(cluster, set_as_default=False)
     client.run(_warm, str(CACHE_FOLDER))
     return cluster, client
