@@ -62,14 +62,15 @@ class Wave:
     def score(self, unit: np.ndarray) -> np.ndarray:
         """Return the ``k``-th largest implausibility of unit-cube points ``(m, d)`` (0 outside a local box)."""
         unit = np.atleast_2d(unit)
-        if self.box is not None:
-            inside = self.inside(unit)
-            score = np.zeros(len(unit))
-            if inside.any():
-                score[inside] = Wave(self.predict, self.observations, self.k, self.threshold, self.inflation).score(
-                    unit[inside]
-                )
-            return score
+        if self.box is None:
+            return self._emulated_score(unit)
+        inside = self.inside(unit)
+        score = np.zeros(len(unit))
+        if inside.any():
+            score[inside] = self._emulated_score(unit[inside])
+        return score
+
+    def _emulated_score(self, unit: np.ndarray) -> np.ndarray:
         mean, variance = self.predict(unit)
         if self.inflation is not None:
             variance = variance * np.asarray(self.inflation) ** 2
